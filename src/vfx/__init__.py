@@ -1,0 +1,48 @@
+"""vfx: turn videos into stills and visual effects, with exact times and kept metadata.
+
+The library API; the ``vfx`` command is a thin layer over it.
+"""
+
+__version__ = "0.1.0"
+
+from vfx.errors import (  # noqa: E402
+    DecodeError,
+    ImageReadError,
+    MetadataError,
+    OutputError,
+    ParameterError,
+    RecipeError,
+    TelemetryError,
+    ToolNotFoundError,
+    VfxError,
+    VideoOpenError,
+)
+from vfx.extraction import Extraction, extract_frames, extract_keyframes  # noqa: E402
+from vfx.io.images import read_image, write_image  # noqa: E402
+from vfx.io.video import VideoReader, iter_frames, probe  # noqa: E402
+from vfx.types import Frame, StreamInfo, VideoInfo  # noqa: E402
+
+__all__ = [
+    "DecodeError",
+    "Extraction",
+    "Frame",
+    "ImageReadError",
+    "MetadataError",
+    "OutputError",
+    "ParameterError",
+    "RecipeError",
+    "StreamInfo",
+    "TelemetryError",
+    "ToolNotFoundError",
+    "VfxError",
+    "VideoInfo",
+    "VideoOpenError",
+    "VideoReader",
+    "__version__",
+    "extract_frames",
+    "extract_keyframes",
+    "iter_frames",
+    "probe",
+    "read_image",
+    "write_image",
+]

@@ -1,0 +1,5 @@
+"""The ``vfx`` command line: a thin layer over the library (only this package imports typer/rich)."""
+
+from vfx.cli.app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,173 @@
+"""``vfx keyframes`` and ``vfx frames``: stills from videos, with exact times."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from vfx.cli.options import (
+    Format,
+    ImageFormat,
+    Json,
+    MaxPixels,
+    OutDir,
+    Overwrite,
+    Quality,
+    Quiet,
+    Videos,
+)
+from vfx.cli.progress import progress_bar, wants_progress
+from vfx.errors import ParameterError, VfxError
+from vfx.extraction import Extraction, extract_frames, extract_keyframes
+from vfx.params import PARAMS
+from vfx.sampling import parse_time
+
+Job = Callable[[Path, Callable[[int, int | None], None]], Extraction]
+
+
+def _summary(result: Extraction, what: str) -> str:
+    return (
+        f"{result.video.name}: {len(result.rows)} {what} in {result.out_dir} "
+        f"({len(result.written)} written, {len(result.skipped)} already there); "
+        f"table {result.table.name if result.table else '-'}"
+    )
+
+
+def _record(result: Extraction) -> dict[str, object]:
+    return {
+        "video": str(result.video),
+        "status": "done",
+        "out_dir": str(result.out_dir),
+        "table": str(result.table) if result.table else None,
+        "written": len(result.written),
+        "skipped": len(result.skipped),
+        "frames": result.rows,
+    }
+
+
+def run_each(videos: list[Path], job: Job, *, what: str, quiet: bool, json: bool) -> None:
+    """Run ``job`` on each video; with several videos one failure does not stop the others."""
+    records: list[dict[str, object]] = []
+    failed = 0
+    show = wants_progress(quiet, json)
+    for video in videos:
+        try:
+            with progress_bar(video.name, enabled=show) as progress:
+                result = job(video, progress)
+        except VfxError as exc:
+            if len(videos) == 1:
+                raise
+            failed += 1
+            click.echo(f"vfx: error: {' '.join(str(exc).split())}", err=True)
+            records.append({"video": str(video), "status": "failed", "error": str(exc)})
+            continue
+        records.append(_record(result))
+        if not quiet and not json:
+            click.echo(_summary(result, what))
+    if json:
+        typer.echo(jsonlib.dumps(records if len(videos) > 1 else records[0], indent=2))
+    if failed:
+        raise typer.Exit(1)
+
+
+def _parse_at(text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    parts = [p for p in text.split(",") if p.strip()]
+    if not parts:
+        raise ParameterError("--at needs at least one time")
+    return [parse_time(p) for p in parts]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def keyframes(
+        videos: Videos,
+        output: OutDir = None,
+        fmt: Format = ImageFormat.tiff,
+        quality: Quality = PARAMS["quality"].default,
+        overwrite: Overwrite = False,
+        quiet: Quiet = False,
+        json: Json = False,
+        max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+    ) -> None:
+        """Decode only the keyframes (I-frames) and write each one losslessly.
+
+        Images are RGB TIFF (deflate; 16-bit per channel for sources above 8 bits) named
+        <stem>_<frame_index>.<ext> by display-order index, with frames.csv listing exact
+        times. The default folder is ./<stem>_keyframes; complete images are skipped on a
+        re-run unless --overwrite.
+        """
+        run_each(
+            videos,
+            lambda video, progress: extract_keyframes(
+                video, output, fmt=fmt.value, quality=quality, overwrite=overwrite,
+                max_pixels=max_pixels, progress=progress,
+            ),
+            what="keyframes",
+            quiet=quiet,
+            json=json,
+        )
+
+    @app.command()
+    def frames(
+        videos: Videos,
+        every: Annotated[
+            float | None,
+            typer.Option("--every", help="Take a frame every SECONDS.", metavar="SECONDS"),
+        ] = None,
+        fps: Annotated[
+            float | None, typer.Option("--fps", help="Take F frames per second.", metavar="F")
+        ] = None,
+        all_frames: Annotated[bool, typer.Option("--all", help="Take every frame.")] = False,
+        at: Annotated[
+            str | None,
+            typer.Option("--at", help="Take frames at these times: T1,T2,... (seconds or "
+                         "[HH:]MM:SS.fff).", metavar="T1,T2,..."),
+        ] = None,
+        start: Annotated[
+            str | None, typer.Option("--start", help="Start time (seconds or [HH:]MM:SS).")
+        ] = None,
+        end: Annotated[
+            str | None, typer.Option("--end", help="End time, exclusive (seconds or [HH:]MM:SS).")
+        ] = None,
+        output: OutDir = None,
+        fmt: Format = ImageFormat.tiff,
+        quality: Quality = PARAMS["quality"].default,
+        overwrite: Overwrite = False,
+        quiet: Quiet = False,
+        json: Json = False,
+        max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+    ) -> None:
+        """Take frames by time: --every SECONDS, --fps F, --all or --at T1,T2,...
+
+        A time takes the frame on screen at that time. Stretches that are not needed are
+        skipped by seeking. The default folder is ./<stem>_frames.
+        """
+        chosen = sum([every is not None, fps is not None, all_frames, at is not None])
+        if chosen != 1:
+            raise ParameterError("choose frames with exactly one of --every, --fps, --all, --at")
+        start_s = parse_time(start) if start is not None else 0.0
+        end_s = parse_time(end) if end is not None else None
+        at_s = _parse_at(at)
+        run_each(
+            videos,
+            lambda video, progress: extract_frames(
+                video, output, every_s=every, fps=fps, at_s=at_s, all_frames=all_frames,
+                start_s=start_s, end_s=end_s, fmt=fmt.value, quality=quality,
+                overwrite=overwrite, max_pixels=max_pixels, progress=progress,
+            ),
+            what="frames",
+            quiet=quiet,
+            json=json,
+        )
+
+    del keyframes, frames
+
+
+__all__ = ["register", "run_each"]

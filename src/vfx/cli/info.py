@@ -1,0 +1,79 @@
+"""``vfx info``: what a video holds, without decoding it."""
+
+from __future__ import annotations
+
+import json as jsonlib
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vfx.cli.options import Json, MaxPixels, Video
+from vfx.io.video import probe
+from vfx.params import PARAMS
+from vfx.types import VideoInfo
+
+
+def _fmt_fps(info: VideoInfo) -> str:
+    if info.fps is None:
+        return "unknown"
+    return f"{info.fps} ({float(info.fps):.3f})" if info.fps.denominator != 1 else str(info.fps)
+
+
+def render(info: VideoInfo, console: Console) -> None:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    w, h = info.display_size
+    rows = [
+        ("file", str(info.path)),
+        ("container", info.format),
+        ("duration", f"{info.duration_s:.3f} s" if info.duration_s is not None else "unknown"),
+        ("video", f"{info.codec}, {info.width}x{info.height}, {info.pix_fmt}, "
+                  f"{info.bit_depth}-bit"),
+        ("displayed as", f"{w}x{h} (rotation {info.rotation}°)"),
+        ("fps", _fmt_fps(info)),
+        ("time base", str(info.time_base)),
+        ("frames", str(info.frame_count)),
+        ("keyframes", str(info.keyframe_count)),
+        ("keyframe interval",
+         f"{info.mean_keyframe_interval_s:.3f} s (mean)"
+         if info.mean_keyframe_interval_s is not None else "n/a"),
+        ("created", info.creation_time.isoformat() if info.creation_time else "unknown"),
+    ]
+    for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)
+    streams = Table(title="streams", title_justify="left")
+    for col in ("#", "type", "codec", "tag", "handler", "duration"):
+        streams.add_column(col)
+    for s in info.streams:
+        streams.add_row(str(s.index), s.type, s.codec or "-", s.tag or "-", s.handler or "-",
+                        f"{s.duration_s:.3f} s" if s.duration_s is not None else "-")
+    console.print(streams)
+    if info.telemetry:
+        names = ", ".join(f"#{s.index} {s.tag or '?'} ({s.handler or 'no handler name'})"
+                          for s in info.telemetry)
+        console.print(f"[bold]telemetry tracks[/bold]: {names}")
+    else:
+        console.print("[bold]telemetry tracks[/bold]: none")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def info(
+        video: Video,
+        json: Json = False,
+        max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+    ) -> None:
+        """Streams, codec, size, exact fps, duration, frame and keyframe counts (from the packet
+        index, no decoding), rotation, creation time and telemetry tracks."""
+        result = probe(video, max_pixels=max_pixels)
+        if json:
+            typer.echo(jsonlib.dumps(result.to_dict(), indent=2))
+        else:
+            render(result, Console(highlight=False, soft_wrap=True))
+
+    del info
+
+
+__all__ = ["register"]

@@ -1,0 +1,286 @@
+"""Extract stills from videos: keyframes, or frames sampled by time.
+
+Frames stream from the decoder into a small pool of writer threads (compression runs outside
+the GIL), so memory stays bounded by a few frames whatever the video length. Every image is
+written atomically; ``frames.csv`` records what was written, and a re-run skips images that are
+already complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from vfx.errors import OutputError, ParameterError
+from vfx.io.images import IMAGE_FORMATS, write_image
+from vfx.io.table import format_seconds, read_frame_table, write_frame_table
+from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader
+from vfx.params import check
+from vfx.sampling import ranks_at, ranks_between, target_times
+from vfx.types import Frame
+
+__all__ = ["Extraction", "Progress", "extract_frames", "extract_keyframes", "prepare_output_dir"]
+
+log = logging.getLogger("vfx")
+
+#: ``progress(done, total)``: called after each frame; ``total`` may be ``None`` if unknown.
+Progress = Callable[[int, "int | None"], None]
+
+_SUFFIX = {"tiff": "tiff", "png": "png", "jpg": "jpg"}
+
+
+@dataclass
+class Extraction:
+    """What an extraction wrote."""
+
+    video: Path
+    out_dir: Path
+    table: Path | None = None
+    written: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    rows: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def files(self) -> list[Path]:
+        """Every image of this extraction, written now or earlier, in frame order."""
+        return [self.out_dir / str(r["file"]) for r in self.rows]
+
+
+def prepare_output_dir(out_dir: str | Path) -> Path:
+    """Create ``out_dir`` if needed and check that files can be created in it."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputError("output exists and is not a folder", path=out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output folder ({exc.strerror or exc})", path=out) from exc
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise OutputError("output folder is not writable", path=out)
+    return out
+
+
+def _row(frame: Frame, name: str, source: str) -> dict[str, object]:
+    height, width = frame.image.shape[:2]
+    return {
+        "file": name,
+        "frame_index": frame.index,
+        "pts": frame.pts,
+        "time_s": format_seconds(frame.time),
+        "key_frame": "true" if frame.key_frame else "false",
+        "pict_type": frame.pict_type,
+        "time_base": str(frame.time_base),
+        "source": source,
+        "width": width,
+        "height": height,
+    }
+
+
+def _check_format(fmt: str, quality: int) -> None:
+    if fmt not in IMAGE_FORMATS:
+        raise ParameterError(f"format must be one of {', '.join(IMAGE_FORMATS)}, got {fmt!r}")
+    check("quality", quality)
+
+
+def _image_name(stem: str, index: int, fmt: str) -> str:
+    return f"{stem}_{index:06d}.{_SUFFIX[fmt]}"
+
+
+def _run(
+    reader: VideoReader,
+    out_dir: Path,
+    *,
+    keyframes: bool,
+    ranks: Iterable[int] | None,
+    fmt: str,
+    quality: int,
+    overwrite: bool,
+    progress: Progress | None,
+    workers: int | None,
+) -> Extraction:
+    """Decode the chosen frames and write them; shared by both extraction kinds."""
+    video = reader.path
+    stem, source = video.stem, video.name
+    result = Extraction(video=video, out_dir=out_dir)
+    idx = reader.index
+    wanted = (
+        [int(r) for r in idx.key_ranks] if keyframes else [int(r) for r in (ranks or [])]
+    )
+    total = len(wanted)
+
+    # Rows of a previous run whose images are complete need no decoding at all.
+    done_rows: dict[int, dict[str, object]] = {}
+    if not overwrite:
+        for row in read_frame_table(out_dir):
+            if row.get("source") == source and (out_dir / row["file"]).is_file():
+                done_rows[int(row["frame_index"])] = dict(row)
+    todo = [r for r in wanted if r not in done_rows]
+    for r in wanted:
+        if r in done_rows:
+            result.skipped.append(out_dir / str(done_rows[r]["file"]))
+    rows: dict[int, dict[str, object]] = {r: done_rows[r] for r in wanted if r in done_rows}
+
+    done = len(rows)
+    if progress:
+        progress(done, total)
+    workers = workers or min(4, os.cpu_count() or 1)
+    pending: deque[tuple[Future[int], Path, dict[str, object]]] = deque()
+
+    def settle(entry: tuple[Future[int], Path, dict[str, object]]) -> None:
+        nonlocal done
+        future, path, row = entry
+        future.result()
+        result.written.append(path)
+        rows[int(str(row["frame_index"]))] = row
+        done += 1
+        if progress:
+            progress(done, total)
+
+    def finish(failing: bool) -> None:
+        for future, _, _ in pending:
+            future.cancel()
+        pool.shutdown(wait=True)
+        # Record whatever completed, also when interrupted, so a re-run resumes from here.
+        for future, path, row in pending:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                result.written.append(path)
+                rows[int(str(row["frame_index"]))] = row
+        result.rows = [rows[r] for r in sorted(rows)]
+        try:
+            result.table = write_frame_table(out_dir, result.rows, source=source)
+        except OutputError:
+            if not failing:
+                raise
+            log.warning("%s: could not update %s", out_dir, "frames.csv")
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vfx-write")
+    try:
+        if todo:
+            frames = reader.frames(keyframes=keyframes, ranks=todo)
+            for frame in frames:
+                name = _image_name(stem, frame.index, fmt)
+                path = out_dir / name
+                row = _row(frame, name, source)
+                if path.is_file() and not overwrite:
+                    result.skipped.append(path)
+                    rows[frame.index] = row
+                    done += 1
+                    if progress:
+                        progress(done, total)
+                    continue
+                future = pool.submit(write_image, path, frame.image, fmt=fmt, quality=quality)
+                pending.append((future, path, row))
+                while len(pending) > 2 * workers:
+                    settle(pending.popleft())
+        while pending:
+            settle(pending.popleft())
+    except BaseException:
+        finish(failing=True)
+        raise
+    finish(failing=False)
+    return result
+
+
+def extract_keyframes(
+    video: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    fmt: str = "tiff",
+    quality: int = 95,
+    overwrite: bool = False,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> Extraction:
+    """Decode only the keyframes of ``video`` and write each one losslessly.
+
+    Non-key packets never reach the decoder. Images are named ``<stem>_<frame_index:06d>.<fmt>``
+    with the frame's index in display order, and ``frames.csv`` lists them with exact times.
+
+    Parameters
+    ----------
+    video
+        The video file (opened read-only).
+    out_dir
+        Output folder; default ``./<stem>_keyframes``.
+    fmt
+        ``"tiff"`` (RGB, deflate, 16-bit for >8-bit sources), ``"png"`` or ``"jpg"``.
+    quality
+        JPEG quality, 1-100.
+    overwrite
+        Rewrite images that already exist instead of skipping them.
+    progress
+        Called as ``progress(done, total)`` after each frame.
+    """
+    _check_format(fmt, quality)
+    video = Path(video)
+    with VideoReader(video, max_pixels=max_pixels) as reader:
+        out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_keyframes")
+        return _run(reader, out, keyframes=True, ranks=None, fmt=fmt, quality=quality,
+                    overwrite=overwrite, progress=progress, workers=workers)
+
+
+def extract_frames(
+    video: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    every_s: float | None = None,
+    fps: float | None = None,
+    at_s: Iterable[float] | None = None,
+    all_frames: bool = False,
+    start_s: float = 0.0,
+    end_s: float | None = None,
+    fmt: str = "tiff",
+    quality: int = 95,
+    overwrite: bool = False,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> Extraction:
+    """Write the frames of ``video`` chosen by time.
+
+    Exactly one of ``every_s``, ``fps``, ``at_s`` or ``all_frames`` chooses the frames; a time
+    ``t`` takes the frame on screen at ``t``. ``start_s``/``end_s`` bound the range (``end_s``
+    exclusive). The reader seeks over stretches it does not need.
+
+    Other parameters are as in :func:`extract_keyframes`; the default folder is
+    ``./<stem>_frames``.
+    """
+    _check_format(fmt, quality)
+    at_list = None if at_s is None else [float(t) for t in at_s]
+    chosen = [every_s is not None, fps is not None, at_list is not None, all_frames]
+    if sum(chosen) != 1:
+        raise ParameterError("choose frames with exactly one of every, fps, at or all")
+    check("every_s", every_s)
+    check("fps", fps)
+    check("start_s", start_s)
+    check("end_s", end_s)
+    if end_s is not None and end_s <= start_s:
+        raise ParameterError(f"end ({end_s} s) must be after start ({start_s} s)")
+    video = Path(video)
+    with VideoReader(video, max_pixels=max_pixels) as reader:
+        times = reader.index.times_s()
+        if all_frames:
+            ranks = ranks_between(times, start_s, end_s)
+        else:
+            last = float(times[-1]) if times.size else 0.0
+            stop = end_s if end_s is not None else last + 1e-6
+            targets = target_times(every_s=every_s, fps=fps, at_s=at_list, start_s=start_s,
+                                   end_s=stop)
+            targets = targets[targets <= last + 1e-6] if at_list is None else targets
+            ranks = ranks_at(times, targets)
+        if ranks.size == 0:
+            raise ParameterError(
+                f"no frames between {start_s} s and {end_s if end_s is not None else 'the end'}"
+                f" (the video ends at {float(times[-1]):.3f} s)"
+            )
+        out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_frames")
+        return _run(reader, out, keyframes=False, ranks=np.asarray(ranks).tolist(), fmt=fmt,
+                    quality=quality, overwrite=overwrite, progress=progress, workers=workers)

@@ -1,0 +1,201 @@
+"""Read and write still images, atomically.
+
+Every write goes to a temporary name in the destination folder (unique per process and call),
+then is renamed over the final name, so an interrupted run never leaves a truncated file under a
+final name and two processes writing the same folder never corrupt each other's files.
+
+Images follow vfx's colour contract: RGB (or RGBA, or single-channel grey) ``uint8`` or
+``uint16``. OpenCV's BGR order never leaves this module.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import cv2
+import numpy as np
+import tifffile
+
+from vfx.errors import ImageReadError, OutputError
+
+__all__ = [
+    "IMAGE_FORMATS",
+    "atomic_path",
+    "encode_image",
+    "format_for",
+    "read_image",
+    "write_bytes",
+    "write_image",
+    "write_text",
+]
+
+#: Formats vfx writes, by file suffix.
+IMAGE_FORMATS = ("tiff", "png", "jpg")
+_SUFFIX_FORMAT = {".tif": "tiff", ".tiff": "tiff", ".png": "png", ".jpg": "jpg", ".jpeg": "jpg"}
+
+
+def format_for(path: str | Path) -> str:
+    """The image format implied by a file name's suffix."""
+    suffix = Path(path).suffix.lower()
+    try:
+        return _SUFFIX_FORMAT[suffix]
+    except KeyError:
+        raise OutputError(
+            f"unknown image suffix '{suffix}' (use one of .tiff, .png, .jpg)", path=path
+        ) from None
+
+
+def _to_bgr(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 3:
+        return cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_RGBA2BGRA)
+    raise ValueError(f"image must have 1, 3 or 4 channels, got {image.shape[2]}")
+
+
+def encode_image(
+    image: np.ndarray, fmt: str, *, quality: int = 95, compress_level: int = 6
+) -> bytes:
+    """Encode an RGB(A) or grey image to bytes.
+
+    TIFF is written with tifffile: RGB photometric interpretation (never YCbCr), deflate, one
+    strip per 64 rows, 8 or 16 bits per sample as the array's dtype says. PNG is lossless too;
+    JPEG is 8-bit only and takes ``quality`` (1-100).
+    """
+    if image.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"image dtype must be uint8 or uint16, got {image.dtype}")
+    if fmt == "tiff":
+        buf = io.BytesIO()
+        photometric = "minisblack" if image.ndim == 2 else "rgb"
+        extrasamples = ("unassalpha",) if image.ndim == 3 and image.shape[2] == 4 else None
+        tifffile.imwrite(
+            buf,
+            image,
+            photometric=photometric,
+            planarconfig="contig" if image.ndim == 3 else None,
+            compression="zlib",
+            compressionargs={"level": compress_level},
+            rowsperstrip=64,
+            extrasamples=extrasamples,
+            metadata=None,
+        )
+        return buf.getvalue()
+    if fmt == "png":
+        ok, data = cv2.imencode(".png", _to_bgr(image), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    elif fmt == "jpg":
+        if image.dtype != np.uint8:
+            image = (image >> 8).astype(np.uint8)
+        if image.ndim == 3 and image.shape[2] == 4:
+            image = image[:, :, :3]
+        ok, data = cv2.imencode(".jpg", _to_bgr(image), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    else:
+        raise ValueError(f"unknown image format {fmt!r}; expected one of {IMAGE_FORMATS}")
+    if not ok:
+        raise OutputError(f"could not encode the image as {fmt}")
+    return bytes(data.tobytes())
+
+
+def _output_error(exc: OSError, path: Path) -> OutputError:
+    if exc.errno == errno.ENOSPC:
+        return OutputError("disk full (no space left on device)", path=path)
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return OutputError("cannot write here (permission denied or read-only)", path=path)
+    if exc.errno == errno.ENOENT:
+        return OutputError("folder does not exist", path=path.parent)
+    return OutputError(f"cannot write ({exc.strerror or exc})", path=path)
+
+
+@contextmanager
+def atomic_path(path: str | Path, mode: str = "wb") -> Iterator[IO]:  # type: ignore[type-arg]
+    """Open a temporary file beside ``path``; on success rename it to ``path``.
+
+    On any error (including KeyboardInterrupt) the temporary file is removed and ``path`` is
+    left as it was.
+    """
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise _output_error(exc, path) from exc
+    try:
+        encoding = None if "b" in mode else "utf-8"
+        newline = None if "b" in mode else ""
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
+            yield fh
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        _silent_unlink(tmp)
+        raise _output_error(exc, path) from exc
+    except BaseException:
+        _silent_unlink(tmp)
+        raise
+
+
+def _silent_unlink(name: str) -> None:
+    try:
+        os.unlink(name)
+    except OSError:
+        pass
+
+
+def write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_path(path, "wb") as fh:
+        fh.write(data)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    with atomic_path(path, "w") as fh:
+        fh.write(text)
+
+
+def write_image(
+    path: str | Path, image: np.ndarray, *, fmt: str | None = None, quality: int = 95
+) -> int:
+    """Encode and write an image atomically; returns the number of bytes written."""
+    path = Path(path)
+    data = encode_image(image, fmt or format_for(path), quality=quality)
+    write_bytes(path, data)
+    return len(data)
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read an image as RGB(A) or grey, ``uint8`` or ``uint16``.
+
+    Raises
+    ------
+    ImageReadError
+        When the file is missing or cannot be decoded as an image.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImageReadError("no such file", path=path)
+    if path.suffix.lower() in (".tif", ".tiff"):
+        try:
+            image = tifffile.imread(path)
+        except Exception as exc:  # tifffile raises many kinds
+            raise ImageReadError(f"not a readable TIFF ({exc})", path=path) from exc
+        if image.ndim == 3 and image.shape[0] in (3, 4) and image.shape[2] not in (3, 4):
+            image = np.moveaxis(image, 0, -1)
+    else:
+        raw = np.fromfile(path, dtype=np.uint8)
+        image = cv2.imdecode(raw, cv2.IMREAD_UNCHANGED) if raw.size else None
+        if image is None:
+            raise ImageReadError("not a readable image", path=path)
+        if image.ndim == 3:
+            code = cv2.COLOR_BGRA2RGBA if image.shape[2] == 4 else cv2.COLOR_BGR2RGB
+            image = cv2.cvtColor(image, code)
+    if image.dtype not in (np.uint8, np.uint16):
+        raise ImageReadError(f"unsupported sample type {image.dtype}", path=path)
+    return np.ascontiguousarray(image)

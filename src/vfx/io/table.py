@@ -1,0 +1,83 @@
+"""``frames.csv``: one row per written image, in every output folder.
+
+Plain CSV with a header, readable by pandas, spreadsheets and the ``csv`` module. Rows of several
+source videos written to one folder are kept together; re-running one source replaces only its
+rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from pathlib import Path
+
+from vfx.io.images import write_text
+
+__all__ = ["FRAME_COLUMNS", "TABLE_NAME", "format_seconds", "read_frame_table",
+           "write_frame_table"]
+
+TABLE_NAME = "frames.csv"
+#: Columns every frames.csv has, in order; later stages may append more.
+FRAME_COLUMNS = (
+    "file",
+    "frame_index",
+    "pts",
+    "time_s",
+    "key_frame",
+    "pict_type",
+    "time_base",
+    "source",
+    "width",
+    "height",
+)
+
+
+def format_seconds(t: Fraction, digits: int = 9) -> str:
+    """A time in seconds as a decimal string rounded (exactly, no float) to ``digits`` places.
+
+    >>> format_seconds(Fraction(1001, 24000))
+    '0.041708333'
+    """
+    scale = 10**digits
+    n = round(t * scale)
+    sign = "-" if n < 0 else ""
+    whole, frac = divmod(abs(n), scale)
+    return f"{sign}{whole}.{frac:0{digits}d}"
+
+
+def read_frame_table(folder: str | Path) -> list[dict[str, str]]:
+    """Rows of ``folder/frames.csv`` as dicts (empty when there is none)."""
+    path = Path(folder) / TABLE_NAME
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write_frame_table(
+    folder: str | Path, rows: Iterable[Mapping[str, object]], *, source: str | None = None
+) -> Path:
+    """Write ``folder/frames.csv`` atomically.
+
+    With ``source``, rows already in the table for other sources are kept and rows for
+    ``source`` are replaced by ``rows``.
+    """
+    folder = Path(folder)
+    new_rows = [dict(r) for r in rows]
+    kept: list[dict[str, object]] = []
+    if source is not None:
+        kept = [dict(r) for r in read_frame_table(folder) if r.get("source") != source]
+    all_rows = kept + new_rows
+    columns = list(FRAME_COLUMNS)
+    for row in all_rows:
+        columns.extend(k for k in row if k not in columns)
+    all_rows.sort(key=lambda r: (str(r.get("source", "")), int(str(r.get("frame_index", 0)))))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", restval="")
+    writer.writeheader()
+    writer.writerows(all_rows)
+    path = folder / TABLE_NAME
+    write_text(path, buf.getvalue())
+    return path

@@ -1,0 +1,557 @@
+"""Open, probe and decode videos with PyAV.
+
+The one place that talks to libav*. Frames leave this module as :class:`vfx.types.Frame` in the
+colour contract (RGB, ``uint8`` or ``uint16``, rotation applied, C-contiguous).
+
+Frame indices and times come from a *packet index*: one demux pass over the video stream that
+reads packet headers without decoding. A frame's index is the rank of its pts among all packets'
+pts (display order), and its time is exact: ``(pts - start) * time_base`` as a Fraction. Containers
+that store no presentation times (AVI) get libavformat's guessed pts, which are shifted by the
+decoder delay when the stream has B-frames; for those the time of the frame at display rank ``r``
+is the ``r``-th smallest decode timestamp, which in AVI is the frame's slot.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from vfx.errors import DecodeError, TelemetryError, VideoOpenError
+from vfx.telemetry.mp4 import list_tracks
+from vfx.types import Frame, StreamInfo, VideoInfo
+
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "PacketIndex",
+    "VideoReader",
+    "iter_frames",
+    "probe",
+]
+
+log = logging.getLogger("vfx")
+
+#: Refuse to decode frames larger than this many pixels (guards against absurd declared sizes).
+DEFAULT_MAX_PIXELS = 16384 * 16384
+
+# Containers whose packets carry no presentation time of their own.
+_NO_PTS_FORMATS = frozenset({"avi"})
+_PICT_TYPES = {int(t): t.name for t in av.video.frame.PictureType}
+# Suffixes of still-image files, to say "an image, not a video" instead of a vague decode error.
+_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"})
+
+
+@dataclass(frozen=True)
+class PacketIndex:
+    """Timestamps of every video packet, in display order; built without decoding.
+
+    Attributes
+    ----------
+    pts
+        Sorted presentation timestamps as the decoder reports them (``int64``), one per frame.
+    out_pts
+        The exact presentation timestamp written for the frame at each display rank.
+    key_ranks
+        Display ranks of the keyframe packets, ascending.
+    key_seek
+        For each entry of ``key_ranks``, a timestamp to seek to that lands at or before it.
+    start
+        Timestamp of time zero (the stream's start).
+    """
+
+    pts: np.ndarray
+    out_pts: np.ndarray
+    key_ranks: np.ndarray
+    key_seek: np.ndarray
+    start: int
+    time_base: Fraction
+
+    @property
+    def frame_count(self) -> int:
+        return int(self.pts.size)
+
+    def rank_of(self, pts: int) -> int:
+        """Display rank of a decoded frame's pts (nearest rank at or after it)."""
+        return int(np.searchsorted(self.pts, pts))
+
+    def time_of(self, rank: int) -> Fraction:
+        """Exact presentation time in seconds of the frame at ``rank``."""
+        return (int(self.out_pts[rank]) - self.start) * self.time_base
+
+    def times_s(self) -> np.ndarray:
+        """Presentation times of all frames in seconds (float64, for planning only)."""
+        return (self.out_pts - self.start).astype(np.float64) * float(self.time_base)
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise VideoOpenError("no such file", path=path)
+    if path.is_dir():
+        raise VideoOpenError("is a folder, not a video file", path=path)
+    if path.stat().st_size == 0:
+        raise VideoOpenError("file is empty (0 bytes)", path=path)
+
+
+def _open_container(path: Path) -> Any:
+    _check_path(path)
+    try:
+        return av.open(str(path), mode="r")
+    except PermissionError as exc:
+        raise VideoOpenError("permission denied", path=path) from exc
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise VideoOpenError(f"not a readable video ({_reason(exc)})", path=path) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    text = text.split(":", 1)[0] if "Errno" in text else text
+    return " ".join(text.split())[:120] or type(exc).__name__
+
+
+def _bit_depth(pix_fmt: str | None) -> int:
+    if not pix_fmt:
+        return 8
+    try:
+        return max(c.bits for c in av.VideoFormat(pix_fmt).components)
+    except (ValueError, av.FFmpegError):
+        return 8
+
+
+def _creation_time(metadata: dict[str, str]) -> datetime | None:
+    raw = metadata.get("creation_time")
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class VideoReader:
+    """An open video file: its properties, its packet index and its frames.
+
+    Use as a context manager; frames stream from :meth:`frames`, which never holds more than
+    the decoder's own look-ahead in memory.
+
+    Parameters
+    ----------
+    path
+        The video file. It is opened read-only.
+    max_pixels
+        Refuse videos whose frames have more pixels than this.
+    threads
+        Decoder threads; 0 lets FFmpeg choose.
+    """
+
+    def __init__(self, path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, threads: int = 0):
+        self.path = Path(path)
+        self._container = _open_container(self.path)
+        try:
+            self._setup(max_pixels, threads)
+        except BaseException:
+            self._container.close()
+            raise
+        self._index: PacketIndex | None = None
+        self._rotation: int | None = None
+
+    def _setup(self, max_pixels: int, threads: int) -> None:
+        c = self._container
+        if not c.streams.video:
+            kinds = sorted({s.type for s in c.streams}) or ["no streams"]
+            what = "an image" if self.path.suffix.lower() in _IMAGE_SUFFIXES else "a video"
+            raise VideoOpenError(
+                f"no video stream (found: {', '.join(kinds)}); expected {what}", path=self.path
+            )
+        self.stream = c.streams.video[0]
+        cc = self.stream.codec_context
+        width, height = int(cc.width or 0), int(cc.height or 0)
+        if width <= 0 or height <= 0:
+            raise VideoOpenError("video stream has no frame size", path=self.path)
+        if width * height > max_pixels:
+            raise VideoOpenError(
+                f"frame size {width}x{height} exceeds the limit of {max_pixels} pixels "
+                "(raise --max-pixels to allow it)",
+                path=self.path,
+            )
+        if self.stream.time_base is None:
+            raise VideoOpenError("video stream has no time base", path=self.path)
+        cc.thread_type = "AUTO"
+        cc.thread_count = threads
+        self.width, self.height = width, height
+        self.time_base = Fraction(self.stream.time_base)
+        self.bit_depth = _bit_depth(cc.pix_fmt)
+        self._rgb_format = "rgb48le" if self.bit_depth > 8 else "rgb24"
+
+    # -- context management -------------------------------------------------------------------
+    def close(self) -> None:
+        self._container.close()
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- properties -----------------------------------------------------------------------------
+    @property
+    def format_name(self) -> str:
+        return str(self._container.format.name)
+
+    @property
+    def uses_dts_times(self) -> bool:
+        """True for containers (AVI) whose pts are guessed, where times come from dts."""
+        return bool(set(self.format_name.split(",")) & _NO_PTS_FORMATS)
+
+    @property
+    def index(self) -> PacketIndex:
+        """The packet index (built on first use by one demux pass, no decoding)."""
+        if self._index is None:
+            self._index = self._scan()
+        return self._index
+
+    @property
+    def rotation(self) -> int:
+        """Counter-clockwise rotation, in degrees, that displays the frames upright."""
+        if self._rotation is None:
+            self._rotation = self._probe_rotation()
+        return self._rotation
+
+    def _probe_rotation(self) -> int:
+        # The display matrix lives in the stream's side data; PyAV exposes it on decoded frames.
+        self._container.seek(0)
+        try:
+            for frame in self._container.decode(self.stream):
+                return _normalise_rotation(frame.rotation)
+        except av.FFmpegError:
+            return 0
+        finally:
+            self._container.seek(0)
+        return 0
+
+    def _scan(self) -> PacketIndex:
+        pts: list[int] = []
+        dts: list[int] = []
+        keys: list[int] = []
+        seek_ts: list[int] = []
+        c = self._container
+        c.seek(0)
+        no_pts = self.uses_dts_times
+        try:
+            for packet in c.demux(self.stream):
+                if packet.size == 0:
+                    continue
+                p = packet.pts if packet.pts is not None else packet.dts
+                if p is None:
+                    p = (pts[-1] + 1) if pts else 0
+                d = packet.dts if packet.dts is not None else p
+                pts.append(p)
+                dts.append(d)
+                if packet.is_keyframe:
+                    keys.append(p)
+                    seek_ts.append(min(p, d))
+        except av.FFmpegError as exc:
+            if not pts:
+                raise DecodeError(f"cannot read packets ({_reason(exc)})", path=self.path) from exc
+            log.warning("%s: packet index stops early at packet %d (%s)", self.path, len(pts),
+                        _reason(exc))
+        finally:
+            c.seek(0)
+        if not pts:
+            raise DecodeError("video stream has no packets", path=self.path)
+        pts_arr = np.asarray(pts, dtype=np.int64)
+        order = np.argsort(pts_arr, kind="stable")
+        sorted_pts = pts_arr[order]
+        out = np.sort(np.asarray(dts, dtype=np.int64)) if no_pts else sorted_pts
+        key_arr = np.asarray(keys, dtype=np.int64)
+        key_ranks = np.searchsorted(sorted_pts, key_arr)
+        korder = np.argsort(key_ranks, kind="stable")
+        start = self.stream.start_time
+        if start is None or no_pts:
+            start = int(out[0]) if no_pts else 0
+        return PacketIndex(
+            pts=sorted_pts,
+            out_pts=out,
+            key_ranks=key_ranks[korder],
+            key_seek=np.asarray(seek_ts, dtype=np.int64)[korder],
+            start=int(min(start, int(out[0]))),
+            time_base=self.time_base,
+        )
+
+    def info(self) -> VideoInfo:
+        """Standard properties of the file (packet index, no decoding beyond one frame)."""
+        c = self._container
+        idx = self.index
+        streams = _with_sample_entries(self.path, tuple(_stream_info(s) for s in c.streams))
+        telemetry = tuple(s for s in streams if s.type not in ("video", "audio", "subtitle"))
+        keys = idx.key_ranks.size
+        mean_gop = None
+        if keys > 1:
+            first, last = idx.time_of(int(idx.key_ranks[0])), idx.time_of(int(idx.key_ranks[-1]))
+            mean_gop = float(last - first) / (keys - 1)
+        duration = None
+        if c.duration is not None:
+            duration = c.duration / av.time_base
+        elif self.stream.duration is not None:
+            duration = float(self.stream.duration * self.time_base)
+        rate = self.stream.average_rate or self.stream.guessed_rate
+        return VideoInfo(
+            path=self.path,
+            format=self.format_name,
+            duration_s=duration,
+            width=self.width,
+            height=self.height,
+            codec=self.stream.codec_context.name,
+            pix_fmt=self.stream.codec_context.pix_fmt,
+            bit_depth=self.bit_depth,
+            fps=Fraction(rate) if rate else None,
+            time_base=self.time_base,
+            frame_count=idx.frame_count,
+            keyframe_count=int(keys),
+            mean_keyframe_interval_s=mean_gop,
+            rotation=self.rotation,
+            creation_time=_creation_time(dict(c.metadata))
+            or _creation_time(dict(self.stream.metadata)),
+            streams=streams,
+            telemetry=telemetry,
+        )
+
+    # -- frames ---------------------------------------------------------------------------------
+    def frames(
+        self,
+        *,
+        keyframes: bool = False,
+        ranks: Iterable[int] | None = None,
+    ) -> Iterator[Frame]:
+        """Decode frames in display order.
+
+        Parameters
+        ----------
+        keyframes
+            Decode only the keyframe packets; non-key packets never reach the decoder.
+        ranks
+            Only these display ranks (frame indices); the reader seeks past stretches it does not
+            need. With ``keyframes``, only the keyframes among them. ``None``: all frames (or all
+            keyframes).
+        """
+        if keyframes:
+            yield from self._frames_keyonly(None if ranks is None else set(int(r) for r in ranks))
+        elif ranks is None:
+            yield from self._frames_all()
+        else:
+            yield from self._frames_ranks(sorted(set(int(r) for r in ranks)))
+
+    def _to_frame(self, avf: Any, rank: int) -> Frame:
+        idx = self.index
+        rank = min(rank, idx.frame_count - 1)
+        image = avf.to_ndarray(format=self._rgb_format)
+        rot = _normalise_rotation(avf.rotation)
+        if rot:
+            image = np.rot90(image, k=rot // 90)
+        image = np.ascontiguousarray(image)
+        return Frame(
+            image=image,
+            index=rank,
+            pts=int(idx.out_pts[rank]),
+            time_base=self.time_base,
+            time=idx.time_of(rank),
+            key_frame=bool(avf.key_frame),
+            pict_type=_PICT_TYPES.get(int(avf.pict_type), "?"),
+        )
+
+    def _rank(self, avf: Any, previous: int) -> int:
+        if avf.pts is None:
+            return previous + 1
+        return self.index.rank_of(int(avf.pts))
+
+    def _decode(self, packets: Iterable[Any]) -> Iterator[Any]:
+        """Decode packets, skipping ones the decoder rejects (counted and logged)."""
+        errors = 0
+        for packet in packets:
+            try:
+                yield from self.stream.decode(packet)
+            except av.FFmpegError as exc:
+                errors += 1
+                log.warning("%s: skipped a corrupt packet at pts %s (%s)", self.path, packet.pts,
+                            _reason(exc))
+        try:
+            yield from self.stream.decode(None)
+        except av.FFmpegError as exc:
+            errors += 1
+            log.warning("%s: decoder flush failed (%s)", self.path, _reason(exc))
+        if errors:
+            log.warning("%s: %d packet(s) could not be decoded and were skipped", self.path,
+                        errors)
+
+    def _demux(self) -> Iterator[Any]:
+        try:
+            for packet in self._container.demux(self.stream):
+                if packet.size:
+                    yield packet
+        except av.FFmpegError as exc:
+            log.warning("%s: stream cut short (%s)", self.path, _reason(exc))
+
+    def _frames_keyonly(self, only: set[int] | None) -> Iterator[Frame]:
+        idx = self.index
+        keyset = set(int(r) for r in idx.key_ranks)
+        if only is not None:
+            keyset &= only
+        if not keyset:
+            return
+
+        def wanted(packet: Any) -> bool:
+            if not packet.is_keyframe:
+                return False
+            return only is None or packet.pts is None or idx.rank_of(int(packet.pts)) in keyset
+
+        self._container.seek(0)
+        self.stream.codec_context.skip_frame = "NONKEY"
+        try:
+            previous = -1
+            for avf in self._decode(p for p in self._demux() if wanted(p)):
+                rank = self._rank(avf, previous)
+                previous = rank
+                if rank in keyset:
+                    yield self._to_frame(avf, rank)
+        finally:
+            self.stream.codec_context.skip_frame = "DEFAULT"
+
+    def _decoded_from(self, seek_ts: int | None) -> Iterator[tuple[int, Any]]:
+        """``(rank, av_frame)`` for every frame decoded after seeking to ``seek_ts``."""
+        if seek_ts is None:
+            self._container.seek(0)
+        else:
+            self._container.seek(int(seek_ts), stream=self.stream, backward=True)
+        previous = -1
+        for avf in self._decode(self._demux()):
+            previous = self._rank(avf, previous)
+            yield previous, avf
+
+    def _frames_all(self) -> Iterator[Frame]:
+        for rank, avf in self._decoded_from(None):
+            yield self._to_frame(avf, rank)
+
+    def _frames_ranks(self, wanted: list[int]) -> Iterator[Frame]:
+        idx = self.index
+        pending = deque(r for r in wanted if 0 <= r < idx.frame_count)
+
+        def key_rank(rank: int) -> int:
+            k = int(np.searchsorted(idx.key_ranks, rank, side="right")) - 1
+            return int(idx.key_ranks[k]) if k >= 0 else -1
+
+        def seek_point(rank: int) -> int | None:
+            k = int(np.searchsorted(idx.key_ranks, rank, side="right")) - 1
+            return int(idx.key_seek[k]) if k >= 0 else None
+
+        seek_ts = seek_point(pending[0]) if pending else None
+        while pending:
+            jumped = False
+            first = True
+            for rank, avf in self._decoded_from(seek_ts):
+                if first and rank > pending[0] and seek_ts is not None:
+                    # The demuxer landed after the target: decode from the start instead.
+                    log.debug("%s: seek overshot frame %d", self.path, pending[0])
+                    seek_ts, jumped = None, True
+                    break
+                first = False
+                while pending and pending[0] < rank:
+                    log.warning("%s: frame %d was not found in the stream", self.path,
+                                pending.popleft())
+                if not pending:
+                    return
+                if rank != pending[0]:
+                    continue
+                yield self._to_frame(avf, rank)
+                pending.popleft()
+                # Seek when the next wanted frame's keyframe lies past the frames still ahead.
+                if pending and key_rank(pending[0]) > rank + 1:
+                    seek_ts, jumped = seek_point(pending[0]), True
+                    break
+            if not jumped:
+                for rank in pending:
+                    log.warning("%s: frame %d was not found in the stream", self.path, rank)
+                return
+
+
+def _normalise_rotation(angle: float | int | None) -> int:
+    if not angle:
+        return 0
+    return int(round(float(angle) / 90.0)) * 90 % 360
+
+
+def _stream_info(s: Any) -> StreamInfo:
+    cc = s.codec_context
+    meta = dict(s.metadata)
+    duration = float(s.duration * s.time_base) if s.duration is not None and s.time_base else None
+    handler = meta.get("handler_name")
+    if handler:
+        handler = "".join(ch for ch in handler if ch.isprintable()).strip() or None
+    return StreamInfo(
+        index=int(s.index),
+        type=str(s.type),
+        codec=cc.name if cc is not None else None,
+        tag=None,
+        handler=handler,
+        time_base=Fraction(s.time_base) if s.time_base else None,
+        duration_s=duration,
+        frames=int(s.frames) if s.frames else None,
+        language=meta.get("language"),
+    )
+
+
+def _with_sample_entries(path: Path, streams: tuple[StreamInfo, ...]) -> tuple[StreamInfo, ...]:
+    """Fill in each stream's sample-entry tag (``gpmd``, ``camm``, ...) from the MP4 boxes.
+
+    libavformat does not expose the tags of data tracks; the box walker reads them. Files that are
+    not MP4/QuickTime keep ``tag=None``.
+    """
+    try:
+        tracks = list_tracks(path)
+    except TelemetryError as exc:
+        log.debug("%s", exc)
+        return streams
+    if len(tracks) != len(streams):
+        return streams
+    return tuple(
+        replace(s, tag=t.sample_entry, handler=s.handler or t.handler_name or None,
+                type=s.type if s.type != "data" else _DATA_KINDS.get(t.handler_type, "data"))
+        for s, t in zip(streams, tracks, strict=True)
+    )
+
+
+_DATA_KINDS = {"meta": "data", "tmcd": "timecode", "text": "data", "sbtl": "subtitle"}
+
+
+def probe(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> VideoInfo:
+    """Standard properties of a video without decoding it.
+
+    Examples
+    --------
+    >>> info = probe("samples/dance.mp4")  # doctest: +SKIP
+    >>> info.fps, info.keyframe_count  # doctest: +SKIP
+    (Fraction(25, 1), 24)
+    """
+    with VideoReader(path, max_pixels=max_pixels) as reader:
+        return reader.info()
+
+
+def iter_frames(
+    path: str | Path,
+    *,
+    keyframes: bool = False,
+    ranks: Iterable[int] | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> Iterator[Frame]:
+    """Stream frames from a video; the generator owns the open container.
+
+    See :meth:`VideoReader.frames` for the arguments.
+    """
+    with VideoReader(path, max_pixels=max_pixels) as reader:
+        yield from reader.frames(keyframes=keyframes, ranks=ranks)

@@ -1,0 +1,1 @@
+"""Pure image operations over numpy arrays (no file IO here)."""

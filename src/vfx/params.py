@@ -1,0 +1,56 @@
+"""The one table of parameter ranges, used by the library, the CLI and the recipe loader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vfx.errors import ParameterError
+
+__all__ = ["PARAMS", "Param", "check"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A numeric parameter: its default and inclusive range (``None`` = unbounded)."""
+
+    name: str
+    default: Any
+    low: float | None
+    high: float | None
+    help: str
+    low_open: bool = False  # True: the value must be strictly greater than ``low``
+
+    def describe_range(self) -> str:
+        lo = "" if self.low is None else (f"> {self.low}" if self.low_open else f">= {self.low}")
+        hi = "" if self.high is None else f"<= {self.high}"
+        return " and ".join(x for x in (lo, hi) if x) or "any"
+
+
+PARAMS: dict[str, Param] = {
+    p.name: p
+    for p in (
+        Param("quality", 95, 1, 100, "JPEG quality (1-100)"),
+        Param("every_s", None, 0, None, "seconds between sampled frames", low_open=True),
+        Param("fps", None, 0, None, "frames per second to sample", low_open=True),
+        Param("start_s", 0.0, 0, None, "start time in seconds"),
+        Param("end_s", None, 0, None, "end time in seconds"),
+        Param("max_pixels", 16384 * 16384, 1, None, "largest frame size accepted, in pixels"),
+    )
+}
+
+
+def check(name: str, value: Any) -> Any:
+    """Return ``value`` if it lies in the range of parameter ``name``, else raise.
+
+    >>> check("quality", 90)
+    90
+    """
+    p = PARAMS[name]
+    if value is None:
+        return value
+    too_low = p.low is not None and (value <= p.low if p.low_open else value < p.low)
+    too_high = p.high is not None and value > p.high
+    if too_low or too_high:
+        raise ParameterError(f"{name} must be {p.describe_range()}, got {value}")
+    return value

@@ -1,0 +1,111 @@
+"""Plain data types shared across vfx: frames, stream and video properties."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Frame", "StreamInfo", "VideoInfo", "jsonable"]
+
+
+def jsonable(value: object) -> object:
+    """``value`` with Fractions, datetimes, Paths and tuples turned into JSON-friendly types.
+
+    Fractions become strings (``"30000/1001"``) so that no precision is lost.
+    """
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Fraction):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One decoded video frame in vfx's colour contract.
+
+    ``image`` is RGB, C-contiguous, ``uint8 (H, W, 3)`` or ``uint16`` for sources with more than
+    8 bits per sample, with the container's rotation already applied.
+
+    ``index`` is the frame's position in display order (0 = first displayed frame), ``pts`` its
+    presentation timestamp in units of ``time_base``, and ``time`` the exact presentation time in
+    seconds relative to the stream start, ``(pts - start_pts) * time_base``.
+    """
+
+    image: np.ndarray
+    index: int
+    pts: int
+    time_base: Fraction
+    time: Fraction
+    key_frame: bool
+    pict_type: str
+
+    @property
+    def time_s(self) -> float:
+        """The presentation time in seconds as a float (use ``time`` for exact arithmetic)."""
+        return float(self.time)
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """One stream of a container, as listed by ``vfx info``."""
+
+    index: int
+    type: str
+    codec: str | None
+    tag: str | None
+    handler: str | None
+    time_base: Fraction | None
+    duration_s: float | None
+    frames: int | None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """Standard properties of a video file, read from the container and its packet index.
+
+    Nothing here needs decoding: frame and keyframe counts come from the packet index.
+    """
+
+    path: Path
+    format: str
+    duration_s: float | None
+    width: int
+    height: int
+    codec: str
+    pix_fmt: str | None
+    bit_depth: int
+    fps: Fraction | None
+    time_base: Fraction
+    frame_count: int
+    keyframe_count: int
+    mean_keyframe_interval_s: float | None
+    rotation: int
+    creation_time: datetime | None
+    streams: tuple[StreamInfo, ...] = field(default_factory=tuple)
+    telemetry: tuple[StreamInfo, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-friendly dict of every field (exact fractions as strings)."""
+        d = jsonable(asdict(self))
+        assert isinstance(d, dict)
+        d["display_width"], d["display_height"] = self.display_size
+        return d
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """``(width, height)`` after the rotation is applied."""
+        if self.rotation % 180:
+            return self.height, self.width
+        return self.width, self.height
