@@ -5,7 +5,7 @@ The library API; the ``vfx`` command is a thin layer over it.
 
 __version__ = "0.1.0"
 
-from vfx.errors import (  # noqa: E402
+from vfx.errors import (
     DecodeError,
     ImageReadError,
     MetadataError,
@@ -17,10 +17,10 @@ from vfx.errors import (  # noqa: E402
     VfxError,
     VideoOpenError,
 )
-from vfx.extraction import Extraction, extract_frames, extract_keyframes  # noqa: E402
-from vfx.io.images import read_image, write_image  # noqa: E402
-from vfx.io.video import VideoReader, iter_frames, probe  # noqa: E402
-from vfx.types import Frame, StreamInfo, VideoInfo  # noqa: E402
+from vfx.extraction import Extraction, extract_frames, extract_keyframes
+from vfx.io.images import read_image, write_image
+from vfx.io.video import VideoReader, iter_frames, probe
+from vfx.types import Frame, StreamInfo, VideoInfo
 
 __all__ = [
     "DecodeError",

@@ -110,9 +110,7 @@ def _run(
     stem, source = video.stem, video.name
     result = Extraction(video=video, out_dir=out_dir)
     idx = reader.index
-    wanted = (
-        [int(r) for r in idx.key_ranks] if keyframes else [int(r) for r in (ranks or [])]
-    )
+    wanted = [int(r) for r in idx.key_ranks] if keyframes else [int(r) for r in (ranks or [])]
     total = len(wanted)
 
     # Rows of a previous run whose images are complete need no decoding at all.
@@ -223,8 +221,17 @@ def extract_keyframes(
     video = Path(video)
     with VideoReader(video, max_pixels=max_pixels) as reader:
         out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_keyframes")
-        return _run(reader, out, keyframes=True, ranks=None, fmt=fmt, quality=quality,
-                    overwrite=overwrite, progress=progress, workers=workers)
+        return _run(
+            reader,
+            out,
+            keyframes=True,
+            ranks=None,
+            fmt=fmt,
+            quality=quality,
+            overwrite=overwrite,
+            progress=progress,
+            workers=workers,
+        )
 
 
 def extract_frames(
@@ -272,8 +279,9 @@ def extract_frames(
         else:
             last = float(times[-1]) if times.size else 0.0
             stop = end_s if end_s is not None else last + 1e-6
-            targets = target_times(every_s=every_s, fps=fps, at_s=at_list, start_s=start_s,
-                                   end_s=stop)
+            targets = target_times(
+                every_s=every_s, fps=fps, at_s=at_list, start_s=start_s, end_s=stop
+            )
             targets = targets[targets <= last + 1e-6] if at_list is None else targets
             ranks = ranks_at(times, targets)
         if ranks.size == 0:
@@ -282,5 +290,14 @@ def extract_frames(
                 f" (the video ends at {float(times[-1]):.3f} s)"
             )
         out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_frames")
-        return _run(reader, out, keyframes=False, ranks=np.asarray(ranks).tolist(), fmt=fmt,
-                    quality=quality, overwrite=overwrite, progress=progress, workers=workers)
+        return _run(
+            reader,
+            out,
+            keyframes=False,
+            ranks=np.asarray(ranks).tolist(),
+            fmt=fmt,
+            quality=quality,
+            overwrite=overwrite,
+            progress=progress,
+            workers=workers,
+        )

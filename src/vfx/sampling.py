@@ -77,6 +77,9 @@ def ranks_at(frame_times_s: np.ndarray, targets_s: np.ndarray) -> np.ndarray:
 def ranks_between(frame_times_s: np.ndarray, start_s: float, end_s: float | None) -> np.ndarray:
     """Indices of all frames with ``start_s <= time < end_s``."""
     lo = int(np.searchsorted(frame_times_s, start_s - _EPS, side="left"))
-    hi = frame_times_s.size if end_s is None else int(
-        np.searchsorted(frame_times_s, end_s - _EPS, side="left"))
+    hi = (
+        frame_times_s.size
+        if end_s is None
+        else int(np.searchsorted(frame_times_s, end_s - _EPS, side="left"))
+    )
     return np.arange(lo, max(lo, hi), dtype=np.int64)

@@ -1,4 +1,4 @@
-"""The ``vfx`` command line: a thin layer over the library (only this package imports typer/rich)."""
+"""The ``vfx`` command line: a thin layer over the library; only this package imports typer."""
 
 from vfx.cli.app import app, main
 

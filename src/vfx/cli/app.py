@@ -7,7 +7,6 @@ import os
 import sys
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -27,26 +26,26 @@ class _Boundary(TyperGroup):
     ``VFX_DEBUG=1`` lets the traceback through instead.
     """
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except VfxError as exc:
             if os.environ.get("VFX_DEBUG"):
                 raise
             hint = f" ({exc.hint})" if exc.hint else ""
-            click.echo(f"vfx: error: {_one_line(str(exc))}{hint}", err=True)
+            typer.echo(f"vfx: error: {_one_line(str(exc))}{hint}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             if os.environ.get("VFX_DEBUG"):
                 raise
-            click.echo("vfx: interrupted", err=True)
+            typer.echo("vfx: interrupted", err=True)
             raise typer.Exit(130) from None
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as exc:
             if os.environ.get("VFX_DEBUG"):
                 raise
-            click.echo(
+            typer.echo(
                 f"vfx: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
                 "(run with VFX_DEBUG=1 for the traceback)",
                 err=True,
@@ -60,7 +59,7 @@ class _OneLineHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             level = record.levelname.lower()
-            click.echo(f"vfx: {level}: {_one_line(record.getMessage())}", err=True)
+            typer.echo(f"vfx: {level}: {_one_line(record.getMessage())}", err=True)
         except Exception:  # pragma: no cover - logging must never raise
             self.handleError(record)
 
@@ -88,7 +87,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        click.echo(f"vfx {__version__}")
+        typer.echo(f"vfx {__version__}")
         raise typer.Exit()
 
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from vfx.cli.options import (
@@ -63,12 +62,12 @@ def run_each(videos: list[Path], job: Job, *, what: str, quiet: bool, json: bool
             if len(videos) == 1:
                 raise
             failed += 1
-            click.echo(f"vfx: error: {' '.join(str(exc).split())}", err=True)
+            typer.echo(f"vfx: error: {' '.join(str(exc).split())}", err=True)
             records.append({"video": str(video), "status": "failed", "error": str(exc)})
             continue
         records.append(_record(result))
         if not quiet and not json:
-            click.echo(_summary(result, what))
+            typer.echo(_summary(result, what))
     if json:
         typer.echo(jsonlib.dumps(records if len(videos) > 1 else records[0], indent=2))
     if failed:
@@ -106,8 +105,13 @@ def register(app: typer.Typer) -> None:
         run_each(
             videos,
             lambda video, progress: extract_keyframes(
-                video, output, fmt=fmt.value, quality=quality, overwrite=overwrite,
-                max_pixels=max_pixels, progress=progress,
+                video,
+                output,
+                fmt=fmt.value,
+                quality=quality,
+                overwrite=overwrite,
+                max_pixels=max_pixels,
+                progress=progress,
             ),
             what="keyframes",
             quiet=quiet,
@@ -127,8 +131,11 @@ def register(app: typer.Typer) -> None:
         all_frames: Annotated[bool, typer.Option("--all", help="Take every frame.")] = False,
         at: Annotated[
             str | None,
-            typer.Option("--at", help="Take frames at these times: T1,T2,... (seconds or "
-                         "[HH:]MM:SS.fff).", metavar="T1,T2,..."),
+            typer.Option(
+                "--at",
+                help="Take frames at these times: T1,T2,... (seconds or [HH:]MM:SS.fff).",
+                metavar="T1,T2,...",
+            ),
         ] = None,
         start: Annotated[
             str | None, typer.Option("--start", help="Start time (seconds or [HH:]MM:SS).")
@@ -158,9 +165,19 @@ def register(app: typer.Typer) -> None:
         run_each(
             videos,
             lambda video, progress: extract_frames(
-                video, output, every_s=every, fps=fps, at_s=at_s, all_frames=all_frames,
-                start_s=start_s, end_s=end_s, fmt=fmt.value, quality=quality,
-                overwrite=overwrite, max_pixels=max_pixels, progress=progress,
+                video,
+                output,
+                every_s=every,
+                fps=fps,
+                at_s=at_s,
+                all_frames=all_frames,
+                start_s=start_s,
+                end_s=end_s,
+                fmt=fmt.value,
+                quality=quality,
+                overwrite=overwrite,
+                max_pixels=max_pixels,
+                progress=progress,
             ),
             what="frames",
             quiet=quiet,

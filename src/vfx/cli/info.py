@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json as jsonlib
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -28,16 +29,21 @@ def render(info: VideoInfo, console: Console) -> None:
         ("file", str(info.path)),
         ("container", info.format),
         ("duration", f"{info.duration_s:.3f} s" if info.duration_s is not None else "unknown"),
-        ("video", f"{info.codec}, {info.width}x{info.height}, {info.pix_fmt}, "
-                  f"{info.bit_depth}-bit"),
+        (
+            "video",
+            f"{info.codec}, {info.width}x{info.height}, {info.pix_fmt}, {info.bit_depth}-bit",
+        ),
         ("displayed as", f"{w}x{h} (rotation {info.rotation}°)"),
         ("fps", _fmt_fps(info)),
         ("time base", str(info.time_base)),
         ("frames", str(info.frame_count)),
         ("keyframes", str(info.keyframe_count)),
-        ("keyframe interval",
-         f"{info.mean_keyframe_interval_s:.3f} s (mean)"
-         if info.mean_keyframe_interval_s is not None else "n/a"),
+        (
+            "keyframe interval",
+            f"{info.mean_keyframe_interval_s:.3f} s (mean)"
+            if info.mean_keyframe_interval_s is not None
+            else "n/a",
+        ),
         ("created", info.creation_time.isoformat() if info.creation_time else "unknown"),
     ]
     for key, value in rows:
@@ -47,12 +53,19 @@ def render(info: VideoInfo, console: Console) -> None:
     for col in ("#", "type", "codec", "tag", "handler", "duration"):
         streams.add_column(col)
     for s in info.streams:
-        streams.add_row(str(s.index), s.type, s.codec or "-", s.tag or "-", s.handler or "-",
-                        f"{s.duration_s:.3f} s" if s.duration_s is not None else "-")
+        streams.add_row(
+            str(s.index),
+            s.type,
+            s.codec or "-",
+            s.tag or "-",
+            s.handler or "-",
+            f"{s.duration_s:.3f} s" if s.duration_s is not None else "-",
+        )
     console.print(streams)
     if info.telemetry:
-        names = ", ".join(f"#{s.index} {s.tag or '?'} ({s.handler or 'no handler name'})"
-                          for s in info.telemetry)
+        names = ", ".join(
+            f"#{s.index} {s.tag or '?'} ({s.handler or 'no handler name'})" for s in info.telemetry
+        )
         console.print(f"[bold]telemetry tracks[/bold]: {names}")
     else:
         console.print("[bold]telemetry tracks[/bold]: none")

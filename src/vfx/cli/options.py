@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +11,7 @@ import typer
 from vfx.params import PARAMS
 
 
-class ImageFormat(str, Enum):
+class ImageFormat(StrEnum):
     tiff = "tiff"
     png = "png"
     jpg = "jpg"

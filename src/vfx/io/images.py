@@ -15,7 +15,7 @@ import io
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
@@ -142,10 +142,8 @@ def atomic_path(path: str | Path, mode: str = "wb") -> Iterator[IO]:  # type: ig
 
 
 def _silent_unlink(name: str) -> None:
-    try:
+    with suppress(OSError):
         os.unlink(name)
-    except OSError:
-        pass
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:

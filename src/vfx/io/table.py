@@ -15,8 +15,7 @@ from pathlib import Path
 
 from vfx.io.images import write_text
 
-__all__ = ["FRAME_COLUMNS", "TABLE_NAME", "format_seconds", "read_frame_table",
-           "write_frame_table"]
+__all__ = ["FRAME_COLUMNS", "TABLE_NAME", "format_seconds", "read_frame_table", "write_frame_table"]
 
 TABLE_NAME = "frames.csv"
 #: Columns every frames.csv has, in order; later stages may append more.

@@ -260,8 +260,9 @@ class VideoReader:
         except av.FFmpegError as exc:
             if not pts:
                 raise DecodeError(f"cannot read packets ({_reason(exc)})", path=self.path) from exc
-            log.warning("%s: packet index stops early at packet %d (%s)", self.path, len(pts),
-                        _reason(exc))
+            log.warning(
+                "%s: packet index stops early at packet %d (%s)", self.path, len(pts), _reason(exc)
+            )
         finally:
             c.seek(0)
         if not pts:
@@ -341,6 +342,7 @@ class VideoReader:
             need. With ``keyframes``, only the keyframes among them. ``None``: all frames (or all
             keyframes).
         """
+        self.index  # noqa: B018 - the demux pass must run before decoding starts
         if keyframes:
             yield from self._frames_keyonly(None if ranks is None else set(int(r) for r in ranks))
         elif ranks is None:
@@ -379,16 +381,19 @@ class VideoReader:
                 yield from self.stream.decode(packet)
             except av.FFmpegError as exc:
                 errors += 1
-                log.warning("%s: skipped a corrupt packet at pts %s (%s)", self.path, packet.pts,
-                            _reason(exc))
+                log.warning(
+                    "%s: skipped a corrupt packet at pts %s (%s)",
+                    self.path,
+                    packet.pts,
+                    _reason(exc),
+                )
         try:
             yield from self.stream.decode(None)
         except av.FFmpegError as exc:
             errors += 1
             log.warning("%s: decoder flush failed (%s)", self.path, _reason(exc))
         if errors:
-            log.warning("%s: %d packet(s) could not be decoded and were skipped", self.path,
-                        errors)
+            log.warning("%s: %d packet(s) could not be decoded and were skipped", self.path, errors)
 
     def _demux(self) -> Iterator[Any]:
         try:
@@ -462,8 +467,9 @@ class VideoReader:
                     break
                 first = False
                 while pending and pending[0] < rank:
-                    log.warning("%s: frame %d was not found in the stream", self.path,
-                                pending.popleft())
+                    log.warning(
+                        "%s: frame %d was not found in the stream", self.path, pending.popleft()
+                    )
                 if not pending:
                     return
                 if rank != pending[0]:
@@ -483,7 +489,7 @@ class VideoReader:
 def _normalise_rotation(angle: float | int | None) -> int:
     if not angle:
         return 0
-    return int(round(float(angle) / 90.0)) * 90 % 360
+    return round(float(angle) / 90.0) * 90 % 360
 
 
 def _stream_info(s: Any) -> StreamInfo:
@@ -520,8 +526,12 @@ def _with_sample_entries(path: Path, streams: tuple[StreamInfo, ...]) -> tuple[S
     if len(tracks) != len(streams):
         return streams
     return tuple(
-        replace(s, tag=t.sample_entry, handler=s.handler or t.handler_name or None,
-                type=s.type if s.type != "data" else _DATA_KINDS.get(t.handler_type, "data"))
+        replace(
+            s,
+            tag=t.sample_entry,
+            handler=s.handler or t.handler_name or None,
+            type=s.type if s.type != "data" else _DATA_KINDS.get(t.handler_type, "data"),
+        )
         for s, t in zip(streams, tracks, strict=True)
     )
 

@@ -92,7 +92,8 @@ def iter_boxes(
             )
         if pos + size > end:
             raise TelemetryError(
-                f"box '{_fourcc(kind)}' at byte {pos} runs {pos + size - end} bytes past its parent",
+                f"box '{_fourcc(kind)}' at byte {pos} runs {pos + size - end} bytes "
+                "past its parent",
                 path=path,
             )
         yield Box(_fourcc(kind), pos, size, header)
@@ -123,15 +124,14 @@ def read_payload(f: BinaryIO, box: Box, *, path: str | Path, limit: int = MAX_PA
     return data
 
 
-def find(
-    f: BinaryIO, parent: Box, kinds: str, *, path: str | Path, depth: int = 1
-) -> Box | None:
+def find(f: BinaryIO, parent: Box, kinds: str, *, path: str | Path, depth: int = 1) -> Box | None:
     """First descendant along a slash-separated path of box types, e.g. ``"mdia/hdlr"``."""
     box: Box | None = parent
     for level, kind in enumerate(kinds.split("/")):
         assert box is not None
-        box = next((b for b in children(f, box, path=path, depth=depth + level) if b.type == kind),
-                   None)
+        box = next(
+            (b for b in children(f, box, path=path, depth=depth + level) if b.type == kind), None
+        )
         if box is None:
             return None
     return box
@@ -229,10 +229,12 @@ def _summarise(f: BinaryIO, trak: Box, path: str | Path) -> TrackSummary:
         stsd = find(f, stbl, "stsd", path=path, depth=4)
         if stsd is not None:
             entry = _parse_stsd_entry(read_payload(f, stsd, path=path, limit=1 << 20)[:16])
-        stsz = find(f, stbl, "stsz", path=path, depth=4) or find(f, stbl, "stz2", path=path,
-                                                                  depth=4)
+        stsz = find(f, stbl, "stsz", path=path, depth=4) or find(
+            f, stbl, "stz2", path=path, depth=4
+        )
         if stsz is not None and stsz.payload_size >= 12:
             f.seek(stsz.payload_offset + 8)
             count = struct.unpack(">I", f.read(4))[0]
-    return TrackSummary(track_id, handler_type, handler_name, entry, timescale, duration, count,
-                        trak)
+    return TrackSummary(
+        track_id, handler_type, handler_name, entry, timescale, duration, count, trak
+    )

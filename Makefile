@@ -1,0 +1,52 @@
+# Two commands set everything up on a fresh Debian/Ubuntu machine:
+#   make demo   system packages, .venv, the package, then the main job on samples/
+#   make test   the same set-up, then lint and the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEBS   := ffmpeg libimage-exiftool-perl imagemagick libmagickwand-dev
+OUT    := out
+
+.PHONY: demo test system lint sample clean
+
+# Debian packages: installed with apt-get when run as root, else the exact command is printed.
+system:
+	@missing=""; \
+	for pkg in $(DEBS); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages; run:  sudo apt-get install -y$$missing"; \
+	  fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+demo: system $(STAMP)
+	$(BIN)/vfx info samples/dance.mp4
+	$(BIN)/vfx keyframes samples/dance.mp4 -o $(OUT)/dance_keyframes --overwrite
+	$(BIN)/vfx frames samples/dance.mp4 --every 2 -f png -o $(OUT)/dance_every2s --overwrite
+	@echo
+	@echo "Outputs:"
+	@echo "  $(OUT)/dance_keyframes/  lossless RGB TIFF keyframes + frames.csv"
+	@echo "  $(OUT)/dance_every2s/    a PNG every 2 s + frames.csv"
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench samples
+	$(BIN)/ruff format --check src tests bench samples
+
+test: system $(STAMP) lint
+	$(BIN)/python -m pytest -q
+
+sample: $(STAMP)
+	$(BIN)/python samples/make_sample.py
+
+clean:
+	rm -rf $(OUT) .pytest_cache .ruff_cache .mypy_cache

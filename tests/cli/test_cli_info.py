@@ -1,0 +1,68 @@
+"""``vfx info`` and the error boundary shared by every command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from clips import ClipSpec
+from conftest import SAMPLE
+from typer.testing import CliRunner
+
+from vfx import __version__
+from vfx.cli import app
+
+runner = CliRunner()
+
+
+def test_info_json_is_exact(ntsc_clip: ClipSpec) -> None:
+    result = runner.invoke(app, ["info", str(ntsc_clip.path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["fps"] == "24000/1001"
+    assert data["frame_count"] == 61 and data["keyframe_count"] == 6
+    assert data["width"] == 160 and data["height"] == 96
+    assert data["streams"][0]["tag"] == "avc1"
+    assert data["telemetry"] == []
+
+
+def test_info_text(rotated_clip: ClipSpec) -> None:
+    result = runner.invoke(app, ["info", str(rotated_clip.path)])
+    assert result.exit_code == 0
+    assert "rotation 90" in result.stdout and "96x160" in result.stdout
+    assert "keyframes" in result.stdout
+
+
+def test_info_max_pixels() -> None:
+    result = runner.invoke(app, ["info", str(SAMPLE), "--max-pixels", "5"])
+    assert result.exit_code == 1 and "exceeds the limit" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "no such file"), (b"", "file is empty"), (b"garbage" * 50, "not a readable video")],
+)
+def test_errors_are_one_line_exit_1_no_traceback(
+    tmp_path: Path, content: bytes | None, message: str
+) -> None:
+    path = tmp_path / "in put.mp4"
+    if content is not None:
+        path.write_bytes(content)
+    result = runner.invoke(app, ["info", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert str(path) in result.stderr and message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_debug_env_lets_the_traceback_through(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["info", str(tmp_path / "missing.mp4")], env={"VFX_DEBUG": "1"})
+    assert result.exit_code == 1
+    assert result.exception is not None and "no such file" in str(result.exception)
+
+
+def test_version_and_verbose() -> None:
+    assert runner.invoke(app, ["--version"]).stdout.strip() == f"vfx {__version__}"
+    result = runner.invoke(app, ["-v", "info", str(SAMPLE), "--json"])
+    assert result.exit_code == 0

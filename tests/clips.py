@@ -1,0 +1,100 @@
+"""Synthetic test clips written with PyAV, with known keyframes, rates and contents.
+
+Every frame carries its own index as a bar code (``BITS`` vertical bars, white = 1), so a test
+can read an extracted image back and check that the file named for frame ``i`` really shows
+frame ``i``. Lossy coding does not disturb the bars (each is 16 px wide, pure black or white).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+BITS = 10
+BAR = 16
+WIDTH, HEIGHT = BITS * BAR, 96
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """How a clip was made: what a test may assert about it."""
+
+    path: Path
+    frames: int
+    rate: Fraction
+    gop: int
+    keyframes: tuple[int, ...]
+
+
+def barcode(index: int, *, width: int = WIDTH, height: int = HEIGHT) -> np.ndarray:
+    """An RGB frame showing ``index`` as bars, with a red corner marker at top-left."""
+    img = np.full((height, width, 3), 40, np.uint8)
+    for b in range(BITS):
+        if (index >> b) & 1:
+            img[16:, b * BAR : (b + 1) * BAR] = 255
+    img[:16, :16] = (255, 0, 0)  # orientation marker
+    img[:16, 16:] = (index * 7) % 200  # a changing strip so that every frame differs
+    return img
+
+
+def read_barcode(image: np.ndarray) -> int:
+    """The index shown by a frame made with :func:`barcode` (8- or 16-bit)."""
+    img = image.astype(np.float64)
+    if image.dtype == np.uint16:
+        img /= 257.0
+    row = img[HEIGHT * 2 // 3]
+    return sum(1 << b for b in range(BITS) if row[b * BAR + BAR // 2].mean() > 128)
+
+
+def make_clip(
+    path: Path,
+    *,
+    frames: int = 61,
+    rate: Fraction = Fraction(25),
+    gop: int = 12,
+    codec: str = "libx264",
+    bframes: int = 2,
+    pix_fmt: str = "yuv420p",
+    rotation: int | None = None,
+    pts: list[int] | None = None,
+    time_base: Fraction | None = None,
+) -> ClipSpec:
+    """Write a bar-coded clip with a keyframe every ``gop`` frames (forced, no scene cuts).
+
+    ``pts`` with ``time_base`` gives each frame an explicit timestamp (variable frame rate).
+    """
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=rate)
+        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, pix_fmt
+        stream.codec_context.gop_size = gop
+        if time_base is not None:
+            stream.codec_context.time_base = time_base
+            stream.time_base = time_base
+        if codec == "libx264":
+            stream.options = {
+                "bf": str(bframes),
+                "g": str(gop),
+                "keyint_min": str(gop),
+                "sc_threshold": "0",
+                "crf": "18",
+                "threads": "1",
+            }
+        elif codec == "mpeg4":
+            stream.options = {"bf": str(bframes), "g": str(gop), "qscale": "3"}
+        if rotation is not None:
+            stream.set_display_rotation(rotation)
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(barcode(i), format="rgb24")
+            if pts is not None:
+                frame.pts = pts[i]
+                frame.time_base = time_base
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    keys = tuple(range(0, frames, gop))
+    return ClipSpec(path=path, frames=frames, rate=rate, gop=gop, keyframes=keys)

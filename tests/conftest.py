@@ -1,0 +1,73 @@
+"""Shared fixtures: synthetic clips made once per session, the real media folder, log checks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from clips import ClipSpec, make_clip
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "dance.mp4"
+MEDIA = ROOT.parent / "shared" / "media"
+
+
+def media(name: str) -> Path:
+    """A real camera file from ../shared/media, or skip the test when it is absent."""
+    path = MEDIA / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_logged_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail any test during which vfx logged an error."""
+    caplog.set_level(logging.WARNING, logger="vfx")
+    yield
+    errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
+    assert not errors, f"vfx logged errors: {[r.getMessage() for r in errors]}"
+
+
+@pytest.fixture(scope="session")
+def clipdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("clips")
+
+
+@pytest.fixture(scope="session")
+def ntsc_clip(clipdir: Path) -> ClipSpec:
+    """H.264 at 24000/1001 fps with 2 B-frames, keyframe every 12 frames, 61 frames."""
+    return make_clip(clipdir / "ntsc bframes.mp4", rate=Fraction(24000, 1001), gop=12)
+
+
+@pytest.fixture(scope="session")
+def avi_clip(clipdir: Path) -> ClipSpec:
+    """MPEG-4 part 2 in AVI at 25 fps with 2 B-frames, keyframe every 12 frames, 61 frames."""
+    return make_clip(clipdir / "bframes.avi", codec="mpeg4", gop=12)
+
+
+@pytest.fixture(scope="session")
+def tenbit_clip(clipdir: Path) -> ClipSpec:
+    """10-bit 4:2:0 H.264, 25 frames, keyframe every 10."""
+    return make_clip(clipdir / "tenbit.mp4", frames=25, gop=10, pix_fmt="yuv420p10le")
+
+
+@pytest.fixture(scope="session")
+def rotated_clip(clipdir: Path) -> ClipSpec:
+    """H.264 with a display matrix rotating by 90 degrees, 13 frames."""
+    return make_clip(clipdir / "rotated.mp4", frames=13, gop=6, rotation=90)
+
+
+@pytest.fixture(scope="session")
+def vfr_clip(clipdir: Path) -> ClipSpec:
+    """Variable frame rate: 30 frames with irregular pts in a 1/1000 time base, no B-frames."""
+    pts = [0]
+    for i in range(1, 30):
+        pts.append(pts[-1] + (33 if i % 3 else 71))
+    spec = make_clip(
+        clipdir / "vfr.mp4", frames=30, gop=10, bframes=0, pts=pts, time_base=Fraction(1, 1000)
+    )
+    return spec

@@ -1,0 +1,94 @@
+"""Image writers: RGB TIFF tags, bit depth, round trips, atomic writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+
+from vfx.errors import ImageReadError, OutputError
+from vfx.io.images import atomic_path, encode_image, format_for, read_image, write_image
+
+
+def _gradient(dtype: type = np.uint8) -> np.ndarray:
+    top = 255 if dtype == np.uint8 else 65535
+    x = np.linspace(0, top, 64)
+    img = np.stack(
+        [np.tile(x, (48, 1)), np.tile(x[::-1], (48, 1)), np.full((48, 64), top / 3)], axis=-1
+    )
+    return img.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_tiff_is_rgb_deflate_with_the_array_bit_depth(tmp_path: Path, dtype: type) -> None:
+    img = _gradient(dtype)
+    path = tmp_path / "x.tiff"
+    write_image(path, img)
+    with tifffile.TiffFile(path) as tif:
+        page = tif.pages[0]
+        assert page.photometric == tifffile.PHOTOMETRIC.RGB
+        assert page.compression == tifffile.COMPRESSION.ADOBE_DEFLATE
+        assert page.bitspersample == np.dtype(dtype).itemsize * 8
+        assert page.samplesperpixel == 3
+    assert np.array_equal(read_image(path), img)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_png_round_trip_is_lossless_and_rgb_ordered(tmp_path: Path, dtype: type) -> None:
+    img = _gradient(dtype)
+    write_image(tmp_path / "x.png", img)
+    back = read_image(tmp_path / "x.png")
+    assert back.dtype == dtype
+    assert np.array_equal(back, img)
+
+
+def test_jpeg_quality_changes_size_and_keeps_colours(tmp_path: Path) -> None:
+    img = _gradient()
+    small = write_image(tmp_path / "lo.jpg", img, quality=10)
+    big = write_image(tmp_path / "hi.jpg", img, quality=98)
+    assert small < big
+    back = read_image(tmp_path / "hi.jpg")
+    assert np.abs(back.astype(int) - img).mean() < 3  # red stays red: not BGR-swapped
+
+
+def test_rgba_tiff_has_alpha(tmp_path: Path) -> None:
+    img = np.zeros((8, 8, 4), np.uint8)
+    img[..., 3] = 128
+    write_image(tmp_path / "a.tiff", img)
+    assert np.array_equal(read_image(tmp_path / "a.tiff"), img)
+
+
+def test_failed_write_leaves_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError), atomic_path(target) as fh:
+        fh.write(b"partial")
+        raise RuntimeError("interrupted")
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
+
+
+def test_write_into_missing_folder_is_an_output_error(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="does not exist"):
+        write_image(tmp_path / "no" / "x.png", _gradient())
+
+
+def test_unknown_suffix(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="unknown image suffix"):
+        format_for(tmp_path / "x.gif")
+
+
+def test_bad_dtype_is_refused() -> None:
+    with pytest.raises(ValueError, match="uint8 or uint16"):
+        encode_image(np.zeros((4, 4, 3), np.float32), "png")
+
+
+def test_unreadable_image(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_text("not an image")
+    with pytest.raises(ImageReadError, match="not a readable image"):
+        read_image(bad)
+    with pytest.raises(ImageReadError, match="no such file"):
+        read_image(tmp_path / "missing.tiff")

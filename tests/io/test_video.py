@@ -1,0 +1,169 @@
+"""The video reader: packet index, exact times, keyframe-only decoding, seeking, rotation."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from clips import ClipSpec, barcode, make_clip, read_barcode
+
+from vfx.errors import VideoOpenError
+from vfx.io.images import read_image
+from vfx.io.video import VideoReader, iter_frames, probe
+
+
+def _keyframes(spec: ClipSpec) -> list:
+    with VideoReader(spec.path) as reader:
+        return list(reader.frames(keyframes=True))
+
+
+@pytest.mark.parametrize("fixture", ["ntsc_clip", "avi_clip", "tenbit_clip", "vfr_clip"])
+def test_keyframes_are_exactly_the_encoded_keyframes(fixture: str, request) -> None:
+    spec: ClipSpec = request.getfixturevalue(fixture)
+    frames = _keyframes(spec)
+    assert [f.index for f in frames] == list(spec.keyframes)
+    # The image under each index really is that frame (read from its bar code).
+    assert [read_barcode(f.image) for f in frames] == list(spec.keyframes)
+    assert all(f.key_frame and f.pict_type == "I" for f in frames)
+
+
+def test_ntsc_times_are_exact_fractions(ntsc_clip: ClipSpec) -> None:
+    frames = _keyframes(ntsc_clip)
+    assert [f.time for f in frames] == [Fraction(1001, 24000) * k for k in ntsc_clip.keyframes]
+    assert all(f.pts * f.time_base == f.time for f in frames)
+
+
+def test_avi_with_bframes_times_are_not_shifted(avi_clip: ClipSpec) -> None:
+    # libavformat guesses AVI pts one frame late when there are B-frames (ffmpeg's
+    # -skip_frame nokey reports 0.04 s for the first frame); vfx reports the frame's slot.
+    frames = _keyframes(avi_clip)
+    assert [f.time for f in frames] == [Fraction(k, 25) for k in avi_clip.keyframes]
+    assert frames[0].time == 0
+
+
+def test_vfr_times_come_from_pts_not_index_over_fps(vfr_clip: ClipSpec) -> None:
+    with VideoReader(vfr_clip.path) as reader:
+        frames = list(reader.frames())
+    expected_ms = [0]
+    for i in range(1, 30):
+        expected_ms.append(expected_ms[-1] + (33 if i % 3 else 71))
+    assert [f.time for f in frames] == [Fraction(ms, 1000) for ms in expected_ms]
+
+
+def test_ten_bit_source_gives_uint16_rgb(tenbit_clip: ClipSpec) -> None:
+    frame = _keyframes(tenbit_clip)[0]
+    assert frame.image.dtype == np.uint16
+    assert frame.image.shape == (96, 160, 3)
+    assert frame.image.flags["C_CONTIGUOUS"]
+    # Full 16-bit range is used: white bars are near 65535, not near 1023.
+    assert frame.image.max() > 60000
+
+
+def test_rotation_is_applied(rotated_clip: ClipSpec) -> None:
+    info = probe(rotated_clip.path)
+    assert info.rotation == 90
+    assert info.display_size == (96, 160)
+    frame = _keyframes(rotated_clip)[0]
+    assert frame.image.shape == (160, 96, 3)
+    # Rotating the source 90 degrees counter-clockwise puts the red top-left marker bottom-left.
+    expected = np.rot90(barcode(0), k=1)
+    assert np.abs(frame.image.astype(int) - expected).mean() < 4
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+def test_rotation_matches_ffmpeg_autorotate(rotated_clip: ClipSpec, tmp_path: Path) -> None:
+    out = tmp_path / "ff.png"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(rotated_clip.path), "-frames:v", "1", str(out)],
+        check=True,
+    )
+    frame = _keyframes(rotated_clip)[0]
+    assert np.array_equal(read_image(out), frame.image)
+
+
+def test_packet_index_counts_without_decoding(ntsc_clip: ClipSpec) -> None:
+    info = probe(ntsc_clip.path)
+    assert info.frame_count == 61
+    assert info.keyframe_count == 6
+    assert info.fps == Fraction(24000, 1001)
+    assert info.mean_keyframe_interval_s == pytest.approx(12 * 1001 / 24000)
+    assert info.codec == "h264"
+    assert info.bit_depth == 8
+
+
+@pytest.mark.parametrize("fixture", ["ntsc_clip", "avi_clip"])
+def test_ranks_seek_and_return_exactly_the_wanted_frames(fixture: str, request) -> None:
+    spec: ClipSpec = request.getfixturevalue(fixture)
+    wanted = [3, 5, 11, 12, 30, 31, 55, 60]
+    frames = list(iter_frames(spec.path, ranks=wanted))
+    assert [f.index for f in frames] == wanted
+    assert [read_barcode(f.image) for f in frames] == wanted
+
+
+def test_all_frames_in_display_order(avi_clip: ClipSpec) -> None:
+    frames = list(iter_frames(avi_clip.path))
+    assert [f.index for f in frames] == list(range(61))
+    assert [read_barcode(f.image) for f in frames] == list(range(61))
+    assert [f.time for f in frames] == [Fraction(i, 25) for i in range(61)]
+
+
+def test_keyframes_restricted_to_ranks(ntsc_clip: ClipSpec) -> None:
+    frames = list(iter_frames(ntsc_clip.path, keyframes=True, ranks=[12, 13, 48]))
+    assert [f.index for f in frames] == [12, 48]
+
+
+def test_max_pixels_refuses_large_frames(ntsc_clip: ClipSpec) -> None:
+    with pytest.raises(VideoOpenError, match="exceeds the limit"):
+        VideoReader(ntsc_clip.path, max_pixels=1000)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "empty"), (b"hello, not a video\n" * 10, "not a readable video")],
+)
+def test_bad_files_raise_video_open_error(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bad.mp4"
+    path.write_bytes(content)
+    with pytest.raises(VideoOpenError, match=message) as err:
+        probe(path)
+    assert str(path) in str(err.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(VideoOpenError, match="no such file"):
+        probe(tmp_path / "nope.mp4")
+
+
+def test_audio_only_file_has_no_video_stream(tmp_path: Path) -> None:
+    import av
+
+    path = tmp_path / "tone.m4a"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("aac", rate=48000)
+        samples = np.zeros((1, 1024), np.float32)
+        for _ in range(10):
+            frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+            frame.sample_rate = 48000
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    with pytest.raises(VideoOpenError, match="no video stream"):
+        probe(path)
+
+
+def test_input_is_opened_read_only(ntsc_clip: ClipSpec) -> None:
+    before = ntsc_clip.path.read_bytes()
+    list(iter_frames(ntsc_clip.path, keyframes=True))
+    probe(ntsc_clip.path)
+    assert ntsc_clip.path.read_bytes() == before
+
+
+def test_tiny_clip_one_frame(tmp_path: Path) -> None:
+    spec = make_clip(tmp_path / "one.mp4", frames=1, gop=1)
+    frames = list(iter_frames(spec.path))
+    assert [f.index for f in frames] == [0]
