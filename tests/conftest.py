@@ -8,6 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+
 from clips import ClipSpec, make_clip
 
 ROOT = Path(__file__).resolve().parents[1]

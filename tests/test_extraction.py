@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import tifffile
+
 from clips import ClipSpec, make_clip, read_barcode
 from conftest import SAMPLE
-
 from vfx.errors import OutputError, ParameterError
 from vfx.extraction import extract_frames, extract_keyframes
 from vfx.io.images import read_image

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from clips import ClipSpec
 from typer.testing import CliRunner
 
+from clips import ClipSpec
 from vfx.cli import app
 from vfx.io.table import read_frame_table
 

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from clips import ClipSpec
-from conftest import SAMPLE
 from typer.testing import CliRunner
 
+from clips import ClipSpec
+from conftest import SAMPLE
 from vfx import __version__
 from vfx.cli import app
 

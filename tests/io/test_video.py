@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from clips import ClipSpec, barcode, make_clip, read_barcode
 
+from clips import ClipSpec, barcode, make_clip, read_barcode
 from vfx.errors import VideoOpenError
 from vfx.io.images import read_image
 from vfx.io.video import VideoReader, iter_frames, probe
