@@ -416,17 +416,38 @@ class VideoReader:
                 return False
             return only is None or packet.pts is None or idx.rank_of(int(packet.pts)) in keyset
 
+        # Each keyframe is decoded on its own and the decoder drained after it. Feeding only key
+        # packets to a running decoder (or all packets with skip_frame, as ffmpeg's
+        # -skip_frame nokey does) loses keyframes that are not IDR pictures: their picture order
+        # counts make the decoder's reorder buffer hold or drop them (a real CAMM clip gives 3
+        # of its 5 keyframes that way, all stamped with one pts).
+        cc = self.stream.codec_context
         self._container.seek(0)
-        self.stream.codec_context.skip_frame = "NONKEY"
-        try:
-            previous = -1
-            for avf in self._decode(p for p in self._demux() if wanted(p)):
-                rank = self._rank(avf, previous)
-                previous = rank
+        errors = 0
+        for packet in self._demux():
+            if not wanted(packet):
+                continue
+            try:
+                decoded = [*self.stream.decode(packet), *self.stream.decode(None)]
+            except av.FFmpegError as exc:
+                errors += 1
+                log.warning(
+                    "%s: skipped a corrupt keyframe at pts %s (%s)",
+                    self.path,
+                    packet.pts,
+                    _reason(exc),
+                )
+                decoded = []
+            cc.flush_buffers()
+            for avf in decoded:
+                pts = avf.pts if avf.pts is not None else packet.pts
+                rank = idx.rank_of(int(pts)) if pts is not None else -1
                 if rank in keyset:
                     yield self._to_frame(avf, rank)
-        finally:
-            self.stream.codec_context.skip_frame = "DEFAULT"
+        if errors:
+            log.warning(
+                "%s: %d keyframe(s) could not be decoded and were skipped", self.path, errors
+            )
 
     def _decoded_from(self, seek_ts: int | None) -> Iterator[tuple[int, Any]]:
         """``(rank, av_frame)`` for every frame decoded after seeking to ``seek_ts``."""

@@ -1,0 +1,82 @@
+"""The layering promised in STYLE.md, checked on the source tree."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+import vfx
+
+SRC = Path(vfx.__file__).parent
+UI_MODULES = {"typer", "rich", "click"}
+
+
+def _modules() -> list[Path]:
+    return sorted(SRC.rglob("*.py"))
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_the_cli_imports_typer_or_rich() -> None:
+    offenders = [
+        str(p.relative_to(SRC))
+        for p in _modules()
+        if "cli" not in p.relative_to(SRC).parts and _imports(p) & UI_MODULES
+    ]
+    assert offenders == []
+
+
+def test_library_never_prints_or_exits() -> None:
+    offenders = []
+    for path in _modules():
+        if "cli" in path.relative_to(SRC).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                owner = getattr(getattr(func, "value", None), "id", "")
+                if name == "print" or (owner == "sys" and name == "exit"):
+                    offenders.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_every_library_module_imports_without_ui_packages() -> None:
+    for info in pkgutil.walk_packages(vfx.__path__, "vfx."):
+        if info.name.startswith("vfx.cli"):
+            continue
+        module = importlib.import_module(info.name)
+        assert module is not None
+    # Importing the library alone pulls in no CLI package.
+    script = (
+        "import sys, vfx, vfx.extraction, vfx.io; "
+        "print(sorted(m for m in {'typer', 'rich'} if m in sys.modules))"
+    )
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "[]"
+
+
+def test_wand_is_not_imported_at_startup() -> None:
+    import subprocess
+
+    script = "import sys, vfx.cli; print('wand' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "False"
