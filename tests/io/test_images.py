@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -92,3 +94,16 @@ def test_unreadable_image(tmp_path: Path) -> None:
         read_image(bad)
     with pytest.raises(ImageReadError, match="no such file"):
         read_image(tmp_path / "missing.tiff")
+
+
+@pytest.mark.skipif(
+    not Path("/usr/bin/convert").exists() and shutil.which("magick") is None,
+    reason="ImageMagick not installed",
+)
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_imagemagick_reads_our_tiff_exactly(tmp_path: Path, dtype: type) -> None:
+    img = _gradient(dtype)
+    write_image(tmp_path / "x.tiff", img)
+    tool = shutil.which("magick") or "/usr/bin/convert"
+    subprocess.run([tool, str(tmp_path / "x.tiff"), str(tmp_path / "im.png")], check=True)
+    assert np.array_equal(read_image(tmp_path / "im.png"), img)

@@ -422,6 +422,8 @@ class VideoReader:
         # counts make the decoder's reorder buffer hold or drop them (a real CAMM clip gives 3
         # of its 5 keyframes that way, all stamped with one pts).
         cc = self.stream.codec_context
+        # Frame threading only adds latency when every frame is decoded alone; slices do help.
+        cc.thread_type = "SLICE"
         self._container.seek(0)
         errors = 0
         for packet in self._demux():
