@@ -108,7 +108,7 @@ def _make_clip(
     ones = np.ones((height, width))
     base = np.stack([120 + 80 * x * y, (90 + 100 * y) * ones, (160 - 90 * x) * ones], axis=-1)
     texture = (base + rng.normal(0, 12, (height, width, 1))).clip(0, 255).astype(np.uint8)
-    gop = int(round(gop_s * fps))
+    gop = round(gop_s * fps)
     tmp = path.with_suffix(".part.mp4")
     with av.open(str(tmp), "w") as container:
         stream = container.add_stream(codec, rate=Fraction(fps))

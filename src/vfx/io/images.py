@@ -71,8 +71,8 @@ def encode_image(
     the horizontal-differencing predictor (TIFF Predictor 2, read by libtiff, ImageMagick,
     OpenCV and exiftool), one strip per 64 rows, 8 or 16 bits per sample as the array's dtype
     says. Deflate level 1 with the predictor is both faster and smaller on video frames than
-    level 6 without it (about 60 ms and 2.5 MB against 145 ms and 3.8 MB for a 1080p frame). PNG is lossless too;
-    JPEG is 8-bit only and takes ``quality`` (1-100).
+    level 6 without it (about 60 ms and 2.5 MB against 145 ms and 3.8 MB for a 1080p frame).
+    PNG is lossless too; JPEG is 8-bit only and takes ``quality`` (1-100).
     """
     if image.dtype not in (np.uint8, np.uint16):
         raise ValueError(f"image dtype must be uint8 or uint16, got {image.dtype}")
