@@ -151,12 +151,15 @@ def _run(
                 result.written.append(path)
                 rows[int(str(row["frame_index"]))] = row
         result.rows = [rows[r] for r in sorted(rows)]
+        if failing and not result.rows:
+            return
         try:
             result.table = write_frame_table(out_dir, result.rows, source=source)
         except OutputError:
             if not failing:
                 raise
-            log.warning("%s: could not update %s", out_dir, "frames.csv")
+            # The error being raised already says what went wrong (a full disk, say).
+            log.debug("%s: could not update frames.csv", out_dir)
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vfx-write")
     try:

@@ -154,3 +154,34 @@ def test_frames_bad_choices_are_one_line_errors(
     assert result.exit_code == 1
     assert result.stderr.startswith("vfx: error:") and result.stderr.count("\n") == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_disk_full_is_a_one_line_error_and_leaves_no_temp_files(
+    ntsc_clip: ClipSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import vfx.io.images as images
+
+    def full(src: str, dst: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(images.os, "replace", full)
+    result = vfx("keyframes", ntsc_clip.path, "-o", tmp_path)
+    assert result.exit_code == 1
+    assert "disk full" in result.stderr and result.stderr.count("\n") == 1
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert not list(tmp_path.glob("*.tiff"))
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vfx.cli.progress import progress_bar, wants_progress
+
+    assert not wants_progress(quiet=False, json=False)  # CliRunner/pytest stderr is no tty
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    assert wants_progress(quiet=False, json=False)
+    assert not wants_progress(quiet=True, json=False)
+    assert not wants_progress(quiet=False, json=True)
+    with progress_bar("clip.mp4", enabled=True) as update:
+        update(1, 3)
+        update(3, 3)
