@@ -157,3 +157,20 @@ def test_default_folder_is_stem_keyframes(tmp_path: Path, monkeypatch: pytest.Mo
     result = extract_keyframes(spec.path)
     assert result.out_dir == tmp_path / "clip_keyframes"
     assert len(list(result.out_dir.glob("clip_*.tiff"))) == 3
+
+
+def test_corrupted_stream_skips_bad_frames_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    spec = make_clip(tmp_path / "clip.mp4", frames=61, gop=12)
+    data = bytearray(spec.path.read_bytes())
+    # Overwrite the middle of the media data with noise: some frames no longer decode.
+    rng = __import__("random").Random(3)
+    for i in range(len(data) * 45 // 100, len(data) * 55 // 100):
+        data[i] = rng.randrange(256)
+    bad = tmp_path / "corrupt.mp4"
+    bad.write_bytes(bytes(data))
+    result = extract_frames(bad, tmp_path / "out", all_frames=True, fmt="png")
+    assert 0 < len(result.rows) <= 61
+    for path in result.files:
+        assert read_image(path).shape == (96, 160, 3)

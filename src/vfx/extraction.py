@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vfx.errors import OutputError, ParameterError
+from vfx.errors import DecodeError, OutputError, ParameterError
 from vfx.io.images import IMAGE_FORMATS, write_image
 from vfx.io.table import format_seconds, read_frame_table, write_frame_table
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader
@@ -182,6 +182,11 @@ def _run(
                     settle(pending.popleft())
         while pending:
             settle(pending.popleft())
+        missing = len(wanted) - len(rows)
+        if todo and missing == len(todo):
+            raise DecodeError(f"none of the {len(todo)} frames could be decoded", path=video)
+        if missing:
+            log.warning("%s: %d of %d frames could not be decoded", video, missing, len(wanted))
     except BaseException:
         finish(failing=True)
         raise

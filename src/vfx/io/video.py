@@ -505,7 +505,7 @@ class VideoReader:
                     break
             if not jumped:
                 for rank in pending:
-                    log.warning("%s: frame %d was not found in the stream", self.path, rank)
+                    log.debug("%s: frame %d was not found in the stream", self.path, rank)
                 return
 
 
