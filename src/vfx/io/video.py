@@ -381,7 +381,7 @@ class VideoReader:
                 yield from self.stream.decode(packet)
             except av.FFmpegError as exc:
                 errors += 1
-                log.warning(
+                log.debug(
                     "%s: skipped a corrupt packet at pts %s (%s)",
                     self.path,
                     packet.pts,
@@ -433,7 +433,7 @@ class VideoReader:
                 decoded = [*self.stream.decode(packet), *self.stream.decode(None)]
             except av.FFmpegError as exc:
                 errors += 1
-                log.warning(
+                log.debug(
                     "%s: skipped a corrupt keyframe at pts %s (%s)",
                     self.path,
                     packet.pts,
@@ -490,7 +490,7 @@ class VideoReader:
                     break
                 first = False
                 while pending and pending[0] < rank:
-                    log.warning(
+                    log.debug(
                         "%s: frame %d was not found in the stream", self.path, pending.popleft()
                     )
                 if not pending:
