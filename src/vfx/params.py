@@ -36,6 +36,16 @@ PARAMS: dict[str, Param] = {
         Param("start_s", 0.0, 0, None, "start time in seconds"),
         Param("end_s", None, 0, None, "end time in seconds"),
         Param("max_pixels", 16384 * 16384, 1, None, "largest frame size accepted, in pixels"),
+        Param("threshold", 0.05, 0, 1, "first threshold on the difference intensity (0-1)"),
+        Param("threshold2", 0.20, 0, 1, "second threshold, after the first blur (0-1)"),
+        Param("blur", 3.0, 0, 100, "sigma of the first Gaussian blur, in pixels"),
+        Param("blur2", 3.0, 0, 100, "sigma of the second Gaussian blur, in pixels"),
+        Param("history", 500, 1, None, "frames of history for mog2/knn"),
+        Param("sample", 31, 1, 1000, "frames sampled for the auto background"),
+        Param("fade", 0.0, 0, 0.99, "how much older exposures fade per new one (0-0.99)"),
+        Param("columns", 6, 1, 100, "contact sheet columns"),
+        Param("tile_width", 320, 16, 4096, "contact sheet tile width in pixels"),
+        Param("font_size", 14, 4, 200, "label font size in points"),
     )
 }
 

@@ -1,0 +1,553 @@
+"""Background images, foreground masks, multi-exposure composites and contact sheets.
+
+Each job takes a video (keyframes by default) or a folder of images, streams its frames
+through the pure operations of :mod:`vfx.ops` (the ``numpy`` engine) or through ImageMagick
+(the ``magick`` engine), and writes its outputs atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from vfx.errors import ImageReadError, OutputError, ParameterError
+from vfx.extraction import prepare_output_dir
+from vfx.io.images import format_for, read_image, write_image
+from vfx.io.sources import FrameSource, Still, open_source
+from vfx.io.table import format_seconds, write_frame_table
+from vfx.io.video import DEFAULT_MAX_PIXELS
+from vfx.ops.background import (
+    BACKGROUND_METHODS,
+    Darken,
+    FirstFrame,
+    Lighten,
+    Mean,
+    Median,
+    StreamingEstimate,
+)
+from vfx.ops.composite import COMPOSITE_MODES, ForegroundComposite
+from vfx.ops.masks import apply_mask, difference_mask, mask_to_uint8
+from vfx.params import check
+
+__all__ = [
+    "ENGINES",
+    "MASK_METHODS",
+    "Composite",
+    "MaskSet",
+    "estimate_background",
+    "make_background",
+    "make_composite",
+    "make_masks",
+    "make_montage",
+    "parse_colour",
+]
+
+log = logging.getLogger("vfx")
+
+ENGINES = ("numpy", "magick")
+MASK_METHODS = ("difference", "mog2", "knn")
+Progress = Callable[[int, "int | None"], None]
+
+_NAMED_COLOURS = {
+    "black": (0, 0, 0),
+    "white": (255, 255, 255),
+    "grey": (128, 128, 128),
+    "gray": (128, 128, 128),
+    "red": (255, 0, 0),
+    "green": (0, 255, 0),
+    "blue": (0, 0, 255),
+}
+
+
+def parse_colour(text: str) -> tuple[int, int, int] | None:
+    """``black``, ``white``, ``#rrggbb``, ``r,g,b`` or ``transparent`` (``None``).
+
+    >>> parse_colour("#ff8000"), parse_colour("10,20,30"), parse_colour("transparent")
+    ((255, 128, 0), (10, 20, 30), None)
+    """
+    t = text.strip().lower()
+    if t == "transparent":
+        return None
+    if t in _NAMED_COLOURS:
+        return _NAMED_COLOURS[t]
+    if re.fullmatch(r"#[0-9a-f]{6}", t):
+        return (int(t[1:3], 16), int(t[3:5], 16), int(t[5:7], 16))
+    parts = t.split(",")
+    if len(parts) == 3 and all(p.strip().isdigit() and int(p) <= 255 for p in parts):
+        return (int(parts[0]), int(parts[1]), int(parts[2]))
+    raise ParameterError(
+        f"colour must be black, white, transparent, #rrggbb or r,g,b (0-255), got {text!r}"
+    )
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise ParameterError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine == "magick":
+        from vfx.io.magick import check_available
+
+        check_available()
+
+
+def _source(input: str | Path | FrameSource, frames: str, max_pixels: int) -> FrameSource:
+    if isinstance(input, FrameSource):
+        return input
+    return open_source(input, frames=frames, max_pixels=max_pixels)
+
+
+def _stream(stills: Iterable[Still], total: int, progress: Progress | None) -> Iterable[Still]:
+    if progress:
+        progress(0, total)
+    for done, still in enumerate(stills, 1):
+        yield still
+        if progress:
+            progress(done, total)
+
+
+def _feed(
+    source: FrameSource, estimate: StreamingEstimate | object, progress: Progress | None
+) -> None:
+    update = estimate.update  # type: ignore[attr-defined]
+    try:
+        for still in _stream(source, source.count, progress):
+            update(still.image)
+    except ValueError as exc:
+        raise ImageReadError(str(exc), path=source.path) from exc
+
+
+def estimate_background(
+    input: str | Path | FrameSource,
+    *,
+    method: str = "auto",
+    frames: str = "keyframes",
+    sample: int = 31,
+    engine: str = "numpy",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """The empty scene behind the moving figure.
+
+    Parameters
+    ----------
+    method
+        ``first``: the first frame; ``mean``: the exact mean (``uint16`` for 8-bit input);
+        ``median``: per-pixel median of every frame (memory grows with the frame count; use
+        ``auto`` for long inputs); ``lighten``/``darken``: per-channel maximum/minimum, as
+        ImageMagick's ``-compose lighten|darken -flatten``; ``auto``: median of at most
+        ``sample`` frames spread evenly over the input, a robust estimate in bounded memory.
+    """
+    if method not in BACKGROUND_METHODS:
+        raise ParameterError(
+            f"background method must be one of {', '.join(BACKGROUND_METHODS)}, got {method!r}"
+        )
+    check("sample", sample)
+    _check_engine(engine)
+    source = _source(input, frames, max_pixels)
+    if method == "first":
+        source = source.subset([0])
+    elif method == "auto":
+        source = source.spread(sample)
+    if engine == "magick":
+        from vfx.io.magick import MagickFlatten, magick_evaluate
+
+        if method in ("lighten", "darken"):
+            flat = MagickFlatten(method)
+            _feed(source, flat, progress)
+            return flat.result()
+        if method in ("mean", "median", "auto"):
+            operator = "mean" if method == "mean" else "median"
+            return magick_evaluate(
+                (s.image for s in _stream(source, source.count, progress)), operator
+            )
+    estimate: StreamingEstimate
+    if method == "first":
+        estimate = FirstFrame()
+    elif method == "mean":
+        estimate = Mean()
+    elif method == "lighten":
+        estimate = Lighten()
+    elif method == "darken":
+        estimate = Darken()
+    else:
+        estimate = Median(max_frames=max(source.count, 1))
+    _feed(source, estimate, progress)
+    return estimate.result()
+
+
+@dataclass
+class Composite:
+    """What a background or composite job wrote."""
+
+    path: Path
+    frames: int
+    shape: tuple[int, ...]
+    dtype: str
+
+
+def _write_single(path: str | Path, image: np.ndarray, quality: int = 95) -> Path:
+    path = Path(path)
+    fmt = format_for(path)
+    if path.parent != Path("") and not path.parent.is_dir():
+        prepare_output_dir(path.parent)
+    if fmt == "jpg" and image.dtype == np.uint16:
+        log.warning("%s: JPEG keeps 8 bits; use .tiff or .png to keep all 16", path)
+    write_image(path, image, quality=quality)
+    return path
+
+
+def make_background(
+    input: str | Path,
+    out: str | Path,
+    *,
+    method: str = "auto",
+    frames: str = "keyframes",
+    sample: int = 31,
+    engine: str = "numpy",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    progress: Progress | None = None,
+) -> Composite:
+    """Estimate the background (see :func:`estimate_background`) and write it to ``out``."""
+    format_for(out)
+    source = _source(input, frames, max_pixels)
+    image = estimate_background(
+        source, method=method, sample=sample, engine=engine, progress=progress
+    )
+    used = (
+        1
+        if method == "first"
+        else (min(source.count, sample) if method == "auto" else source.count)
+    )
+    return Composite(_write_single(out, image), used, image.shape, str(image.dtype))
+
+
+def _load_background(
+    spec: str | Path | np.ndarray,
+    source: FrameSource,
+    *,
+    sample: int,
+    engine: str,
+    progress: Progress | None,
+) -> np.ndarray:
+    if isinstance(spec, np.ndarray):
+        return spec
+    text = str(spec)
+    if text in ("first", "auto", "mean", "median", "lighten", "darken"):
+        return estimate_background(
+            source, method=text, sample=sample, engine=engine, progress=progress
+        )
+    path = Path(text)
+    if not path.is_file():
+        raise ImageReadError(
+            "background must be first, auto or an image file; no such file", path=path
+        )
+    image = read_image(path)
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    return np.ascontiguousarray(image[..., :3])
+
+
+def _check_background(background: np.ndarray, still: Still, bg_label: str) -> None:
+    if background.shape != still.image.shape:
+        bh, bw = background.shape[:2]
+        fh, fw = still.image.shape[:2]
+        raise ImageReadError(f"background is {bw}x{bh} but the frames are {fw}x{fh}", path=bg_label)
+    if background.dtype != still.image.dtype:
+        raise ImageReadError(
+            f"background is {background.dtype} but the frames are {still.image.dtype}",
+            path=bg_label,
+        )
+
+
+@dataclass
+class MaskSet:
+    """What :func:`make_masks` wrote."""
+
+    out_dir: Path
+    masks: list[Path] = field(default_factory=list)
+    cleans: list[Path] = field(default_factory=list)
+    skipped: int = 0
+    table: Path | None = None
+
+
+def _subtractor(method: str, history: int) -> object:
+    import cv2
+
+    if method == "mog2":
+        return cv2.createBackgroundSubtractorMOG2(history=history, detectShadows=False)
+    return cv2.createBackgroundSubtractorKNN(history=history, detectShadows=False)
+
+
+def make_masks(
+    input: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    background: str | Path | np.ndarray = "auto",
+    method: str = "difference",
+    frames: str = "keyframes",
+    threshold1: float = 0.05,
+    blur1: float = 3.0,
+    threshold2: float = 0.20,
+    blur2: float = 3.0,
+    history: int = 500,
+    clean_background: str = "black",
+    fmt: str = "png",
+    quality: int = 95,
+    sample: int = 31,
+    engine: str = "numpy",
+    overwrite: bool = False,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    progress: Progress | None = None,
+) -> MaskSet:
+    """A foreground mask and a clean foreground image for every frame.
+
+    ``difference`` (default) subtracts ``background`` (``first``, ``auto`` or an image file)
+    with ImageMagick's chain (see :func:`vfx.ops.masks.difference_mask`). ``mog2`` and ``knn``
+    run OpenCV's background subtractors over every frame in order (``history`` frames) and keep
+    the masks of the selected frames. Clean images show the frame where the mask is set and
+    ``clean_background`` elsewhere (``transparent`` writes RGBA).
+
+    Files: ``<name>_mask.png`` (8-bit grey; ``fmt`` when that is lossless) and
+    ``<name>_clean.<fmt>``, plus ``frames.csv``. Complete pairs are skipped on a re-run unless
+    ``overwrite``.
+    """
+    if method not in MASK_METHODS:
+        raise ParameterError(
+            f"mask method must be one of {', '.join(MASK_METHODS)}, got {method!r}"
+        )
+    for name, value in (
+        ("threshold", threshold1),
+        ("threshold2", threshold2),
+        ("blur", blur1),
+        ("blur2", blur2),
+        ("history", history),
+        ("quality", quality),
+    ):
+        check(name, value)
+    colour = parse_colour(clean_background)
+    _check_engine(engine)
+    if method != "difference" and engine == "magick":
+        raise ParameterError("the magick engine only computes difference masks")
+    source = _source(input, frames, max_pixels)
+    out = prepare_output_dir(out_dir or Path.cwd() / f"{source.label}_masks")
+    clean_fmt = "png" if colour is None and fmt == "jpg" else fmt
+    mask_fmt = "png" if fmt == "jpg" else fmt
+    result = MaskSet(out)
+    rows: list[dict[str, object]] = []
+
+    bg: np.ndarray | None = None
+    subtractor = None
+    if method == "difference":
+        bg = _load_background(background, source, sample=sample, engine=engine, progress=None)
+        bg_label = str(background) if not isinstance(background, np.ndarray) else "background"
+        stills: Iterable[Still] = source
+    else:
+        subtractor = _subtractor(method, history)
+        stills = source.iter_all()
+
+    def mask_of(still: Still) -> np.ndarray:
+        if subtractor is not None:
+            import cv2
+
+            image = (
+                still.image
+                if still.image.dtype == np.uint8
+                else (still.image >> 8).astype(np.uint8)
+            )
+            raw = subtractor.apply(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))  # type: ignore[attr-defined]
+            return (raw > 127).astype(np.float32)
+        assert bg is not None
+        _check_background(bg, still, bg_label)
+        if engine == "magick":
+            from vfx.io.magick import magick_difference_mask
+
+            m = magick_difference_mask(
+                still.image,
+                bg,
+                threshold1=threshold1,
+                blur1=blur1,
+                threshold2=threshold2,
+                blur2=blur2,
+            )
+            return m.astype(np.float32) / np.float32(np.iinfo(m.dtype).max)
+        return difference_mask(
+            still.image, bg, threshold1=threshold1, blur1=blur1, threshold2=threshold2, blur2=blur2
+        )
+
+    done = 0
+    if progress:
+        progress(0, source.count)
+    for still in stills:
+        mask = mask_of(still)
+        if not still.selected:
+            continue
+        mask_path = out / f"{still.name}_mask.{mask_fmt}"
+        clean_path = out / f"{still.name}_clean.{clean_fmt}"
+        if mask_path.is_file() and clean_path.is_file() and not overwrite:
+            result.skipped += 1
+        else:
+            mask8 = mask_to_uint8(mask)
+            write_image(mask_path, mask8)
+            clean = apply_mask(
+                still.image, mask8.astype(np.float32) / np.float32(255.0), background=colour
+            )
+            write_image(clean_path, clean, quality=quality)
+            result.masks.append(mask_path)
+            result.cleans.append(clean_path)
+        rows.append(_mask_row(still, clean_path.name, mask_path.name, float(mask.mean())))
+        done += 1
+        if progress:
+            progress(done, source.count)
+    result.table = write_frame_table(out, rows, source=None)
+    return result
+
+
+def _mask_row(still: Still, clean: str, mask: str, coverage: float) -> dict[str, object]:
+    h, w = still.image.shape[:2]
+    return {
+        "file": clean,
+        "frame_index": still.index if still.index is not None else "",
+        "pts": still.pts if still.pts is not None else "",
+        "time_s": format_seconds(still.time) if still.time is not None else "",
+        "time_base": str(still.time_base) if still.time_base is not None else "",
+        "source": still.source,
+        "width": w,
+        "height": h,
+        "mask": mask,
+        "foreground_fraction": f"{coverage:.6f}",
+    }
+
+
+def make_composite(
+    input: str | Path,
+    out: str | Path,
+    *,
+    mode: str = "darken",
+    frames: str = "keyframes",
+    background: str | Path | np.ndarray = "auto",
+    fade: float = 0.0,
+    threshold1: float = 0.05,
+    blur1: float = 3.0,
+    threshold2: float = 0.20,
+    blur2: float = 3.0,
+    sample: int = 31,
+    engine: str = "numpy",
+    quality: int = 95,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    progress: Progress | None = None,
+) -> Composite:
+    """The multi-exposure image of all frames ("keyframe display").
+
+    ``darken`` is ``convert ... -background white -compose darken -flatten`` (good for a dark
+    figure on a light scene), ``lighten`` the same on black with ``lighten``, ``mean`` the
+    average (``uint16``), and ``foreground`` pastes each frame's masked figure over the
+    background (mask options as in :func:`make_masks`), optionally fading older exposures.
+    Memory stays flat in the number of frames.
+    """
+    if mode not in COMPOSITE_MODES:
+        raise ParameterError(
+            f"composite mode must be one of {', '.join(COMPOSITE_MODES)}, got {mode!r}"
+        )
+    check("fade", fade)
+    format_for(out)
+    _check_engine(engine)
+    source = _source(input, frames, max_pixels)
+    estimate: object
+    if mode in ("darken", "lighten"):
+        if engine == "magick":
+            from vfx.io.magick import MagickFlatten
+
+            estimate = MagickFlatten(mode)
+        else:
+            estimate = Darken() if mode == "darken" else Lighten()
+    elif mode == "mean":
+        if engine == "magick":
+            from vfx.io.magick import magick_evaluate
+
+            image = magick_evaluate(
+                (s.image for s in _stream(source, source.count, progress)), "mean"
+            )
+            return Composite(
+                _write_single(out, image, quality), source.count, image.shape, str(image.dtype)
+            )
+        estimate = Mean()
+    else:
+        if engine == "magick":
+            raise ParameterError("the foreground composite is computed by the numpy engine")
+        bg = _load_background(background, source, sample=sample, engine=engine, progress=None)
+        estimate = _CheckedForeground(
+            bg,
+            str(background),
+            fade=fade,
+            threshold1=threshold1,
+            blur1=blur1,
+            threshold2=threshold2,
+            blur2=blur2,
+        )
+    _feed(source, estimate, progress)
+    image = estimate.result()  # type: ignore[attr-defined]
+    return Composite(
+        _write_single(out, image, quality), source.count, image.shape, str(image.dtype)
+    )
+
+
+class _CheckedForeground(ForegroundComposite):
+    """A foreground composite whose size errors name the background."""
+
+    def __init__(self, background: np.ndarray, label: str, **kwargs: float) -> None:
+        super().__init__(background, **kwargs)  # type: ignore[arg-type]
+        self.label = label
+
+    def update(self, frame: np.ndarray) -> None:
+        if frame.shape != self.background.shape:
+            bh, bw = self.background.shape[:2]
+            raise ImageReadError(
+                f"background is {bw}x{bh} but the frames are {frame.shape[1]}x{frame.shape[0]}",
+                path=self.label,
+            )
+        super().update(frame)
+
+
+def make_montage(
+    input: str | Path,
+    out: str | Path,
+    *,
+    frames: str = "keyframes",
+    columns: int = 6,
+    tile_width: int = 320,
+    font_size: float = 14,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    progress: Progress | None = None,
+) -> Composite:
+    """A contact sheet of the frames, each labelled with its name and time, via ImageMagick."""
+    check("columns", columns)
+    check("tile_width", tile_width)
+    check("font_size", font_size)
+    out = Path(out)
+    format_for(out)
+    from vfx.io.magick import montage
+
+    source = _source(input, frames, max_pixels)
+    if out.parent != Path("") and not out.parent.is_dir():
+        prepare_output_dir(out.parent)
+
+    def labelled() -> Iterable[tuple[np.ndarray, str]]:
+        for still in _stream(source, source.count, progress):
+            label = still.name
+            if still.time is not None:
+                label += f"\n{float(still.time):.3f} s"
+            yield still.image, label
+
+    try:
+        width, height = montage(
+            labelled(), out, columns=columns, tile_width=tile_width, font_size=font_size
+        )
+    except ValueError as exc:
+        raise ImageReadError(str(exc), path=source.path) from exc
+    except OSError as exc:
+        raise OutputError(f"cannot write ({exc})", path=out) from exc
+    return Composite(out, source.count, (height, width, 3), "uint8")

@@ -1,0 +1,221 @@
+"""Frame sources for the effect commands: a video, or a folder of images.
+
+A source knows how many frames it has before any is decoded (the packet index, or the file
+list) and streams them as :class:`Still`. Folders are ordered by ``frames.csv`` when present
+(the output of ``vfx keyframes``), else by name with numbers compared as numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from vfx.errors import ImageReadError, ParameterError, VideoOpenError
+from vfx.io.images import read_image
+from vfx.io.table import read_frame_table
+from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader
+from vfx.sampling import ranks_at, target_times
+
+__all__ = ["IMAGE_SUFFIXES", "FrameSource", "Still", "open_source", "parse_frames_spec"]
+
+IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
+
+
+@dataclass(frozen=True, eq=False)
+class Still:
+    """One frame of a source: an RGB image and what is known about where it came from."""
+
+    image: np.ndarray
+    name: str
+    source: str
+    index: int | None = None
+    time: Fraction | None = None
+    pts: int | None = None
+    time_base: Fraction | None = None
+    selected: bool = True
+
+
+def parse_frames_spec(spec: str) -> tuple[str, float | None]:
+    """``"keyframes"``, ``"all"`` or ``"every:SECONDS"`` as ``(kind, seconds)``."""
+    text = spec.strip().lower()
+    if text in ("keyframes", "all"):
+        return text, None
+    match = re.fullmatch(r"every:(\d+(?:\.\d*)?|\.\d+)", text)
+    if match and float(match.group(1)) > 0:
+        return "every", float(match.group(1))
+    raise ParameterError(f"--frames must be keyframes, all or every:SECONDS, got {spec!r}")
+
+
+def _natural_key(name: str) -> list[object]:
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+@dataclass
+class FrameSource:
+    """Frames to process, from a video or a folder; iterate to stream them."""
+
+    path: Path
+    kind: str  # "video" or "folder"
+    label: str  # a short name for outputs: the video's stem or the folder's name
+    count: int
+    _files: list[Path] = field(default_factory=list)
+    _ranks: list[int] | None = None  # video frames to yield (None = keyframes)
+    _keyframes: bool = False
+    _max_pixels: int = DEFAULT_MAX_PIXELS
+    _rows: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def subset(self, positions: Sequence[int]) -> FrameSource:
+        """The frames at these positions (0-based, ascending) of this source."""
+        positions = sorted(set(int(p) for p in positions if 0 <= p < self.count))
+        if self.kind == "folder":
+            files = [self._files[p] for p in positions]
+            return FrameSource(
+                self.path, self.kind, self.label, len(files), files, _rows=self._rows
+            )
+        assert self._ranks is not None
+        ranks = [self._ranks[p] for p in positions]
+        return FrameSource(
+            self.path,
+            self.kind,
+            self.label,
+            len(ranks),
+            _ranks=ranks,
+            _keyframes=self._keyframes,
+            _max_pixels=self._max_pixels,
+        )
+
+    def spread(self, n: int) -> FrameSource:
+        """At most ``n`` frames spread evenly over the source (all when it has fewer)."""
+        if self.count <= n:
+            return self
+        positions = np.unique(np.round(np.linspace(0, self.count - 1, n)).astype(int))
+        return self.subset(positions.tolist())
+
+    def __iter__(self) -> Iterator[Still]:
+        if self.kind == "folder":
+            yield from self._iter_folder()
+        else:
+            yield from self._iter_video(all_frames=False)
+
+    def iter_all(self) -> Iterator[Still]:
+        """Every frame of a video in order, with ``selected`` marking this source's frames.
+
+        For a folder, the same as iterating.
+        """
+        if self.kind == "folder":
+            yield from self._iter_folder()
+        else:
+            yield from self._iter_video(all_frames=True)
+
+    def _iter_folder(self) -> Iterator[Still]:
+        first: tuple[tuple[int, ...], np.dtype, Path] | None = None
+        for position, path in enumerate(self._files):
+            image = read_image(path)
+            if image.ndim == 2:
+                image = np.repeat(image[..., None], 3, axis=2)
+            elif image.shape[2] == 4:
+                image = np.ascontiguousarray(image[..., :3])
+            if first is None:
+                first = (image.shape, image.dtype, path)
+            elif image.shape != first[0] or image.dtype != first[1]:
+                h, w = image.shape[:2]
+                fh, fw = first[0][:2]
+                raise ImageReadError(
+                    f"is {w}x{h} {image.dtype}, but {first[2].name} is {fw}x{fh} {first[1]}; "
+                    "all images must have one size",
+                    path=path,
+                )
+            row = self._rows.get(path.name, {})
+            yield Still(
+                image=image,
+                name=path.stem,
+                source=row.get("source") or path.name,
+                index=int(row["frame_index"]) if row.get("frame_index") else position,
+                time=Fraction(row["time_s"]) if row.get("time_s") else None,
+                pts=int(row["pts"]) if row.get("pts") else None,
+                time_base=Fraction(row["time_base"]) if row.get("time_base") else None,
+            )
+
+    def _iter_video(self, *, all_frames: bool) -> Iterator[Still]:
+        with VideoReader(self.path, max_pixels=self._max_pixels) as reader:
+            wanted = set(self._ranks or [])
+            if all_frames:
+                frames = reader.frames()
+            elif self._keyframes:
+                frames = reader.frames(keyframes=True, ranks=self._ranks)
+            else:
+                frames = reader.frames(ranks=self._ranks)
+            for f in frames:
+                yield Still(
+                    image=f.image,
+                    name=f"{self.label}_{f.index:06d}",
+                    source=self.path.name,
+                    index=f.index,
+                    time=f.time,
+                    pts=f.pts,
+                    time_base=f.time_base,
+                    selected=f.index in wanted,
+                )
+
+
+def _folder_source(folder: Path) -> FrameSource:
+    files = [
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+    ]
+    rows = {r["file"]: r for r in read_frame_table(folder) if r.get("file")}
+    listed = [folder / name for name in rows if (folder / name).is_file()]
+    if listed:
+        ordered = listed
+    else:
+        ordered = sorted(files, key=lambda p: _natural_key(p.name))
+    if not ordered:
+        raise ImageReadError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in this folder", path=folder)
+    return FrameSource(
+        folder, "folder", folder.resolve().name or "images", len(ordered), ordered, _rows=rows
+    )
+
+
+def open_source(
+    path: str | Path, *, frames: str = "keyframes", max_pixels: int = DEFAULT_MAX_PIXELS
+) -> FrameSource:
+    """A video (frames chosen by ``frames``: keyframes, all, every:SECONDS) or a folder.
+
+    Raises
+    ------
+    ImageReadError
+        For a folder with no images.
+    VideoOpenError
+        For a file that is not a readable video.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return _folder_source(path)
+    if not path.exists():
+        raise VideoOpenError("no such file or folder", path=path)
+    kind, seconds = parse_frames_spec(frames)
+    with VideoReader(path, max_pixels=max_pixels) as reader:
+        idx = reader.index
+        if kind == "keyframes":
+            ranks = [int(r) for r in idx.key_ranks]
+        elif kind == "all":
+            ranks = list(range(idx.frame_count))
+        else:
+            times = idx.times_s()
+            targets = target_times(every_s=seconds, end_s=float(times[-1]) + 1e-6)
+            ranks = ranks_at(times, targets).tolist()
+    return FrameSource(
+        path,
+        "video",
+        path.stem,
+        len(ranks),
+        _ranks=ranks,
+        _keyframes=kind == "keyframes",
+        _max_pixels=max_pixels,
+    )

@@ -1,0 +1,37 @@
+"""The dtype rule: a dtype implies its value range; convert only with these helpers.
+
+``uint8`` is ``[0, 255]``, ``uint16`` is ``[0, 65535]``; float results are in the *source*
+scale until written, and fractional results are written as ``uint16``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["float_to_image", "max_value"]
+
+
+def max_value(dtype: np.dtype | type) -> int:
+    """Largest sample value of an integer image dtype (255 or 65535)."""
+    dt = np.dtype(dtype)
+    if dt not in (np.uint8, np.uint16):
+        raise ValueError(f"image dtype must be uint8 or uint16, got {dt}")
+    return int(np.iinfo(dt).max)
+
+
+def float_to_image(
+    values: np.ndarray, source_dtype: np.dtype | type, *, fractional: bool
+) -> np.ndarray:
+    """Turn a float image in the scale of ``source_dtype`` into an integer image.
+
+    With ``fractional`` (a mean, say) an 8-bit source becomes ``uint16`` (scaled by 257) so the
+    fraction is kept; otherwise the source dtype is kept. Values are rounded and clipped.
+
+    >>> float_to_image(np.array([[0.5, 255.0]]), np.uint8, fractional=True)
+    array([[  129, 65535]], dtype=uint16)
+    """
+    src = np.dtype(source_dtype)
+    top = max_value(src)
+    if fractional and src == np.uint8:
+        return np.floor(values * 257.0 + 0.5).clip(0, 65535).astype(np.uint16)
+    return np.floor(values + 0.5).clip(0, top).astype(src)
