@@ -106,10 +106,11 @@ def _root(
 
 
 def _register() -> None:
-    from vfx.cli import extract, info
+    from vfx.cli import effects, extract, info
 
     info.register(app)
     extract.register(app)
+    effects.register(app)
 
 
 _register()

@@ -116,12 +116,11 @@ def magick_evaluate(frames: Iterable[np.ndarray], operator: str) -> np.ndarray:
                 seq.image_add(item)
         if dtype is None:
             raise ValueError("no frames were given")
-        seq.evaluate_images(operator)
-        seq.iterator_reset()
-        if operator == "mean" and dtype == np.uint8:
-            seq.depth = 16
-            return _from_wand(seq, np.uint16)
-        return _from_wand(seq, dtype)
+        with seq.evaluate_images(operator) as result:
+            if operator == "mean" and dtype == np.uint8:
+                result.depth = 16
+                return _from_wand(result, np.uint16)
+            return _from_wand(result, dtype)
 
 
 def montage(

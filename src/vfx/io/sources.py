@@ -171,10 +171,7 @@ def _folder_source(folder: Path) -> FrameSource:
     ]
     rows = {r["file"]: r for r in read_frame_table(folder) if r.get("file")}
     listed = [folder / name for name in rows if (folder / name).is_file()]
-    if listed:
-        ordered = listed
-    else:
-        ordered = sorted(files, key=lambda p: _natural_key(p.name))
+    ordered = listed or sorted(files, key=lambda p: _natural_key(p.name))
     if not ordered:
         raise ImageReadError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in this folder", path=folder)
     return FrameSource(

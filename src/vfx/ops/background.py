@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from vfx.ops.dtypes import float_to_image
+from vfx.ops.masks import LUMA
 
 __all__ = [
     "BACKGROUND_METHODS",
@@ -18,7 +19,7 @@ __all__ = [
     "Mean",
     "Median",
     "StreamingEstimate",
-    "lower_median",
+    "median_by_intensity",
 ]
 
 BACKGROUND_METHODS = ("first", "mean", "median", "lighten", "darken", "auto")
@@ -131,18 +132,38 @@ class Mean(StreamingEstimate):
         return float_to_image(self.mean(), self._dtype or np.uint8, fractional=True)
 
 
-def lower_median(stack: np.ndarray) -> np.ndarray:
-    """Per-pixel lower median along axis 0 (an actual sample value, so the dtype is kept).
+def median_by_intensity(stack: np.ndarray) -> np.ndarray:
+    """Per pixel, the frame's whole pixel whose intensity is the median.
 
-    >>> lower_median(np.array([[1], [9], [5], [7]], np.uint8)).tolist()
-    [5]
+    This is ImageMagick's ``-evaluate-sequence median``: pixels are ordered by their Rec. 709
+    luma (truncated to an integer in the 16-bit quantum), brightest first, and element
+    ``n // 2`` is kept (the lower median for an even count), so the
+    result is always a colour that occurs at that spot (channels are never mixed across
+    frames).
+
+    >>> px = np.array([[[[10, 0, 0]]], [[[0, 200, 0]]], [[[0, 0, 90]]]], np.uint8)
+    >>> median_by_intensity(px).tolist()
+    [[[0, 0, 90]]]
     """
-    k = (stack.shape[0] - 1) // 2
-    return np.partition(stack, k, axis=0)[k]
+    n = stack.shape[0]
+    scale = 257.0 if stack.dtype == np.uint8 else 1.0
+    wr, wg, wb = LUMA
+    # ImageMagick sorts by descending intensity (ties keep frame order) and keeps element n/2.
+    # Pack (descending key, frame) into one unique integer and partition on it. The key is
+    # computed as ImageMagick does, in doubles on 16-bit values and in this order, so that
+    # ties fall the same way (a grey pixel lands exactly on an integer).
+    code = np.empty(stack.shape[:3], np.int64 if 65536 * n >= 2**31 else np.int32)
+    for i in range(n):
+        q = stack[i].astype(np.float64) * scale
+        key = np.floor(wr * q[..., 0] + wg * q[..., 1] + wb * q[..., 2])
+        code[i] = (65535 - key) * n + i
+    chosen = np.partition(code, n // 2, axis=0)[n // 2] % n
+    return np.take_along_axis(stack, chosen[None, ..., None].astype(np.intp), axis=0)[0]
 
 
 class Median(StreamingEstimate):
-    """Per-pixel (lower) median of the frames given; it rejects a figure that moves.
+    """Per-pixel median of the frames given (by intensity, as ImageMagick); it rejects a
+    figure that moves.
 
     Keeps every frame it is given, up to ``max_frames`` (callers choose an evenly spread
     sample of that size), so memory is bounded by ``max_frames`` frames.
@@ -162,4 +183,4 @@ class Median(StreamingEstimate):
 
     def result(self) -> np.ndarray:
         self._require()
-        return lower_median(np.stack(self._frames))
+        return median_by_intensity(np.stack(self._frames))
