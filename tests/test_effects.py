@@ -123,7 +123,7 @@ def test_background_file_of_the_wrong_size(sample_keyframes: Path, tmp_path: Pat
     small = tmp_path / "bg.png"
     write_image(small, np.zeros((10, 10, 3), np.uint8))
     with pytest.raises(
-        ImageReadError, match="bg.png: background is 10x10 but the frames are 640x360"
+        ImageReadError, match=r"bg\.png: background is 10x10 but the frames are 640x360"
     ):
         make_masks(sample_keyframes, tmp_path / "out", background=small)
     with pytest.raises(ImageReadError, match="background is 10x10"):
@@ -169,6 +169,6 @@ def test_empty_and_mixed_folders(tmp_path: Path) -> None:
         make_composite(tmp_path, tmp_path / "x.png")
     write_image(tmp_path / "a.png", np.zeros((8, 8, 3), np.uint8))
     write_image(tmp_path / "b.png", np.zeros((9, 8, 3), np.uint8))
-    with pytest.raises(ImageReadError, match="b.png"):
+    with pytest.raises(ImageReadError, match=r"b\.png"):
         make_composite(tmp_path, tmp_path / "out" / "x.png")
     assert open_source(tmp_path).count == 2

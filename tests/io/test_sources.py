@@ -43,10 +43,10 @@ def test_folder_errors(tmp_path: Path) -> None:
         open_source(tmp_path)
     write_image(tmp_path / "a.png", _img(1))
     write_image(tmp_path / "b.png", _img(1, h=9))
-    with pytest.raises(ImageReadError, match="b.png: is 8x9 uint8, but a.png is 8x8"):
+    with pytest.raises(ImageReadError, match=r"b\.png: is 8x9 uint8, but a\.png is 8x8"):
         list(open_source(tmp_path))
     (tmp_path / "b.png").write_text("broken")
-    with pytest.raises(ImageReadError, match="b.png: not a readable image"):
+    with pytest.raises(ImageReadError, match=r"b\.png: not a readable image"):
         list(open_source(tmp_path))
 
 

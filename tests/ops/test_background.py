@@ -45,7 +45,7 @@ def test_lighten_and_darken_are_max_and_min() -> None:
 
 
 def test_first_frame_and_errors() -> None:
-    bg, frames = frames_with_moving_square(3)
+    _, frames = frames_with_moving_square(3)
     assert np.array_equal(feed(FirstFrame(), frames), frames[0])
     with pytest.raises(ValueError, match="no frames"):
         Mean().result()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json as jsonlib
 from dataclasses import asdict
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,12 +16,12 @@ from vfx.effects import make_background, make_composite, make_masks, make_montag
 from vfx.params import PARAMS
 
 
-class Engine(str, Enum):
+class Engine(StrEnum):
     numpy = "numpy"
     magick = "magick"
 
 
-class BackgroundMethod(str, Enum):
+class BackgroundMethod(StrEnum):
     first = "first"
     mean = "mean"
     median = "median"
@@ -30,13 +30,13 @@ class BackgroundMethod(str, Enum):
     auto = "auto"
 
 
-class MaskMethod(str, Enum):
+class MaskMethod(StrEnum):
     difference = "difference"
     mog2 = "mog2"
     knn = "knn"
 
 
-class CompositeMode(str, Enum):
+class CompositeMode(StrEnum):
     darken = "darken"
     lighten = "lighten"
     mean = "mean"
