@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SAMPLE
 from typer.testing import CliRunner
 
+from conftest import SAMPLE
 from vfx.cli import app
 from vfx.extraction import extract_keyframes
 from vfx.io.images import read_image, write_image
