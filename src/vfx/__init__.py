@@ -1,48 +1,85 @@
 """vfx: turn videos into stills and visual effects, with exact times and kept metadata.
 
-The library API; the ``vfx`` command is a thin layer over it.
+The library API; the ``vfx`` command is a thin layer over it. Names are loaded on first use
+(PEP 562), so importing :mod:`vfx` stays cheap and a job on a folder of images never loads
+PyAV.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from vfx.errors import (
-    DecodeError,
-    ImageReadError,
-    MetadataError,
-    OutputError,
-    ParameterError,
-    RecipeError,
-    TelemetryError,
-    ToolNotFoundError,
-    VfxError,
-    VideoOpenError,
-)
-from vfx.extraction import Extraction, extract_frames, extract_keyframes
-from vfx.io.images import read_image, write_image
-from vfx.io.video import VideoReader, iter_frames, probe
-from vfx.types import Frame, StreamInfo, VideoInfo
+_EXPORTS = {
+    "DecodeError": "vfx.errors",
+    "ImageReadError": "vfx.errors",
+    "MetadataError": "vfx.errors",
+    "OutputError": "vfx.errors",
+    "ParameterError": "vfx.errors",
+    "RecipeError": "vfx.errors",
+    "TelemetryError": "vfx.errors",
+    "ToolNotFoundError": "vfx.errors",
+    "VfxError": "vfx.errors",
+    "VideoOpenError": "vfx.errors",
+    "Extraction": "vfx.extraction",
+    "extract_frames": "vfx.extraction",
+    "extract_keyframes": "vfx.extraction",
+    "estimate_background": "vfx.effects",
+    "make_background": "vfx.effects",
+    "make_composite": "vfx.effects",
+    "make_masks": "vfx.effects",
+    "make_montage": "vfx.effects",
+    "open_source": "vfx.io.sources",
+    "read_image": "vfx.io.images",
+    "write_image": "vfx.io.images",
+    "VideoReader": "vfx.io.video",
+    "iter_frames": "vfx.io.video",
+    "probe": "vfx.io.video",
+    "Frame": "vfx.types",
+    "StreamInfo": "vfx.types",
+    "VideoInfo": "vfx.types",
+}
 
-__all__ = [
-    "DecodeError",
-    "Extraction",
-    "Frame",
-    "ImageReadError",
-    "MetadataError",
-    "OutputError",
-    "ParameterError",
-    "RecipeError",
-    "StreamInfo",
-    "TelemetryError",
-    "ToolNotFoundError",
-    "VfxError",
-    "VideoInfo",
-    "VideoOpenError",
-    "VideoReader",
-    "__version__",
-    "extract_frames",
-    "extract_keyframes",
-    "iter_frames",
-    "probe",
-    "read_image",
-    "write_image",
-]
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vfx' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from vfx.effects import (
+        estimate_background,
+        make_background,
+        make_composite,
+        make_masks,
+        make_montage,
+    )
+    from vfx.errors import (
+        DecodeError,
+        ImageReadError,
+        MetadataError,
+        OutputError,
+        ParameterError,
+        RecipeError,
+        TelemetryError,
+        ToolNotFoundError,
+        VfxError,
+        VideoOpenError,
+    )
+    from vfx.extraction import Extraction, extract_frames, extract_keyframes
+    from vfx.io.images import read_image, write_image
+    from vfx.io.sources import open_source
+    from vfx.io.video import VideoReader, iter_frames, probe
+    from vfx.types import Frame, StreamInfo, VideoInfo

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from vfx.errors import ImageReadError, OutputError, ParameterError
-from vfx.extraction import prepare_output_dir
-from vfx.io.images import format_for, read_image, write_image
+from vfx.io.images import format_for, prepare_output_dir, read_image, write_image
 from vfx.io.sources import FrameSource, Still, open_source
 from vfx.io.table import format_seconds, write_frame_table
-from vfx.io.video import DEFAULT_MAX_PIXELS
 from vfx.ops.background import (
     BACKGROUND_METHODS,
     Darken,
@@ -32,7 +32,7 @@ from vfx.ops.background import (
 )
 from vfx.ops.composite import COMPOSITE_MODES, ForegroundComposite
 from vfx.ops.masks import apply_mask, difference_mask, mask_to_uint8
-from vfx.params import check
+from vfx.params import PARAMS, check
 
 __all__ = [
     "ENGINES",
@@ -50,6 +50,7 @@ __all__ = [
 log = logging.getLogger("vfx")
 
 ENGINES = ("numpy", "magick")
+MAX_PIXELS: int = PARAMS["max_pixels"].default
 MASK_METHODS = ("difference", "mog2", "knn")
 Progress = Callable[[int, "int | None"], None]
 
@@ -127,7 +128,7 @@ def estimate_background(
     frames: str = "keyframes",
     sample: int = 31,
     engine: str = "numpy",
-    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_pixels: int = MAX_PIXELS,
     progress: Progress | None = None,
 ) -> np.ndarray:
     """The empty scene behind the moving figure.
@@ -208,7 +209,7 @@ def make_background(
     frames: str = "keyframes",
     sample: int = 31,
     engine: str = "numpy",
-    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_pixels: int = MAX_PIXELS,
     progress: Progress | None = None,
 ) -> Composite:
     """Estimate the background (see :func:`estimate_background`) and write it to ``out``."""
@@ -300,7 +301,7 @@ def make_masks(
     sample: int = 31,
     engine: str = "numpy",
     overwrite: bool = False,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_pixels: int = MAX_PIXELS,
     progress: Progress | None = None,
 ) -> MaskSet:
     """A foreground mask and a clean foreground image for every frame.
@@ -378,30 +379,63 @@ def make_masks(
             still.image, bg, threshold1=threshold1, blur1=blur1, threshold2=threshold2, blur2=blur2
         )
 
-    done = 0
-    if progress:
-        progress(0, source.count)
-    for still in stills:
-        mask = mask_of(still)
-        if not still.selected:
-            continue
-        mask_path = out / f"{still.name}_mask.{mask_fmt}"
-        clean_path = out / f"{still.name}_clean.{clean_fmt}"
+    def write_pair(still: Still, mask: np.ndarray, mask_path: Path, clean_path: Path) -> None:
+        mask8 = mask_to_uint8(mask)
+        write_image(mask_path, mask8)
+        clean = apply_mask(
+            still.image, mask8.astype(np.float32) / np.float32(255.0), background=colour
+        )
+        write_image(clean_path, clean, quality=quality)
+
+    def task(still: Still) -> tuple[np.ndarray, bool]:
+        """Mask a frame and write its pair (unless complete); returns the mask."""
+        mask = mask_of(still) if subtractor is None else still_masks.pop(id(still))
+        mask_path, clean_path = paths(still)
         if mask_path.is_file() and clean_path.is_file() and not overwrite:
-            result.skipped += 1
-        else:
-            mask8 = mask_to_uint8(mask)
-            write_image(mask_path, mask8)
-            clean = apply_mask(
-                still.image, mask8.astype(np.float32) / np.float32(255.0), background=colour
-            )
-            write_image(clean_path, clean, quality=quality)
+            return mask, False
+        write_pair(still, mask, mask_path, clean_path)
+        return mask, True
+
+    def paths(still: Still) -> tuple[Path, Path]:
+        return out / f"{still.name}_mask.{mask_fmt}", out / f"{still.name}_clean.{clean_fmt}"
+
+    def settle(entry: tuple[Still, Future[tuple[np.ndarray, bool]]]) -> None:
+        still, future = entry
+        mask, written = future.result()
+        mask_path, clean_path = paths(still)
+        if written:
             result.masks.append(mask_path)
             result.cleans.append(clean_path)
+        else:
+            result.skipped += 1
         rows.append(_mask_row(still, clean_path.name, mask_path.name, float(mask.mean())))
-        done += 1
         if progress:
-            progress(done, source.count)
+            progress(len(rows), source.count)
+
+    # Frames are independent for the difference method: mask and write them on two threads
+    # while the next frames are read. The subtractors are sequential: only writing is pooled.
+    still_masks: dict[int, np.ndarray] = {}
+    if progress:
+        progress(0, source.count)
+    pending: deque[tuple[Still, Future[tuple[np.ndarray, bool]]]] = deque()
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vfx-mask") as pool:
+        try:
+            for still in stills:
+                if subtractor is not None:
+                    mask = mask_of(still)
+                    if not still.selected:
+                        continue
+                    still_masks[id(still)] = mask
+                elif not still.selected:
+                    continue
+                pending.append((still, pool.submit(task, still)))
+                while len(pending) > 4:
+                    settle(pending.popleft())
+            while pending:
+                settle(pending.popleft())
+        finally:
+            for _, future in pending:
+                future.cancel()
     result.table = write_frame_table(out, rows, source=None)
     return result
 
@@ -437,7 +471,7 @@ def make_composite(
     sample: int = 31,
     engine: str = "numpy",
     quality: int = 95,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_pixels: int = MAX_PIXELS,
     progress: Progress | None = None,
 ) -> Composite:
     """The multi-exposure image of all frames ("keyframe display").
@@ -520,7 +554,7 @@ def make_montage(
     columns: int = 6,
     tile_width: int = 320,
     font_size: float = 14,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_pixels: int = MAX_PIXELS,
     progress: Progress | None = None,
 ) -> Composite:
     """A contact sheet of the frames, each labelled with its name and time, via ImageMagick."""

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import DecodeError, OutputError, ParameterError
-from vfx.io.images import IMAGE_FORMATS, write_image
+from vfx.io.images import IMAGE_FORMATS, prepare_output_dir, write_image
 from vfx.io.table import format_seconds, read_frame_table, write_frame_table
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader
 from vfx.params import check
@@ -51,20 +51,6 @@ class Extraction:
     def files(self) -> list[Path]:
         """Every image of this extraction, written now or earlier, in frame order."""
         return [self.out_dir / str(r["file"]) for r in self.rows]
-
-
-def prepare_output_dir(out_dir: str | Path) -> Path:
-    """Create ``out_dir`` if needed and check that files can be created in it."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputError("output exists and is not a folder", path=out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create output folder ({exc.strerror or exc})", path=out) from exc
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise OutputError("output folder is not writable", path=out)
-    return out
 
 
 def _row(frame: Frame, name: str, source: str) -> dict[str, object]:

@@ -12,7 +12,6 @@ import typer
 
 from vfx.cli.options import ImageFormat, Json, MaxPixels, Quality, Quiet
 from vfx.cli.progress import progress_bar, wants_progress
-from vfx.effects import make_background, make_composite, make_masks, make_montage
 from vfx.params import PARAMS
 
 
@@ -107,6 +106,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Estimate the empty scene behind the moving figure and write it as one image."""
         with progress_bar("background", enabled=wants_progress(quiet, json)) as progress:
+            from vfx.effects import make_background
+
             result = make_background(
                 input,
                 output,
@@ -177,6 +178,8 @@ def register(app: typer.Typer) -> None:
         -threshold (on intensity), -blur 0xBLUR, -threshold, -blur 0xBLUR2.
         """
         with progress_bar("masks", enabled=wants_progress(quiet, json)) as progress:
+            from vfx.effects import make_masks
+
             result = make_masks(
                 input,
                 output,
@@ -233,6 +236,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """A multi-exposure image of all frames (the "keyframe display")."""
         with progress_bar("composite", enabled=wants_progress(quiet, json)) as progress:
+            from vfx.effects import make_composite
+
             result = make_composite(
                 input,
                 output,
@@ -277,6 +282,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """A contact sheet of the frames labelled with their names and times (ImageMagick)."""
         with progress_bar("montage", enabled=wants_progress(quiet, json)) as progress:
+            from vfx.effects import make_montage
+
             result = make_montage(
                 input,
                 output,

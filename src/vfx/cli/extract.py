@@ -5,7 +5,7 @@ from __future__ import annotations
 import json as jsonlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,11 +22,13 @@ from vfx.cli.options import (
 )
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.errors import ParameterError, VfxError
-from vfx.extraction import Extraction, extract_frames, extract_keyframes
+
+if TYPE_CHECKING:
+    from vfx.extraction import Extraction
 from vfx.params import PARAMS
 from vfx.sampling import parse_time
 
-Job = Callable[[Path, Callable[[int, int | None], None]], Extraction]
+Job = Callable[[Path, Callable[[int, int | None], None]], "Extraction"]
 
 
 def _summary(result: Extraction, what: str) -> str:
@@ -102,6 +104,8 @@ def register(app: typer.Typer) -> None:
         times. The default folder is ./<stem>_keyframes; complete images are skipped on a
         re-run unless --overwrite.
         """
+        from vfx.extraction import extract_keyframes
+
         run_each(
             videos,
             lambda video, progress: extract_keyframes(
@@ -162,6 +166,8 @@ def register(app: typer.Typer) -> None:
         start_s = parse_time(start) if start is not None else 0.0
         end_s = parse_time(end) if end is not None else None
         at_s = _parse_at(at)
+        from vfx.extraction import extract_frames
+
         run_each(
             videos,
             lambda video, progress: extract_frames(

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json as jsonlib
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from vfx.cli.options import Json, MaxPixels, Video
-from vfx.io.video import probe
 from vfx.params import PARAMS
 from vfx.types import VideoInfo
 
@@ -20,7 +18,13 @@ def _fmt_fps(info: VideoInfo) -> str:
     return f"{info.fps} ({float(info.fps):.3f})" if info.fps.denominator != 1 else str(info.fps)
 
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
 def render(info: VideoInfo, console: Console) -> None:
+    from rich.table import Table
+
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
@@ -80,10 +84,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Streams, codec, size, exact fps, duration, frame and keyframe counts (from the packet
         index, no decoding), rotation, creation time and telemetry tracks."""
+        from vfx.io.video import probe
+
         result = probe(video, max_pixels=max_pixels)
         if json:
             typer.echo(jsonlib.dumps(result.to_dict(), indent=2))
         else:
+            from rich.console import Console
+
             render(result, Console(highlight=False, soft_wrap=True))
 
     del info

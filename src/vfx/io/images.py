@@ -30,6 +30,7 @@ __all__ = [
     "atomic_path",
     "encode_image",
     "format_for",
+    "prepare_output_dir",
     "read_image",
     "write_bytes",
     "write_image",
@@ -39,6 +40,13 @@ __all__ = [
 #: Formats vfx writes, by file suffix.
 IMAGE_FORMATS = ("tiff", "png", "jpg")
 _SUFFIX_FORMAT = {".tif": "tiff", ".tiff": "tiff", ".png": "png", ".jpg": "jpg", ".jpeg": "jpg"}
+
+
+# Fast lossless PNG: zlib level 1 and the "up" filter only. libpng's adaptive filter search
+# costs 2-3x the time for files a few percent smaller (a 1080p mask: 4.7 ms against 12 ms).
+_PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 1]
+if hasattr(cv2, "IMWRITE_PNG_FILTER"):
+    _PNG_PARAMS += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP]
 
 
 def format_for(path: str | Path) -> str:
@@ -94,7 +102,7 @@ def encode_image(
         )
         return buf.getvalue()
     if fmt == "png":
-        ok, data = cv2.imencode(".png", _to_bgr(image), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+        ok, data = cv2.imencode(".png", _to_bgr(image), _PNG_PARAMS)
     elif fmt == "jpg":
         if image.dtype != np.uint8:
             image = (image >> 8).astype(np.uint8)
@@ -150,6 +158,20 @@ def _silent_unlink(name: str) -> None:
         os.unlink(name)
 
 
+def prepare_output_dir(out_dir: str | Path) -> Path:
+    """Create ``out_dir`` if needed and check that files can be created in it."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputError("output exists and is not a folder", path=out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output folder ({exc.strerror or exc})", path=out) from exc
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise OutputError("output folder is not writable", path=out)
+    return out
+
+
 def write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_path(path, "wb") as fh:
@@ -185,7 +207,8 @@ def read_image(path: str | Path) -> np.ndarray:
         raise ImageReadError("no such file", path=path)
     if path.suffix.lower() in (".tif", ".tiff"):
         try:
-            image = tifffile.imread(path)
+            # One decoding thread per image: callers read several images at once.
+            image = tifffile.imread(path, maxworkers=1)
         except Exception as exc:  # tifffile raises many kinds
             raise ImageReadError(f"not a readable TIFF ({exc})", path=path) from exc
         if image.ndim == 3 and image.shape[0] in (3, 4) and image.shape[2] not in (3, 4):

@@ -8,7 +8,9 @@ list) and streams them as :class:`Still`. Folders are ordered by ``frames.csv`` 
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -18,7 +20,7 @@ import numpy as np
 from vfx.errors import ImageReadError, ParameterError, VideoOpenError
 from vfx.io.images import read_image
 from vfx.io.table import read_frame_table
-from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader
+from vfx.params import PARAMS
 from vfx.sampling import ranks_at, target_times
 
 __all__ = ["IMAGE_SUFFIXES", "FrameSource", "Still", "open_source", "parse_frames_spec"]
@@ -66,7 +68,7 @@ class FrameSource:
     _files: list[Path] = field(default_factory=list)
     _ranks: list[int] | None = None  # video frames to yield (None = keyframes)
     _keyframes: bool = False
-    _max_pixels: int = DEFAULT_MAX_PIXELS
+    _max_pixels: int = PARAMS["max_pixels"].default
     _rows: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def subset(self, positions: Sequence[int]) -> FrameSource:
@@ -112,10 +114,27 @@ class FrameSource:
         else:
             yield from self._iter_video(all_frames=True)
 
+    def _read_ahead(self, depth: int = 3) -> Iterator[tuple[Path, np.ndarray]]:
+        """Images of the folder in order, decoded by two threads a few files ahead."""
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vfx-read") as pool:
+            pending: deque[tuple[Path, Future[np.ndarray]]] = deque()
+            files = iter(self._files)
+            try:
+                for path in files:
+                    pending.append((path, pool.submit(read_image, path)))
+                    if len(pending) > depth:
+                        done_path, future = pending.popleft()
+                        yield done_path, future.result()
+                while pending:
+                    done_path, future = pending.popleft()
+                    yield done_path, future.result()
+            finally:
+                for _, future in pending:
+                    future.cancel()
+
     def _iter_folder(self) -> Iterator[Still]:
         first: tuple[tuple[int, ...], np.dtype, Path] | None = None
-        for position, path in enumerate(self._files):
-            image = read_image(path)
+        for position, (path, image) in enumerate(self._read_ahead()):
             if image.ndim == 2:
                 image = np.repeat(image[..., None], 3, axis=2)
             elif image.shape[2] == 4:
@@ -142,6 +161,8 @@ class FrameSource:
             )
 
     def _iter_video(self, *, all_frames: bool) -> Iterator[Still]:
+        from vfx.io.video import VideoReader  # PyAV is only needed for video sources
+
         with VideoReader(self.path, max_pixels=self._max_pixels) as reader:
             wanted = set(self._ranks or [])
             if all_frames:
@@ -180,7 +201,7 @@ def _folder_source(folder: Path) -> FrameSource:
 
 
 def open_source(
-    path: str | Path, *, frames: str = "keyframes", max_pixels: int = DEFAULT_MAX_PIXELS
+    path: str | Path, *, frames: str = "keyframes", max_pixels: int = PARAMS["max_pixels"].default
 ) -> FrameSource:
     """A video (frames chosen by ``frames``: keyframes, all, every:SECONDS) or a folder.
 
@@ -197,6 +218,8 @@ def open_source(
     if not path.exists():
         raise VideoOpenError("no such file or folder", path=path)
     kind, seconds = parse_frames_spec(frames)
+    from vfx.io.video import VideoReader
+
     with VideoReader(path, max_pixels=max_pixels) as reader:
         idx = reader.index
         if kind == "keyframes":

@@ -118,17 +118,27 @@ def difference(frame: np.ndarray, background: np.ndarray) -> np.ndarray:
     return diff * np.float32(scale) if scale != 1.0 else diff
 
 
+def _difference_intensity(frame: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """``intensity(difference(frame, background))`` in one pass over the pixels."""
+    _check_pair(frame, background)
+    weights = np.asarray([LUMA], np.float32) * np.float32(_quantum_scale(frame.dtype))
+    return cv2.transform(cv2.absdiff(frame, background).astype(np.float32), weights)
+
+
 def intensity(image: np.ndarray) -> np.ndarray:
     """Rec. 709 luma of an RGB image (same units as the input), as ``float32``."""
-    r, g, b = (image[..., c].astype(np.float32) for c in range(3))
-    return np.float32(LUMA[0]) * r + np.float32(LUMA[1]) * g + np.float32(LUMA[2]) * b
+    weights = np.asarray([LUMA], np.float32)
+    return cv2.transform(np.ascontiguousarray(image, dtype=np.float32), weights)
 
 
 def threshold(values: np.ndarray, level: float) -> np.ndarray:
     """``-threshold``: ``QUANTUM`` where ``values > level * QUANTUM``, else 0 (``float32``)."""
     if not 0.0 <= level <= 1.0:
         raise ValueError(f"threshold level must be in [0, 1], got {level}")
-    return np.where(values > level * QUANTUM, np.float32(QUANTUM), np.float32(0.0))
+    _, out = cv2.threshold(
+        np.ascontiguousarray(values, dtype=np.float32), level * QUANTUM, QUANTUM, cv2.THRESH_BINARY
+    )
+    return out
 
 
 def gaussian_blur(values: np.ndarray, sigma: float, *, radius: float = 0.0) -> np.ndarray:
@@ -181,11 +191,38 @@ def difference_mask(
     """
     if frame.dtype != background.dtype:
         raise ValueError(f"frame dtype {frame.dtype} differs from background {background.dtype}")
-    mask = threshold(intensity(difference(frame, background)), threshold1)
-    mask = gaussian_blur(mask, blur1)
+    first = threshold(_difference_intensity(frame, background), threshold1)
+    out = np.zeros(first.shape, np.float32)
+    box = _support(first, _reach(blur1) + _reach(blur2))
+    if box is None:
+        return out
+    # Outside the changed pixels' bounding box, grown by both blur radii, every value is 0:
+    # blurring only the crop gives the same result (its edges are zeros, which the edge
+    # replication copies, or the frame's own edges) at a fraction of the cost.
+    rows, cols = box
+    mask = gaussian_blur(first[rows, cols], blur1)
     mask = threshold(mask, threshold2)
     mask = gaussian_blur(mask, blur2)
-    return mask * np.float32(1.0 / QUANTUM)
+    out[rows, cols] = mask * np.float32(1.0 / QUANTUM)
+    return out
+
+
+def _reach(sigma: float) -> int:
+    """How far one ``-blur 0xSIGMA`` spreads a pixel."""
+    return blur_kernel(float(sigma)).size // 2 if sigma else 0
+
+
+def _support(values: np.ndarray, margin: int) -> tuple[slice, slice] | None:
+    """The bounding box of the non-zero values grown by ``margin``, or None if all are 0."""
+    rows = np.flatnonzero(values.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(values.any(axis=0))
+    h, w = values.shape
+    return (
+        slice(max(0, rows[0] - margin), min(h, rows[-1] + 1 + margin)),
+        slice(max(0, cols[0] - margin), min(w, cols[-1] + 1 + margin)),
+    )
 
 
 def mask_to_uint8(mask: np.ndarray) -> np.ndarray:
@@ -203,23 +240,24 @@ def apply_mask(
     """The clean foreground: ``frame`` where the mask is 1, ``background`` where it is 0.
 
     With a black background this is ImageMagick's ``-compose multiply`` of frame and mask.
-    ``background=None`` returns RGBA with the mask as alpha. The dtype of ``frame`` is kept;
-    the blend is rounded in ImageMagick's 16-bit quantum, then scaled. ImageMagick's
-    ``-compose multiply -flatten`` truncates instead of rounding, so it can be one level lower.
+    ``background=None`` returns RGBA with the mask as alpha. The dtype of ``frame`` is kept
+    and the blend is rounded to the nearest level; ImageMagick's ``-compose multiply
+    -flatten`` truncates instead, so its result can be one level lower.
     """
     if mask.shape != frame.shape[:2]:
         raise ValueError(f"mask shape {mask.shape} does not match frame {frame.shape[:2]}")
-    scale = _quantum_scale(frame.dtype)
+    _quantum_scale(frame.dtype)  # checks the dtype
     m = np.clip(mask, 0.0, 1.0).astype(np.float32)
     if background is None:
         top = float(np.iinfo(frame.dtype).max)
         alpha = np.floor(m * np.float32(top) + 0.5).astype(frame.dtype)
         return np.ascontiguousarray(np.dstack([frame, alpha]))
-    # In ImageMagick's 16-bit quantum, rounded there, then scaled to the frame's depth.
-    colour = np.asarray(background, np.float32) * np.float32(257.0)
-    fg = frame.astype(np.float32) * np.float32(scale)
-    q = np.floor(fg * m[..., None] + colour * (1.0 - m[..., None]) + 0.5).clip(0, QUANTUM)
-    if frame.dtype == np.uint16:
-        return q.astype(np.uint16)
-    q32 = q.astype(np.uint32)
-    return (((q32 + 128) - ((q32 + 128) >> 8)) >> 8).astype(np.uint8)
+    if tuple(background) == (0, 0, 0):
+        # ImageMagick's multiply: frame x mask, rounded to the nearest level.
+        return cv2.multiply(
+            frame, cv2.merge([m, m, m]), dtype=cv2.CV_8U if frame.dtype == np.uint8 else cv2.CV_16U
+        )
+    top = float(np.iinfo(frame.dtype).max)
+    colour = np.empty_like(frame)
+    colour[:] = np.round(np.asarray(background, np.float64) * top / 255.0).astype(frame.dtype)
+    return cv2.blendLinear(frame, colour, m, np.float32(1.0) - m)
