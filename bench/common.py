@@ -132,3 +132,50 @@ def _make_clip(
             container.mux(packet)
     tmp.rename(path)
     return path
+
+
+def make_dance_clip(path: Path) -> Path:
+    """The bundled sample's scene (static backdrop, moving dancer) at 1920x1080, 24 s."""
+    if not path.is_file():
+        code = (
+            "import sys; sys.path.insert(0, sys.argv[1]); from common import _make_dance_clip; "
+            "from pathlib import Path; _make_dance_clip(Path(sys.argv[2]))"
+        )
+        subprocess.run(
+            [sys.executable, "-c", code, str(Path(__file__).parent), str(path)], check=True
+        )
+    return path
+
+
+def _make_dance_clip(path: Path) -> None:
+    import importlib.util
+
+    import av
+    import cv2
+
+    spec = importlib.util.spec_from_file_location(
+        "make_sample", Path(__file__).resolve().parents[1] / "samples" / "make_sample.py"
+    )
+    sample = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(sample)  # type: ignore[union-attr]
+    base = sample.backdrop()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part.mp4")
+    with av.open(str(tmp), "w") as container:
+        stream = container.add_stream("libx264", rate=Fraction(sample.FPS))
+        stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
+        stream.options = {
+            "preset": "veryfast",
+            "crf": "20",
+            "g": str(sample.GOP),
+            "keyint_min": str(sample.GOP),
+            "sc_threshold": "0",
+        }
+        for i in range(sample.FPS * sample.SECONDS):
+            small = sample.draw(base, i / sample.FPS)
+            big = cv2.resize(small, (1920, 1080), interpolation=cv2.INTER_CUBIC)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(big, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    tmp.rename(path)
