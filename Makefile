@@ -33,10 +33,16 @@ demo: system $(STAMP)
 	$(BIN)/vfx info samples/dance.mp4
 	$(BIN)/vfx keyframes samples/dance.mp4 -o $(OUT)/dance_keyframes --overwrite
 	$(BIN)/vfx frames samples/dance.mp4 --every 2 -f png -o $(OUT)/dance_every2s --overwrite
+	$(BIN)/vfx mask $(OUT)/dance_keyframes --background auto -o $(OUT)/dance_masks --overwrite
+	$(BIN)/vfx composite $(OUT)/dance_keyframes --mode foreground -o $(OUT)/dance_keyframe_display.png
+	$(BIN)/vfx montage $(OUT)/dance_keyframes -o $(OUT)/dance_contact_sheet.png
 	@echo
 	@echo "Outputs:"
 	@echo "  $(OUT)/dance_keyframes/  lossless RGB TIFF keyframes + frames.csv"
 	@echo "  $(OUT)/dance_every2s/    a PNG every 2 s + frames.csv"
+	@echo "  $(OUT)/dance_masks/      foreground masks and clean figures per keyframe"
+	@echo "  $(OUT)/dance_keyframe_display.png  the multi-exposure keyframe display"
+	@echo "  $(OUT)/dance_contact_sheet.png     a labelled contact sheet"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench samples
