@@ -70,42 +70,37 @@ class FirstFrame(StreamingEstimate):
         return self._first.copy()
 
 
-class Lighten(StreamingEstimate):
+class _Extremum(StreamingEstimate):
+    """Per-channel running extremum of the frames, with one accumulator."""
+
+    _reduce = staticmethod(np.maximum)
+
+    def __init__(self) -> None:
+        self._acc: np.ndarray | None = None
+
+    def update(self, frame: np.ndarray) -> None:
+        self._check(frame)
+        if self._acc is None:
+            self._acc = frame.copy()
+        else:
+            self._reduce(self._acc, frame, out=self._acc)
+
+    def result(self) -> np.ndarray:
+        self._require()
+        assert self._acc is not None
+        return self._acc.copy()
+
+
+class Lighten(_Extremum):
     """Per-channel maximum: ``convert ... -background black -compose lighten -flatten``."""
 
-    def __init__(self) -> None:
-        self._acc: np.ndarray | None = None
-
-    def update(self, frame: np.ndarray) -> None:
-        self._check(frame)
-        if self._acc is None:
-            self._acc = frame.copy()
-        else:
-            np.maximum(self._acc, frame, out=self._acc)
-
-    def result(self) -> np.ndarray:
-        self._require()
-        assert self._acc is not None
-        return self._acc.copy()
+    _reduce = staticmethod(np.maximum)
 
 
-class Darken(StreamingEstimate):
+class Darken(_Extremum):
     """Per-channel minimum: ``convert ... -background white -compose darken -flatten``."""
 
-    def __init__(self) -> None:
-        self._acc: np.ndarray | None = None
-
-    def update(self, frame: np.ndarray) -> None:
-        self._check(frame)
-        if self._acc is None:
-            self._acc = frame.copy()
-        else:
-            np.minimum(self._acc, frame, out=self._acc)
-
-    def result(self) -> np.ndarray:
-        self._require()
-        assert self._acc is not None
-        return self._acc.copy()
+    _reduce = staticmethod(np.minimum)
 
 
 class Mean(StreamingEstimate):
