@@ -167,3 +167,11 @@ def test_tiny_clip_one_frame(tmp_path: Path) -> None:
     spec = make_clip(tmp_path / "one.mp4", frames=1, gop=1)
     frames = list(iter_frames(spec.path))
     assert [f.index for f in frames] == [0]
+
+
+def test_one_reader_serves_info_keyframes_and_ranks(ntsc_clip: ClipSpec) -> None:
+    with VideoReader(ntsc_clip.path) as reader:
+        assert reader.info().keyframe_count == 6
+        assert [f.index for f in reader.frames(keyframes=True)] == list(ntsc_clip.keyframes)
+        assert [f.index for f in reader.frames(ranks=[3, 40])] == [3, 40]
+        assert [f.index for f in reader.frames(keyframes=True, ranks=[12])] == [12]

@@ -226,14 +226,15 @@ class VideoReader:
 
     def _probe_rotation(self) -> int:
         # The display matrix lives in the stream's side data; PyAV exposes it on decoded frames.
-        self._container.seek(0)
+        # A second container decodes the one frame, so that this reader's decoder stays closed
+        # until frames() chooses its threading.
         try:
-            for frame in self._container.decode(self.stream):
-                return _normalise_rotation(frame.rotation)
-        except av.FFmpegError:
+            with av.open(str(self.path), mode="r") as probe_container:
+                stream = probe_container.streams.video[0]
+                for frame in probe_container.decode(stream):
+                    return _normalise_rotation(frame.rotation)
+        except (av.FFmpegError, IndexError):
             return 0
-        finally:
-            self._container.seek(0)
         return 0
 
     def _scan(self) -> PacketIndex:
@@ -423,7 +424,9 @@ class VideoReader:
         # of its 5 keyframes that way, all stamped with one pts).
         cc = self.stream.codec_context
         # Frame threading only adds latency when every frame is decoded alone; slices do help.
-        cc.thread_type = "SLICE"
+        # The threading can only be chosen before the decoder first opens.
+        if not cc.is_open:
+            cc.thread_type = "SLICE"
         self._container.seek(0)
         errors = 0
         for packet in self._demux():
