@@ -379,21 +379,19 @@ def make_masks(
             still.image, bg, threshold1=threshold1, blur1=blur1, threshold2=threshold2, blur2=blur2
         )
 
-    def write_pair(still: Still, mask: np.ndarray, mask_path: Path, clean_path: Path) -> None:
-        mask8 = mask_to_uint8(mask)
-        write_image(mask_path, mask8)
-        clean = apply_mask(
-            still.image, mask8.astype(np.float32) / np.float32(255.0), background=colour
-        )
-        write_image(clean_path, clean, quality=quality)
-
-    def task(still: Still) -> tuple[np.ndarray, bool]:
-        """Mask a frame and write its pair (unless complete); returns the mask."""
-        mask = mask_of(still) if subtractor is None else still_masks.pop(id(still))
+    def task(still: Still, mask: np.ndarray | None) -> tuple[np.ndarray, bool]:
+        """Mask a frame (unless given) and write its pair (unless complete); returns the mask."""
+        if mask is None:
+            mask = mask_of(still)
         mask_path, clean_path = paths(still)
         if mask_path.is_file() and clean_path.is_file() and not overwrite:
             return mask, False
-        write_pair(still, mask, mask_path, clean_path)
+        mask8 = mask_to_uint8(mask)
+        write_image(mask_path, mask8)
+        weights = mask8.astype(np.float32) / np.float32(255.0)
+        write_image(
+            clean_path, apply_mask(still.image, weights, background=colour), quality=quality
+        )
         return mask, True
 
     def paths(still: Still) -> tuple[Path, Path]:
@@ -414,21 +412,17 @@ def make_masks(
 
     # Frames are independent for the difference method: mask and write them on two threads
     # while the next frames are read. The subtractors are sequential: only writing is pooled.
-    still_masks: dict[int, np.ndarray] = {}
     if progress:
         progress(0, source.count)
     pending: deque[tuple[Still, Future[tuple[np.ndarray, bool]]]] = deque()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vfx-mask") as pool:
         try:
             for still in stills:
-                if subtractor is not None:
-                    mask = mask_of(still)
-                    if not still.selected:
-                        continue
-                    still_masks[id(still)] = mask
-                elif not still.selected:
+                # A subtractor must see every frame, in order, selected or not.
+                mask = mask_of(still) if subtractor is not None else None
+                if not still.selected:
                     continue
-                pending.append((still, pool.submit(task, still)))
+                pending.append((still, pool.submit(task, still, mask)))
                 while len(pending) > 4:
                     settle(pending.popleft())
             while pending:
