@@ -62,16 +62,17 @@ def scene(width: int, height: int, t: float, rng_texture):  # type: ignore[no-un
     return img
 
 
-def make_clip(path: Path, **options: object) -> Path:
-    """Generate (once, cached by name) a test clip in a child process.
+def _in_child(maker: str, path: Path, options: dict[str, object]) -> Path:
+    """Run ``maker(path, **options)`` from this module in a child process, once per path.
 
     The child keeps numpy and PyAV out of this process, so that the peak memory measured for
     the commands under test is theirs, not inherited from a large parent.
     """
     if not path.is_file():
         code = (
-            "import sys, json; sys.path.insert(0, sys.argv[1]); from common import _make_clip; "
-            "from pathlib import Path; _make_clip(Path(sys.argv[2]), **json.loads(sys.argv[3]))"
+            "import sys, json; sys.path.insert(0, sys.argv[1]); import common; "
+            "from pathlib import Path; "
+            "getattr(common, sys.argv[2])(Path(sys.argv[3]), **json.loads(sys.argv[4]))"
         )
         subprocess.run(
             [
@@ -79,12 +80,18 @@ def make_clip(path: Path, **options: object) -> Path:
                 "-c",
                 code,
                 str(Path(__file__).parent),
+                maker,
                 str(path),
                 json.dumps(options),
             ],
             check=True,
         )
     return path
+
+
+def make_clip(path: Path, **options: object) -> Path:
+    """Generate (once, cached by name) a test clip; see :func:`_make_clip`."""
+    return _in_child("_make_clip", path, options)
 
 
 def _make_clip(
@@ -136,15 +143,7 @@ def _make_clip(
 
 def make_dance_clip(path: Path) -> Path:
     """The bundled sample's scene (static backdrop, moving dancer) at 1920x1080, 24 s."""
-    if not path.is_file():
-        code = (
-            "import sys; sys.path.insert(0, sys.argv[1]); from common import _make_dance_clip; "
-            "from pathlib import Path; _make_dance_clip(Path(sys.argv[2]))"
-        )
-        subprocess.run(
-            [sys.executable, "-c", code, str(Path(__file__).parent), str(path)], check=True
-        )
-    return path
+    return _in_child("_make_dance_clip", path, {})
 
 
 def _make_dance_clip(path: Path) -> None:
