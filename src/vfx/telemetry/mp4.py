@@ -11,12 +11,23 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 from vfx.errors import TelemetryError
 
-__all__ = ["MAX_DEPTH", "Box", "TrackSummary", "iter_boxes", "list_tracks", "read_payload"]
+__all__ = [
+    "MAX_DEPTH",
+    "Box",
+    "MovieHeader",
+    "Mp4File",
+    "Sample",
+    "TrackSummary",
+    "iter_boxes",
+    "list_tracks",
+    "read_payload",
+]
 
 #: Deepest nesting the walker follows; real files stay below 10.
 MAX_DEPTH = 32
@@ -28,6 +39,9 @@ MAX_PAYLOAD = 256 * 1024 * 1024
 CONTAINERS = frozenset(
     {"moov", "trak", "mdia", "minf", "stbl", "udta", "edts", "dinf", "mvex", "moof", "traf"}
 )
+#: Most entries accepted in one sample table (a day of 60 fps video is 5.2 million samples).
+MAX_ENTRIES = 50_000_000
+_MAC_EPOCH = datetime(1904, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -238,3 +252,277 @@ def _summarise(f: BinaryIO, trak: Box, path: str | Path) -> TrackSummary:
     return TrackSummary(
         track_id, handler_type, handler_name, entry, timescale, duration, count, trak
     )
+
+
+# -- sample tables ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Sample:
+    """One sample of a track: where its bytes are and when it plays.
+
+    ``time_s`` and ``duration_s`` are on the movie's timeline (the track's edit list applied),
+    the timeline on which video frame times are measured.
+    """
+
+    index: int
+    offset: int
+    size: int
+    time_s: float
+    duration_s: float
+    composition_s: float = 0.0
+
+    @property
+    def presentation_s(self) -> float:
+        """Presentation time on the movie timeline (decode time plus the ``ctts`` offset)."""
+        return self.time_s + self.composition_s
+
+
+@dataclass(frozen=True)
+class MovieHeader:
+    """What ``mvhd`` says: the movie timescale, duration and creation time (as written)."""
+
+    timescale: int
+    duration: int
+    creation_time: datetime | None
+
+
+def _table(data: bytes, fmt: str, header: int, what: str, path: str | Path) -> list[tuple]:  # type: ignore[type-arg]
+    """Entries of a full box holding ``count`` records of struct ``fmt`` after ``header`` bytes."""
+    if len(data) < header:
+        raise TelemetryError(f"'{what}' box is cut short", path=path)
+    count = struct.unpack_from(">I", data, header - 4)[0]
+    size = struct.calcsize(fmt)
+    if count > MAX_ENTRIES or header + count * size > len(data):
+        raise TelemetryError(
+            f"'{what}' box claims {count} entries but holds {(len(data) - header) // size}",
+            path=path,
+        )
+    return list(struct.iter_unpack(fmt, data[header : header + count * size]))
+
+
+def _sample_sizes(data: bytes, kind: str, path: str | Path) -> list[int]:
+    if kind == "stsz":
+        if len(data) < 12:
+            raise TelemetryError("'stsz' box is cut short", path=path)
+        fixed, count = struct.unpack_from(">II", data, 4)
+        if fixed:
+            if count > MAX_ENTRIES:
+                raise TelemetryError(f"'stsz' box claims {count} samples", path=path)
+            return [fixed] * count
+        return [e[0] for e in _table(data, ">I", 12, "stsz", path)]
+    # stz2: compact sizes of 4, 8 or 16 bits
+    if len(data) < 12:
+        raise TelemetryError("'stz2' box is cut short", path=path)
+    field_size = data[7]
+    count = struct.unpack_from(">I", data, 8)[0]
+    body = data[12:]
+    if field_size not in (4, 8, 16) or count > MAX_ENTRIES or len(body) * 8 < count * field_size:
+        raise TelemetryError("'stz2' box is malformed", path=path)
+    if field_size == 16:
+        return [e[0] for e in struct.iter_unpack(">H", body[: 2 * count])]
+    if field_size == 8:
+        return list(body[:count])
+    return [(body[i // 2] >> (4 if i % 2 == 0 else 0)) & 0xF for i in range(count)]
+
+
+def _edit_shift(data: bytes, movie_scale: int, track_scale: int, path: str | Path) -> float:
+    """Seconds to add to a track's media times to put them on the movie timeline.
+
+    Leading empty edits delay the track; the first real edit's media time is where it starts.
+    Later edits (rarely used by cameras) are not modelled.
+    """
+    if len(data) < 8:
+        raise TelemetryError("'elst' box is cut short", path=path)
+    version = data[0]
+    fmt = ">QqI" if version == 1 else ">IiI"
+    delay = 0
+    for duration, media_time, _rate in _table(data, fmt, 8, "elst", path):
+        if media_time == -1:
+            delay += duration
+            continue
+        return (delay / movie_scale if movie_scale else 0.0) - (
+            media_time / track_scale if track_scale else 0.0
+        )
+    return delay / movie_scale if movie_scale else 0.0
+
+
+def _parse_mvhd(data: bytes) -> MovieHeader:
+    if len(data) >= 32 and data[0] == 1:
+        created, _, timescale, duration = struct.unpack_from(">QQIQ", data, 4)
+    elif len(data) >= 20:
+        created, _, timescale, duration = struct.unpack_from(">IIII", data, 4)
+    else:
+        return MovieHeader(0, 0, None)
+    when = _MAC_EPOCH + timedelta(seconds=created) if created else None
+    return MovieHeader(timescale, duration, when)
+
+
+class Mp4File:
+    """An open MP4/QuickTime file read through the bounded walker.
+
+    Use as a context manager. Only headers and the boxes asked for are read.
+
+    Examples
+    --------
+    >>> with Mp4File("clip.mp4") as mp4:  # doctest: +SKIP
+    ...     gpmd = next(t for t in mp4.tracks if t.sample_entry == "gpmd")
+    ...     samples = mp4.samples(gpmd)
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self._f: BinaryIO = self.path.open("rb")
+        except OSError as exc:
+            raise TelemetryError(f"cannot read: {exc.strerror or exc}", path=self.path) from exc
+        try:
+            self.size = self._f.seek(0, 2)
+            self.moov = _moov(self._f, self.size, self.path)
+            mvhd = find(self._f, self.moov, "mvhd", path=self.path)
+            self.header = _parse_mvhd(_small(self._f, mvhd, self.path))
+            self.tracks = [
+                _summarise(self._f, trak, self.path)
+                for trak in children(self._f, self.moov, path=self.path, depth=1)
+                if trak.type == "trak"
+            ]
+        except BaseException:
+            self._f.close()
+            raise
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __enter__(self) -> Mp4File:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def find(self, parent: Box, kinds: str) -> Box | None:
+        """First descendant of ``parent`` along a path of box types, e.g. ``"udta/madv"``."""
+        return find(self._f, parent, kinds, path=self.path)
+
+    def children(self, box: Box, depth: int = 2) -> Iterator[Box]:
+        return children(self._f, box, path=self.path, depth=depth)
+
+    def payload(self, box: Box, limit: int = MAX_PAYLOAD) -> bytes:
+        return read_payload(self._f, box, path=self.path, limit=limit)
+
+    def read(self, offset: int, size: int) -> bytes:
+        """``size`` bytes at ``offset``; a range past the end of the file is an error."""
+        if offset < 0 or size < 0 or offset + size > self.size:
+            raise TelemetryError(
+                f"sample at byte {offset} ({size} bytes) lies past the end of the file",
+                path=self.path,
+            )
+        self._f.seek(offset)
+        return self._f.read(size)
+
+    def sample_entry(self, track: TrackSummary) -> bytes:
+        """The payload of the track's first sample entry (after its 8-byte header)."""
+        stsd = self.find(track.box, "mdia/minf/stbl/stsd")
+        if stsd is None:
+            return b""
+        data = self.payload(stsd, limit=1 << 20)
+        if len(data) < 16:
+            return b""
+        size = struct.unpack_from(">I", data, 8)[0]
+        return data[16 : 8 + size] if 8 <= size <= len(data) - 8 else b""
+
+    def samples(self, track: TrackSummary) -> list[Sample]:
+        """Every sample of ``track`` with its file offset, size and movie time.
+
+        Reads ``stts``, ``stsc``, ``stsz``/``stz2``, ``stco``/``co64`` and the edit list. Tables
+        that disagree with each other or point outside the file raise
+        :class:`~vfx.errors.TelemetryError`.
+        """
+        path = self.path
+        stbl = self.find(track.box, "mdia/minf/stbl")
+        if stbl is None:
+            return []
+        boxes = {b.type: b for b in self.children(stbl, depth=5)}
+        sizes_box = boxes.get("stsz") or boxes.get("stz2")
+        offsets_box = boxes.get("stco") or boxes.get("co64")
+        if sizes_box is None or offsets_box is None or "stsc" not in boxes or "stts" not in boxes:
+            raise TelemetryError(f"track {track.track_id} has no complete sample table", path=path)
+        sizes = _sample_sizes(self.payload(sizes_box), sizes_box.type, path)
+        chunk_fmt = ">Q" if offsets_box.type == "co64" else ">I"
+        chunks = [e[0] for e in _table(self.payload(offsets_box), chunk_fmt, 8, "stco", path)]
+        stsc = _table(self.payload(boxes["stsc"]), ">III", 8, "stsc", path)
+        stts = _table(self.payload(boxes["stts"]), ">II", 8, "stts", path)
+        scale = track.timescale or 1
+        shift = 0.0
+        elst = self.find(track.box, "edts/elst")
+        if elst is not None:
+            shift = _edit_shift(self.payload(elst), self.header.timescale, scale, path)
+
+        # Sample offsets: walk the chunks, each holding the run length its stsc entry says.
+        offsets: list[int] = []
+        n = len(sizes)
+        for i, (first, per_chunk, _desc) in enumerate(stsc):
+            last = stsc[i + 1][0] - 1 if i + 1 < len(stsc) else len(chunks)
+            if first < 1 or last > len(chunks) or (per_chunk == 0 and first <= last):
+                raise TelemetryError(f"track {track.track_id}: bad 'stsc' entry", path=path)
+            for chunk in range(first - 1, last):
+                pos = chunks[chunk]
+                for _ in range(per_chunk):
+                    if len(offsets) == n:
+                        break
+                    offsets.append(pos)
+                    pos += sizes[len(offsets) - 1]
+                if len(offsets) == n:
+                    break
+        if len(offsets) != n:
+            raise TelemetryError(
+                f"track {track.track_id}: chunks hold {len(offsets)} of {n} samples", path=path
+            )
+        times: list[tuple[int, int]] = []
+        t = 0
+        for count, delta in stts:
+            if len(times) + count > n:
+                count = n - len(times)
+            for _ in range(count):
+                times.append((t, delta))
+                t += delta
+        if len(times) < n:
+            raise TelemetryError(
+                f"track {track.track_id}: 'stts' times {len(times)} of {n} samples", path=path
+            )
+        composition = [0] * n
+        if "ctts" in boxes:
+            ctts = _table(self.payload(boxes["ctts"]), ">Ii", 8, "ctts", path)
+            i = 0
+            for count, delta in ctts:
+                for _ in range(min(count, n - i)):
+                    composition[i] = delta
+                    i += 1
+        out = []
+        for i in range(n):
+            if offsets[i] + sizes[i] > self.size:
+                raise TelemetryError(
+                    f"track {track.track_id}: sample {i} lies past the end of the file", path=path
+                )
+            start, delta = times[i]
+            out.append(
+                Sample(
+                    i,
+                    offsets[i],
+                    sizes[i],
+                    start / scale + shift,
+                    delta / scale,
+                    composition[i] / scale,
+                )
+            )
+        return out
+
+    def iter_sample_data(
+        self, track: TrackSummary, limit: int = 64 * 1024 * 1024
+    ) -> Iterator[tuple[Sample, bytes]]:
+        """Each sample of ``track`` with its bytes (one sample in memory at a time)."""
+        for sample in self.samples(track):
+            if sample.size > limit:
+                raise TelemetryError(
+                    f"track {track.track_id}: sample {sample.index} of {sample.size} bytes "
+                    f"exceeds {limit}",
+                    path=self.path,
+                )
+            yield sample, self.read(sample.offset, sample.size)

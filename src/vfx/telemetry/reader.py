@@ -1,0 +1,167 @@
+"""Read whatever telemetry a video carries: GPMF, CAMM, madv, else through exiftool."""
+
+from __future__ import annotations
+
+import logging
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from vfx.errors import TelemetryError, ToolNotFoundError, VfxError
+from vfx.telemetry.camm import read_camm
+from vfx.telemetry.gpmf import parse_klv, read_gpmf
+from vfx.telemetry.madv import read_madv
+from vfx.telemetry.mp4 import Mp4File
+from vfx.telemetry.spherical import read_projection
+from vfx.telemetry.track import Orientation, Projection, Telemetry, matrix_to_quaternion
+
+__all__ = ["read_telemetry"]
+
+log = logging.getLogger("vfx")
+
+
+def _udta_text(data: bytes) -> str | None:
+    """A QuickTime ``©xxx`` user-data string: 2-byte length, 2-byte language, text."""
+    if len(data) < 4:
+        return None
+    size = struct.unpack_from(">H", data)[0]
+    text = data[4 : 4 + size].decode("utf-8", "replace").strip("\x00 ").strip()
+    return text or None
+
+
+def _make_model(mp4: Mp4File, telemetry: Telemetry, has_gpmf: bool) -> None:
+    udta = mp4.find(mp4.moov, "udta")
+    if udta is None:
+        return
+    for box in mp4.children(udta):
+        if box.type == "\xa9mak" and box.payload_size < 4096:
+            telemetry.make = _udta_text(mp4.payload(box))
+        elif box.type == "\xa9mod" and box.payload_size < 4096:
+            telemetry.model = _udta_text(mp4.payload(box))
+        elif box.type == "GPMF" and box.payload_size < 1 << 20:
+            has_gpmf = True
+            try:
+                stack = parse_klv(mp4.payload(box), path=mp4.path)
+                while stack:
+                    item = stack.pop()
+                    stack.extend(item.children)
+                    if item.key == "MINF" and item.type == "c":
+                        telemetry.model = item.text() or telemetry.model
+            except TelemetryError as exc:
+                telemetry.notes.append(f"global GPMF unreadable: {exc.message}")
+    if has_gpmf and telemetry.make is None:
+        telemetry.make = "GoPro"
+
+
+def _frame_times(mp4: Mp4File) -> np.ndarray:
+    video = next((t for t in mp4.tracks if t.handler_type == "vide"), None)
+    if video is None:
+        return np.zeros(0)
+    return np.sort(np.array([s.presentation_s for s in mp4.samples(video)]))
+
+
+def _video_size(mp4: Mp4File) -> tuple[int, int]:
+    video = next((t for t in mp4.tracks if t.handler_type == "vide"), None)
+    entry = mp4.sample_entry(video) if video is not None else b""
+    if len(entry) < 28:
+        return 0, 0
+    width, height = struct.unpack_from(">HH", entry, 24)
+    return width, height
+
+
+def _read_mp4(path: Path, telemetry: Telemetry) -> None:
+    with Mp4File(path) as mp4:
+        telemetry.creation_utc = mp4.header.creation_time
+        has_gpmf = False
+        for track in mp4.tracks:
+            if track.sample_entry == "gpmd":
+                has_gpmf = True
+                gpmf = read_gpmf(mp4.iter_sample_data(track), path=path)
+                telemetry.sources.append("gpmf")
+                telemetry.gps = telemetry.gps or gpmf.gps
+                telemetry.clock = telemetry.clock or gpmf.clock
+                telemetry.orientation = telemetry.orientation or gpmf.orientation
+                telemetry.series.update(gpmf.series)
+                telemetry.notes.extend(gpmf.notes)
+                if gpmf.device and gpmf.device != "Camera" and telemetry.model is None:
+                    telemetry.model = gpmf.device
+            elif track.sample_entry == "camm":
+                camm = read_camm(mp4.iter_sample_data(track), path=path)
+                telemetry.sources.append("camm")
+                telemetry.gps = telemetry.gps or camm.gps
+                telemetry.clock = telemetry.clock or camm.clock
+                telemetry.orientation = telemetry.orientation or camm.orientation
+                telemetry.series.update(camm.series)
+        madv = read_madv(mp4)
+        if madv is not None:
+            telemetry.sources.append("madv")
+            telemetry.raw.update({f"madv/{k}": v for k, v in madv.raw.items()})
+            times = _frame_times(mp4)
+            count = min(len(madv.matrices), times.size)
+            keep = np.arange(madv.first_frame, count)
+            if keep.size and telemetry.orientation is None:
+                telemetry.orientation = Orientation(
+                    times[keep],
+                    matrix_to_quaternion(madv.matrices[keep]),
+                    "madv tlyd",
+                    "camera rotation per frame",
+                )
+            telemetry.make = telemetry.make or "Xiaomi"
+        _make_model(mp4, telemetry, has_gpmf)
+        width, height = _video_size(mp4)
+        telemetry.projection = read_projection(mp4, width, height)
+        if telemetry.projection is None and madv is not None and width == 2 * height:
+            telemetry.projection = Projection(
+                "equirectangular", width, height, 0, 0, width, height, "mono", "madv"
+            )
+
+
+def read_telemetry(path: str | Path, *, fallback: bool = True) -> Telemetry:
+    """Everything ``path`` says about when, where and how the camera moved.
+
+    Reads GoPro GPMF, Google CAMM and the Mi Sphere ``madv`` box directly. When none of them
+    gives a GPS track and ``fallback`` is true, asks exiftool (``-ee``), which knows many other
+    brands; a missing exiftool only costs that fallback (logged), never the run.
+
+    Raises
+    ------
+    TelemetryError
+        When the file's boxes or telemetry are malformed (the message names the file).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise TelemetryError("no such file", path=path)
+    telemetry = Telemetry(path=path)
+    is_mp4 = True
+    try:
+        _read_mp4(path, telemetry)
+    except TelemetryError as exc:
+        if "no 'moov' box" not in exc.message:
+            raise
+        is_mp4 = False
+    if telemetry.gps is None and fallback:
+        _fallback(path, telemetry, is_mp4)
+    return telemetry
+
+
+def _fallback(path: Path, telemetry: Telemetry, is_mp4: bool) -> None:
+    from vfx.telemetry.embedded import parse_exif_datetime, read_exiftool_track
+
+    try:
+        track, clock, main = read_exiftool_track(path)
+    except ToolNotFoundError as exc:
+        log.info("%s: exiftool fallback unavailable (%s)", path, exc.message)
+        return
+    except VfxError as exc:
+        telemetry.notes.append(f"exiftool: {exc.message}")
+        return
+    if track is not None:
+        telemetry.sources.append("exiftool")
+        telemetry.gps = track
+        telemetry.clock = telemetry.clock or clock
+    telemetry.make = telemetry.make or main.get("Make") or None
+    telemetry.model = telemetry.model or main.get("Model") or None
+    if not is_mp4 and telemetry.creation_utc is None:
+        created = main.get("CreateDate") or main.get("DateTimeOriginal")
+        telemetry.creation_utc = parse_exif_datetime(created) if created else None

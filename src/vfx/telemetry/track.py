@@ -1,0 +1,458 @@
+"""Telemetry as data: GPS tracks, orientation and sensor series, and interpolation at a time.
+
+Every reader (GPMF, CAMM, madv, exiftool, GPX) produces these types, so the metadata stage and
+the exporters never care where the numbers came from. Times are on two axes:
+
+* ``time_s``: seconds on the video's movie timeline (the axis frame times are measured on),
+  ``NaN`` for points that have no place in the video (an external GPX);
+* ``utc_s``: UTC as POSIX seconds (float, sub-second), ``NaN`` where unknown.
+
+Angles are degrees; distances metres; speeds metres per second.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "Clock",
+    "GpsTrack",
+    "Orientation",
+    "Projection",
+    "Series",
+    "Telemetry",
+    "bearing_deg",
+    "distance_m",
+    "utc_datetime",
+]
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def utc_datetime(utc_s: float) -> datetime:
+    """POSIX seconds as an aware UTC datetime (microsecond precision)."""
+    return datetime.fromtimestamp(round(utc_s, 6), tz=UTC)
+
+
+def distance_m(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
+    """Great-circle (haversine) distance in metres between points given in degrees."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def bearing_deg(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
+    """Initial bearing from point 1 to point 2, degrees clockwise from true north in [0, 360)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    y = np.sin(dl) * np.cos(p2)
+    x = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dl)
+    return np.degrees(np.arctan2(y, x)) % 360.0
+
+
+def _column(values: object, n: int, dtype: type = np.float64, fill: float = np.nan) -> np.ndarray:
+    if values is None:
+        return np.full(n, fill, dtype=dtype)
+    arr = np.asarray(values, dtype=dtype)
+    if arr.shape != (n,):
+        raise ValueError(f"expected {n} values, got shape {arr.shape}")
+    return arr
+
+
+@dataclass
+class GpsTrack:
+    """GPS fixes as columns of equal length (``NaN`` or ``-1`` where a field is unknown).
+
+    ``fix`` is 0 (no fix), 2 (2D) or 3 (3D), ``-1`` when the source does not say. ``dop`` is the
+    dilution of precision; ``accuracy_m`` a horizontal accuracy in metres.
+    """
+
+    time_s: np.ndarray
+    utc_s: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    alt: np.ndarray
+    speed: np.ndarray
+    fix: np.ndarray
+    dop: np.ndarray
+    accuracy_m: np.ndarray
+    source: str = ""
+
+    @classmethod
+    def from_columns(
+        cls,
+        *,
+        lat: object,
+        lon: object,
+        time_s: object = None,
+        utc_s: object = None,
+        alt: object = None,
+        speed: object = None,
+        fix: object = None,
+        dop: object = None,
+        accuracy_m: object = None,
+        source: str = "",
+    ) -> GpsTrack:
+        lat_arr = np.asarray(lat, dtype=np.float64).reshape(-1)
+        n = lat_arr.size
+        return cls(
+            time_s=_column(time_s, n),
+            utc_s=_column(utc_s, n),
+            lat=lat_arr,
+            lon=_column(lon, n),
+            alt=_column(alt, n),
+            speed=_column(speed, n),
+            fix=_column(fix, n, np.int64, -1),
+            dop=_column(dop, n),
+            accuracy_m=_column(accuracy_m, n),
+            source=source,
+        )
+
+    def __len__(self) -> int:
+        return int(self.lat.size)
+
+    def select(self, keep: np.ndarray) -> GpsTrack:
+        """The points where ``keep`` is true."""
+        return GpsTrack(
+            **{
+                name: getattr(self, name)[keep]
+                for name in (
+                    "time_s",
+                    "utc_s",
+                    "lat",
+                    "lon",
+                    "alt",
+                    "speed",
+                    "fix",
+                    "dop",
+                    "accuracy_m",
+                )
+            },
+            source=self.source,
+        )
+
+    # -- quality ---------------------------------------------------------------------------------
+    def quality(
+        self, *, max_dop: float = 5.0, max_accuracy_m: float = 25.0, max_speed: float = 100.0
+    ) -> np.ndarray:
+        """Per-point quality flag: ``""`` (good) or why the point is not used for interpolation.
+
+        ``no_fix`` (the receiver said no fix or a fix below 2D), ``poor_precision`` (DOP above
+        ``max_dop`` or accuracy worse than ``max_accuracy_m``), ``invalid`` (coordinates out of
+        range or exactly 0,0), ``impossible_speed`` (reaching it from the previous good point
+        needs more than ``max_speed`` m/s).
+        """
+        n = len(self)
+        flags = np.full(n, "", dtype=object)
+        bad_coord = (
+            ~np.isfinite(self.lat)
+            | ~np.isfinite(self.lon)
+            | (np.abs(self.lat) > 90)
+            | (np.abs(self.lon) > 180)
+            | ((self.lat == 0) & (self.lon == 0))
+        )
+        flags[bad_coord] = "invalid"
+        no_fix = (self.fix >= 0) & (self.fix < 2) & (flags == "")
+        flags[no_fix] = "no_fix"
+        poor = ((self.dop > max_dop) | (self.accuracy_m > max_accuracy_m)) & (flags == "")
+        flags[poor] = "poor_precision"
+        axis = self.time_s if np.isfinite(self.time_s).any() else self.utc_s
+        last = -1
+        for i in range(n):
+            if flags[i]:
+                continue
+            if last >= 0 and np.isfinite(axis[i]) and np.isfinite(axis[last]):
+                dt = axis[i] - axis[last]
+                d = float(distance_m(self.lat[last], self.lon[last], self.lat[i], self.lon[i]))
+                if (dt <= 0 and d > 1.0) or (dt > 0 and d / dt > max_speed):
+                    flags[i] = "impossible_speed"
+                    continue
+            last = i
+        return flags
+
+    def usable(self, **limits: float) -> GpsTrack:
+        """The points whose quality flag is good (see :meth:`quality`)."""
+        return self.select(self.quality(**limits) == "")
+
+    def headings(self, *, min_move_m: float = 0.5) -> np.ndarray:
+        """Course over ground at each point: bearing from the previous to the next point.
+
+        ``NaN`` where the two neighbours are less than ``min_move_m`` apart (standing still
+        gives no direction).
+        """
+        n = len(self)
+        out = np.full(n, np.nan)
+        if n < 2:
+            return out
+        prev = np.r_[0, np.arange(n - 1)]
+        nxt = np.r_[np.arange(1, n), n - 1]
+        moved = distance_m(self.lat[prev], self.lon[prev], self.lat[nxt], self.lon[nxt])
+        course = bearing_deg(self.lat[prev], self.lon[prev], self.lat[nxt], self.lon[nxt])
+        ok = moved >= min_move_m
+        out[ok] = course[ok]
+        return out
+
+    # -- interpolation --------------------------------------------------------------------------
+    def at(self, times: np.ndarray, *, axis: str = "time_s", max_gap_s: float = 5.0) -> dict:
+        """Position, altitude, speed and heading at each of ``times`` on ``axis``.
+
+        Linear interpolation for position, altitude and speed between the two points around a
+        time; circular interpolation for heading. A time more than ``max_gap_s`` from the nearest
+        point gets ``NaN`` everywhere (never a silent nearest fix); a time outside the track but
+        within ``max_gap_s`` of its end takes the end point. Returns a dict of arrays ``lat``,
+        ``lon``, ``alt``, ``speed``, ``heading`` and ``gap_s`` (distance in seconds to the
+        nearest point).
+        """
+        t = np.atleast_1d(np.asarray(times, dtype=np.float64))
+        key = getattr(self, axis)
+        ok = np.isfinite(key)
+        order = np.argsort(key[ok], kind="stable")
+        k = key[ok][order]
+        out = {name: np.full(t.shape, np.nan) for name in ("lat", "lon", "alt", "speed")}
+        out["heading"] = np.full(t.shape, np.nan)
+        out["gap_s"] = np.full(t.shape, np.inf)
+        if k.size == 0:
+            return out
+        cols = {
+            "lat": self.lat[ok][order],
+            "lon": self.lon[ok][order],
+            "alt": self.alt[ok][order],
+            "speed": self.speed[ok][order],
+        }
+        sub = self.select(ok).select(order)
+        heading = sub.headings()
+        if np.isnan(cols["speed"]).all() and k.size > 1:
+            cols["speed"] = _derived_speed(k, cols["lat"], cols["lon"])
+        right = np.clip(np.searchsorted(k, t, side="left"), 0, k.size - 1)
+        left = np.clip(right - 1, 0, k.size - 1)
+        exact = k[right] == t
+        left = np.where(exact, right, left)
+        gap = np.minimum(np.abs(t - k[left]), np.abs(k[right] - t))
+        span = k[right] - k[left]
+        frac = np.where(span > 0, (t - k[left]) / np.where(span > 0, span, 1.0), 0.0)
+        frac = np.clip(frac, 0.0, 1.0)
+        inside = gap <= max_gap_s
+        for name, col in cols.items():
+            v = col[left] + (col[right] - col[left]) * frac
+            out[name] = np.where(inside, v, np.nan)
+        out["heading"] = np.where(
+            inside, _circular_lerp(heading[left], heading[right], frac), np.nan
+        )
+        out["gap_s"] = gap
+        return out
+
+
+def _derived_speed(k: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    d = distance_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    dt = np.diff(k)
+    seg = np.where(dt > 0, d / np.where(dt > 0, dt, 1.0), np.nan)
+    return np.r_[seg[0], (seg[:-1] + seg[1:]) / 2, seg[-1]] if seg.size > 1 else np.r_[seg, seg]
+
+
+def _circular_lerp(a: np.ndarray, b: np.ndarray, frac: np.ndarray) -> np.ndarray:
+    """Interpolate angles in degrees along the shorter arc; ``NaN`` ends take the other end."""
+    a = np.where(np.isnan(a), b, a)
+    b = np.where(np.isnan(b), a, b)
+    delta = (b - a + 180.0) % 360.0 - 180.0
+    return (a + delta * frac) % 360.0
+
+
+@dataclass
+class Series:
+    """A sensor series: ``values[i]`` measured at ``time_s[i]``, one column per axis."""
+
+    name: str
+    unit: str
+    time_s: np.ndarray
+    values: np.ndarray
+    columns: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return int(self.time_s.size)
+
+
+@dataclass
+class Orientation:
+    """Camera orientation samples as unit quaternions ``(w, x, y, z)``.
+
+    ``frame`` says what the rotation relates (for example ``"camera to world"`` for CAMM,
+    ``"relative to the first frame"`` for GoPro CORI).
+    """
+
+    time_s: np.ndarray
+    quaternions: np.ndarray
+    source: str
+    frame: str
+
+    def __len__(self) -> int:
+        return int(self.time_s.size)
+
+    def at(self, times: np.ndarray) -> np.ndarray:
+        """Quaternions at ``times`` by spherical linear interpolation (ends held)."""
+        t = np.atleast_1d(np.asarray(times, dtype=np.float64))
+        n = self.time_s.size
+        if n == 0:
+            return np.full((t.size, 4), np.nan)
+        right = np.clip(np.searchsorted(self.time_s, t), 0, n - 1)
+        left = np.clip(right - 1, 0, n - 1)
+        span = self.time_s[right] - self.time_s[left]
+        frac = np.clip(
+            np.where(span > 0, (t - self.time_s[left]) / np.where(span > 0, span, 1), 1.0), 0, 1
+        )
+        return _slerp(self.quaternions[left], self.quaternions[right], frac)
+
+    def euler_deg(self, times: np.ndarray) -> np.ndarray:
+        """``(yaw, pitch, roll)`` in degrees at ``times`` (Z-Y-X intrinsic order)."""
+        return quaternion_to_euler_deg(self.at(times))
+
+
+def _slerp(q0: np.ndarray, q1: np.ndarray, frac: np.ndarray) -> np.ndarray:
+    dot = np.sum(q0 * q1, axis=1)
+    q1 = np.where(dot[:, None] < 0, -q1, q1)
+    dot = np.abs(dot)
+    theta = np.arccos(np.clip(dot, -1.0, 1.0))
+    small = theta < 1e-6
+    s = np.sin(np.where(small, 1.0, theta))
+    w0 = np.where(small, 1 - frac, np.sin((1 - frac) * theta) / s)
+    w1 = np.where(small, frac, np.sin(frac * theta) / s)
+    q = w0[:, None] * q0 + w1[:, None] * q1
+    return q / np.linalg.norm(q, axis=1, keepdims=True)
+
+
+def quaternion_to_euler_deg(q: np.ndarray) -> np.ndarray:
+    """Unit quaternions ``(w, x, y, z)`` to ``(yaw, pitch, roll)`` degrees, Z-Y-X order."""
+    w, x, y, z = (q[:, i] for i in range(4))
+    yaw = np.arctan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
+    pitch = np.arcsin(np.clip(2 * (w * y - z * x), -1.0, 1.0))
+    roll = np.arctan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y))
+    return np.degrees(np.stack([yaw, pitch, roll], axis=1))
+
+
+def axis_angle_to_quaternion(v: np.ndarray) -> np.ndarray:
+    """Angle-axis vectors (radians, axis scaled by angle) to unit quaternions ``(w, x, y, z)``."""
+    v = np.asarray(v, dtype=np.float64).reshape(-1, 3)
+    angle = np.linalg.norm(v, axis=1)
+    half = angle / 2
+    scale = np.where(angle > 1e-12, np.sin(half) / np.where(angle > 1e-12, angle, 1), 0.5)
+    return np.column_stack([np.cos(half), v * scale[:, None]])
+
+
+def matrix_to_quaternion(m: np.ndarray) -> np.ndarray:
+    """Rotation matrices ``(N, 3, 3)`` to unit quaternions ``(w, x, y, z)`` (Shepperd's method)."""
+    m = np.asarray(m, dtype=np.float64).reshape(-1, 3, 3)
+    out = np.empty((m.shape[0], 4))
+    for i, r in enumerate(m):
+        tr = r[0, 0] + r[1, 1] + r[2, 2]
+        if tr > 0:
+            s = math.sqrt(tr + 1.0) * 2
+            q = (
+                0.25 * s,
+                (r[2, 1] - r[1, 2]) / s,
+                (r[0, 2] - r[2, 0]) / s,
+                (r[1, 0] - r[0, 1]) / s,
+            )
+        elif r[0, 0] > r[1, 1] and r[0, 0] > r[2, 2]:
+            s = math.sqrt(1.0 + r[0, 0] - r[1, 1] - r[2, 2]) * 2
+            q = (
+                (r[2, 1] - r[1, 2]) / s,
+                0.25 * s,
+                (r[0, 1] + r[1, 0]) / s,
+                (r[0, 2] + r[2, 0]) / s,
+            )
+        elif r[1, 1] > r[2, 2]:
+            s = math.sqrt(1.0 + r[1, 1] - r[0, 0] - r[2, 2]) * 2
+            q = (
+                (r[0, 2] - r[2, 0]) / s,
+                (r[0, 1] + r[1, 0]) / s,
+                0.25 * s,
+                (r[1, 2] + r[2, 1]) / s,
+            )
+        else:
+            s = math.sqrt(1.0 + r[2, 2] - r[0, 0] - r[1, 1]) * 2
+            q = (
+                (r[1, 0] - r[0, 1]) / s,
+                (r[0, 2] + r[2, 0]) / s,
+                (r[1, 2] + r[2, 1]) / s,
+                0.25 * s,
+            )
+        out[i] = q
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms > 0, norms, 1)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """How video time maps to UTC: ``utc_s = time_s + offset_s``.
+
+    ``source`` is ``"gps"``, ``"creation"`` or ``"manual"``; ``detail`` says where the anchor
+    came from, for the log and the JSON outputs.
+    """
+
+    offset_s: float
+    source: str
+    detail: str = ""
+
+    def utc_s(self, time_s: float | np.ndarray) -> float | np.ndarray:
+        return np.asarray(time_s, dtype=np.float64) + self.offset_s
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Spherical (360 or 180) video geometry, as the GPano XMP namespace describes it."""
+
+    type: str  # "equirectangular" (others are reported but not written as GPano)
+    full_width: int
+    full_height: int
+    crop_left: int
+    crop_top: int
+    crop_width: int
+    crop_height: int
+    stereo: str = "mono"
+    source: str = ""
+
+
+@dataclass
+class Telemetry:
+    """Everything read from one video's telemetry, whatever the camera.
+
+    Attributes
+    ----------
+    gps
+        The GPS track (``None`` when the video carries none).
+    clock
+        The GPS clock (``utc_s = time_s + offset_s``) when the telemetry carries UTC time.
+    orientation
+        Per-frame or per-sample camera orientation, when known.
+    series
+        Other sensor series by name (``accel``, ``gyro``, ``gravity``, ``magnetometer``, ...).
+    raw
+        Undecoded blocks kept for the dump (the madv ``gpsx``, ``cutl``, ``lutz`` children).
+    """
+
+    path: Path
+    sources: list[str] = field(default_factory=list)
+    gps: GpsTrack | None = None
+    clock: Clock | None = None
+    orientation: Orientation | None = None
+    series: dict[str, Series] = field(default_factory=dict)
+    make: str | None = None
+    model: str | None = None
+    creation_utc: datetime | None = None
+    projection: Projection | None = None
+    raw: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return self.gps is None and self.orientation is None and not self.series
