@@ -109,7 +109,7 @@ def _struct_format(kind: str, size: int, type_def: str | None) -> tuple[str, int
     if kind == "?":
         if not type_def:
             raise ValueError("complex GPMF entry without a TYPE")
-        fmt = "".join(_SIMPLE[c] if c in _SIMPLE else "" for c in type_def)
+        fmt = "".join(_SIMPLE.get(c, "") for c in type_def)
         if len(fmt) != len(type_def) or struct.calcsize(">" + fmt) != size:
             raise ValueError(f"TYPE {type_def!r} does not fit a {size}-byte record")
         return ">" + fmt, len(fmt)
@@ -323,7 +323,7 @@ def _read_gps9(chunks: list[_Chunk], out: GpmfReading) -> None:
     utc = epoch2000 + vals[:, 5] * 86400.0 + vals[:, 6]
     fix = vals[:, 8].astype(np.int64)
     good = fix >= 2
-    clock = out.clock = _robust_clock(list((utc - time_s)[good]), out) if good.any() else None
+    out.clock = _robust_clock(list((utc - time_s)[good]), out) if good.any() else None
     out.gps = GpsTrack.from_columns(
         time_s=time_s,
         utc_s=np.where(good, utc, np.nan),

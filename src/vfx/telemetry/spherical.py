@@ -31,7 +31,7 @@ def _v1(mp4: Mp4File, video: TrackSummary, width: int, height: int) -> Projectio
             continue
         xml = data[16:].decode("utf-8", "replace")
 
-        def tag(name: str) -> str | None:
+        def tag(name: str, xml: str = xml) -> str | None:
             m = re.search(rf"<GSpherical:{name}>\s*([^<]*?)\s*</GSpherical:{name}>", xml)
             return m.group(1) if m else None
 
