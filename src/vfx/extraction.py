@@ -22,6 +22,7 @@ from vfx.errors import DecodeError, OutputError, ParameterError
 from vfx.io.images import IMAGE_FORMATS, prepare_output_dir, write_image
 from vfx.io.table import format_seconds, read_frame_table, write_frame_table
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader
+from vfx.metadata import FrameTagger, MetadataOptions, Summary
 from vfx.params import check
 from vfx.sampling import ranks_at, ranks_between, target_times
 from vfx.types import Frame
@@ -46,6 +47,7 @@ class Extraction:
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     rows: list[dict[str, object]] = field(default_factory=list)
+    metadata: Summary | None = None
 
     @property
     def files(self) -> list[Path]:
@@ -75,6 +77,16 @@ def _check_format(fmt: str, quality: int) -> None:
     check("quality", quality)
 
 
+def _tagger(reader: VideoReader, options: MetadataOptions | None) -> FrameTagger | None:
+    options = options or MetadataOptions()
+    if not options.enabled:
+        return None
+    idx = reader.index
+    return FrameTagger.for_video(
+        reader.path, options, video_start_s=float(idx.start * idx.time_base)
+    )
+
+
 def _image_name(stem: str, index: int, fmt: str) -> str:
     return f"{stem}_{index:06d}.{_SUFFIX[fmt]}"
 
@@ -90,6 +102,7 @@ def _run(
     overwrite: bool,
     progress: Progress | None,
     workers: int | None,
+    tagger: FrameTagger | None = None,
 ) -> Extraction:
     """Decode the chosen frames and write them; shared by both extraction kinds."""
     video = reader.path
@@ -139,6 +152,8 @@ def _run(
         result.rows = [rows[r] for r in sorted(rows)]
         if failing and not result.rows:
             return
+        if tagger is not None:
+            result.metadata = tagger.finish(result.rows)
         try:
             result.table = write_frame_table(out_dir, result.rows, source=source)
         except OutputError:
@@ -155,6 +170,11 @@ def _run(
                 name = _image_name(stem, frame.index, fmt)
                 path = out_dir / name
                 row = _row(frame, name, source)
+                tags = None
+                if tagger is not None:
+                    height, width = frame.image.shape[:2]
+                    tags, columns = tagger.tags(frame.time, frame.index, width, height)
+                    row.update(columns)
                 if path.is_file() and not overwrite:
                     result.skipped.append(path)
                     rows[frame.index] = row
@@ -162,7 +182,9 @@ def _run(
                     if progress:
                         progress(done, total)
                     continue
-                future = pool.submit(write_image, path, frame.image, fmt=fmt, quality=quality)
+                future = pool.submit(
+                    write_image, path, frame.image, fmt=fmt, quality=quality, tags=tags
+                )
                 pending.append((future, path, row))
                 while len(pending) > 2 * workers:
                     settle(pending.popleft())
@@ -190,6 +212,7 @@ def extract_keyframes(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     progress: Progress | None = None,
     workers: int | None = None,
+    metadata: MetadataOptions | None = None,
 ) -> Extraction:
     """Decode only the keyframes of ``video`` and write each one losslessly.
 
@@ -210,10 +233,15 @@ def extract_keyframes(
         Rewrite images that already exist instead of skipping them.
     progress
         Called as ``progress(done, total)`` after each frame.
+    metadata
+        The metadata stage's options (time source, GPX, ...); by default every image is
+        tagged with its UTC time, GPS position and source (see :mod:`vfx.metadata`).
+        ``MetadataOptions(enabled=False)`` writes no tags.
     """
     _check_format(fmt, quality)
     video = Path(video)
     with VideoReader(video, max_pixels=max_pixels) as reader:
+        tagger = _tagger(reader, metadata)
         out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_keyframes")
         return _run(
             reader,
@@ -225,6 +253,7 @@ def extract_keyframes(
             overwrite=overwrite,
             progress=progress,
             workers=workers,
+            tagger=tagger,
         )
 
 
@@ -244,6 +273,7 @@ def extract_frames(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     progress: Progress | None = None,
     workers: int | None = None,
+    metadata: MetadataOptions | None = None,
 ) -> Extraction:
     """Write the frames of ``video`` chosen by time.
 
@@ -283,6 +313,7 @@ def extract_frames(
                 f"no frames between {start_s} s and {end_s if end_s is not None else 'the end'}"
                 f" (the video ends at {float(times[-1]):.3f} s)"
             )
+        tagger = _tagger(reader, metadata)
         out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_frames")
         return _run(
             reader,
@@ -294,4 +325,5 @@ def extract_frames(
             overwrite=overwrite,
             progress=progress,
             workers=workers,
+            tagger=tagger,
         )

@@ -46,6 +46,9 @@ PARAMS: dict[str, Param] = {
         Param("columns", 6, 1, 100, "contact sheet columns"),
         Param("tile_width", 320, 16, 4096, "contact sheet tile width in pixels"),
         Param("font_size", 14, 4, 200, "label font size in points"),
+        Param("offset_s", 0.0, None, None, "seconds added to the video's clock"),
+        Param("max_gap_s", 5.0, 0, None, "frames further than this from the track get no position"),
+        Param("min_distance_m", 0.0, 0, None, "flag frames closer than this to the previous one"),
     )
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json as jsonlib
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,13 +12,21 @@ import typer
 
 from vfx.cli.options import (
     Format,
+    Gpx,
     ImageFormat,
     Json,
+    MaxGap,
     MaxPixels,
+    MinDistance,
+    NoMetadata,
+    Offset,
     OutDir,
     Overwrite,
     Quality,
     Quiet,
+    StartTime,
+    TimeSource,
+    TimeSourceOpt,
     Videos,
 )
 from vfx.cli.progress import progress_bar, wants_progress
@@ -25,8 +34,10 @@ from vfx.errors import ParameterError, VfxError
 
 if TYPE_CHECKING:
     from vfx.extraction import Extraction
+    from vfx.metadata import MetadataOptions
 from vfx.params import PARAMS
 from vfx.sampling import parse_time
+from vfx.types import jsonable
 
 Job = Callable[[Path, Callable[[int, int | None], None]], "Extraction"]
 
@@ -48,6 +59,7 @@ def _record(result: Extraction) -> dict[str, object]:
         "written": len(result.written),
         "skipped": len(result.skipped),
         "frames": result.rows,
+        "metadata": jsonable(asdict(result.metadata)) if result.metadata else None,
     }
 
 
@@ -76,6 +88,32 @@ def run_each(videos: list[Path], job: Job, *, what: str, quiet: bool, json: bool
         raise typer.Exit(1)
 
 
+def metadata_options(
+    *,
+    no_metadata: bool,
+    time_source: TimeSource,
+    start_time: str | None,
+    offset: float,
+    gpx: Path | None,
+    max_gap: float,
+    min_distance: float,
+) -> MetadataOptions:
+    """The metadata stage's options from the shared CLI options."""
+    from vfx.metadata import MetadataOptions, parse_start_time
+
+    if gpx is not None and not gpx.is_file():
+        raise ParameterError(f"{gpx}: no such GPX file")
+    return MetadataOptions(
+        enabled=not no_metadata,
+        time_source=time_source.value,
+        start_time=parse_start_time(start_time) if start_time else None,
+        offset_s=offset,
+        gpx=gpx,
+        max_gap_s=max_gap,
+        min_distance_m=min_distance,
+    )
+
+
 def _parse_at(text: str | None) -> list[float] | None:
     if text is None:
         return None
@@ -96,16 +134,33 @@ def register(app: typer.Typer) -> None:
         quiet: Quiet = False,
         json: Json = False,
         max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+        time_source: TimeSourceOpt = TimeSource.auto,
+        start_time: StartTime = None,
+        offset: Offset = 0.0,
+        gpx: Gpx = None,
+        max_gap: MaxGap = PARAMS["max_gap_s"].default,
+        min_distance: MinDistance = PARAMS["min_distance_m"].default,
+        no_metadata: NoMetadata = False,
     ) -> None:
         """Decode only the keyframes (I-frames) and write each one losslessly.
 
         Images are RGB TIFF (deflate; 16-bit per channel for sources above 8 bits) named
         <stem>_<frame_index>.<ext> by display-order index, with frames.csv listing exact
         times. The default folder is ./<stem>_keyframes; complete images are skipped on a
-        re-run unless --overwrite.
+        re-run unless --overwrite. Each image carries its UTC time, GPS position and heading
+        (from GoPro GPMF, Google CAMM or what exiftool finds, or --gpx) and its source.
         """
         from vfx.extraction import extract_keyframes
 
+        meta = metadata_options(
+            no_metadata=no_metadata,
+            time_source=time_source,
+            start_time=start_time,
+            offset=offset,
+            gpx=gpx,
+            max_gap=max_gap,
+            min_distance=min_distance,
+        )
         run_each(
             videos,
             lambda video, progress: extract_keyframes(
@@ -116,6 +171,7 @@ def register(app: typer.Typer) -> None:
                 overwrite=overwrite,
                 max_pixels=max_pixels,
                 progress=progress,
+                metadata=meta,
             ),
             what="keyframes",
             quiet=quiet,
@@ -154,6 +210,13 @@ def register(app: typer.Typer) -> None:
         quiet: Quiet = False,
         json: Json = False,
         max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+        time_source: TimeSourceOpt = TimeSource.auto,
+        start_time: StartTime = None,
+        offset: Offset = 0.0,
+        gpx: Gpx = None,
+        max_gap: MaxGap = PARAMS["max_gap_s"].default,
+        min_distance: MinDistance = PARAMS["min_distance_m"].default,
+        no_metadata: NoMetadata = False,
     ) -> None:
         """Take frames by time: --every SECONDS, --fps F, --all or --at T1,T2,...
 
@@ -166,6 +229,15 @@ def register(app: typer.Typer) -> None:
         start_s = parse_time(start) if start is not None else 0.0
         end_s = parse_time(end) if end is not None else None
         at_s = _parse_at(at)
+        meta = metadata_options(
+            no_metadata=no_metadata,
+            time_source=time_source,
+            start_time=start_time,
+            offset=offset,
+            gpx=gpx,
+            max_gap=max_gap,
+            min_distance=min_distance,
+        )
         from vfx.extraction import extract_frames
 
         run_each(
@@ -184,6 +256,7 @@ def register(app: typer.Typer) -> None:
                 overwrite=overwrite,
                 max_pixels=max_pixels,
                 progress=progress,
+                metadata=meta,
             ),
             what="frames",
             quiet=quiet,

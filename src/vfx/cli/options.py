@@ -49,3 +49,76 @@ MaxPixels = Annotated[
     int,
     typer.Option("--max-pixels", min=1, help=PARAMS["max_pixels"].help),
 ]
+
+
+class TimeSource(StrEnum):
+    auto = "auto"
+    gps = "gps"
+    creation = "creation"
+    manual = "manual"
+
+
+TimeSourceOpt = Annotated[
+    TimeSource,
+    typer.Option(
+        "--time-source",
+        help="Where UTC comes from: auto (GPS, else the creation time), gps, creation, "
+        "or manual (with --start-time).",
+        rich_help_panel="Metadata",
+    ),
+]
+StartTime = Annotated[
+    str | None,
+    typer.Option(
+        "--start-time",
+        help="UTC time of the video's start, ISO 8601 (2024-05-01T10:00:00Z).",
+        rich_help_panel="Metadata",
+        show_default=False,
+    ),
+]
+Offset = Annotated[
+    float,
+    typer.Option(
+        "--offset",
+        help="Seconds added to the clock.",
+        metavar="SECONDS",
+        rich_help_panel="Metadata",
+    ),
+]
+Gpx = Annotated[
+    Path | None,
+    typer.Option(
+        "--gpx",
+        help="Take positions from this GPX track (matched by UTC time).",
+        rich_help_panel="Metadata",
+        show_default=False,
+    ),
+]
+MaxGap = Annotated[
+    float,
+    typer.Option(
+        "--max-gap",
+        min=0,
+        help="Frames further than SECONDS from any track point get no position.",
+        metavar="SECONDS",
+        rich_help_panel="Metadata",
+    ),
+]
+MinDistance = Annotated[
+    float,
+    typer.Option(
+        "--min-distance",
+        min=0,
+        help="Flag frames closer than METRES to the previous one as duplicates in frames.csv.",
+        metavar="METRES",
+        rich_help_panel="Metadata",
+    ),
+]
+NoMetadata = Annotated[
+    bool,
+    typer.Option(
+        "--no-metadata",
+        help="Write images without time, GPS or XMP tags.",
+        rich_help_panel="Metadata",
+    ),
+]

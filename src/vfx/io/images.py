@@ -24,6 +24,7 @@ import numpy as np
 import tifffile
 
 from vfx.errors import ImageReadError, OutputError
+from vfx.io.exif import ImageTags, embed_tags
 
 __all__ = [
     "IMAGE_FORMATS",
@@ -185,11 +186,22 @@ def write_text(path: str | Path, text: str) -> None:
 
 
 def write_image(
-    path: str | Path, image: np.ndarray, *, fmt: str | None = None, quality: int = 95
+    path: str | Path,
+    image: np.ndarray,
+    *,
+    fmt: str | None = None,
+    quality: int = 95,
+    tags: ImageTags | None = None,
 ) -> int:
-    """Encode and write an image atomically; returns the number of bytes written."""
+    """Encode and write an image atomically, with ``tags`` (EXIF, GPS, XMP) written in.
+
+    Returns the number of bytes written.
+    """
     path = Path(path)
-    data = encode_image(image, fmt or format_for(path), quality=quality)
+    fmt = fmt or format_for(path)
+    data = encode_image(image, fmt, quality=quality)
+    if tags is not None:
+        data = embed_tags(data, fmt, tags)
     write_bytes(path, data)
     return len(data)
 

@@ -391,6 +391,26 @@ class Mp4File:
     def close(self) -> None:
         self._f.close()
 
+    def looks_plain(self) -> bool:
+        """True when the file holds nothing but ordinary video, audio and timecode.
+
+        Plain files need no exiftool fallback: there is nowhere for telemetry to hide. Extra
+        tracks, unknown top-level boxes or bytes after the last box (Insta360 and others append
+        trailers) make a file not plain.
+        """
+        if any(t.handler_type not in ("vide", "soun", "tmcd", "hint") for t in self.tracks):
+            return False
+        plain = {"ftyp", "moov", "mdat", "free", "skip", "wide", "pdin"}
+        try:
+            end = 0
+            for box in iter_boxes(self._f, 0, self.size, path=self.path):
+                if box.type not in plain:
+                    return False
+                end = box.end
+        except TelemetryError:
+            return False
+        return end == self.size
+
     def __enter__(self) -> Mp4File:
         return self
 

@@ -111,10 +111,24 @@ def _read_mp4(path: Path, telemetry: Telemetry) -> None:
         _make_model(mp4, telemetry, has_gpmf)
         width, height = _video_size(mp4)
         telemetry.projection = read_projection(mp4, width, height)
+        telemetry.plain = mp4.looks_plain()
         if telemetry.projection is None and madv is not None and width == 2 * height:
             telemetry.projection = Projection(
                 "equirectangular", width, height, 0, 0, width, height, "mono", "madv"
             )
+
+
+_TOP_LEVEL = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pdin", b"uuid", b"styp"}
+
+
+def _looks_mp4(path: Path) -> bool:
+    """Whether the file starts like an MP4/QuickTime file (a known top-level box)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        raise TelemetryError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+    return len(head) == 8 and head[4:8] in _TOP_LEVEL
 
 
 def read_telemetry(path: str | Path, *, fallback: bool = True) -> Telemetry:
@@ -133,14 +147,10 @@ def read_telemetry(path: str | Path, *, fallback: bool = True) -> Telemetry:
     if not path.is_file():
         raise TelemetryError("no such file", path=path)
     telemetry = Telemetry(path=path)
-    is_mp4 = True
-    try:
+    is_mp4 = _looks_mp4(path)
+    if is_mp4:
         _read_mp4(path, telemetry)
-    except TelemetryError as exc:
-        if "no 'moov' box" not in exc.message:
-            raise
-        is_mp4 = False
-    if telemetry.gps is None and fallback:
+    if telemetry.gps is None and fallback and not telemetry.plain:
         _fallback(path, telemetry, is_mp4)
     return telemetry
 

@@ -26,6 +26,7 @@ __all__ = [
     "Projection",
     "Series",
     "Telemetry",
+    "TrackInterpolator",
     "bearing_deg",
     "distance_m",
     "utc_datetime",
@@ -185,70 +186,94 @@ class GpsTrack:
         """The points whose quality flag is good (see :meth:`quality`)."""
         return self.select(self.quality(**limits) == "")
 
-    def headings(self, *, min_move_m: float = 0.5) -> np.ndarray:
-        """Course over ground at each point: bearing from the previous to the next point.
+    def headings(self, *, min_move_m: float = 1.0, max_window_s: float = 5.0) -> np.ndarray:
+        """Course over ground at each point, degrees from true north.
 
-        ``NaN`` where the two neighbours are less than ``min_move_m`` apart (standing still
-        gives no direction).
+        The bearing between neighbours taken symmetrically around the point, widening the
+        window (1, 2, 4, ... points each side) until they are ``min_move_m`` apart; GPS jitter
+        over a few centimetres gives no direction. ``NaN`` where even a window of
+        ``max_window_s`` does not move that far (standing still).
         """
         n = len(self)
         out = np.full(n, np.nan)
         if n < 2:
             return out
-        prev = np.r_[0, np.arange(n - 1)]
-        nxt = np.r_[np.arange(1, n), n - 1]
-        moved = distance_m(self.lat[prev], self.lon[prev], self.lat[nxt], self.lon[nxt])
-        course = bearing_deg(self.lat[prev], self.lon[prev], self.lat[nxt], self.lon[nxt])
-        ok = moved >= min_move_m
-        out[ok] = course[ok]
+        axis = self.time_s if np.isfinite(self.time_s).all() else self.utc_s
+        idx = np.arange(n)
+        width = 1
+        while width < n and np.isnan(out).any():
+            a = np.clip(idx - width, 0, n - 1)
+            b = np.clip(idx + width, 0, n - 1)
+            moved = distance_m(self.lat[a], self.lon[a], self.lat[b], self.lon[b])
+            span = axis[b] - axis[a]
+            ok = np.isnan(out) & (moved >= min_move_m)
+            if np.isfinite(axis).all():
+                ok &= span <= 2 * max_window_s
+            out[ok] = bearing_deg(self.lat[a], self.lon[a], self.lat[b], self.lon[b])[ok]
+            if np.isfinite(axis).all() and np.all(span > 2 * max_window_s):
+                break
+            width *= 2
         return out
 
     # -- interpolation --------------------------------------------------------------------------
     def at(self, times: np.ndarray, *, axis: str = "time_s", max_gap_s: float = 5.0) -> dict:
         """Position, altitude, speed and heading at each of ``times`` on ``axis``.
 
-        Linear interpolation for position, altitude and speed between the two points around a
-        time; circular interpolation for heading. A time more than ``max_gap_s`` from the nearest
-        point gets ``NaN`` everywhere (never a silent nearest fix); a time outside the track but
-        within ``max_gap_s`` of its end takes the end point. Returns a dict of arrays ``lat``,
-        ``lon``, ``alt``, ``speed``, ``heading`` and ``gap_s`` (distance in seconds to the
-        nearest point).
+        A shortcut for ``self.interpolator(axis).at(times, max_gap_s=max_gap_s)``; build the
+        interpolator once when asking many times.
         """
-        t = np.atleast_1d(np.asarray(times, dtype=np.float64))
-        key = getattr(self, axis)
+        return self.interpolator(axis).at(times, max_gap_s=max_gap_s)
+
+    def interpolator(self, axis: str = "time_s") -> TrackInterpolator:
+        """An interpolator over this track's points on ``axis`` (``time_s`` or ``utc_s``)."""
+        return TrackInterpolator(self, axis)
+
+
+class TrackInterpolator:
+    """Interpolates a track at given times; sorting and headings are computed once.
+
+    Linear interpolation for position, altitude and speed between the two points around a
+    time; circular interpolation for heading (along the shorter arc). A time more than
+    ``max_gap_s`` from the nearest point gets ``NaN`` everywhere (never a silent nearest fix);
+    a time outside the track but within ``max_gap_s`` of its end takes the end point.
+    """
+
+    def __init__(self, track: GpsTrack, axis: str = "time_s"):
+        if axis not in ("time_s", "utc_s"):
+            raise ValueError(f"axis must be 'time_s' or 'utc_s', got {axis!r}")
+        key = getattr(track, axis)
         ok = np.isfinite(key)
         order = np.argsort(key[ok], kind="stable")
-        k = key[ok][order]
+        sub = track.select(ok).select(order)
+        self.key = key[ok][order]
+        self.cols = {"lat": sub.lat, "lon": sub.lon, "alt": sub.alt, "speed": sub.speed}
+        if np.isnan(sub.speed).all() and self.key.size > 1:
+            self.cols["speed"] = _derived_speed(self.key, sub.lat, sub.lon)
+        self.heading = sub.headings()
+
+    def at(self, times: np.ndarray | float, *, max_gap_s: float = 5.0) -> dict[str, np.ndarray]:
+        """Arrays ``lat``, ``lon``, ``alt``, ``speed``, ``heading`` and ``gap_s`` (seconds
+        to the nearest point) at each time."""
+        t = np.atleast_1d(np.asarray(times, dtype=np.float64))
+        k = self.key
         out = {name: np.full(t.shape, np.nan) for name in ("lat", "lon", "alt", "speed")}
         out["heading"] = np.full(t.shape, np.nan)
         out["gap_s"] = np.full(t.shape, np.inf)
         if k.size == 0:
             return out
-        cols = {
-            "lat": self.lat[ok][order],
-            "lon": self.lon[ok][order],
-            "alt": self.alt[ok][order],
-            "speed": self.speed[ok][order],
-        }
-        sub = self.select(ok).select(order)
-        heading = sub.headings()
-        if np.isnan(cols["speed"]).all() and k.size > 1:
-            cols["speed"] = _derived_speed(k, cols["lat"], cols["lon"])
         right = np.clip(np.searchsorted(k, t, side="left"), 0, k.size - 1)
         left = np.clip(right - 1, 0, k.size - 1)
-        exact = k[right] == t
-        left = np.where(exact, right, left)
+        left = np.where(k[right] == t, right, left)
         gap = np.minimum(np.abs(t - k[left]), np.abs(k[right] - t))
         span = k[right] - k[left]
         frac = np.where(span > 0, (t - k[left]) / np.where(span > 0, span, 1.0), 0.0)
         frac = np.clip(frac, 0.0, 1.0)
         inside = gap <= max_gap_s
-        for name, col in cols.items():
+        for name, col in self.cols.items():
             v = col[left] + (col[right] - col[left]) * frac
             out[name] = np.where(inside, v, np.nan)
-        out["heading"] = np.where(
-            inside, _circular_lerp(heading[left], heading[right], frac), np.nan
-        )
+        h = _circular_lerp(self.heading[left], self.heading[right], frac)
+        out["heading"] = np.where(inside, h, np.nan)
         out["gap_s"] = gap
         return out
 
@@ -452,6 +477,7 @@ class Telemetry:
     projection: Projection | None = None
     raw: dict[str, bytes] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    plain: bool = False  # an MP4 with only video/audio tracks: nothing for exiftool to find
 
     @property
     def empty(self) -> bool:

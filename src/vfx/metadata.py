@@ -1,0 +1,378 @@
+"""The metadata stage: when and where each output image was taken, written into the image.
+
+A :class:`FrameTagger` is built once per video from its telemetry (or an external GPX) and a
+time source, then asked for the tags of each frame by the frame's own time:
+
+* UTC time: ``utc = frame time + clock offset``, the clock taken from GPS (GPMF ``GPSU``, CAMM
+  epoch time, exiftool's ``GPSDateTime``), the container's creation time, or a start time the
+  user gives; ``--offset`` shifts any of them.
+* Position, altitude and speed interpolated linearly at the frame time, heading circularly,
+  using only points that pass the quality checks; frames further than ``max_gap_s`` from any
+  point get no position (and a warning), never a silent nearest fix.
+* 360 video gets XMP-GPano; every image gets its source video and frame time in XMP.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from vfx.errors import MetadataError, ParameterError, TelemetryError
+from vfx.io.exif import ImageTags
+from vfx.telemetry.track import (
+    Clock,
+    GpsTrack,
+    Telemetry,
+    TrackInterpolator,
+    distance_m,
+    utc_datetime,
+)
+
+__all__ = ["TIME_SOURCES", "FrameTagger", "MetadataOptions", "parse_start_time"]
+
+log = logging.getLogger("vfx")
+
+TIME_SOURCES = ("auto", "gps", "creation", "manual")
+#: Creation time and GPS time further apart than this are reported.
+DISAGREEMENT_S = 5.0
+#: Columns the stage adds to frames.csv (orientation columns only when known).
+GPS_COLUMNS = ("datetime_utc", "lat", "lon", "alt", "speed", "heading", "gps_gap_s", "gps_flag")
+ORIENTATION_COLUMNS = ("yaw", "pitch", "roll")
+
+
+def parse_start_time(text: str) -> datetime:
+    """An ISO 8601 time (``2019-05-06T18:15:07.4Z``, ``...+02:00``); no zone means UTC."""
+    try:
+        dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ParameterError(
+            f"start time {text!r} is not ISO 8601 (e.g. 2024-05-01T10:00:00Z)"
+        ) from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class MetadataOptions:
+    """Choices for the metadata stage (the CLI's ``--time-source``, ``--gpx``, ... options).
+
+    Attributes
+    ----------
+    enabled
+        False writes images without any tags (``--no-metadata``).
+    time_source
+        ``auto`` (GPS, else the creation time), ``gps``, ``creation`` or ``manual``
+        (``start_time`` is the UTC time of the video's first instant).
+    offset_s
+        Seconds added to the chosen clock (for a camera clock known to be off).
+    gpx
+        An external GPX track used for positions instead of the embedded one.
+    max_gap_s
+        Frames further than this from every track point get no position.
+    min_distance_m
+        Frames closer than this to the previous frame with a position are flagged
+        ``duplicate`` in frames.csv (0 disables the check).
+    """
+
+    enabled: bool = True
+    time_source: str = "auto"
+    start_time: datetime | None = None
+    offset_s: float = 0.0
+    gpx: Path | None = None
+    max_gap_s: float = 5.0
+    min_distance_m: float = 0.0
+    max_dop: float = 5.0
+    max_speed: float = 100.0
+
+    def __post_init__(self) -> None:
+        if self.time_source not in TIME_SOURCES:
+            raise ParameterError(
+                f"time source must be one of {', '.join(TIME_SOURCES)}, got {self.time_source!r}"
+            )
+        if self.time_source == "manual" and self.start_time is None:
+            raise ParameterError("--time-source manual needs --start-time")
+        if self.start_time is not None and self.time_source not in ("manual", "auto"):
+            raise ParameterError("--start-time goes with --time-source manual")
+        for name in ("max_gap_s", "min_distance_m", "max_dop", "max_speed"):
+            value = getattr(self, name)
+            if not (value >= 0 and math.isfinite(value)):
+                raise ParameterError(f"{name} must be a finite number >= 0, got {value}")
+        if not math.isfinite(self.offset_s):
+            raise ParameterError(f"offset must be finite, got {self.offset_s}")
+
+
+def _fmt(value: float, digits: int) -> str:
+    return "" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+@dataclass
+class Summary:
+    """What the stage did, for the log, ``--json`` and the tests."""
+
+    time_source: str | None = None
+    clock_detail: str = ""
+    gps_source: str | None = None
+    points: int = 0
+    points_used: int = 0
+    point_flags: dict[str, int] = field(default_factory=dict)
+    frames: int = 0
+    frames_with_position: int = 0
+    frames_without_position: int = 0
+    duplicates: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+class FrameTagger:
+    """Tags for each frame of one video; see the module docstring.
+
+    Build it with :meth:`for_video`, then call :meth:`tags` per frame and :meth:`finish` on the
+    rows at the end (duplicate flags and the summary).
+    """
+
+    def __init__(
+        self,
+        video: Path,
+        telemetry: Telemetry,
+        options: MetadataOptions,
+        *,
+        external: GpsTrack | None = None,
+        video_start_s: float = 0.0,
+    ):
+        self.video = video
+        self.telemetry = telemetry
+        self.options = options
+        self.video_start_s = video_start_s
+        self.summary = Summary()
+        self.clock = self._choose_clock()
+        track = external if external is not None else telemetry.gps
+        self.axis = "utc_s" if external is not None else "time_s"
+        self._interp: TrackInterpolator | None = None
+        if track is not None and len(track):
+            flags = track.quality(max_dop=options.max_dop, max_speed=options.max_speed)
+            counts = Counter(f for f in flags if f)
+            self.summary.gps_source = track.source
+            self.summary.points = len(track)
+            self.summary.points_used = int((flags == "").sum())
+            self.summary.point_flags = dict(counts)
+            if counts:
+                detail = ", ".join(f"{n} {why}" for why, n in sorted(counts.items()))
+                self._warn(f"{len(track)} GPS points, not used for positions: {detail}")
+            usable = track.select(flags == "")
+            if self.axis == "utc_s" and self.clock is None:
+                raise MetadataError(
+                    "placing frames on a GPX track needs the video's UTC time; "
+                    "give --start-time (and --time-source manual)",
+                    path=video,
+                )
+            self._interp = usable.interpolator(self.axis)
+        self._projection = telemetry.projection
+        if self._projection is not None and self._projection.type != "equirectangular":
+            log.info("%s: %s projection: no GPano tags", video, self._projection.type)
+            self._projection = None
+        if self._projection is not None and self._projection.stereo != "mono":
+            self._warn(
+                f"stereo ({self._projection.stereo}) 360 video: GPano tags not written, "
+                "since each image holds both eyes"
+            )
+            self._projection = None
+
+    @classmethod
+    def for_video(
+        cls, video: str | Path, options: MetadataOptions, *, video_start_s: float = 0.0
+    ) -> FrameTagger:
+        """Read ``video``'s telemetry (and ``options.gpx``) and build the tagger."""
+        from vfx.telemetry.gpx import read_gpx
+        from vfx.telemetry.reader import read_telemetry
+
+        video = Path(video)
+        try:
+            telemetry = read_telemetry(video)
+        except TelemetryError as exc:
+            # The frames may still decode: tag what can be tagged and say why GPS is missing.
+            log.warning("%s; images get no telemetry tags", exc)
+            telemetry = Telemetry(path=video)
+        external = read_gpx(options.gpx) if options.gpx is not None else None
+        for note in telemetry.notes:
+            log.warning("%s: %s", video, note)
+        return cls(video, telemetry, options, external=external, video_start_s=video_start_s)
+
+    def _warn(self, message: str) -> None:
+        self.summary.warnings.append(message)
+        log.warning("%s: %s", self.video, message)
+
+    def _choose_clock(self) -> Clock | None:
+        opts, tel = self.options, self.telemetry
+        gps, created = tel.clock, tel.creation_utc
+        clock: Clock | None
+        if opts.time_source == "manual" or (opts.start_time is not None):
+            assert opts.start_time is not None
+            clock = Clock(opts.start_time.timestamp(), "manual", "--start-time")
+        elif opts.time_source == "gps":
+            if gps is None:
+                raise MetadataError(
+                    "no GPS time in the telemetry (--time-source gps)", path=self.video
+                )
+            clock = gps
+        elif opts.time_source == "creation":
+            if created is None:
+                raise MetadataError("the video has no creation time", path=self.video)
+            clock = Clock(created.timestamp(), "creation", "container creation time")
+        elif gps is not None:
+            clock = gps
+            if created is not None:
+                gap = created.timestamp() - gps.offset_s
+                if abs(gap) > DISAGREEMENT_S:
+                    gps_start = utc_datetime(gps.offset_s).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+                    self._warn(
+                        f"creation time {created.strftime('%Y-%m-%d %H:%M:%S')} disagrees with "
+                        f"GPS time {gps_start} UTC by {_duration(gap)}; using GPS time"
+                    )
+        elif created is not None:
+            clock = Clock(created.timestamp(), "creation", "container creation time")
+            log.info(
+                "%s: no GPS time; using the creation time, which cameras often write in local "
+                "time (check it, or give --offset)",
+                self.video,
+            )
+        else:
+            clock = None
+            log.info("%s: no GPS or creation time: images get no DateTimeOriginal", self.video)
+        if clock is not None and opts.offset_s:
+            clock = Clock(clock.offset_s + opts.offset_s, clock.source, clock.detail + " + offset")
+        if clock is not None:
+            self.summary.time_source = clock.source
+            self.summary.clock_detail = clock.detail
+        return clock
+
+    # -- per frame -------------------------------------------------------------------------------
+    def tags(
+        self, time: Fraction, index: int, width: int, height: int
+    ) -> tuple[ImageTags, dict[str, object]]:
+        """The image tags and frames.csv columns for the frame at ``time`` (stream seconds)."""
+        t = float(time) + self.video_start_s
+        self.summary.frames += 1
+        tags = ImageTags(make=self.telemetry.make, model=self.telemetry.model)
+        tags.width, tags.height = width, height
+        columns: dict[str, object] = dict.fromkeys(GPS_COLUMNS, "")
+        when = None
+        if self.clock is not None:
+            when = utc_datetime(float(self.clock.utc_s(t)))
+            tags.datetime_original = when
+            columns["datetime_utc"] = when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        if self._interp is not None:
+            query = float(self.clock.utc_s(t)) if self.axis == "utc_s" and self.clock else t
+            fix = self._interp.at(query, max_gap_s=self.options.max_gap_s)
+            lat, lon = float(fix["lat"][0]), float(fix["lon"][0])
+            columns["gps_gap_s"] = _fmt(float(fix["gap_s"][0]), 3)
+            if np.isfinite(lat) and np.isfinite(lon):
+                self.summary.frames_with_position += 1
+                alt, speed = float(fix["alt"][0]), float(fix["speed"][0])
+                heading = float(fix["heading"][0])
+                tags.lat, tags.lon = lat, lon
+                tags.alt = alt if np.isfinite(alt) else None
+                tags.speed = speed if np.isfinite(speed) else None
+                tags.track = tags.heading = heading if np.isfinite(heading) else None
+                tags.gps_time = when
+                columns.update(
+                    lat=_fmt(lat, 7),
+                    lon=_fmt(lon, 7),
+                    alt=_fmt(alt, 3),
+                    speed=_fmt(speed, 3),
+                    heading=_fmt(heading, 2),
+                )
+            else:
+                self.summary.frames_without_position += 1
+                columns["gps_flag"] = "no_position"
+        xmp: dict[str, dict[str, object]] = {
+            "dc": {"source": self.video.name},
+            "vfx": {
+                "SourceVideo": self.video.name,
+                "FrameIndex": index,
+                "FrameTime": f"{float(time):.6f}",
+                "TimeSource": self.clock.source if self.clock else "none",
+            },
+        }
+        if self.telemetry.orientation is not None and len(self.telemetry.orientation):
+            yaw, pitch, roll = self.telemetry.orientation.euler_deg(np.array([t]))[0]
+            columns.update(yaw=_fmt(yaw, 3), pitch=_fmt(pitch, 3), roll=_fmt(roll, 3))
+            xmp["vfx"].update(
+                OrientationSource=self.telemetry.orientation.source,
+                OrientationFrame=self.telemetry.orientation.frame,
+                Yaw=round(float(yaw), 3),
+                Pitch=round(float(pitch), 3),
+                Roll=round(float(roll), 3),
+            )
+        if self._projection is not None:
+            xmp["GPano"] = self._gpano(width, tags.heading, xmp["vfx"])
+        tags.xmp = xmp
+        return tags, columns
+
+    def _gpano(
+        self, width: int, heading: float | None, pose: dict[str, object]
+    ) -> dict[str, object]:
+        p = self._projection
+        assert p is not None
+        scale = width / p.crop_width if p.crop_width else 1.0
+        gpano: dict[str, object] = {
+            "UsePanoramaViewer": True,
+            "ProjectionType": "equirectangular",
+            "FullPanoWidthPixels": round(p.full_width * scale),
+            "FullPanoHeightPixels": round(p.full_height * scale),
+            "CroppedAreaImageWidthPixels": round(p.crop_width * scale),
+            "CroppedAreaImageHeightPixels": round(p.crop_height * scale),
+            "CroppedAreaLeftPixels": round(p.crop_left * scale),
+            "CroppedAreaTopPixels": round(p.crop_top * scale),
+        }
+        if heading is not None:
+            gpano["PoseHeadingDegrees"] = round(heading, 2)
+        orientation = self.telemetry.orientation
+        # Pitch and roll mean something only against the world, not the first frame.
+        if orientation is not None and orientation.frame == "camera to world" and "Pitch" in pose:
+            gpano["PosePitchDegrees"] = pose["Pitch"]
+            gpano["PoseRollDegrees"] = pose["Roll"]
+        return gpano
+
+    def finish(self, rows: list[dict[str, object]]) -> Summary:
+        """Flag frames closer than ``min_distance_m`` to the previous positioned frame and
+        report frames without a position. ``rows`` are updated in place."""
+        limit = self.options.min_distance_m
+        last: tuple[float, float] | None = None
+        for row in rows:
+            if not row.get("lat"):
+                continue
+            here = (float(str(row["lat"])), float(str(row["lon"])))
+            if limit > 0 and last is not None:
+                d = float(distance_m(last[0], last[1], here[0], here[1]))
+                if d < limit:
+                    row["gps_flag"] = "duplicate"
+                    self.summary.duplicates += 1
+                    continue
+            last = here
+        missing = self.summary.frames_without_position
+        if missing:
+            self._warn(
+                f"{missing} of {self.summary.frames} frames are more than "
+                f"{self.options.max_gap_s:g} s from any usable GPS point and got no position"
+            )
+        if self.summary.duplicates:
+            log.info(
+                "%s: %d frames within %g m of the previous one (flagged duplicate)",
+                self.video,
+                self.summary.duplicates,
+                limit,
+            )
+        return self.summary
+
+
+def _duration(seconds: float) -> str:
+    sign = "-" if seconds < 0 else "+"
+    s = abs(seconds)
+    hours, rem = divmod(s, 3600)
+    minutes, secs = divmod(rem, 60)
+    return f"{sign}{int(hours)} h {int(minutes):02d} min {secs:04.1f} s"
