@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from clips import ClipSpec, make_clip
+from telemetry_clips import make_camm_clip, make_gps_clip, make_plain_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "dance.mp4"
@@ -72,3 +73,42 @@ def vfr_clip(clipdir: Path) -> ClipSpec:
         clipdir / "vfr.mp4", frames=30, gop=10, bframes=0, pts=pts, time_base=Fraction(1, 1000)
     )
     return spec
+
+
+def exif(path: Path, *args: str) -> dict[str, object]:
+    """Tags of an image as exiftool reads them (``-G1 -n``): ``{"GPS:GPSLatitude": 45.0, ...}``.
+
+    Skips the test when exiftool is not installed.
+    """
+    import json
+    import shutil
+    import subprocess
+
+    exe = shutil.which("exiftool")
+    if exe is None:
+        pytest.skip("exiftool is not installed")
+    out = subprocess.run(
+        [exe, "-j", "-n", "-G1", "-a", *args, str(path.absolute())],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return dict(json.loads(out)[0])
+
+
+@pytest.fixture(scope="session")
+def plain_clip(clipdir: Path) -> Path:
+    """2.44 s at 25 fps, a keyframe every 12 frames, no telemetry."""
+    return make_plain_clip(clipdir)
+
+
+@pytest.fixture(scope="session")
+def gps_clip(plain_clip: Path, clipdir: Path) -> Path:
+    """``plain_clip`` plus a GPMF GPS5 track (see telemetry_clips.make_gps_clip)."""
+    return make_gps_clip(plain_clip, clipdir)
+
+
+@pytest.fixture(scope="session")
+def camm_clip(plain_clip: Path, clipdir: Path) -> Path:
+    """``plain_clip`` plus a CAMM orientation and GPS track (telemetry_clips.make_camm_clip)."""
+    return make_camm_clip(plain_clip, clipdir)

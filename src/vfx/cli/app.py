@@ -106,11 +106,12 @@ def _root(
 
 
 def _register() -> None:
-    from vfx.cli import effects, extract, info
+    from vfx.cli import effects, extract, info, telemetry
 
     info.register(app)
     extract.register(app)
     effects.register(app)
+    telemetry.register(app)
 
 
 _register()

@@ -1,0 +1,203 @@
+"""Telemetry export and geotagging of images already on disk.
+
+``export_telemetry_file`` writes a video's track as GPX, GeoJSON, CSV or JSON.
+``geotag_folder`` places images (any tool's JPEG, PNG or TIFF with a ``DateTimeOriginal``) on
+a GPX track by their time, like ``exiftool -geotag`` but with sub-second times, a maximum gap
+instead of a silent nearest fix, and the quality checks of the metadata stage.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from vfx.errors import ParameterError, TelemetryError
+from vfx.io.images import prepare_output_dir, write_text
+from vfx.io.table import read_frame_table, write_frame_table
+from vfx.telemetry.export import EXPORT_FORMATS, export_telemetry
+from vfx.telemetry.gpx import read_gpx
+from vfx.telemetry.reader import read_telemetry
+from vfx.telemetry.track import Telemetry
+
+__all__ = ["GeotagResult", "export_telemetry_file", "geotag_folder"]
+
+log = logging.getLogger("vfx")
+
+_SUFFIX_FORMAT = {".gpx": "gpx", ".geojson": "geojson", ".json": "json", ".csv": "csv"}
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
+
+
+def export_telemetry_file(
+    video: str | Path, output: str | Path | None = None, *, fmt: str | None = None
+) -> tuple[Path, Telemetry]:
+    """Write ``video``'s telemetry to ``output`` (default ``<stem>.<fmt>`` beside the cwd).
+
+    The format comes from ``fmt`` or else from the output's suffix (``.gpx``, ``.geojson``,
+    ``.csv``, ``.json``); GPX when neither says.
+
+    Raises
+    ------
+    TelemetryError
+        When the video carries no GPS track and the format needs one (GPX, GeoJSON), or no
+        telemetry at all.
+    """
+    video = Path(video)
+    if fmt is None:
+        fmt = _SUFFIX_FORMAT.get(Path(output).suffix.lower(), "gpx") if output else "gpx"
+    if fmt not in EXPORT_FORMATS:
+        raise ParameterError(f"format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
+    telemetry = read_telemetry(video)
+    if telemetry.gps is None and fmt in ("gpx", "geojson"):
+        found = ", ".join(telemetry.sources) or "no telemetry"
+        raise TelemetryError(f"no GPS track in the video ({found}); try --format csv", path=video)
+    if telemetry.empty and fmt in ("csv", "json"):
+        raise TelemetryError("no telemetry found (GPMF, CAMM, madv or exiftool)", path=video)
+    out = Path(output) if output else Path.cwd() / f"{video.stem}.{fmt}"
+    prepare_output_dir(out.parent)
+    write_text(out, export_telemetry(telemetry, fmt))
+    return out, telemetry
+
+
+@dataclass
+class GeotagResult:
+    """What :func:`geotag_folder` did, file by file."""
+
+    tagged: list[Path] = field(default_factory=list)
+    no_position: list[Path] = field(default_factory=list)
+    no_time: list[Path] = field(default_factory=list)
+    out_dir: Path | None = None
+
+
+def _natural(path: Path) -> list[object]:
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path.name)]
+
+
+def _image_times(paths: list[Path]) -> dict[Path, float]:
+    """UTC POSIX seconds of each image from DateTimeOriginal, SubSec and OffsetTimeOriginal.
+
+    Images without a time zone are read as UTC (vfx writes UTC; give ``offset_s`` for a camera
+    clock in local time).
+    """
+    from vfx.io.exiftool import exiftool
+    from vfx.telemetry.embedded import parse_exif_datetime
+
+    records = exiftool().read_json(
+        paths,
+        "-DateTimeOriginal",
+        "-SubSecTimeOriginal",
+        "-OffsetTimeOriginal",
+        "-charset",
+        "filename=utf8",
+    )
+    out: dict[Path, float] = {}
+    for path, rec in zip(paths, records, strict=False):
+        base = rec.get("DateTimeOriginal")
+        if not base:
+            continue
+        sub = str(rec.get("SubSecTimeOriginal", "")).strip()
+        zone = str(rec.get("OffsetTimeOriginal", "")).strip()
+        text = f"{base}.{sub}" if sub.isdigit() else str(base)
+        dt = parse_exif_datetime(text + zone)
+        if dt is not None:
+            out[path] = dt.timestamp()
+    return out
+
+
+def geotag_folder(
+    folder: str | Path,
+    gpx: str | Path,
+    *,
+    offset_s: float = 0.0,
+    max_gap_s: float = 5.0,
+    out_dir: str | Path | None = None,
+) -> GeotagResult:
+    """Write GPS tags into every image of ``folder`` from the GPX track at the image's time.
+
+    Each image's UTC time (``DateTimeOriginal`` + ``SubSecTimeOriginal``, in
+    ``OffsetTimeOriginal``'s zone, plus ``offset_s``) is looked up on the track: position and
+    altitude interpolated linearly, heading circularly. Images further than ``max_gap_s`` from
+    every usable track point are left untagged and reported. With ``out_dir`` tagged copies go
+    there; otherwise the images are updated in place (exiftool writes a temporary file and
+    renames it). A ``frames.csv`` in the folder gets the positions too.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ParameterError(f"{folder}: not a folder")
+    track = read_gpx(gpx)
+    flags = track.quality()
+    usable = track.select(flags == "")
+    if not len(usable):
+        raise TelemetryError("no usable points in the GPX track", path=gpx)
+    interp = usable.interpolator("utc_s")
+    images = sorted(
+        (p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
+        key=_natural,
+    )
+    if not images:
+        raise ParameterError(f"{folder}: no JPEG, PNG or TIFF images to geotag")
+    target = prepare_output_dir(out_dir) if out_dir is not None else None
+    result = GeotagResult(out_dir=target)
+    times = _image_times(images)
+    from vfx.io.exiftool import exiftool
+
+    tool = exiftool()
+    positions: dict[str, dict[str, str]] = {}
+    for path in images:
+        if path not in times:
+            result.no_time.append(path)
+            continue
+        fix = interp.at(times[path] + offset_s, max_gap_s=max_gap_s)
+        lat, lon = float(fix["lat"][0]), float(fix["lon"][0])
+        if not (np.isfinite(lat) and np.isfinite(lon)):
+            result.no_position.append(path)
+            continue
+        tags: dict[str, object] = {
+            "GPSLatitude": f"{lat:.8f}",
+            "GPSLatitudeRef": "N" if lat >= 0 else "S",
+            "GPSLongitude": f"{lon:.8f}",
+            "GPSLongitudeRef": "E" if lon >= 0 else "W",
+        }
+        alt = float(fix["alt"][0])
+        if np.isfinite(alt):
+            tags.update(GPSAltitude=f"{abs(alt):.3f}", GPSAltitudeRef=0 if alt >= 0 else 1)
+        heading = float(fix["heading"][0])
+        if np.isfinite(heading):
+            tags.update(GPSTrack=f"{heading:.2f}", GPSTrackRef="T")
+        tool.write(path, tags, out=(target / path.name) if target else None)
+        result.tagged.append(path)
+        positions[path.name] = {
+            "lat": f"{lat:.7f}",
+            "lon": f"{lon:.7f}",
+            "alt": f"{alt:.3f}" if np.isfinite(alt) else "",
+            "heading": f"{heading:.2f}" if np.isfinite(heading) else "",
+            "gps_gap_s": f"{float(fix['gap_s'][0]):.3f}",
+        }
+    if result.no_time:
+        log.warning(
+            "%s: %d images have no DateTimeOriginal and were not tagged",
+            folder,
+            len(result.no_time),
+        )
+    if result.no_position:
+        log.warning(
+            "%s: %d images are more than %g s from the GPX track and got no position",
+            folder,
+            len(result.no_position),
+            max_gap_s,
+        )
+    _update_table(folder, target, positions)
+    return result
+
+
+def _update_table(folder: Path, target: Path | None, positions: dict[str, dict[str, str]]) -> None:
+    rows = read_frame_table(folder)
+    if not rows or not positions:
+        return
+    for row in rows:
+        if row.get("file") in positions:
+            row.update(positions[str(row["file"])])
+    write_frame_table(target or folder, rows)

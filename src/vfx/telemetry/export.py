@@ -1,0 +1,211 @@
+"""Telemetry as GPX, GeoJSON, CSV and JSON text.
+
+* GPX 1.1 (through gpxpy): one track, one segment, every usable point with its own UTC time,
+  elevation and speed; GPS tools, JOSM and ``exiftool -geotag`` read it.
+* GeoJSON (RFC 7946): a LineString of the track and one Point feature per fix with its time,
+  video time, altitude, speed, fix, precision and quality flag as properties.
+* CSV: one row per sample; ``kind`` says ``gps`` or ``orientation`` (quaternion and yaw, pitch,
+  roll), so pandas can split it with one ``groupby``.
+* JSON: everything above plus sensor series summaries and the clock.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import numpy as np
+
+from vfx.telemetry.track import GpsTrack, Telemetry, quaternion_to_euler_deg, utc_datetime
+
+__all__ = ["EXPORT_FORMATS", "export_telemetry"]
+
+EXPORT_FORMATS = ("gpx", "geojson", "csv", "json")
+
+
+def _num(value: float, digits: int) -> float | None:
+    return round(float(value), digits) if np.isfinite(value) else None
+
+
+def _iso(utc_s: float) -> str | None:
+    if not np.isfinite(utc_s):
+        return None
+    return utc_datetime(utc_s).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _gps_rows(track: GpsTrack, flags: np.ndarray) -> list[dict[str, Any]]:
+    heading = track.headings()
+    rows = []
+    for i in range(len(track)):
+        rows.append(
+            {
+                "kind": "gps",
+                "time_s": _num(track.time_s[i], 6),
+                "datetime_utc": _iso(track.utc_s[i]),
+                "lat": _num(track.lat[i], 8),
+                "lon": _num(track.lon[i], 8),
+                "alt": _num(track.alt[i], 3),
+                "speed": _num(track.speed[i], 3),
+                "heading": _num(heading[i], 2),
+                "fix": int(track.fix[i]) if track.fix[i] >= 0 else None,
+                "dop": _num(track.dop[i], 2),
+                "accuracy_m": _num(track.accuracy_m[i], 2),
+                "flag": str(flags[i]),
+            }
+        )
+    return rows
+
+
+def _orientation_rows(telemetry: Telemetry) -> list[dict[str, Any]]:
+    o = telemetry.orientation
+    if o is None:
+        return []
+    euler = quaternion_to_euler_deg(o.quaternions)
+    rows = []
+    for i in range(len(o)):
+        utc = telemetry.clock.utc_s(o.time_s[i]) if telemetry.clock else np.nan
+        w, x, y, z = o.quaternions[i]
+        rows.append(
+            {
+                "kind": "orientation",
+                "time_s": _num(o.time_s[i], 6),
+                "datetime_utc": _iso(float(utc)),
+                "qw": _num(w, 7),
+                "qx": _num(x, 7),
+                "qy": _num(y, 7),
+                "qz": _num(z, 7),
+                "yaw": _num(euler[i, 0], 3),
+                "pitch": _num(euler[i, 1], 3),
+                "roll": _num(euler[i, 2], 3),
+            }
+        )
+    return rows
+
+
+def _gpx(telemetry: Telemetry, track: GpsTrack, flags: np.ndarray) -> str:
+    import gpxpy.gpx
+
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = "vfx"
+    gtrack = gpxpy.gpx.GPXTrack(name=telemetry.path.name)
+    gtrack.source = track.source
+    segment = gpxpy.gpx.GPXTrackSegment()
+    for i in range(len(track)):
+        if flags[i] or not np.isfinite(track.utc_s[i]):
+            continue
+        point = gpxpy.gpx.GPXTrackPoint(
+            latitude=round(float(track.lat[i]), 8),
+            longitude=round(float(track.lon[i]), 8),
+            elevation=_num(track.alt[i], 3),
+            time=utc_datetime(float(track.utc_s[i])),
+            speed=_num(track.speed[i], 3),
+        )
+        if np.isfinite(track.dop[i]):
+            point.horizontal_dilution = round(float(track.dop[i]), 2)
+        segment.points.append(point)
+    gtrack.segments.append(segment)
+    gpx.tracks.append(gtrack)
+    return str(gpx.to_xml(version="1.1"))
+
+
+def _geojson(telemetry: Telemetry, rows: list[dict[str, Any]]) -> str:
+    good = [r for r in rows if not r["flag"]]
+    features: list[dict[str, Any]] = []
+    if len(good) >= 2:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [_coords(r) for r in good],
+                },
+                "properties": {"name": telemetry.path.name, "points": len(good)},
+            }
+        )
+    for r in rows:
+        props = {k: v for k, v in r.items() if k not in ("kind", "lat", "lon")}
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": _coords(r)},
+                "properties": props,
+            }
+        )
+    return json.dumps({"type": "FeatureCollection", "features": features}, indent=1) + "\n"
+
+
+def _coords(row: dict[str, Any]) -> list[float]:
+    coords = [row["lon"], row["lat"]]
+    if row.get("alt") is not None:
+        coords.append(row["alt"])
+    return coords
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns or ["kind"], lineterminator="\n", restval="")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buf.getvalue()
+
+
+def _json(telemetry: Telemetry, gps_rows: list[dict[str, Any]], ori: list[dict[str, Any]]) -> str:
+    doc = {
+        "video": telemetry.path.name,
+        "sources": telemetry.sources,
+        "make": telemetry.make,
+        "model": telemetry.model,
+        "creation_time": telemetry.creation_utc.isoformat() if telemetry.creation_utc else None,
+        "clock": None
+        if telemetry.clock is None
+        else {
+            "source": telemetry.clock.source,
+            "detail": telemetry.clock.detail,
+            "utc_at_video_start": _iso(telemetry.clock.offset_s),
+        },
+        "projection": None if telemetry.projection is None else vars(telemetry.projection),
+        "gps_source": telemetry.gps.source if telemetry.gps is not None else None,
+        "gps": gps_rows,
+        "orientation": ori,
+        "series": {
+            name: {
+                "unit": s.unit,
+                "columns": list(s.columns),
+                "samples": len(s),
+                "rate_hz": _num(len(s) / (s.time_s[-1] - s.time_s[0]), 3)
+                if len(s) > 1 and s.time_s[-1] > s.time_s[0]
+                else None,
+            }
+            for name, s in telemetry.series.items()
+        },
+        "raw": {name: len(data) for name, data in telemetry.raw.items()},
+        "notes": telemetry.notes,
+    }
+    return json.dumps(doc, indent=1) + "\n"
+
+
+def export_telemetry(telemetry: Telemetry, fmt: str) -> str:
+    """The telemetry as text in ``fmt`` (one of :data:`EXPORT_FORMATS`).
+
+    GPX and GeoJSON need a GPS track; CSV and JSON also carry orientation samples.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
+    track = telemetry.gps
+    flags = track.quality() if track is not None else np.zeros(0, dtype=object)
+    rows = _gps_rows(track, flags) if track is not None else []
+    if fmt == "gpx":
+        assert track is not None
+        return _gpx(telemetry, track, flags)
+    if fmt == "geojson":
+        return _geojson(telemetry, rows)
+    ori = _orientation_rows(telemetry)
+    if fmt == "csv":
+        return _csv(rows + ori)
+    return _json(telemetry, rows, ori)
