@@ -38,7 +38,7 @@ def test_all_packet_types() -> None:
     assert r.orientation is not None
     euler = r.orientation.euler_deg(np.array([0.0]))[0].tolist()
     assert euler == pytest.approx([90.0, 0.0, 0.0], abs=1e-4)  # yaw, pitch, roll
-    assert r.series["gyro"].values.tolist() == pytest.approx([[0.1, 0.2, 0.3]])
+    assert r.series["gyro"].values[0].tolist() == pytest.approx([0.1, 0.2, 0.3])
     assert r.series["accel"].time_s.tolist() == [pytest.approx(0.3)]
     assert r.series["exposure"].values.tolist() == [[1000, 20]]
     assert r.series["magnetometer"].unit == "uT"
