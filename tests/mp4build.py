@@ -57,7 +57,9 @@ def _trak(
         flags=3,
     )
     mdhd = full_box("mdhd", struct.pack(">IIIIHH", 0, 0, timescale, duration, 0x55C4, 0))
-    hdlr = full_box("hdlr", struct.pack(">I4s", 0, handler.encode()) + b"\x00" * 12 + b"vfx test\x00")
+    hdlr = full_box(
+        "hdlr", struct.pack(">I4s", 0, handler.encode()) + b"\x00" * 12 + b"vfx test\x00"
+    )
     stsd = full_box(
         "stsd",
         struct.pack(">I", 1) + box(entry, b"\x00" * 6 + struct.pack(">H", 1) + entry_payload),
@@ -68,19 +70,39 @@ def _trak(
             runs[-1][0] += 1
         else:
             runs.append([1, d])
-    stts = full_box("stts", struct.pack(">I", len(runs)) + b"".join(struct.pack(">II", *r) for r in runs))
+    stts = full_box(
+        "stts", struct.pack(">I", len(runs)) + b"".join(struct.pack(">II", *r) for r in runs)
+    )
     stsc = full_box("stsc", struct.pack(">I", 1) + struct.pack(">III", 1, 1, 1))
-    stsz = full_box("stsz", struct.pack(">II", 0, len(sizes)) + b"".join(struct.pack(">I", s) for s in sizes))
+    stsz = full_box(
+        "stsz", struct.pack(">II", 0, len(sizes)) + b"".join(struct.pack(">I", s) for s in sizes)
+    )
     if co64:
-        stco = full_box("co64", struct.pack(">I", len(chunk_offsets)) + b"".join(struct.pack(">Q", o) for o in chunk_offsets))
+        stco = full_box(
+            "co64",
+            struct.pack(">I", len(chunk_offsets))
+            + b"".join(struct.pack(">Q", o) for o in chunk_offsets),
+        )
     else:
-        stco = full_box("stco", struct.pack(">I", len(chunk_offsets)) + b"".join(struct.pack(">I", o) for o in chunk_offsets))
+        stco = full_box(
+            "stco",
+            struct.pack(">I", len(chunk_offsets))
+            + b"".join(struct.pack(">I", o) for o in chunk_offsets),
+        )
     stbl = box("stbl", stsd + stts + stsc + stsz + stco)
-    minf = box("minf", box("nmhd", b"\x00" * 4) + box("dinf", full_box("dref", struct.pack(">I", 1) + full_box("url ", b"", flags=1))) + stbl)
+    minf = box(
+        "minf",
+        box("nmhd", b"\x00" * 4)
+        + box("dinf", full_box("dref", struct.pack(">I", 1) + full_box("url ", b"", flags=1)))
+        + stbl,
+    )
     mdia = box("mdia", mdhd + hdlr + minf)
     edts = b""
     if elst is not None:
-        edts = box("edts", full_box("elst", struct.pack(">I", 1) + struct.pack(">IiI", elst[0], elst[1], 0x10000)))
+        edts = box(
+            "edts",
+            full_box("elst", struct.pack(">I", 1) + struct.pack(">IiI", elst[0], elst[1], 0x10000)),
+        )
     return box("trak", tkhd + edts + mdia)
 
 
@@ -185,7 +207,14 @@ def klv(key: str, kind: str, size: int, repeat: int, data: bytes) -> bytes:
     """One GPMF entry, padded to 4 bytes."""
     assert len(data) == size * repeat, (key, len(data), size, repeat)
     pad = (-len(data)) % 4
-    return key.encode() + kind.encode("latin-1") + bytes([size]) + struct.pack(">H", repeat) + data + b"\x00" * pad
+    return (
+        key.encode()
+        + kind.encode("latin-1")
+        + bytes([size])
+        + struct.pack(">H", repeat)
+        + data
+        + b"\x00" * pad
+    )
 
 
 def nest(key: str, *children: bytes) -> bytes:
@@ -194,7 +223,10 @@ def nest(key: str, *children: bytes) -> bytes:
 
 
 def gps5_payload(
-    points: list[tuple[float, float, float, float, float]], gpsu: datetime | None, fix: int = 3, dop: float = 1.5
+    points: list[tuple[float, float, float, float, float]],
+    gpsu: datetime | None,
+    fix: int = 3,
+    dop: float = 1.5,
 ) -> bytes:
     """A GPMF sample with one GPS5 stream: lat, lon, alt, 2D speed, 3D speed per point."""
     scal = (10_000_000, 10_000_000, 1000, 1000, 100)
@@ -217,5 +249,43 @@ def gps5_payload(
 
 # -- CAMM ---------------------------------------------------------------------------------------
 def camm_packet(kind: int, *values: float) -> bytes:
-    layout = {0: "<3f", 1: "<2i", 2: "<3f", 3: "<3f", 4: "<3f", 5: "<3d", 6: "<di2d7f", 7: "<3f"}[kind]
+    layout = {0: "<3f", 1: "<2i", 2: "<3f", 3: "<3f", 4: "<3f", 5: "<3d", 6: "<di2d7f", 7: "<3f"}[
+        kind
+    ]
     return struct.pack("<HH", 0, kind) + struct.pack(layout, *values)
+
+
+def add_to_video_trak(src: Path, dst: Path, child: bytes) -> Path:
+    """Copy ``src`` to ``dst`` with ``child`` appended to the first ``trak`` (e.g. a
+    spherical-video v1 ``uuid`` box)."""
+    data = src.read_bytes()
+    _, moov_at, moov_size = _top_level(data)[-1]
+    moov = data[moov_at : moov_at + moov_size]
+    parts, done = [], False
+    for kind, at, size in _children(moov[8:]):
+        chunk = moov[8 + at : 8 + at + size]
+        if kind == "trak" and not done:
+            chunk = box("trak", chunk[8:] + child)
+            done = True
+        parts.append(chunk)
+    dst.write_bytes(data[:moov_at] + box("moov", b"".join(parts)) + data[moov_at + moov_size :])
+    return dst
+
+
+SPHERICAL_V1_UUID = bytes.fromhex("ffcc8263f8554a938814587a02521fdd")
+
+
+def spherical_v1(width: int, height: int) -> bytes:
+    """A spherical video v1 ``uuid`` box declaring a full mono equirectangular frame."""
+    xml = (
+        '<?xml version="1.0"?><rdf:SphericalVideo '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns:GSpherical="http://ns.google.com/videos/1.0/spherical/">'
+        "<GSpherical:Spherical>true</GSpherical:Spherical>"
+        "<GSpherical:Stitched>true</GSpherical:Stitched>"
+        "<GSpherical:ProjectionType>equirectangular</GSpherical:ProjectionType>"
+        f"<GSpherical:FullPanoWidthPixels>{width}</GSpherical:FullPanoWidthPixels>"
+        f"<GSpherical:FullPanoHeightPixels>{height}</GSpherical:FullPanoHeightPixels>"
+        "</rdf:SphericalVideo>"
+    )
+    return box("uuid", SPHERICAL_V1_UUID + xml.encode())

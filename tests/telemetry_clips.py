@@ -47,8 +47,18 @@ def make_camm_clip(plain_clip: Path, clipdir: Path) -> Path:
         samples.append(camm_packet(0, 0.0, 0.0, 0.01 * i))
         samples.append(
             camm_packet(
-                6, gps_epoch_t0 + i / 25, 3, 45.0, 7.0 + 1e-5 * i, 50.0, 3.0, 5.0,
-                20.0, 0.0, 0.0, 0.5,
+                6,
+                gps_epoch_t0 + i / 25,
+                3,
+                45.0,
+                7.0 + 1e-5 * i,
+                50.0,
+                3.0,
+                5.0,
+                20.0,
+                0.0,
+                0.0,
+                0.5,
             )
         )
     # one packet per sample: orientation and GPS alternate, two samples per frame time

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from conftest import media
 from mp4build import camm_packet
 from telemetry_clips import T0
-
 from vfx.errors import TelemetryError
 from vfx.telemetry.camm import gps_to_utc, read_camm
 from vfx.telemetry.mp4 import Sample

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import struct
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
+
 from conftest import MEDIA
 from mp4build import gps5_payload, klv, nest
-
 from vfx.errors import TelemetryError
 from vfx.telemetry.gpmf import parse_gpsu, parse_klv, read_gpmf, values
 from vfx.telemetry.mp4 import Sample
@@ -21,7 +20,9 @@ def _one(payload: bytes, duration: float = 1.0, start: float = 0.0):
 
 
 def test_klv_nesting_and_padding() -> None:
-    data = nest("DEVC", klv("DVNM", "c", 1, 3, b"abc"), nest("STRM", klv("TSMP", "L", 4, 1, b"\0\0\0\7")))
+    data = nest(
+        "DEVC", klv("DVNM", "c", 1, 3, b"abc"), nest("STRM", klv("TSMP", "L", 4, 1, b"\0\0\0\7"))
+    )
     (devc,) = parse_klv(data)
     assert devc.key == "DEVC" and [c.key for c in devc.children] == ["DVNM", "STRM"]
     assert devc.children[0].text() == "abc"
@@ -104,7 +105,9 @@ def test_malformed_payloads_raise_the_projects_error(data: bytes) -> None:
 
 
 def test_type_that_does_not_fit_its_record_is_an_error() -> None:
-    payload = nest("DEVC", nest("STRM", klv("TYPE", "c", 1, 2, b"ll"), klv("GPS9", "?", 12, 1, b"\0" * 12)))
+    payload = nest(
+        "DEVC", nest("STRM", klv("TYPE", "c", 1, 2, b"ll"), klv("GPS9", "?", 12, 1, b"\0" * 12))
+    )
     with pytest.raises(TelemetryError, match="GPS9"):
         _one(payload)
 

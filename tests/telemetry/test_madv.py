@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from mp4build import add_udta, box
 
+from mp4build import add_udta, box
 from vfx.errors import TelemetryError
 from vfx.telemetry.madv import read_madv
 from vfx.telemetry.mp4 import Mp4File
@@ -53,7 +53,9 @@ def test_no_madv_box(plain_clip: Path) -> None:
 
 
 def test_short_fltr_is_an_error(plain_clip: Path, tmp_path: Path) -> None:
-    bad = box("madv", box("tlyd", struct.pack("<9f", *np.eye(3).reshape(-1))) + box("fltr", b"\x01"))
+    bad = box(
+        "madv", box("tlyd", struct.pack("<9f", *np.eye(3).reshape(-1))) + box("fltr", b"\x01")
+    )
     out = add_udta(plain_clip, tmp_path / "bad.mp4", bad)
     with Mp4File(out) as mp4, pytest.raises(TelemetryError, match="fltr"):
         read_madv(mp4)

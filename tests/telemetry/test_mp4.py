@@ -6,9 +6,9 @@ import struct
 from pathlib import Path
 
 import pytest
+
 from conftest import media
 from mp4build import add_track
-
 from vfx.errors import TelemetryError
 from vfx.telemetry.mp4 import Mp4File, list_tracks
 
@@ -23,8 +23,12 @@ def _samples(path: Path, entry: str) -> list:
 def test_sample_offsets_sizes_and_times(plain_clip: Path, tmp_path: Path, co64: bool) -> None:
     payloads = [b"a" * 5, b"bb" * 7, b"ccc"]
     out = add_track(
-        plain_clip, tmp_path / "t.mp4", entry="test", samples=payloads,
-        durations=[500, 500, 2000], co64=co64,
+        plain_clip,
+        tmp_path / "t.mp4",
+        entry="test",
+        samples=payloads,
+        durations=[500, 500, 2000],
+        co64=co64,
     )
     got = _samples(out, "test")
     assert [data for _, data in got] == payloads
@@ -38,7 +42,11 @@ def test_edit_list_delays_the_track(plain_clip: Path, tmp_path: Path) -> None:
         movie_scale = mp4.header.timescale
     out = tmp_path / "e.mp4"
     add_track(
-        plain_clip, out, entry="test", samples=[b"x"] * 2, durations=[1000, 1000],
+        plain_clip,
+        out,
+        entry="test",
+        samples=[b"x"] * 2,
+        durations=[1000, 1000],
         elst=(2 * movie_scale, 250),
     )
     with Mp4File(out) as mp4:
@@ -62,11 +70,12 @@ def test_table_claiming_more_entries_than_it_holds_is_refused(
 
 
 def test_sample_past_end_of_file_is_refused(plain_clip: Path, tmp_path: Path) -> None:
-    out = add_track(plain_clip, tmp_path / "cut.mp4", entry="test", samples=[b"x" * 100], durations=[1])
+    out = add_track(
+        plain_clip, tmp_path / "cut.mp4", entry="test", samples=[b"x" * 100], durations=[1]
+    )
     out.write_bytes(out.read_bytes()[:-50])
-    with pytest.raises(TelemetryError):
-        with Mp4File(out) as mp4:
-            mp4.samples(next(t for t in mp4.tracks if t.sample_entry == "test"))
+    with pytest.raises(TelemetryError), Mp4File(out) as mp4:
+        mp4.samples(next(t for t in mp4.tracks if t.sample_entry == "test"))
 
 
 def test_plain_file_is_recognised(plain_clip: Path, gps_clip: Path) -> None:

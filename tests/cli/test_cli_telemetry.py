@@ -1,0 +1,158 @@
+"""``vfx telemetry``, ``vfx geotag`` and the metadata options of ``keyframes``/``frames``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gpxpy
+import pytest
+from typer.testing import CliRunner
+
+from conftest import exif
+from telemetry_clips import T0, gps_lat
+from vfx.cli import app
+from vfx.io.table import read_frame_table
+
+runner = CliRunner()
+
+
+def vfx(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("fmt", ["gpx", "geojson", "csv", "json"])
+def test_telemetry_formats_by_suffix(gps_clip: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"track.{fmt}"
+    result = vfx("telemetry", gps_clip, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "30 GPS points" in result.stdout
+    text = out.read_text()
+    if fmt == "gpx":
+        points = gpxpy.parse(text).tracks[0].segments[0].points
+        assert len(points) == 30
+        assert points[1].time.timestamp() == pytest.approx(T0.timestamp() + 0.1)
+        assert points[5].latitude == pytest.approx(gps_lat(0.5))
+    elif fmt == "geojson":
+        doc = json.loads(text)
+        assert doc["type"] == "FeatureCollection"
+        line, *points = doc["features"]
+        assert line["geometry"]["type"] == "LineString" and len(points) == 30
+        assert points[0]["geometry"]["coordinates"] == [7.0, 45.0, 100.0]
+        assert points[3]["properties"]["datetime_utc"] == "2024-05-01T10:00:00.300Z"
+    elif fmt == "csv":
+        import csv
+
+        rows = list(csv.DictReader(text.splitlines()))
+        assert len(rows) == 30 and rows[0]["kind"] == "gps" and rows[0]["fix"] == "3"
+    else:
+        doc = json.loads(text)
+        assert doc["sources"] == ["gpmf"] and len(doc["gps"]) == 30
+        assert doc["clock"]["utc_at_video_start"] == "2024-05-01T10:00:00.000Z"
+
+
+def test_telemetry_format_option_and_orientation(camm_clip: Path, tmp_path: Path) -> None:
+    out = tmp_path / "camm.txt"
+    result = vfx("telemetry", camm_clip, "-o", out, "--format", "csv", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["orientation_samples"] == 61
+    kinds = [line.split(",")[0] for line in out.read_text().splitlines()[1:]]
+    assert kinds.count("orientation") == 61 and kinds.count("gps") == 61
+
+
+def test_telemetry_without_gps_is_one_line_error(plain_clip: Path, tmp_path: Path) -> None:
+    result = vfx("telemetry", plain_clip, "-o", tmp_path / "x.gpx")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and str(plain_clip) in result.stderr
+    assert not (tmp_path / "x.gpx").exists()
+
+
+def test_keyframes_metadata_options(plain_clip: Path, tmp_path: Path) -> None:
+    result = vfx(
+        "frames",
+        plain_clip,
+        "--at",
+        "1",
+        "-o",
+        tmp_path,
+        "--time-source",
+        "manual",
+        "--start-time",
+        "2024-06-01T10:00:00Z",
+        "--offset",
+        "0.25",
+    )
+    assert result.exit_code == 0, result.output
+    assert read_frame_table(tmp_path)[0]["datetime_utc"] == "2024-06-01T10:00:01.250Z"
+
+
+def test_keyframes_bad_start_time_and_missing_gpx(plain_clip: Path, tmp_path: Path) -> None:
+    result = vfx("keyframes", plain_clip, "-o", tmp_path, "--start-time", "soon")
+    assert result.exit_code == 1 and "ISO 8601" in result.stderr
+    result = vfx("keyframes", plain_clip, "-o", tmp_path, "--gpx", tmp_path / "none.gpx")
+    assert result.exit_code == 1 and "none.gpx" in result.stderr
+    assert not list(tmp_path.glob("*.tiff"))
+
+
+def test_geotag_folder_from_gpx(gps_clip: Path, plain_clip: Path, tmp_path: Path) -> None:
+    gpx = tmp_path / "t.gpx"
+    assert vfx("telemetry", gps_clip, "-o", gpx).exit_code == 0
+    frames = tmp_path / "frames"
+    # frames of a clip without GPS, timed onto the track's clock by hand
+    r = vfx(
+        "frames",
+        plain_clip,
+        "--every",
+        "0.5",
+        "-o",
+        frames,
+        "-f",
+        "jpg",
+        "--time-source",
+        "manual",
+        "--start-time",
+        "2024-05-01T10:00:00Z",
+    )
+    assert r.exit_code == 0, r.output
+    before = {p.name: p.read_bytes() for p in frames.glob("*.jpg")}
+    out = tmp_path / "tagged"
+    result = vfx("geotag", frames, "--gpx", gpx, "-o", out, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert len(report["tagged"]) == 5 and report["no_position"] == []
+    assert {p.name: p.read_bytes() for p in frames.glob("*.jpg")} == before  # copies only
+    for row in read_frame_table(out):
+        tags = exif(out / row["file"])
+        assert tags["Composite:GPSLatitude"] == pytest.approx(
+            gps_lat(float(row["time_s"])), abs=1e-7
+        )
+
+
+def test_geotag_in_place_with_gap(plain_clip: Path, tmp_path: Path) -> None:
+    gpx = tmp_path / "t.gpx"
+    gpx.write_text(
+        '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+        '<trkpt lat="10" lon="20"><time>2024-05-01T10:00:00Z</time></trkpt>'
+        '<trkpt lat="10.0001" lon="20"><time>2024-05-01T10:00:01Z</time></trkpt>'
+        "</trkseg></trk></gpx>"
+    )
+    frames = tmp_path / "-frames"  # a leading dash must not reach exiftool as an option
+    vfx(
+        "frames",
+        plain_clip,
+        "--at",
+        "0.5,2.4",
+        "-o",
+        frames,
+        "-f",
+        "png",
+        "--start-time",
+        "2024-05-01T10:00:00Z",
+    )
+    result = vfx("geotag", frames, "--gpx", gpx, "--max-gap", "1")
+    assert result.exit_code == 0, result.output
+    assert "1 images geotagged, 1 too far" in result.stdout
+    tagged, untagged = sorted(frames.glob("*.png"))
+    # the frame on screen at 0.5 s is frame 12, at 0.48 s
+    assert exif(tagged)["Composite:GPSLatitude"] == pytest.approx(10.000048, abs=1e-7)
+    assert "Composite:GPSLatitude" not in exif(untagged)

@@ -1,0 +1,199 @@
+"""The metadata stage end to end: every image carries when and where it was taken."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clips import HEIGHT, WIDTH
+from conftest import exif, media
+from mp4build import add_to_video_trak, spherical_v1
+from telemetry_clips import T0, gps_lat
+from vfx.errors import MetadataError, ParameterError
+from vfx.extraction import extract_frames, extract_keyframes
+from vfx.io.table import read_frame_table
+from vfx.metadata import MetadataOptions, parse_start_time
+from vfx.telemetry.track import distance_m
+
+
+def _utc(row: dict[str, str]) -> float:
+    return datetime.fromisoformat(row["datetime_utc"].replace("Z", "+00:00")).timestamp()
+
+
+def test_gps_clip_times_and_positions(gps_clip: Path, tmp_path: Path) -> None:
+    result = extract_keyframes(gps_clip, tmp_path)
+    rows = read_frame_table(tmp_path)
+    assert [int(r["frame_index"]) for r in rows] == [0, 12, 24, 36, 48, 60]
+    for row in rows:
+        t = float(row["time_s"])
+        # the stale first GPSU (30 s old) does not shift the clock
+        assert _utc(row) == pytest.approx(T0.timestamp() + t, abs=1e-3)
+        assert float(row["lat"]) == pytest.approx(gps_lat(t), abs=1e-7)
+        assert float(row["heading"]) == pytest.approx(0.0, abs=0.5)
+        assert float(row["speed"]) == pytest.approx(11.1)
+    assert result.metadata is not None and result.metadata.time_source == "gps"
+    tags = exif(result.files[2])
+    assert tags["ExifIFD:DateTimeOriginal"] == "2024:05:01 10:00:00"
+    assert str(tags["ExifIFD:SubSecTimeOriginal"]) == "960"
+    assert tags["Composite:GPSLatitude"] == pytest.approx(gps_lat(0.96), abs=1e-7)
+    assert tags["XMP-vfx:SourceVideo"] == "gps.mp4" and tags["XMP-vfx:FrameIndex"] == 24
+    assert "XMP-GPano:ProjectionType" not in tags  # ordinary video: no GPano
+
+
+def test_manual_start_time_and_offset(plain_clip: Path, tmp_path: Path) -> None:
+    start = parse_start_time("2024-06-01T12:00:00+02:00")
+    opts = MetadataOptions(time_source="manual", start_time=start, offset_s=1.5)
+    extract_frames(plain_clip, tmp_path, at_s=[1.0], metadata=opts)
+    (row,) = read_frame_table(tmp_path)
+    assert row["datetime_utc"] == "2024-06-01T10:00:02.500Z"
+
+
+def test_gpx_track_by_utc_and_max_gap(
+    plain_clip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    gpx = tmp_path / "track.gpx"
+    points = "".join(
+        f'<trkpt lat="{50 + i * 1e-4}" lon="8"><time>2024-06-01T10:00:0{i}Z</time></trkpt>'
+        for i in range(2)
+    )
+    gpx.write_text(
+        '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+        + points
+        + "</trkseg></trk></gpx>"
+    )
+    opts = MetadataOptions(
+        time_source="manual",
+        start_time=parse_start_time("2024-06-01T10:00:00Z"),
+        gpx=gpx,
+        max_gap_s=0.5,
+    )
+    out = tmp_path / "out"
+    extract_frames(plain_clip, out, at_s=[0.5, 2.0], metadata=opts)
+    first, late = read_frame_table(out)
+    assert float(first["lat"]) == pytest.approx(50 + 0.5e-4)
+    assert late["lat"] == "" and late["gps_flag"] == "no_position"
+    assert any("got no position" in r.getMessage() for r in caplog.records)
+    assert "GPS:GPSLatitude" not in exif(out / late["file"])
+
+
+def test_gpx_without_video_time_is_a_clear_error(plain_clip: Path, tmp_path: Path) -> None:
+    gpx = tmp_path / "t.gpx"
+    gpx.write_text(
+        '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+        '<trkpt lat="1" lon="2"><time>2024-01-01T00:00:00Z</time></trkpt></trkseg></trk></gpx>'
+    )
+    with pytest.raises(MetadataError, match="--start-time"):
+        extract_keyframes(plain_clip, tmp_path / "o", metadata=MetadataOptions(gpx=gpx))
+
+
+def test_min_distance_flags_duplicates(gps_clip: Path, tmp_path: Path) -> None:
+    # keyframes are 0.48 s apart at 11.1 m/s: 5.3 m; with a 10 m minimum every other is flagged
+    extract_keyframes(gps_clip, tmp_path, metadata=MetadataOptions(min_distance_m=10))
+    flags = [r["gps_flag"] for r in read_frame_table(tmp_path)]
+    assert flags == ["", "duplicate", "", "duplicate", "", "duplicate"]
+    assert len(list(tmp_path.glob("*.tiff"))) == 6  # flagged, never dropped
+
+
+def test_no_metadata_writes_no_tags(gps_clip: Path, tmp_path: Path) -> None:
+    result = extract_keyframes(gps_clip, tmp_path, metadata=MetadataOptions(enabled=False))
+    tags = exif(result.files[0])
+    assert not any(k.startswith(("GPS:", "XMP", "ExifIFD:")) for k in tags)
+    assert "lat" not in read_frame_table(tmp_path)[0]
+
+
+def test_camm_orientation_per_frame(camm_clip: Path, tmp_path: Path) -> None:
+    extract_frames(camm_clip, tmp_path, all_frames=True, end_s=0.5)
+    rows = read_frame_table(tmp_path)
+    yaw = [float(r["yaw"]) for r in rows]
+    # 0.01 rad about z per frame
+    np.testing.assert_allclose(yaw, np.degrees(0.01 * np.arange(len(rows))), atol=1e-3)
+    assert float(rows[5]["lon"]) == pytest.approx(7.0 + 5e-5, abs=1e-8)
+    assert _utc(rows[0]) == pytest.approx(T0.timestamp(), abs=1e-3)
+
+
+def test_360_video_gets_gpano(plain_clip: Path, tmp_path: Path) -> None:
+    clip = add_to_video_trak(plain_clip, tmp_path / "pano.mp4", spherical_v1(WIDTH, HEIGHT))
+    result = extract_frames(clip, tmp_path / "o", at_s=[0.0], fmt="jpg")
+    tags = exif(result.files[0])
+    assert tags["XMP-GPano:ProjectionType"] == "equirectangular"
+    assert tags["XMP-GPano:FullPanoWidthPixels"] == WIDTH
+    assert tags["XMP-GPano:CroppedAreaImageHeightPixels"] == HEIGHT
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(ParameterError, match="start-time"):
+        MetadataOptions(time_source="manual")
+    with pytest.raises(ParameterError, match="time source"):
+        MetadataOptions(time_source="sundial")
+    with pytest.raises(ParameterError, match="ISO 8601"):
+        parse_start_time("yesterday")
+
+
+def test_gps_time_source_without_gps_is_an_error(plain_clip: Path, tmp_path: Path) -> None:
+    with pytest.raises(MetadataError, match="no GPS time"):
+        extract_keyframes(plain_clip, tmp_path, metadata=MetadataOptions(time_source="gps"))
+
+
+# -- the real GoPro clip ---------------------------------------------------------------------
+def _exiftool_points(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-point times, latitudes and longitudes as exiftool -ee reports them, each point
+    placed by spreading a sample's points over its duration (independent of vfx's parser)."""
+    from vfx.io.exiftool import read_embedded_docs
+
+    _, docs = read_embedded_docs(path)
+    times, lats, lons = [], [], []
+    for tags in docs.values():
+        d: dict[str, list[str]] = {}
+        for k, v in tags:
+            d.setdefault(k, []).append(v)
+        if "GPSLatitude" not in d:
+            continue
+        start, dur = float(d["SampleTime"][0]), float(d["SampleDuration"][0])
+        n = len(d["GPSLatitude"])
+        times += [start + i * dur / n for i in range(n)]
+        lats += [float(v) for v in d["GPSLatitude"]]
+        lons += [float(v) for v in d["GPSLongitude"]]
+    return np.array(times), np.array(lats), np.array(lons)
+
+
+@pytest.mark.media
+@pytest.mark.tools
+def test_gopro_keyframes_carry_gps_time_and_position(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = media("gopro-hero7.mp4")
+    caplog.set_level(logging.WARNING, logger="vfx")
+    result = extract_keyframes(path, tmp_path)
+    assert any("disagrees with GPS time" in r.getMessage() for r in caplog.records)
+    rows = read_frame_table(tmp_path)
+    assert len(rows) == 36
+    times, lats, lons = _exiftool_points(path)
+    gps_start = datetime(2019, 5, 6, 18, 15, 7, tzinfo=UTC).timestamp()
+    previous = -1.0
+    for row, file in zip(rows, result.files, strict=True):
+        tags = exif(file)
+        t = float(row["time_s"])
+        when = datetime.fromisoformat(
+            str(tags["Composite:SubSecDateTimeOriginal"]).replace(":", "-", 2).replace(" ", "T")
+        ).timestamp()
+        # UTC from the GPS time base (not the camera's local CreateDate, 7 h earlier)
+        assert when == pytest.approx(gps_start + t, abs=1.0)
+        assert when > previous
+        previous = when
+        lat, lon = float(tags["Composite:GPSLatitude"]), float(tags["Composite:GPSLongitude"])
+        inside = t <= times[-1]
+        ref_lat = np.interp(t, times, lats) if inside else lats[-1]
+        ref_lon = np.interp(t, times, lons) if inside else lons[-1]
+        assert float(distance_m(lat, lon, ref_lat, ref_lon)) < 1.0
+        assert tags["IFD0:Make"] == "GoPro" and tags["IFD0:Model"] == "HERO7 Black"
+
+
+@pytest.mark.media
+def test_real_camm_frames_carry_orientation(tmp_path: Path) -> None:
+    extract_keyframes(media("camm-orientation.mp4"), tmp_path)
+    rows = read_frame_table(tmp_path)
+    assert len(rows) == 5 and all(r["yaw"] and r["pitch"] and r["roll"] for r in rows)
