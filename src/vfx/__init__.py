@@ -40,6 +40,13 @@ _EXPORTS = {
     "Frame": "vfx.types",
     "StreamInfo": "vfx.types",
     "VideoInfo": "vfx.types",
+    "MetadataOptions": "vfx.metadata",
+    "read_telemetry": "vfx.telemetry.reader",
+    "read_gpx": "vfx.telemetry.gpx",
+    "Telemetry": "vfx.telemetry.track",
+    "GpsTrack": "vfx.telemetry.track",
+    "export_telemetry_file": "vfx.geotag",
+    "geotag_folder": "vfx.geotag",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -79,7 +86,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         VideoOpenError,
     )
     from vfx.extraction import Extraction, extract_frames, extract_keyframes
+    from vfx.geotag import export_telemetry_file, geotag_folder
     from vfx.io.images import read_image, write_image
     from vfx.io.sources import open_source
     from vfx.io.video import VideoReader, iter_frames, probe
+    from vfx.metadata import MetadataOptions
+    from vfx.telemetry.gpx import read_gpx
+    from vfx.telemetry.reader import read_telemetry
+    from vfx.telemetry.track import GpsTrack, Telemetry
     from vfx.types import Frame, StreamInfo, VideoInfo
