@@ -43,11 +43,19 @@ Job = Callable[[Path, Callable[[int, int | None], None]], "Extraction"]
 
 
 def _summary(result: Extraction, what: str) -> str:
-    return (
+    line = (
         f"{result.video.name}: {len(result.rows)} {what} in {result.out_dir} "
         f"({len(result.written)} written, {len(result.skipped)} already there); "
         f"table {result.table.name if result.table else '-'}"
     )
+    meta = result.metadata
+    if meta is not None and (meta.time_source or meta.gps_source):
+        line += f"; time from {meta.time_source or 'nowhere'}"
+        if meta.gps_source:
+            line += f", {meta.frames_with_position} of {meta.frames} with GPS ({meta.gps_source})"
+        if meta.duplicates:
+            line += f", {meta.duplicates} duplicates flagged"
+    return line
 
 
 def _record(result: Extraction) -> dict[str, object]:
