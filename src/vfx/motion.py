@@ -1,0 +1,402 @@
+"""``vfx motion``: motion video, motiongrams, videograms, average image, motion history and the
+quantity-of-motion table, all from one decoding pass.
+
+The pictures are those of the Musical Gestures Toolbox (``MgVideo.motion()``, ``.motiongrams()``,
+``.videograms()``, ``.average()``, ``.history()``), computed correctly: the average is over every
+decoded frame, and the threshold applies to the frame difference. Memory does not grow with the
+video's length except for the motiongrams' one row or column per frame, which is bounded by
+``max_profile`` (see :class:`~vfx.ops.motion.Profiles`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vfx.errors import DecodeError, ParameterError
+from vfx.io.exif import ImageTags
+from vfx.io.images import prepare_output_dir, write_image, write_text
+from vfx.io.table import format_seconds
+from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, VideoWriter
+from vfx.metadata import FrameTagger, MetadataOptions
+from vfx.ops.background import Mean
+from vfx.ops.dtypes import float_to_image
+from vfx.ops.motion import MotionHistory, Profiles, motion_image, motion_stats
+from vfx.params import check
+from vfx.sampling import ranks_between
+
+__all__ = ["MOTION_OUTPUTS", "MotionResult", "analyse_motion"]
+
+log = logging.getLogger("vfx")
+
+#: What ``vfx motion`` can write; all by default.
+MOTION_OUTPUTS = ("video", "motiongrams", "videograms", "average", "history", "qom")
+QOM_COLUMNS = (
+    "frame_index",
+    "time_s",
+    "qom",
+    "centroid_x",
+    "centroid_y",
+    "bbox_x0",
+    "bbox_y0",
+    "bbox_x1",
+    "bbox_y1",
+)
+
+_DESCRIPTIONS = {
+    "time-x": "time runs left to right, one column per frame; each column is the mean of "
+    "each row of the {what} image (a vertical profile)",
+    "time-y": "time runs top to bottom, one row per frame; each row is the mean of each "
+    "column of the {what} image (a horizontal profile)",
+}
+
+
+@dataclass
+class MotionResult:
+    """What :func:`analyse_motion` wrote, by output name."""
+
+    video: Path
+    out_dir: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    frames: int = 0
+    motion_frames: int = 0
+    profile_factor: int = 1
+    mean_qom: float = 0.0
+
+
+def _stretch(image: np.ndarray, *, normalize: bool, stretch: bool) -> np.ndarray:
+    """Scale a 0-255 float picture to 0-1: by its maximum (normalize) or its 1st-99th
+    percentiles (stretch); else by full scale."""
+    img = image.astype(np.float64)
+    if stretch:
+        lo, hi = np.percentile(img, [1, 99])
+        return np.clip((img - lo) / (hi - lo), 0, 1) if hi > lo else np.zeros_like(img)
+    if normalize:
+        top = img.max()
+        return img / top if top > 0 else img
+    return img / 255.0
+
+
+def _check_options(outputs: Iterable[str], every: int, median: int, decay: float) -> set[str]:
+    wanted = set(outputs)
+    unknown = wanted - set(MOTION_OUTPUTS)
+    if unknown or not wanted:
+        raise ParameterError(
+            f"outputs must be among {', '.join(MOTION_OUTPUTS)}, got {', '.join(sorted(unknown))}"
+        )
+    if every < 1:
+        raise ParameterError(f"every must be >= 1 frame, got {every}")
+    if median < 0 or (median > 1 and median % 2 == 0) or median > 255:
+        raise ParameterError(f"median must be 0 or an odd kernel size, got {median}")
+    if not 0 <= decay <= 1:
+        raise ParameterError(f"history decay must be between 0 and 1, got {decay}")
+    return wanted
+
+
+def analyse_motion(
+    video: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    outputs: Iterable[str] = MOTION_OUTPUTS,
+    start_s: float = 0.0,
+    end_s: float | None = None,
+    every: int = 1,
+    threshold: float = 0.05,
+    binary: bool = False,
+    color: bool = False,
+    median: int = 0,
+    normalize: bool = True,
+    stretch: bool = False,
+    history_decay: float = 0.9,
+    history_video: bool = False,
+    max_profile: int = 20000,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    metadata: MetadataOptions | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> MotionResult:
+    """Decode ``video`` once and write the motion pictures asked for in ``outputs``.
+
+    Files (``<stem>`` is the video's stem) in ``out_dir`` (default ``./<stem>_motion``):
+
+    * ``video``: ``<stem>_motion.mp4``, the motion images (H.264, yuv420p);
+    * ``motiongrams``: ``<stem>_motiongram_time-x.png`` (time left to right, one column per
+      frame: the mean of each row) and ``<stem>_motiongram_time-y.png`` (time top to bottom,
+      one row per frame: the mean of each column);
+    * ``videograms``: the same over the frames, ``<stem>_videogram_time-x.png`` and
+      ``_time-y.png``;
+    * ``average``: ``<stem>_average.png``, the exact mean of every decoded frame (16-bit);
+    * ``history``: ``<stem>_history.png`` (and ``<stem>_history.mp4`` with
+      ``history_video``), the decaying motion history;
+    * ``qom``: ``<stem>_qom.csv`` (per frame: time, quantity of motion, normalised centroid
+      and bounding box of motion) and ``<stem>_qom.png``, its plot.
+
+    Parameters
+    ----------
+    start_s, end_s
+        Time range (``end_s`` exclusive).
+    every
+        Use every N-th frame of the range (motion is between consecutive used frames).
+    threshold, binary, median
+        The motion image (see :func:`vfx.ops.motion.motion_image`).
+    color
+        Motion and motiongrams in colour (per channel) instead of grey.
+    normalize, stretch
+        Scale motiongrams and the history by their maximum (default), or stretch their 1st to
+        99th percentiles to full range; with neither, values keep full scale.
+    history_decay
+        Fraction of the motion history kept per frame.
+    max_profile
+        Longest motiongram/videogram, in frames, before the time axis is halved.
+
+    Raises
+    ------
+    DecodeError
+        When fewer than 2 frames decode in the range.
+    VideoOpenError
+        For files without a video stream (audio only, images).
+    OutputError
+        When the output folder cannot be written.
+    """
+    wanted = _check_options(outputs, every, median, history_decay)
+    check("threshold", threshold)
+    if max_profile < 2:
+        raise ParameterError(f"max_profile must be >= 2, got {max_profile}")
+    video = Path(video)
+    with VideoReader(video, max_pixels=max_pixels) as reader:
+        times = reader.index.times_s()
+        ranks = ranks_between(times, start_s, end_s)[::every]
+        if ranks.size < 2:
+            raise DecodeError(
+                f"motion needs at least 2 frames; {ranks.size} in the chosen range", path=video
+            )
+        out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_motion")
+        fps = reader.stream.average_rate or reader.stream.guessed_rate or Fraction(25)
+        tagger = _tagger(reader, metadata)
+        job = _MotionJob(
+            video,
+            out,
+            wanted,
+            fps=Fraction(fps) / every,
+            color=color,
+            history_video=history_video,
+            max_profile=max_profile,
+        )
+        whole = ranks.size == reader.index.frame_count
+        frames = reader.frames() if whole else reader.frames(ranks=ranks.tolist())
+        try:
+            for frame in frames:
+                job.add(
+                    frame.image, frame.index, frame.time, threshold, binary, median, history_decay
+                )
+                if progress:
+                    progress(job.frames, int(ranks.size))
+        except BaseException:
+            job.abort()
+            raise
+        if job.frames < 2:
+            job.abort()
+            raise DecodeError(f"only {job.frames} frame(s) could be decoded", path=video)
+        return job.finish(tagger, normalize=normalize, stretch=stretch)
+
+
+def _tagger(reader: VideoReader, options: MetadataOptions | None) -> FrameTagger | None:
+    options = options or MetadataOptions()
+    if not options.enabled:
+        return None
+    idx = reader.index
+    return FrameTagger.for_video(
+        reader.path, options, video_start_s=float(idx.start * idx.time_base)
+    )
+
+
+class _MotionJob:
+    """The per-frame state of one motion pass; writes the outputs at :meth:`finish`."""
+
+    def __init__(
+        self,
+        video: Path,
+        out: Path,
+        wanted: set[str],
+        *,
+        fps: Fraction,
+        color: bool,
+        history_video: bool,
+        max_profile: int,
+    ):
+        self.video, self.out, self.wanted, self.color = video, out, wanted, color
+        self.stem = video.stem
+        self.result = MotionResult(video=video, out_dir=out)
+        self.motiongram = (
+            Profiles(max_profile, name="motiongram") if "motiongrams" in wanted else None
+        )
+        self.videogram = Profiles(max_profile, name="videogram") if "videograms" in wanted else None
+        self.average = Mean() if "average" in wanted else None
+        self.history = MotionHistory() if "history" in wanted else None
+        self.writer = (
+            VideoWriter(out / f"{self.stem}_motion.mp4", fps=fps) if "video" in wanted else None
+        )
+        self.history_writer = (
+            VideoWriter(out / f"{self.stem}_history.mp4", fps=fps)
+            if history_video and "history" in wanted
+            else None
+        )
+        self.rows: list[dict[str, object]] = []
+        self.previous: np.ndarray | None = None
+        self.frames = 0
+        self.first_time: Fraction | None = None
+        self.first_index = 0
+
+    def add(
+        self,
+        image: np.ndarray,
+        index: int,
+        time: Fraction,
+        threshold: float,
+        binary: bool,
+        median: int,
+        decay: float,
+    ) -> None:
+        if self.first_time is None:
+            self.first_time, self.first_index = time, index
+        if image.dtype != np.uint8:
+            image = (image >> 8).astype(np.uint8)
+        if self.average is not None:
+            self.average.update(image)
+        current = image if self.color else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        if self.videogram is not None:
+            self.videogram.update(current)
+        self.frames += 1
+        previous, self.previous = self.previous, current
+        if previous is None:
+            return
+        motion = motion_image(previous, current, threshold=threshold, binary=binary, median=median)
+        self.result.motion_frames += 1
+        if self.motiongram is not None:
+            self.motiongram.update(motion)
+        if self.writer is not None:
+            self.writer.write(motion)
+        if self.history is not None:
+            self.history.decay = decay
+            hist = self.history.update(motion)
+            if self.history_writer is not None:
+                self.history_writer.write(np.clip(hist + 0.5, 0, 255).astype(np.uint8))
+        if "qom" in self.wanted:
+            stats = motion_stats(motion)
+            row: dict[str, object] = {"frame_index": index, "time_s": format_seconds(time)}
+            row.update({k: "" if np.isnan(v) else f"{v:.6f}" for k, v in stats.items()})
+            self.rows.append(row)
+
+    def abort(self) -> None:
+        for writer in (self.writer, self.history_writer):
+            if writer is not None:
+                writer.abort()
+
+    def _tags(self, tagger: FrameTagger | None, image: np.ndarray, description: str) -> ImageTags:
+        if tagger is None:
+            return ImageTags(xmp={"dc": {"description": description}})
+        assert self.first_time is not None
+        h, w = image.shape[:2]
+        tags, _ = tagger.tags(self.first_time, self.first_index, w, h)
+        tags.xmp.setdefault("dc", {})["description"] = description
+        return tags
+
+    def _still(self, name: str, image: np.ndarray, tagger: FrameTagger | None, what: str) -> None:
+        path = self.out / f"{self.stem}_{name}.png"
+        write_image(path, image, tags=self._tags(tagger, image, what))
+        self.result.files[name] = path
+
+    def finish(self, tagger: FrameTagger | None, *, normalize: bool, stretch: bool) -> MotionResult:
+        try:
+            for writer, key in ((self.writer, "video"), (self.history_writer, "history_video")):
+                if writer is not None:
+                    writer.close()
+                    self.result.files[key] = writer.path
+        except BaseException:
+            self.abort()
+            raise
+        for name, profiles in (("motiongram", self.motiongram), ("videogram", self.videogram)):
+            if profiles is None:
+                continue
+            time_x, time_y = profiles.result()
+            self.result.profile_factor = max(self.result.profile_factor, profiles.factor)
+            what = "motion" if name == "motiongram" else "video"
+            for axis, picture in (("time-x", time_x), ("time-y", time_y)):
+                scaled = _stretch(
+                    picture, normalize=normalize and name == "motiongram", stretch=stretch
+                )
+                description = f"{name.capitalize()} of {self.video.name}: " + _DESCRIPTIONS[
+                    axis
+                ].format(what=what)
+                if profiles.factor > 1:
+                    description += f" (each line averages {profiles.factor} frames)"
+                self._still(
+                    f"{name}_{axis}",
+                    float_to_image(scaled * 65535.0, np.uint16, fractional=False),
+                    tagger,
+                    description,
+                )
+        if self.average is not None:
+            self._still(
+                "average",
+                self.average.result(),
+                tagger,
+                f"Average of all {self.frames} decoded frames of {self.video.name}",
+            )
+        if self.history is not None:
+            scaled = _stretch(self.history.result(), normalize=normalize, stretch=stretch)
+            self._still(
+                "history",
+                float_to_image(scaled * 65535.0, np.uint16, fractional=False),
+                tagger,
+                f"Motion history of {self.video.name} (decay {self.history.decay:g} per frame)",
+            )
+        if self.rows:
+            self._write_qom()
+        self.result.frames = self.frames
+        if self.rows:
+            self.result.mean_qom = float(np.mean([float(str(r["qom"])) for r in self.rows]))
+        return self.result
+
+    def _write_qom(self) -> None:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=QOM_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.rows)
+        path = self.out / f"{self.stem}_qom.csv"
+        write_text(path, buf.getvalue())
+        self.result.files["qom"] = path
+        plot = self.out / f"{self.stem}_qom.png"
+        _plot_qom(plot, self.rows, self.video.name)
+        self.result.files["qom_plot"] = plot
+
+
+def _plot_qom(path: Path, rows: list[dict[str, object]], title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from vfx.io.images import write_bytes
+
+    t = [float(str(r["time_s"])) for r in rows]
+    q = [float(str(r["qom"])) for r in rows]
+    fig = Figure(figsize=(8, 2.6), dpi=100)
+    ax = fig.add_subplot()
+    ax.plot(t, q, linewidth=0.8, color="#1f4e79")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("quantity of motion")
+    ax.set_title(title, fontsize=9)
+    ax.set_xlim(t[0], t[-1] if t[-1] > t[0] else t[0] + 1)
+    ax.set_ylim(bottom=0)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    write_bytes(path, buf.getvalue())

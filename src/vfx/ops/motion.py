@@ -1,0 +1,233 @@
+"""Motion pictures from frame differences: motion images, motiongrams, motion history, stats.
+
+Pure functions and small streaming classes (``update(image)``, ``result()``) over ``uint8``
+arrays; nothing here reads or writes files.
+
+Conventions
+-----------
+* A *motion image* is ``|frame - previous frame|`` as ``uint8`` (grey ``(H, W)`` or colour
+  ``(H, W, 3)``), with values below the threshold set to 0 (or, binary, everything at or
+  above it set to 255). The threshold applies to the difference, never to the frame.
+* A *motiongram* stacks one profile per motion image over time. ``time_x``: one column per
+  frame, time running left to right; each column is the mean over each row (the vertical
+  profile, ``H`` values). ``time_y``: one row per frame, time running top to bottom; each row
+  is the mean down each column (the horizontal profile, ``W`` values). A *videogram* is the
+  same over the frames themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "MotionHistory",
+    "Profiles",
+    "motion_image",
+    "motion_stats",
+    "threshold_level",
+]
+
+log = logging.getLogger("vfx")
+
+
+def threshold_level(threshold: float) -> int:
+    """The smallest ``uint8`` difference that is not below ``threshold`` (a 0-1 fraction).
+
+    >>> threshold_level(0.05)
+    13
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
+    return math.ceil(threshold * 255 - 1e-9)
+
+
+def motion_image(
+    previous: np.ndarray,
+    current: np.ndarray,
+    *,
+    threshold: float = 0.05,
+    binary: bool = False,
+    median: int = 0,
+) -> np.ndarray:
+    """The thresholded absolute difference of two ``uint8`` frames of the same shape.
+
+    Parameters
+    ----------
+    previous, current
+        Grey ``(H, W)`` or colour ``(H, W, 3)`` ``uint8`` frames.
+    threshold
+        Differences below this fraction of full scale become 0.
+    binary
+        Differences at or above the threshold become 255 instead of keeping their value.
+    median
+        Odd kernel size of a median filter applied to the difference before thresholding
+        (removes single-pixel noise); 0 or 1 disables it.
+
+    Examples
+    --------
+    >>> a = np.array([[0, 0], [0, 0]], np.uint8); b = np.array([[10, 20], [200, 0]], np.uint8)
+    >>> motion_image(a, b, threshold=0.05).tolist()
+    [[0, 20], [200, 0]]
+    """
+    if previous.shape != current.shape:
+        raise ValueError(f"frame shapes differ: {previous.shape} and {current.shape}")
+    if previous.dtype != np.uint8 or current.dtype != np.uint8:
+        raise ValueError("motion_image takes uint8 frames")
+    if median and median > 1 and median % 2 == 0:
+        raise ValueError(f"median kernel must be odd, got {median}")
+    diff = cv2.absdiff(current, previous)
+    if median and median > 1:
+        diff = cv2.medianBlur(diff, median)
+    level = threshold_level(threshold)
+    if binary:
+        _, out = cv2.threshold(diff, level - 1, 255, cv2.THRESH_BINARY)
+    elif level > 0:
+        _, out = cv2.threshold(diff, level - 1, 255, cv2.THRESH_TOZERO)
+    else:
+        out = diff
+    return out
+
+
+def motion_stats(motion: np.ndarray) -> dict[str, float]:
+    """Quantity of motion, centroid and bounding box of a motion image.
+
+    ``qom`` is the mean of the motion image as a fraction of full scale (0-1). The centroid is
+    the motion-weighted mean position and the bounding box encloses every non-zero pixel,
+    both normalised to 0-1 by the image width and height (pixel centres: ``(x + 0.5) / W``).
+    Without motion the centroid and box are ``NaN``.
+
+    >>> m = np.zeros((4, 4), np.uint8); m[1, 2] = 255
+    >>> s = motion_stats(m); (s["qom"], s["centroid_x"], s["centroid_y"])
+    (0.0625, 0.625, 0.375)
+    """
+    grey = motion if motion.ndim == 2 else motion.max(axis=2)
+    h, w = grey.shape
+    qom = float(motion.mean()) / 255.0
+    moments = cv2.moments(grey, binaryImage=False)
+    nan = float("nan")
+    if moments["m00"] <= 0:
+        return dict(
+            qom=qom,
+            centroid_x=nan,
+            centroid_y=nan,
+            bbox_x0=nan,
+            bbox_y0=nan,
+            bbox_x1=nan,
+            bbox_y1=nan,
+        )
+    x, y, bw, bh = cv2.boundingRect(grey)
+    return dict(
+        qom=qom,
+        centroid_x=(moments["m10"] / moments["m00"] + 0.5) / w,
+        centroid_y=(moments["m01"] / moments["m00"] + 0.5) / h,
+        bbox_x0=x / w,
+        bbox_y0=y / h,
+        bbox_x1=(x + bw) / w,
+        bbox_y1=(y + bh) / h,
+    )
+
+
+class Profiles:
+    """Motiongram (or videogram) accumulator: one row and one column profile per image.
+
+    Memory grows by ``H + W`` floats (times channels) per image. When more than
+    ``max_length`` images have been added, neighbouring profiles are averaged in pairs (the
+    time axis is downsampled by 2, repeatedly if needed) and a warning is logged once; the
+    result then has one profile per ``factor`` images.
+    """
+
+    def __init__(self, max_length: int = 20000, *, name: str = "motiongram"):
+        if max_length < 2:
+            raise ValueError(f"max_length must be at least 2, got {max_length}")
+        self.max_length = max_length
+        self.name = name
+        self.factor = 1
+        self.count = 0
+        self._rows: list[np.ndarray] = []  # per image: mean down each column (W[,C])
+        self._cols: list[np.ndarray] = []  # per image: mean along each row (H[,C])
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def update(self, image: np.ndarray) -> None:
+        """Add the profiles of one image (``uint8``/``float``, grey or colour)."""
+        f = image.astype(np.float32, copy=False)
+        row = cv2.reduce(f, 0, cv2.REDUCE_AVG).reshape(image.shape[1], -1)
+        col = cv2.reduce(f, 1, cv2.REDUCE_AVG).reshape(image.shape[0], -1)
+        self.count += 1
+        self._pending.append((row, col))
+        if len(self._pending) < self.factor:
+            return
+        rows = np.mean([p[0] for p in self._pending], axis=0)
+        cols = np.mean([p[1] for p in self._pending], axis=0)
+        self._pending.clear()
+        self._rows.append(rows)
+        self._cols.append(cols)
+        if len(self._rows) > self.max_length:
+            self._halve()
+
+    def _halve(self) -> None:
+        if self.factor == 1:
+            log.warning(
+                "%s longer than %d frames: averaging neighbouring frames to keep it bounded",
+                self.name,
+                self.max_length,
+            )
+        odd_r = self._rows.pop() if len(self._rows) % 2 else None
+        odd_c = self._cols.pop() if len(self._cols) % 2 else None
+        self._rows = [(a + b) / 2 for a, b in zip(self._rows[::2], self._rows[1::2], strict=True)]
+        self._cols = [(a + b) / 2 for a, b in zip(self._cols[::2], self._cols[1::2], strict=True)]
+        self.factor *= 2
+        if odd_r is not None and odd_c is not None:
+            # a lone profile worth half a new slot: carry it as pending images
+            self._pending = [(odd_r, odd_c)] * (self.factor // 2)
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(time_x, time_y)`` as float32 arrays in the input's value scale.
+
+        ``time_x`` is ``(H, N)`` (or ``(H, N, C)``): column ``t`` is the row-mean profile of
+        image ``t``. ``time_y`` is ``(N, W)`` (or ``(N, W, C)``): row ``t`` is the column-mean
+        profile of image ``t``.
+        """
+        rows, cols = list(self._rows), list(self._cols)
+        if self._pending:
+            rows.append(np.mean([p[0] for p in self._pending], axis=0))
+            cols.append(np.mean([p[1] for p in self._pending], axis=0))
+        if not rows:
+            raise ValueError(f"{self.name} has no frames")
+        time_y = np.stack(rows, axis=0)
+        time_x = np.stack(cols, axis=1)
+        if time_y.shape[-1] == 1:
+            time_y, time_x = time_y[..., 0], time_x[..., 0]
+        return time_x, time_y
+
+
+class MotionHistory:
+    """Motion history image: ``history = max(history * decay, motion)`` per pixel.
+
+    Recent motion is bright and older motion fades by ``decay`` per frame (0 keeps only the
+    latest motion, 1 never forgets).
+    """
+
+    def __init__(self, decay: float = 0.9):
+        if not 0.0 <= decay <= 1.0:
+            raise ValueError(f"decay must be between 0 and 1, got {decay}")
+        self.decay = decay
+        self._history: np.ndarray | None = None
+
+    def update(self, motion: np.ndarray) -> np.ndarray:
+        """Add a motion image; returns the current history (float32, 0-255 scale)."""
+        m = motion.astype(np.float32)
+        if self._history is None:
+            self._history = m
+        else:
+            self._history *= np.float32(self.decay)
+            np.maximum(self._history, m, out=self._history)
+        return self._history
+
+    def result(self) -> np.ndarray:
+        if self._history is None:
+            raise ValueError("motion history has no frames")
+        return self._history.copy()
