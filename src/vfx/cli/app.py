@@ -106,12 +106,13 @@ def _root(
 
 
 def _register() -> None:
-    from vfx.cli import effects, extract, info, telemetry
+    from vfx.cli import effects, extract, info, motion, telemetry
 
     info.register(app)
     extract.register(app)
     effects.register(app)
     telemetry.register(app)
+    motion.register(app)
 
 
 _register()
