@@ -18,6 +18,7 @@ import logging
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
@@ -616,7 +617,7 @@ class VideoWriter:
         codec: str = "libx264",
         pix_fmt: str = "yuv420p",
         crf: int = 20,
-        preset: str = "veryfast",
+        preset: str = "superfast",
     ):
         import tempfile
 
@@ -639,6 +640,10 @@ class VideoWriter:
         self._container: Any = None
         self._stream: Any = None
         self.frames = 0
+        # Encoding runs on one worker thread (PyAV releases the GIL while x264 works), so the
+        # caller computes the next frame meanwhile; at most two frames wait.
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vfx-encode")
+        self._pending: deque[Future[None]] = deque()
 
     def _open(self, width: int, height: int) -> None:
         self._container = av.open(str(self._tmp), "w", format="mp4")
@@ -658,18 +663,26 @@ class VideoWriter:
             image = np.pad(image, pad, mode="edge")
         if self._stream is None:
             self._open(image.shape[1], image.shape[0])
+        while len(self._pending) >= 2:
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(self._encode, image.copy(), self.frames))
+        self.frames += 1
+
+    def _encode(self, image: np.ndarray, pts: int) -> None:
         fmt = "gray" if image.ndim == 2 else "rgb24"
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=fmt)
-        frame.pts = self.frames
+        frame.pts = pts
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
-        self.frames += 1
 
     def close(self) -> None:
         """Flush the encoder and move the file to its final name."""
         if self._container is None:
             self.abort()
             raise ValueError(f"{self.path}: no frames were written")
+        while self._pending:
+            self._pending.popleft().result()
+        self._pool.shutdown()
         for packet in self._stream.encode():
             self._container.mux(packet)
         self._container.close()
@@ -679,6 +692,10 @@ class VideoWriter:
 
     def abort(self) -> None:
         """Drop the partial file."""
+        for future in self._pending:
+            future.cancel()
+        self._pool.shutdown(wait=True)
+        self._pending.clear()
         if self._container is not None:
             try:
                 self._container.close()
