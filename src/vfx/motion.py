@@ -291,7 +291,7 @@ class _MotionJob:
         if "qom" in self.wanted:
             stats = motion_stats(motion)
             row: dict[str, object] = {"frame_index": index, "time_s": format_seconds(time)}
-            row.update({k: "" if np.isnan(v) else f"{v:.6f}" for k, v in stats.items()})
+            row.update({k: "" if np.isnan(v) else f"{v:.10g}" for k, v in stats.items()})
             self.rows.append(row)
 
     def abort(self) -> None:
