@@ -1,0 +1,81 @@
+"""``vfx motion`` through CliRunner: outputs, options, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from clips import ClipSpec
+from vfx.cli import app
+
+runner = CliRunner()
+
+
+def vfx(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_motion_all_outputs_by_name(ntsc_clip: ClipSpec, tmp_path: Path) -> None:
+    result = vfx("motion", ntsc_clip.path, "-o", tmp_path, "--history-video")
+    assert result.exit_code == 0, result.output
+    stem = ntsc_clip.path.stem
+    names = {p.name for p in tmp_path.iterdir()}
+    assert names == {
+        f"{stem}_motion.mp4",
+        f"{stem}_motiongram_time-x.png",
+        f"{stem}_motiongram_time-y.png",
+        f"{stem}_videogram_time-x.png",
+        f"{stem}_videogram_time-y.png",
+        f"{stem}_average.png",
+        f"{stem}_history.png",
+        f"{stem}_history.mp4",
+        f"{stem}_qom.csv",
+        f"{stem}_qom.png",
+    }
+    assert f"{ntsc_clip.frames} frames" in result.stdout
+
+
+def test_motion_only_json_and_options(ntsc_clip: ClipSpec, tmp_path: Path) -> None:
+    result = vfx(
+        "motion",
+        ntsc_clip.path,
+        "-o",
+        tmp_path,
+        "--only",
+        "qom,motiongrams",
+        "--json",
+        "--every",
+        "2",
+        "--start",
+        "0.5",
+        "--end",
+        "2",
+        "--threshold",
+        "0.1",
+        "--binary",
+        "--color",
+        "--median",
+        "3",
+        "--stretch",
+        "--no-normalize",
+        "--history-decay",
+        "0.5",
+        "--max-profile",
+        "100",
+        "--no-metadata",
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert set(record["files"]) == {"motiongram_time-x", "motiongram_time-y", "qom", "qom_plot"}
+    assert record["frames"] == 18  # frames 12..47 (0.5 s to 2 s at 23.976 fps), every 2nd
+
+
+def test_motion_errors_are_one_line(ntsc_clip: ClipSpec, tmp_path: Path) -> None:
+    result = vfx("motion", ntsc_clip.path, "-o", tmp_path, "--only", "sparkles")
+    assert result.exit_code == 1 and "outputs must be among" in result.stderr
+    result = vfx("motion", ntsc_clip.path, "-o", tmp_path, "--start", "9")
+    assert result.exit_code == 1 and "at least 2 frames" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert not any(tmp_path.iterdir())
