@@ -25,7 +25,7 @@ from vfx.errors import DecodeError, ParameterError
 from vfx.io.exif import ImageTags
 from vfx.io.images import prepare_output_dir, write_image, write_text
 from vfx.io.table import format_seconds
-from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, VideoWriter
+from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, VideoWriter, prefetch
 from vfx.metadata import FrameTagger, MetadataOptions
 from vfx.ops.background import Mean
 from vfx.ops.dtypes import float_to_image
@@ -190,7 +190,11 @@ def analyse_motion(
             max_profile=max_profile,
         )
         whole = ranks.size == reader.index.frame_count
-        frames = reader.frames() if whole else reader.frames(ranks=ranks.tolist())
+        frames = prefetch(reader.frames() if whole else reader.frames(ranks=ranks.tolist()))
+        # The decoder and encoder threads already fill the cores; OpenCV's own thread pool on
+        # top of them costs more in contention than it gains (measured 25 % slower).
+        cv_threads = cv2.getNumThreads()
+        cv2.setNumThreads(1)
         try:
             for frame in frames:
                 job.add(
@@ -201,6 +205,8 @@ def analyse_motion(
         except BaseException:
             job.abort()
             raise
+        finally:
+            cv2.setNumThreads(cv_threads)
         if job.frames < 2:
             job.abort()
             raise DecodeError(f"only {job.frames} frame(s) could be decoded", path=video)
