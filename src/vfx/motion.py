@@ -28,7 +28,6 @@ from vfx.io.table import format_seconds
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, VideoWriter, prefetch
 from vfx.metadata import FrameTagger, MetadataOptions
 from vfx.ops.background import Mean
-from vfx.ops.dtypes import float_to_image
 from vfx.ops.motion import MotionHistory, Profiles, motion_image, motion_stats
 from vfx.params import check
 from vfx.sampling import ranks_between
@@ -72,17 +71,26 @@ class MotionResult:
     mean_qom: float = 0.0
 
 
-def _stretch(image: np.ndarray, *, normalize: bool, stretch: bool) -> np.ndarray:
-    """Scale a 0-255 float picture to 0-1: by its maximum (normalize) or its 1st-99th
-    percentiles (stretch); else by full scale."""
-    img = image.astype(np.float64)
+def _to_uint16(image: np.ndarray, *, normalize: bool, stretch: bool) -> np.ndarray:
+    """A 0-255 float picture as ``uint16``, scaled by its maximum (normalize) or with its 1st
+    to 99th percentiles stretched to full range (stretch), else by full scale.
+
+    Works on one float32 copy, in place, so a long motiongram costs about three times its
+    ``uint16`` size at the peak.
+    """
+    img = image.astype(np.float32)
     if stretch:
-        lo, hi = np.percentile(img, [1, 99])
-        return np.clip((img - lo) / (hi - lo), 0, 1) if hi > lo else np.zeros_like(img)
-    if normalize:
-        top = img.max()
-        return img / top if top > 0 else img
-    return img / 255.0
+        lo, hi = (float(v) for v in np.percentile(img, [1, 99]))
+        img -= lo
+        img *= 65535.0 / (hi - lo) if hi > lo else 0.0
+    elif normalize:
+        top = float(img.max())
+        img *= 65535.0 / top if top > 0 else 0.0
+    else:
+        img *= 65535.0 / 255.0
+    np.clip(img, 0, 65535, out=img)
+    img += 0.5
+    return img.astype(np.uint16)
 
 
 def _check_options(outputs: Iterable[str], every: int, median: int, decay: float) -> set[str]:
@@ -335,7 +343,7 @@ class _MotionJob:
             self.result.profile_factor = max(self.result.profile_factor, profiles.factor)
             what = "motion" if name == "motiongram" else "video"
             for axis, picture in (("time-x", time_x), ("time-y", time_y)):
-                scaled = _stretch(
+                picture16 = _to_uint16(
                     picture, normalize=normalize and name == "motiongram", stretch=stretch
                 )
                 description = f"{name.capitalize()} of {self.video.name}: " + _DESCRIPTIONS[
@@ -343,12 +351,7 @@ class _MotionJob:
                 ].format(what=what)
                 if profiles.factor > 1:
                     description += f" (each line averages {profiles.factor} frames)"
-                self._still(
-                    f"{name}_{axis}",
-                    float_to_image(scaled * 65535.0, np.uint16, fractional=False),
-                    tagger,
-                    description,
-                )
+                self._still(f"{name}_{axis}", picture16, tagger, description)
         if self.average is not None:
             self._still(
                 "average",
@@ -357,10 +360,9 @@ class _MotionJob:
                 f"Average of all {self.frames} decoded frames of {self.video.name}",
             )
         if self.history is not None:
-            scaled = _stretch(self.history.result(), normalize=normalize, stretch=stretch)
             self._still(
                 "history",
-                float_to_image(scaled * 65535.0, np.uint16, fractional=False),
+                _to_uint16(self.history.result(), normalize=normalize, stretch=stretch),
                 tagger,
                 f"Motion history of {self.video.name} (decay {self.history.decay:g} per frame)",
             )
