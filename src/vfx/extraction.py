@@ -27,7 +27,14 @@ from vfx.params import check
 from vfx.sampling import ranks_at, ranks_between, target_times
 from vfx.types import Frame
 
-__all__ = ["Extraction", "Progress", "extract_frames", "extract_keyframes", "prepare_output_dir"]
+__all__ = [
+    "Extraction",
+    "Progress",
+    "extract_frames",
+    "extract_keyframes",
+    "prepare_output_dir",
+    "write_frames",
+]
 
 log = logging.getLogger("vfx")
 
@@ -77,21 +84,11 @@ def _check_format(fmt: str, quality: int) -> None:
     check("quality", quality)
 
 
-def _tagger(reader: VideoReader, options: MetadataOptions | None) -> FrameTagger | None:
-    options = options or MetadataOptions()
-    if not options.enabled:
-        return None
-    idx = reader.index
-    return FrameTagger.for_video(
-        reader.path, options, video_start_s=float(idx.start * idx.time_base)
-    )
-
-
 def _image_name(stem: str, index: int, fmt: str) -> str:
     return f"{stem}_{index:06d}.{_SUFFIX[fmt]}"
 
 
-def _run(
+def write_frames(
     reader: VideoReader,
     out_dir: Path,
     *,
@@ -104,7 +101,11 @@ def _run(
     workers: int | None,
     tagger: FrameTagger | None = None,
 ) -> Extraction:
-    """Decode the chosen frames and write them; shared by both extraction kinds."""
+    """Decode the chosen frames of an open reader and write them, with frames.csv.
+
+    Shared by keyframe and timed extraction and by ``vfx select``: ``keyframes`` decodes only
+    keyframe packets, else ``ranks`` lists the display indices to write (the reader seeks).
+    """
     video = reader.path
     stem, source = video.stem, video.name
     result = Extraction(video=video, out_dir=out_dir)
@@ -241,9 +242,9 @@ def extract_keyframes(
     _check_format(fmt, quality)
     video = Path(video)
     with VideoReader(video, max_pixels=max_pixels) as reader:
-        tagger = _tagger(reader, metadata)
+        tagger = FrameTagger.for_reader(reader, metadata)
         out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_keyframes")
-        return _run(
+        return write_frames(
             reader,
             out,
             keyframes=True,
@@ -313,9 +314,9 @@ def extract_frames(
                 f"no frames between {start_s} s and {end_s if end_s is not None else 'the end'}"
                 f" (the video ends at {float(times[-1]):.3f} s)"
             )
-        tagger = _tagger(reader, metadata)
+        tagger = FrameTagger.for_reader(reader, metadata)
         out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_frames")
-        return _run(
+        return write_frames(
             reader,
             out,
             keyframes=False,

@@ -202,6 +202,17 @@ class FrameTagger:
             log.warning("%s: %s", video, note)
         return cls(video, telemetry, options, external=external, video_start_s=video_start_s)
 
+    @classmethod
+    def for_reader(cls, reader: object, options: MetadataOptions | None) -> FrameTagger | None:
+        """The tagger for an open :class:`~vfx.io.video.VideoReader`, or ``None`` when
+        ``options`` disable the stage (``None`` means the default options)."""
+        options = options or MetadataOptions()
+        if not options.enabled:
+            return None
+        idx = reader.index  # type: ignore[attr-defined]
+        start = float(idx.start * idx.time_base)
+        return cls.for_video(reader.path, options, video_start_s=start)  # type: ignore[attr-defined]
+
     def _warn(self, message: str) -> None:
         self.summary.warnings.append(message)
         log.warning("%s: %s", self.video, message)

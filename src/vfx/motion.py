@@ -187,7 +187,7 @@ def analyse_motion(
             )
         out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_motion")
         fps = reader.stream.average_rate or reader.stream.guessed_rate or Fraction(25)
-        tagger = _tagger(reader, metadata)
+        tagger = FrameTagger.for_reader(reader, metadata)
         job = _MotionJob(
             video,
             out,
@@ -219,16 +219,6 @@ def analyse_motion(
             job.abort()
             raise DecodeError(f"only {job.frames} frame(s) could be decoded", path=video)
         return job.finish(tagger, normalize=normalize, stretch=stretch)
-
-
-def _tagger(reader: VideoReader, options: MetadataOptions | None) -> FrameTagger | None:
-    options = options or MetadataOptions()
-    if not options.enabled:
-        return None
-    idx = reader.index
-    return FrameTagger.for_video(
-        reader.path, options, video_start_s=float(idx.start * idx.time_base)
-    )
 
 
 class _MotionJob:

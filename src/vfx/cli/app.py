@@ -106,13 +106,14 @@ def _root(
 
 
 def _register() -> None:
-    from vfx.cli import effects, extract, info, motion, telemetry
+    from vfx.cli import effects, extract, info, motion, select, telemetry
 
     info.register(app)
     extract.register(app)
     effects.register(app)
     telemetry.register(app)
     motion.register(app)
+    select.register(app)
 
 
 _register()
