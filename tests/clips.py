@@ -98,3 +98,21 @@ def make_clip(
             container.mux(packet)
     keys = tuple(range(0, frames, gop))
     return ClipSpec(path=path, frames=frames, rate=rate, gop=gop, keyframes=keys)
+
+
+def write_lossless(path: Path, frames: list[np.ndarray], fps: int = 10) -> Path:
+    """Write RGB ``uint8`` frames as lossless H.264 (libx264rgb, crf 0, no B-frames), so every
+    decoded pixel is known exactly."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264rgb", rate=Fraction(fps))
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "rgb24"
+        stream.options = {"crf": "0", "preset": "ultrafast", "bf": "0"}
+        for i, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path

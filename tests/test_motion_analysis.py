@@ -4,7 +4,6 @@ known): a square moving at a known speed, a static clip, frames of known values.
 from __future__ import annotations
 
 import csv
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -12,30 +11,12 @@ import cv2
 import numpy as np
 import pytest
 
+from clips import write_lossless
 from vfx.errors import DecodeError, OutputError, VideoOpenError
 from vfx.io.images import read_image
 from vfx.motion import analyse_motion
 
 W, H, SIDE, SPEED = 64, 48, 10, 4  # a 10 px square moving 4 px per frame
-
-
-def _write(path: Path, frames: list[np.ndarray], fps: int = 10) -> Path:
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264rgb", rate=Fraction(fps))
-        stream.width, stream.height, stream.pix_fmt = (
-            frames[0].shape[1],
-            frames[0].shape[0],
-            "rgb24",
-        )
-        stream.options = {"crf": "0", "preset": "ultrafast", "bf": "0"}
-        for i, image in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
 
 
 def _square(k: int) -> np.ndarray:
@@ -47,7 +28,9 @@ def _square(k: int) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def square_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _write(tmp_path_factory.mktemp("m") / "square.mp4", [_square(k) for k in range(12)])
+    return write_lossless(
+        tmp_path_factory.mktemp("m") / "square.mp4", [_square(k) for k in range(12)]
+    )
 
 
 def _qom_rows(result) -> list[dict[str, str]]:
@@ -85,7 +68,7 @@ def test_square_motiongram_trace_slope(square_clip: Path, tmp_path: Path) -> Non
 
 
 def test_static_clip_has_zero_motion(tmp_path: Path) -> None:
-    clip = _write(tmp_path / "static.mp4", [_square(3)] * 6)
+    clip = write_lossless(tmp_path / "static.mp4", [_square(3)] * 6)
     result = analyse_motion(clip, tmp_path / "o", history_video=True)
     assert all(float(r["qom"]) == 0 for r in _qom_rows(result))
     assert result.mean_qom == 0
@@ -100,7 +83,7 @@ def test_static_clip_has_zero_motion(tmp_path: Path) -> None:
 def test_average_is_exact_for_any_count(tmp_path: Path, n: int) -> None:
     values = [(11 * i + 3) % 251 for i in range(n)]
     frames = [np.full((16, 16, 3), v, np.uint8) for v in values]
-    clip = _write(tmp_path / f"avg{n}.mp4", frames)
+    clip = write_lossless(tmp_path / f"avg{n}.mp4", frames)
     result = analyse_motion(clip, tmp_path / "o", outputs=["average"])
     average = read_image(result.files["average"])
     assert average.dtype == np.uint16
@@ -141,7 +124,7 @@ def test_stills_carry_description_and_source(square_clip: Path, tmp_path: Path) 
 
 
 def test_fewer_than_two_frames(tmp_path: Path) -> None:
-    clip = _write(tmp_path / "one.mp4", [_square(0)])
+    clip = write_lossless(tmp_path / "one.mp4", [_square(0)])
     with pytest.raises(DecodeError, match="at least 2 frames") as info:
         analyse_motion(clip, tmp_path / "o")
     assert str(clip) in str(info.value)

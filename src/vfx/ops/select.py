@@ -1,10 +1,12 @@
 """Choosing frames by how different they are: a compact frame descriptor and the selections.
 
 The descriptor needs no download: a small grey thumbnail (layout), a colour histogram
-(palette) and a histogram of gradient orientations on a 2x2 grid (texture and edges), each
-block normalised, weighted and concatenated, then projected to :data:`EMBED_DIM` dimensions with
-a fixed random Gaussian matrix (Johnson-Lindenstrauss: distances are kept up to a few percent)
-and L2-normalised, so distances between embeddings lie in [0, 2].
+(palette) and a histogram of gradient orientations on a 2x2 grid (texture and edges). The
+histogram is normalised; the thumbnail and the edge energy keep a fixed scale, so that flat
+frames with small differences stay close. The blocks are weighted, concatenated, projected
+to :data:`EMBED_DIM` dimensions with a fixed random Gaussian matrix (Johnson-Lindenstrauss:
+distances are kept up to a few percent) and L2-normalised, so distances between embeddings lie
+in [0, 2].
 
 Selections work on an ``(N, D)`` array of unit vectors:
 
@@ -56,7 +58,9 @@ def describe(image: np.ndarray) -> np.ndarray:
     small = cv2.resize(image, (96, 64), interpolation=cv2.INTER_AREA)
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     thumb = cv2.resize(grey, _THUMB, interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
-    thumb = _unit(thumb - thumb.mean()) if thumb.std() > 0 else np.zeros_like(thumb)
+    # Layout relative to the mean brightness, on a fixed scale (not normalised per frame, so a
+    # flat frame and one with a small spot stay close); a contrasty frame has a norm near 1.
+    thumb = (thumb - thumb.mean()) / np.float32(255.0 * 0.25 * np.sqrt(thumb.size))
     colour = cv2.calcHist([small], [0, 1, 2], None, [4, 4, 4], [0, 256, 0, 256, 0, 256]).ravel()
     colour = _unit(np.sqrt(colour))
     gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
@@ -69,7 +73,9 @@ def describe(image: np.ndarray) -> np.ndarray:
         for j in range(2):
             sl = (slice(i * h // 2, (i + 1) * h // 2), slice(j * w // 2, (j + 1) * w // 2))
             grad[i, j] = np.bincount(bins[sl].ravel(), weights=mag[sl].ravel(), minlength=8)
-    gradient = _unit(np.sqrt(grad.ravel()))
+    # Edge energy per orientation and quadrant on a fixed scale (a flat frame has none).
+    cell = (h // 2) * (w // 2)
+    gradient = np.sqrt(grad.ravel() / np.float32(cell * 255.0))
     raw = np.concatenate(
         [
             thumb * np.sqrt(_WEIGHTS["thumb"]),
