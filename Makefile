@@ -36,6 +36,8 @@ demo: system $(STAMP)
 	$(BIN)/vfx mask $(OUT)/dance_keyframes --background auto -o $(OUT)/dance_masks --overwrite
 	$(BIN)/vfx composite $(OUT)/dance_keyframes --mode foreground -o $(OUT)/dance_keyframe_display.png
 	$(BIN)/vfx montage $(OUT)/dance_keyframes -o $(OUT)/dance_contact_sheet.png
+	$(BIN)/vfx motion samples/dance.mp4 -o $(OUT)/dance_motion --quiet
+	$(BIN)/vfx select samples/dance.mp4 -n 12 --compare -f png -o $(OUT)/dance_selected --overwrite
 	@echo
 	@echo "Outputs:"
 	@echo "  $(OUT)/dance_keyframes/  lossless RGB TIFF keyframes + frames.csv"
@@ -43,6 +45,8 @@ demo: system $(STAMP)
 	@echo "  $(OUT)/dance_masks/      foreground masks and clean figures per keyframe"
 	@echo "  $(OUT)/dance_keyframe_display.png  the multi-exposure keyframe display"
 	@echo "  $(OUT)/dance_contact_sheet.png     a labelled contact sheet"
+	@echo "  $(OUT)/dance_motion/     motion video, motiongrams, videograms, average, history, QoM"
+	@echo "  $(OUT)/dance_selected/   the 12 most different frames + selection.json"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench samples
