@@ -106,15 +106,36 @@ def _check_path(path: Path) -> None:
 
 def _open_container(path: Path) -> Any:
     _check_path(path)
+    level = av.logging.get_level()
     try:
-        return av.open(str(path), mode="r")
+        # Capture FFmpeg's own error line (it names the problem) instead of printing it.
+        if level is None:
+            av.logging.set_level(av.logging.ERROR)
+        with av.logging.Capture(local=True):
+            container = av.open(str(path), mode="r")
     except PermissionError as exc:
         raise VideoOpenError("permission denied", path=path) from exc
     except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
         raise VideoOpenError(f"not a readable video ({_reason(exc)})", path=path) from exc
+    finally:
+        av.logging.set_level(level)
+    name = str(container.format.name)
+    if name == "image2" or name.endswith("_pipe"):
+        container.close()
+        raise VideoOpenError(
+            f"is a still image ({name.removesuffix('_pipe')}), not a video; commands that take "
+            "images read a folder of them",
+            path=path,
+        )
+    return container
 
 
 def _reason(exc: BaseException) -> str:
+    # PyAV puts FFmpeg's own last log line (e.g. "Picture size 60000x60000 is invalid") in the
+    # fourth argument; it says more than the errno text ("Device or resource busy").
+    args = getattr(exc, "args", ())
+    if len(args) >= 4 and isinstance(args[3], tuple) and len(args[3]) >= 3 and args[3][2]:
+        return " ".join(str(args[3][2]).split())[:120]
     text = getattr(exc, "strerror", None) or str(exc)
     text = text.split(":", 1)[0] if "Errno" in text else text
     return " ".join(text.split())[:120] or type(exc).__name__
@@ -272,6 +293,14 @@ class VideoReader:
             c.seek(0)
         if not pts:
             raise DecodeError("video stream has no packets", path=self.path)
+        declared = int(self.stream.frames or 0)
+        if declared > len(pts):
+            log.warning(
+                "%s: file is cut short: %d of the %d frames it declares are present",
+                self.path,
+                len(pts),
+                declared,
+            )
         pts_arr = np.asarray(pts, dtype=np.int64)
         order = np.argsort(pts_arr, kind="stable")
         sorted_pts = pts_arr[order]

@@ -146,6 +146,8 @@ def read_telemetry(path: str | Path, *, fallback: bool = True) -> Telemetry:
     path = Path(path)
     if not path.is_file():
         raise TelemetryError("no such file", path=path)
+    if path.stat().st_size == 0:
+        raise TelemetryError("file is empty (0 bytes)", path=path)
     telemetry = Telemetry(path=path)
     is_mp4 = _looks_mp4(path)
     if is_mp4:
