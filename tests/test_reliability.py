@@ -1,0 +1,96 @@
+"""Bad inputs: one line naming the file and the problem, exit 1, no traceback, inputs unchanged,
+no partial files. Corpus in corpus.py."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from corpus import build_corpus
+from vfx.cli import app
+
+runner = CliRunner()
+
+COMMANDS = {
+    "info": ["info"],
+    "keyframes": ["keyframes", "-o", "{out}"],
+    "frames": ["frames", "--every", "0.2", "-o", "{out}"],
+    "motion": ["motion", "-o", "{out}"],
+    "select": ["select", "-n", "3", "-o", "{out}"],
+    "mask": ["mask", "--background", "first", "-o", "{out}"],
+    "composite": ["composite", "-o", "{out}/c.png"],
+}
+#: case -> words the one-line error must contain
+FAILING = {
+    "zero.mp4": "file is empty",
+    "text.mp4": "not a readable video",
+    "cut_in_moov.mp4": "not a readable video",
+    "audio.m4a": "no video stream",
+    "photo.png": "still image",
+    "huge.y4m": "60000x60000",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return build_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _run(command: str, path: Path, out: Path):
+    args = [a.replace("{out}", str(out)) for a in COMMANDS[command]]
+    return runner.invoke(
+        app, [args[0], "--", str(path), *args[1:]] if False else [*args[:1], str(path), *args[1:]]
+    )
+
+
+@pytest.mark.parametrize("case", sorted(FAILING))
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_bad_input_gives_one_clear_line(
+    corpus: dict[str, Path], tmp_path: Path, case: str, command: str
+) -> None:
+    path = corpus[case]
+    before = _digest(path)
+    out = tmp_path / "out"
+    result = _run(command, path, out)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.count("\n") == 1, result.stderr
+    line = result.stderr
+    assert str(path) in line and FAILING[case] in line, line
+    assert "Traceback" not in result.output
+    assert _digest(path) == before
+    # nothing half-written: no output folder, or an empty one
+    assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("command", ["keyframes", "frames", "motion", "select"])
+def test_damaged_streams_are_decoded_as_far_as_possible(
+    corpus: dict[str, Path], tmp_path: Path, command: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    for case in ("cut_in_mdat.mp4", "corrupt.mp4"):
+        path = corpus[case]
+        before = _digest(path)
+        out = tmp_path / case
+        result = _run(command, path, out)
+        assert result.exit_code == 0, result.output
+        assert _digest(path) == before
+        assert not list(out.glob(".*.part")) and not list(out.glob(".*.mp4"))
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "cut short" in messages  # the truncated file says how many frames it lacks
+
+
+def test_odd_file_names_reach_every_tool(corpus: dict[str, Path], tmp_path: Path) -> None:
+    path = corpus["odd"]
+    for command in ("info", "keyframes", "motion"):
+        result = _run(command, path, tmp_path / command)
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["telemetry", str(path), "-o", str(tmp_path / "t.json")])
+    assert result.exit_code == 1 and "-odd name é.mp4" in result.stderr  # named, not an option
+    frames = tmp_path / "keyframes"
+    assert (frames / "-odd name é_000000.tiff").is_file()
