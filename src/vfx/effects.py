@@ -427,6 +427,14 @@ def make_masks(
                     settle(pending.popleft())
             while pending:
                 settle(pending.popleft())
+        except KeyboardInterrupt:
+            log.warning(
+                "%s: interrupted after %d of %d frames; a re-run keeps the complete pairs",
+                source.path,
+                len(rows),
+                source.count,
+            )
+            raise
         finally:
             for _, future in pending:
                 future.cancel()

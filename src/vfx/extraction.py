@@ -196,6 +196,15 @@ def write_frames(
             raise DecodeError(f"none of the {len(todo)} frames could be decoded", path=video)
         if missing:
             log.warning("%s: %d of %d frames could not be decoded", video, missing, len(wanted))
+    except KeyboardInterrupt:
+        finish(failing=True)
+        log.warning(
+            "%s: interrupted after %d of %d frames; frames.csv lists them and a re-run resumes",
+            video,
+            len(result.rows),
+            total,
+        )
+        raise
     except BaseException:
         finish(failing=True)
         raise
