@@ -17,6 +17,36 @@ SAMPLE = ROOT / "samples" / "dance.mp4"
 MEDIA = ROOT.parent / "shared" / "media"
 
 
+#: Every input file the suite reads, with its SHA-256 when first seen; checked at the end.
+_INPUTS: dict[Path, str] = {}
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def watch(path: Path) -> Path:
+    """Register an input whose bytes must be the same at the end of the session."""
+    if path.is_file() and path not in _INPUTS:
+        _INPUTS[path] = _sha256(path)
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _inputs_unchanged() -> Iterator[None]:
+    """No command in the suite may modify an input: the bundled sample, the real media, and
+    every session clip are hashed when first used and again after the last test."""
+    watch(SAMPLE)
+    if MEDIA.is_dir():
+        for path in sorted(MEDIA.rglob("*")):
+            watch(path)
+    yield
+    changed = [str(p) for p, digest in _INPUTS.items() if not p.is_file() or _sha256(p) != digest]
+    assert changed == [], f"inputs modified by the suite: {changed}"
+
+
 def media(name: str) -> Path:
     """A real camera file from ../shared/media, or skip the test when it is absent."""
     path = MEDIA / name
@@ -42,25 +72,25 @@ def clipdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def ntsc_clip(clipdir: Path) -> ClipSpec:
     """H.264 at 24000/1001 fps with 2 B-frames, keyframe every 12 frames, 61 frames."""
-    return make_clip(clipdir / "ntsc bframes.mp4", rate=Fraction(24000, 1001), gop=12)
+    return _watched(make_clip(clipdir / "ntsc bframes.mp4", rate=Fraction(24000, 1001), gop=12))
 
 
 @pytest.fixture(scope="session")
 def avi_clip(clipdir: Path) -> ClipSpec:
     """MPEG-4 part 2 in AVI at 25 fps with 2 B-frames, keyframe every 12 frames, 61 frames."""
-    return make_clip(clipdir / "bframes.avi", codec="mpeg4", gop=12)
+    return _watched(make_clip(clipdir / "bframes.avi", codec="mpeg4", gop=12))
 
 
 @pytest.fixture(scope="session")
 def tenbit_clip(clipdir: Path) -> ClipSpec:
     """10-bit 4:2:0 H.264, 25 frames, keyframe every 10."""
-    return make_clip(clipdir / "tenbit.mp4", frames=25, gop=10, pix_fmt="yuv420p10le")
+    return _watched(make_clip(clipdir / "tenbit.mp4", frames=25, gop=10, pix_fmt="yuv420p10le"))
 
 
 @pytest.fixture(scope="session")
 def rotated_clip(clipdir: Path) -> ClipSpec:
     """H.264 with a display matrix rotating by 90 degrees, 13 frames."""
-    return make_clip(clipdir / "rotated.mp4", frames=13, gop=6, rotation=90)
+    return _watched(make_clip(clipdir / "rotated.mp4", frames=13, gop=6, rotation=90))
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +102,11 @@ def vfr_clip(clipdir: Path) -> ClipSpec:
     spec = make_clip(
         clipdir / "vfr.mp4", frames=30, gop=10, bframes=0, pts=pts, time_base=Fraction(1, 1000)
     )
+    return _watched(spec)
+
+
+def _watched(spec: ClipSpec) -> ClipSpec:
+    watch(spec.path)
     return spec
 
 
@@ -99,16 +134,16 @@ def exif(path: Path, *args: str) -> dict[str, object]:
 @pytest.fixture(scope="session")
 def plain_clip(clipdir: Path) -> Path:
     """2.44 s at 25 fps, a keyframe every 12 frames, no telemetry."""
-    return make_plain_clip(clipdir)
+    return watch(make_plain_clip(clipdir))
 
 
 @pytest.fixture(scope="session")
 def gps_clip(plain_clip: Path, clipdir: Path) -> Path:
     """``plain_clip`` plus a GPMF GPS5 track (see telemetry_clips.make_gps_clip)."""
-    return make_gps_clip(plain_clip, clipdir)
+    return watch(make_gps_clip(plain_clip, clipdir))
 
 
 @pytest.fixture(scope="session")
 def camm_clip(plain_clip: Path, clipdir: Path) -> Path:
     """``plain_clip`` plus a CAMM orientation and GPS track (telemetry_clips.make_camm_clip)."""
-    return make_camm_clip(plain_clip, clipdir)
+    return watch(make_camm_clip(plain_clip, clipdir))

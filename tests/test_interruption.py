@@ -111,3 +111,18 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_run(long_clip: Path, tmp_pat
     for p in leftovers:
         p.unlink()
     assert _hashes(out) == _hashes(clean)
+
+
+def test_two_processes_writing_one_folder(long_clip: Path, tmp_path: Path) -> None:
+    out = tmp_path / "shared"
+    procs = [_start(["keyframes", str(long_clip), "-o", str(out), "--quiet"]) for _ in range(2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    import tifffile
+
+    images = sorted(out.glob("*.tiff"))
+    assert len(images) == 80 and _leftovers(out) == []
+    for path in images[::10]:
+        assert tifffile.imread(path).shape == (360, 640, 3)  # complete, readable files
+    assert len((out / "frames.csv").read_text().splitlines()) == 81

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from clips import ClipSpec
 from vfx.cli import app
+from vfx.io.images import read_image
 from vfx.io.table import read_frame_table
 
 runner = CliRunner()
@@ -185,3 +186,47 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
     with progress_bar("clip.mp4", enabled=True) as update:
         update(1, 3)
         update(3, 3)
+
+
+def test_disk_full_midway_keeps_the_frames_already_written(
+    ntsc_clip: ClipSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    import vfx.io.images as images
+
+    real = os.replace
+    calls = {"n": 0}
+
+    def fills_up(src: str, dst: object) -> None:
+        calls["n"] += 1
+        if calls["n"] > 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(images.os, "replace", fills_up)
+    result = vfx("keyframes", ntsc_clip.path, "-o", tmp_path)
+    assert result.exit_code == 1 and "disk full" in result.stderr
+    kept = sorted(tmp_path.glob("*.tiff"))
+    assert len(kept) == 2
+    for path in kept:
+        assert read_image(path).shape[:2] == (96, 160)  # complete, not truncated
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_read_only_output_folder(
+    ntsc_clip: ClipSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import vfx.io.images as images
+
+    def read_only(*args: object, **kwargs: object) -> object:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(images.tempfile, "mkstemp", read_only)
+    result = vfx("keyframes", ntsc_clip.path, "-o", tmp_path)
+    assert result.exit_code == 1
+    assert "read-only" in result.stderr and result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
