@@ -94,3 +94,94 @@ def test_odd_file_names_reach_every_tool(corpus: dict[str, Path], tmp_path: Path
     assert result.exit_code == 1 and "-odd name é.mp4" in result.stderr  # named, not an option
     frames = tmp_path / "keyframes"
     assert (frames / "-odd name é_000000.tiff").is_file()
+
+
+GPX_CASES = {
+    "not_xml.gpx": ("this is not XML <<<", "not a readable GPX"),
+    "bomb.gpx": (
+        '<?xml version="1.0"?><!DOCTYPE g [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">'
+        '<!ENTITY c "&b;&b;&b;&b;">]><gpx>&c;</gpx>',
+        "DOCTYPE",
+    ),
+    "empty.gpx": (
+        '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+        "</trkseg></trk></gpx>",
+        "no timed track points",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GPX_CASES))
+def test_bad_gpx_through_the_cli(corpus: dict[str, Path], tmp_path: Path, case: str) -> None:
+    text, words = GPX_CASES[case]
+    gpx = tmp_path / case
+    gpx.write_text(text)
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "keyframes",
+            str(corpus["good.mp4"]),
+            "-o",
+            str(out),
+            "--gpx",
+            str(gpx),
+            "--start-time",
+            "2024-01-01T00:00:00Z",
+        ],
+    )
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert str(gpx) in result.stderr and words in result.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_gpx_that_misses_the_video_gives_no_positions(
+    corpus: dict[str, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    gpx = tmp_path / "elsewhen.gpx"
+    gpx.write_text(
+        '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+        '<trkpt lat="1" lon="2"><time>2020-01-01T00:00:00Z</time></trkpt>'
+        '<trkpt lat="1.0001" lon="2"><time>2020-01-01T00:00:01Z</time></trkpt>'
+        "</trkseg></trk></gpx>"
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "keyframes",
+            str(corpus["good.mp4"]),
+            "-o",
+            str(out),
+            "--gpx",
+            str(gpx),
+            "--start-time",
+            "2024-01-01T00:00:00Z",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "got no position" in " ".join(r.getMessage() for r in caplog.records)
+    assert all(
+        line.endswith("no_position") for line in (out / "frames.csv").read_text().split()[1:]
+    )
+
+
+@pytest.mark.parametrize("kind", ["deep", "past_end"])
+def test_hostile_box_trees_through_the_cli(tmp_path: Path, kind: str) -> None:
+    import struct
+
+    def box(name: str, payload: bytes) -> bytes:
+        return struct.pack(">I", 8 + len(payload)) + name.encode() + payload
+
+    if kind == "deep":
+        inner = b""
+        for _ in range(3000):
+            inner = box("trak", inner)
+        data = box("ftyp", b"isom") + box("moov", inner)
+    else:
+        data = box("ftyp", b"isom") + struct.pack(">I4s", 1 << 30, b"moov") + bytes(32)
+    path = tmp_path / f"{kind}.mp4"
+    path.write_bytes(data)
+    result = runner.invoke(app, ["telemetry", str(path), "-o", str(tmp_path / "t.json")])
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert str(path) in result.stderr and "Traceback" not in result.output
