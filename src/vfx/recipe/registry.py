@@ -1,0 +1,385 @@
+"""The steps a recipe can name, with their options, defaults and ranges.
+
+Each step is a small function ``run(ctx, options) -> list[Path]`` over a :class:`StepContext`
+(one video, its output folder and the recipe's frame source). Options are checked against the
+same ranges the CLI uses (:data:`vfx.params.PARAMS`), and the README's recipe reference is
+generated from this table (a test keeps them in step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vfx.params import PARAMS
+
+__all__ = ["STEPS", "Option", "StepContext", "StepSpec", "reference_markdown"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a step: its type, default, allowed values or PARAMS range, help."""
+
+    name: str
+    kind: type
+    default: Any
+    help: str
+    choices: tuple[str, ...] | None = None
+    param: str | None = None  # name in vfx.params.PARAMS whose range applies
+
+    def describe(self) -> str:
+        if self.choices:
+            return " \\| ".join(self.choices)
+        if self.param:
+            return PARAMS[self.param].describe_range()
+        return {bool: "true/false", int: "integer", float: "number", str: "text"}.get(
+            self.kind, self.kind.__name__
+        )
+
+
+@dataclass
+class StepContext:
+    """What a step works on: one video, its output folder, the recipe's frame source."""
+
+    video: Path
+    out_dir: Path
+    frames: str  # "keyframes", "all" or "every:SECONDS"
+    select: dict[str, Any] | None  # {"method": "coreset", "n": 50} when the source selects
+    image_format: str
+    quality: int
+    frames_dir: Path | None = None  # set by the frames step; later steps read from it
+    outputs: list[Path] = field(default_factory=list)
+
+    @property
+    def input(self) -> Path:
+        """Where effect steps read frames: the written frames, else the video."""
+        return self.frames_dir if self.frames_dir is not None else self.video
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    name: str
+    help: str
+    options: tuple[Option, ...]
+    run: Callable[[StepContext, dict[str, Any]], list[Path]]
+
+    def option(self, name: str) -> Option | None:
+        return next((o for o in self.options if o.name == name), None)
+
+
+# -- steps ---------------------------------------------------------------------------------------
+def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
+    from vfx.extraction import extract_frames, extract_keyframes
+    from vfx.metadata import MetadataOptions
+
+    out = ctx.out_dir / o["folder"]
+    meta = MetadataOptions(max_gap_s=o["max_gap_s"], min_distance_m=o["min_distance_m"])
+    if ctx.select is not None:
+        from vfx.selection import select_frames
+
+        sel = select_frames(
+            ctx.video,
+            int(ctx.select["n"]),
+            out,
+            method=str(ctx.select.get("select", "coreset")),
+            every=int(ctx.select.get("every", 1)),
+            fmt=ctx.image_format,
+            quality=ctx.quality,
+            metadata=meta,
+        )
+        files = sel.extraction.files if sel.extraction else []
+    elif ctx.frames == "keyframes":
+        files = extract_keyframes(
+            ctx.video, out, fmt=ctx.image_format, quality=ctx.quality, metadata=meta
+        ).files
+    elif ctx.frames == "all":
+        files = extract_frames(
+            ctx.video,
+            out,
+            all_frames=True,
+            fmt=ctx.image_format,
+            quality=ctx.quality,
+            metadata=meta,
+        ).files
+    else:
+        every = float(ctx.frames.split(":", 1)[1])
+        files = extract_frames(
+            ctx.video,
+            out,
+            every_s=every,
+            fmt=ctx.image_format,
+            quality=ctx.quality,
+            metadata=meta,
+        ).files
+    ctx.frames_dir = out
+    return [*files, out / "frames.csv"]
+
+
+def _frames_spec(ctx: StepContext) -> str:
+    return "all" if ctx.frames_dir is not None else ctx.frames
+
+
+def _background(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
+    from vfx.effects import make_background
+
+    out = ctx.out_dir / o["output"]
+    make_background(
+        ctx.input, out, method=o["method"], frames=_frames_spec(ctx), sample=o["sample"]
+    )
+    return [out]
+
+
+def _mask(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
+    from vfx.effects import make_masks
+
+    out = ctx.out_dir / o["folder"]
+    result = make_masks(
+        ctx.input,
+        out,
+        background=o["background"],
+        method=o["method"],
+        frames=_frames_spec(ctx),
+        threshold1=o["threshold"],
+        blur1=o["blur"],
+        threshold2=o["threshold2"],
+        blur2=o["blur2"],
+        clean_background=o["clean_background"],
+        sample=o["sample"],
+    )
+    return [*result.masks, *result.cleans]
+
+
+def _composite(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
+    from vfx.effects import make_composite
+
+    out = ctx.out_dir / o["output"]
+    make_composite(
+        ctx.input,
+        out,
+        mode=o["mode"],
+        frames=_frames_spec(ctx),
+        background=o["background"],
+        fade=o["fade"],
+        threshold1=o["threshold"],
+        blur1=o["blur"],
+        threshold2=o["threshold2"],
+        blur2=o["blur2"],
+        sample=o["sample"],
+        quality=ctx.quality,
+    )
+    return [out]
+
+
+def _montage(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
+    from vfx.effects import make_montage
+
+    out = ctx.out_dir / o["output"]
+    make_montage(
+        ctx.input,
+        out,
+        frames=_frames_spec(ctx),
+        columns=o["columns"],
+        tile_width=o["tile_width"],
+        font_size=o["font_size"],
+    )
+    return [out]
+
+
+def _motion(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
+    from vfx.motion import analyse_motion
+
+    result = analyse_motion(
+        ctx.video,
+        ctx.out_dir / o["folder"],
+        outputs=[s.strip() for s in o["outputs"].split(",") if s.strip()],
+        every=o["every"],
+        threshold=o["threshold"],
+        color=o["color"],
+        history_decay=o["history_decay"],
+    )
+    return list(result.files.values())
+
+
+def _telemetry(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
+    from vfx.geotag import export_telemetry_file
+
+    outs = []
+    for fmt in (s.strip() for s in o["formats"].split(",") if s.strip()):
+        path, _ = export_telemetry_file(ctx.video, ctx.out_dir / f"{ctx.video.stem}.{fmt}", fmt=fmt)
+        outs.append(path)
+    return outs
+
+
+_MASK_OPTIONS = (
+    Option("background", str, "auto", "first, auto, or an image file"),
+    Option(
+        "threshold", float, PARAMS["threshold"].default, PARAMS["threshold"].help, param="threshold"
+    ),
+    Option("blur", float, PARAMS["blur"].default, PARAMS["blur"].help, param="blur"),
+    Option(
+        "threshold2",
+        float,
+        PARAMS["threshold2"].default,
+        PARAMS["threshold2"].help,
+        param="threshold2",
+    ),
+    Option("blur2", float, PARAMS["blur2"].default, PARAMS["blur2"].help, param="blur2"),
+    Option("sample", int, PARAMS["sample"].default, PARAMS["sample"].help, param="sample"),
+)
+
+STEPS: dict[str, StepSpec] = {
+    s.name: s
+    for s in (
+        StepSpec(
+            "frames",
+            "Write the source's frames (keyframes, every N s, all, or a selection) with "
+            "frames.csv and time/GPS tags; later steps read these images.",
+            (
+                Option("folder", str, "frames", "subfolder for the images"),
+                Option(
+                    "max_gap_s",
+                    float,
+                    PARAMS["max_gap_s"].default,
+                    PARAMS["max_gap_s"].help,
+                    param="max_gap_s",
+                ),
+                Option(
+                    "min_distance_m",
+                    float,
+                    PARAMS["min_distance_m"].default,
+                    PARAMS["min_distance_m"].help,
+                    param="min_distance_m",
+                ),
+            ),
+            _frames,
+        ),
+        StepSpec(
+            "background",
+            "Estimate the empty scene.",
+            (
+                Option(
+                    "method",
+                    str,
+                    "auto",
+                    "estimator",
+                    choices=("first", "mean", "median", "lighten", "darken", "auto"),
+                ),
+                Option(
+                    "sample", int, PARAMS["sample"].default, PARAMS["sample"].help, param="sample"
+                ),
+                Option("output", str, "background.png", "output image"),
+            ),
+            _background,
+        ),
+        StepSpec(
+            "mask",
+            "Foreground masks and clean figures per frame (ImageMagick-exact difference chain, "
+            "or OpenCV's mog2/knn).",
+            (
+                Option(
+                    "method",
+                    str,
+                    "difference",
+                    "mask method",
+                    choices=("difference", "mog2", "knn"),
+                ),
+                *_MASK_OPTIONS,
+                Option("clean_background", str, "black", "black, white, transparent or a colour"),
+                Option("folder", str, "masks", "subfolder for masks and clean images"),
+            ),
+            _mask,
+        ),
+        StepSpec(
+            "composite",
+            "The multi-exposure image (keyframe display).",
+            (
+                Option(
+                    "mode",
+                    str,
+                    "foreground",
+                    "how frames combine",
+                    choices=("darken", "lighten", "mean", "foreground"),
+                ),
+                Option("fade", float, PARAMS["fade"].default, PARAMS["fade"].help, param="fade"),
+                *_MASK_OPTIONS,
+                Option("output", str, "composite.png", "output image"),
+            ),
+            _composite,
+        ),
+        StepSpec(
+            "montage",
+            "A labelled contact sheet of the frames.",
+            (
+                Option(
+                    "columns",
+                    int,
+                    PARAMS["columns"].default,
+                    PARAMS["columns"].help,
+                    param="columns",
+                ),
+                Option(
+                    "tile_width",
+                    int,
+                    PARAMS["tile_width"].default,
+                    PARAMS["tile_width"].help,
+                    param="tile_width",
+                ),
+                Option(
+                    "font_size",
+                    float,
+                    PARAMS["font_size"].default,
+                    PARAMS["font_size"].help,
+                    param="font_size",
+                ),
+                Option("output", str, "contact_sheet.png", "output image"),
+            ),
+            _montage,
+        ),
+        StepSpec(
+            "motion",
+            "Motion video, motiongrams, videograms, average, history and quantity of motion.",
+            (
+                Option(
+                    "outputs",
+                    str,
+                    "video,motiongrams,videograms,average,history,qom",
+                    "comma-separated outputs",
+                ),
+                Option("every", int, 1, "use every N-th frame"),
+                Option(
+                    "threshold",
+                    float,
+                    PARAMS["threshold"].default,
+                    PARAMS["threshold"].help,
+                    param="threshold",
+                ),
+                Option("color", bool, False, "per-channel motion"),
+                Option("history_decay", float, 0.9, "motion history kept per frame"),
+                Option("folder", str, "motion", "subfolder"),
+            ),
+            _motion,
+        ),
+        StepSpec(
+            "telemetry",
+            "Export the GPS track and orientation (<stem>.gpx, .geojson, .csv, .json).",
+            (Option("formats", str, "gpx,geojson", "comma-separated: gpx, geojson, csv, json"),),
+            _telemetry,
+        ),
+    )
+}
+
+
+def reference_markdown() -> str:
+    """The README's recipe reference: every step, its options, defaults and ranges."""
+    lines = []
+    for spec in STEPS.values():
+        lines.append(f"#### `{spec.name}`\n\n{spec.help}\n")
+        lines.append("| option | default | allowed | meaning |")
+        lines.append("|---|---|---|---|")
+        for o in spec.options:
+            default = str(o.default).lower() if isinstance(o.default, bool) else o.default
+            lines.append(f"| `{o.name}` | `{default}` | {o.describe()} | {o.help} |")
+        lines.append("")
+    return "\n".join(lines)
