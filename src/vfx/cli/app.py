@@ -106,7 +106,7 @@ def _root(
 
 
 def _register() -> None:
-    from vfx.cli import effects, extract, info, motion, select, telemetry
+    from vfx.cli import effects, extract, info, motion, recipes, select, telemetry
 
     info.register(app)
     extract.register(app)
@@ -114,6 +114,7 @@ def _register() -> None:
     telemetry.register(app)
     motion.register(app)
     select.register(app)
+    recipes.register(app)
 
 
 _register()

@@ -8,12 +8,15 @@ generated from this table (a test keeps them in step).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vfx.params import PARAMS
+
+log = logging.getLogger("vfx")
 
 __all__ = ["STEPS", "Option", "StepContext", "StepSpec", "reference_markdown"]
 
@@ -203,11 +206,19 @@ def _motion(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
 
 
 def _telemetry(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
+    from vfx.errors import TelemetryError
     from vfx.geotag import export_telemetry_file
 
     outs = []
     for fmt in (s.strip() for s in o["formats"].split(",") if s.strip()):
-        path, _ = export_telemetry_file(ctx.video, ctx.out_dir / f"{ctx.video.stem}.{fmt}", fmt=fmt)
+        target = ctx.out_dir / f"{ctx.video.stem}.{fmt}"
+        try:
+            path, _ = export_telemetry_file(ctx.video, target, fmt=fmt)
+        except TelemetryError as exc:
+            if o["if_missing"] == "fail":
+                raise
+            log.warning("%s; no %s written", exc, fmt)
+            continue
         outs.append(path)
     return outs
 
@@ -364,7 +375,16 @@ STEPS: dict[str, StepSpec] = {
         StepSpec(
             "telemetry",
             "Export the GPS track and orientation (<stem>.gpx, .geojson, .csv, .json).",
-            (Option("formats", str, "gpx,geojson", "comma-separated: gpx, geojson, csv, json"),),
+            (
+                Option("formats", str, "gpx,geojson", "comma-separated: gpx, geojson, csv, json"),
+                Option(
+                    "if_missing",
+                    str,
+                    "fail",
+                    "without GPS: fail the video, or warn and go on",
+                    choices=("fail", "warn"),
+                ),
+            ),
             _telemetry,
         ),
     )

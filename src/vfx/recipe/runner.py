@@ -1,0 +1,240 @@
+"""Run a recipe over many videos: in this process, in parallel processes, or on Dask.
+
+Each video is one task (:func:`run_one`): its steps run in order in its own output folder.
+One failing video is recorded with its one-line reason and the others go on. ``run.json`` in
+the output folder is the manifest: per recipe run into that folder, the recipe's hash and per
+input its status, outputs and error. It is rewritten (atomically) after every finished input,
+so an interrupted batch resumes where it stopped: inputs whose outputs are complete under the
+same recipe hash are skipped.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vfx.errors import ParameterError, VfxError
+from vfx.io.images import prepare_output_dir, write_text
+from vfx.recipe.registry import STEPS, StepContext
+from vfx.recipe.schema import Recipe, find_recipe
+
+__all__ = ["MANIFEST", "InputResult", "RunResult", "expand_inputs", "run_one", "run_recipe"]
+
+log = logging.getLogger("vfx")
+
+MANIFEST = "run.json"
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm", ".mts", ".m2ts", ".360")
+
+
+@dataclass
+class InputResult:
+    """How one input went: ``done``, ``skipped`` (complete from an earlier run) or ``failed``."""
+
+    video: str
+    status: str
+    outputs: list[str] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+    recipe_hash: str = ""
+
+
+@dataclass
+class RunResult:
+    recipe: str
+    recipe_hash: str
+    out_dir: Path
+    manifest: Path
+    results: list[InputResult]
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def failed(self) -> list[InputResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def expand_inputs(inputs: Iterable[str | Path], *, recursive: bool = False) -> list[Path]:
+    """Videos named by ``inputs``: files, folders (searched for videos) and glob patterns."""
+    found: list[Path] = []
+    for item in inputs:
+        text = str(item)
+        path = Path(text)
+        if path.is_dir():
+            pattern = "**/*" if recursive else "*"
+            found += sorted(
+                p for p in path.glob(pattern) if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES
+            )
+        elif path.exists():
+            found.append(path)
+        elif any(ch in text for ch in "*?["):
+            matches = sorted(Path(m) for m in glob.glob(text, recursive=recursive))
+            if not matches:
+                raise ParameterError(f"{text}: the pattern matches no files")
+            found += [m for m in matches if m.is_file()]
+        else:
+            raise ParameterError(f"{text}: no such file or folder")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    if not unique:
+        raise ParameterError("no videos found in the inputs")
+    return unique
+
+
+def run_one(recipe: Recipe, video: str, out_base: str) -> InputResult:
+    """Run every step of ``recipe`` on one video; never raises for the video's own problems."""
+    start = time.perf_counter()
+    path = Path(video)
+    try:
+        out_dir = prepare_output_dir(Path(out_base) / recipe.output_folder(path.stem))
+        ctx = StepContext(
+            video=path,
+            out_dir=out_dir,
+            frames=recipe.frames,
+            select=recipe.select,
+            image_format=recipe.image_format,
+            quality=recipe.quality,
+        )
+        outputs: list[Path] = []
+        for step in recipe.steps:
+            outputs += STEPS[step.name].run(ctx, dict(step.options))
+    except VfxError as exc:
+        return InputResult(
+            video, "failed", [], " ".join(str(exc).split()), _since(start), recipe.hash
+        )
+    except Exception as exc:  # a bug or a library failure: record it, keep the batch going
+        log.debug("%s failed", video, exc_info=True)
+        reason = f"{video}: {type(exc).__name__}: {' '.join(str(exc).split())}"
+        return InputResult(video, "failed", [], reason, _since(start), recipe.hash)
+    return InputResult(video, "done", [str(p) for p in outputs], None, _since(start), recipe.hash)
+
+
+def _since(start: float) -> float:
+    return round(time.perf_counter() - start, 3)
+
+
+def _load_manifest(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        log.warning("%s: unreadable manifest; starting afresh", path)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _complete(entry: dict[str, Any] | None, recipe_hash: str) -> bool:
+    if not entry or entry.get("status") not in ("done", "skipped"):
+        return False
+    if entry.get("recipe_hash") != recipe_hash:
+        return False
+    outputs = entry.get("outputs") or []
+    return bool(outputs) and all(Path(p).exists() for p in outputs)
+
+
+def run_recipe(
+    recipe: Recipe | str | Path,
+    inputs: Iterable[str | Path],
+    out_dir: str | Path | None = None,
+    *,
+    jobs: int | None = None,
+    dask: str | None = None,
+    recursive: bool = False,
+    on_result: Callable[[InputResult], None] | None = None,
+) -> RunResult:
+    """Run ``recipe`` (a :class:`Recipe`, a file or a built-in name) over ``inputs``.
+
+    ``jobs`` worker processes (default: the number of cores; 1 runs in this process), or, with
+    ``dask``, tasks on the Dask scheduler at that address (``tcp://host:8786``) or an existing
+    ``distributed.Client``. Returns the per-input results; ``run.json`` in ``out_dir`` (default
+    the current folder) records them.
+    """
+    if not isinstance(recipe, Recipe):
+        recipe = find_recipe(recipe)
+    videos = expand_inputs(inputs, recursive=recursive)
+    out = prepare_output_dir(out_dir or Path.cwd())
+    manifest_path = out / MANIFEST
+    manifest = _load_manifest(manifest_path)
+    runs: dict[str, Any] = dict(manifest.get("recipes", {}))
+    entries: dict[str, Any] = dict(runs.get(recipe.name, {}).get("inputs", {}))
+    results: dict[str, InputResult] = {}
+    todo: list[str] = []
+    for video in videos:
+        key = str(video)
+        if _complete(entries.get(key), recipe.hash):
+            prior = entries[key]
+            results[key] = InputResult(
+                key, "skipped", list(prior.get("outputs", [])), None, 0.0, recipe.hash
+            )
+            if on_result:
+                on_result(results[key])
+        else:
+            todo.append(key)
+
+    def record(result: InputResult) -> None:
+        results[result.video] = result
+        entries[result.video] = asdict(result) | (
+            {"status": "done"} if result.status == "skipped" else {}
+        )
+        runs[recipe.name] = {"recipe_hash": recipe.hash, "inputs": entries}
+        write_text(manifest_path, json.dumps({"recipes": runs}, indent=1) + "\n")
+        if on_result:
+            on_result(result)
+
+    if dask is not None:
+        _run_dask(recipe, todo, out, dask, record)
+    elif (jobs or os.cpu_count() or 1) <= 1 or len(todo) <= 1:
+        for video in todo:
+            record(run_one(recipe, video, str(out)))
+    else:
+        _run_processes(recipe, todo, out, jobs or os.cpu_count() or 1, record)
+    ordered = [results[str(v)] for v in videos]
+    return RunResult(recipe.name, recipe.hash, out, manifest_path, ordered)
+
+
+def _run_processes(
+    recipe: Recipe, todo: list[str], out: Path, jobs: int, record: Callable[[InputResult], None]
+) -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # no forked threads or exiftool pipes
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context) as pool:
+        pending: set[Future[InputResult]] = {
+            pool.submit(run_one, recipe, video, str(out)) for video in todo
+        }
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    record(future.result())
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
+
+def _run_dask(
+    recipe: Recipe, todo: list[str], out: Path, address: Any, record: Callable[[InputResult], None]
+) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:
+        raise ParameterError(
+            "--dask needs the distributed package: pip install 'vfx[dask]'"
+        ) from exc
+    client = address if isinstance(address, Client) else Client(address)
+    try:
+        futures = [client.submit(run_one, recipe, video, str(out), pure=False) for video in todo]
+        for future in as_completed(futures):
+            record(future.result())
+    finally:
+        if client is not address:
+            client.close()
