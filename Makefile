@@ -38,6 +38,7 @@ demo: system $(STAMP)
 	$(BIN)/vfx montage $(OUT)/dance_keyframes -o $(OUT)/dance_contact_sheet.png
 	$(BIN)/vfx motion samples/dance.mp4 -o $(OUT)/dance_motion --quiet
 	$(BIN)/vfx select samples/dance.mp4 -n 12 --compare -f png -o $(OUT)/dance_selected --overwrite
+	$(BIN)/vfx run keyframe-display samples/ -o $(OUT)/recipes
 	@echo
 	@echo "Outputs:"
 	@echo "  $(OUT)/dance_keyframes/  lossless RGB TIFF keyframes + frames.csv"
@@ -47,6 +48,7 @@ demo: system $(STAMP)
 	@echo "  $(OUT)/dance_contact_sheet.png     a labelled contact sheet"
 	@echo "  $(OUT)/dance_motion/     motion video, motiongrams, videograms, average, history, QoM"
 	@echo "  $(OUT)/dance_selected/   the 12 most different frames + selection.json"
+	@echo "  $(OUT)/recipes/          the keyframe-display recipe over samples/ (run.json manifest)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench samples

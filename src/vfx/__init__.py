@@ -47,6 +47,10 @@ _EXPORTS = {
     "GpsTrack": "vfx.telemetry.track",
     "export_telemetry_file": "vfx.geotag",
     "geotag_folder": "vfx.geotag",
+    "run_recipe": "vfx.recipe.runner",
+    "load_recipe": "vfx.recipe.schema",
+    "analyse_motion": "vfx.motion",
+    "select_frames": "vfx.selection",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -91,6 +95,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from vfx.io.sources import open_source
     from vfx.io.video import VideoReader, iter_frames, probe
     from vfx.metadata import MetadataOptions
+    from vfx.motion import analyse_motion
+    from vfx.recipe.runner import run_recipe
+    from vfx.recipe.schema import load_recipe
+    from vfx.selection import select_frames
     from vfx.telemetry.gpx import read_gpx
     from vfx.telemetry.reader import read_telemetry
     from vfx.telemetry.track import GpsTrack, Telemetry
