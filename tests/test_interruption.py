@@ -126,3 +126,39 @@ def test_two_processes_writing_one_folder(long_clip: Path, tmp_path: Path) -> No
     for path in images[::10]:
         assert tifffile.imread(path).shape == (360, 640, 3)  # complete, readable files
     assert len((out / "frames.csv").read_text().splitlines()) == 81
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_during_a_recipe_run_then_resume(long_clip: Path, tmp_path: Path, jobs: str) -> None:
+    import json
+    import shutil
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(4):
+        shutil.copy(long_clip, inputs / f"v{i}.mp4")
+    recipe = tmp_path / "kf.toml"
+    recipe.write_text('[[steps]]\nstep = "frames"\n')
+    out = tmp_path / "out"
+    proc = _start(["run", str(recipe), str(inputs), "-o", str(out), "-j", jobs])
+    deadline = time.monotonic() + 120
+    while not (out / "run.json").is_file():  # wait until at least one input has finished
+        assert proc.poll() is None, proc.stderr.read()  # type: ignore[union-attr]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted after" in err
+    leftovers = [p for p in out.rglob(".*") if p.is_file()]
+    assert leftovers == []
+    done = json.loads((out / "run.json").read_text())["recipes"]["kf"]["inputs"]
+    assert 1 <= len(done) < 4
+    again = subprocess.run(
+        [VFX, "run", str(recipe), str(inputs), "-o", str(out), "-j", "1", "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 0, again.stderr
+    statuses = [r["status"] for r in json.loads(again.stdout)["inputs"]]
+    assert statuses.count("skipped") == len(done) and statuses.count("done") == 4 - len(done)

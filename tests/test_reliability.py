@@ -185,3 +185,46 @@ def test_hostile_box_trees_through_the_cli(tmp_path: Path, kind: str) -> None:
     result = runner.invoke(app, ["telemetry", str(path), "-o", str(tmp_path / "t.json")])
     assert result.exit_code == 1 and result.stderr.count("\n") == 1
     assert str(path) in result.stderr and "Traceback" not in result.output
+
+
+RECIPE_CASES = {
+    "unknown_key.toml": ('[[steps]]\nstep = "frames"\nfolderr = "x"\n', "unknown key 'folderr'"),
+    "wrong_type.toml": ('[[steps]]\nstep = "montage"\ncolumns = "six"\n', "columns must be int"),
+    "escape.toml": (
+        '[output]\nfolder = "../../x"\n[[steps]]\nstep = "frames"\n',
+        "must stay inside",
+    ),
+    "absolute.toml": (
+        '[output]\nfolder = "/tmp/x"\n[[steps]]\nstep = "frames"\n',
+        "must stay inside",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RECIPE_CASES))
+def test_bad_recipes_through_the_cli(corpus: dict[str, Path], tmp_path: Path, case: str) -> None:
+    text, words = RECIPE_CASES[case]
+    recipe = tmp_path / case
+    recipe.write_text(text)
+    video = corpus["good.mp4"]
+    before = _digest(video)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(recipe), str(video), "-o", str(out)])
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.output
+    assert str(recipe) in result.stderr and words in result.stderr
+    assert "Traceback" not in result.output
+    assert _digest(video) == before and not out.exists()
+
+
+def test_video_where_an_image_is_expected(corpus: dict[str, Path], tmp_path: Path) -> None:
+    frames = tmp_path / "frames"
+    assert (
+        runner.invoke(app, ["keyframes", str(corpus["good.mp4"]), "-o", str(frames)]).exit_code == 0
+    )
+    video = corpus["good.mp4"]
+    before = _digest(video)
+    out = tmp_path / "masks"
+    result = runner.invoke(app, ["mask", str(frames), "--background", str(video), "-o", str(out)])
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.output
+    assert str(video) in result.stderr and "not a readable image" in result.stderr
+    assert _digest(video) == before and (not out.exists() or not any(out.iterdir()))

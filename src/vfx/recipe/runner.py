@@ -189,13 +189,23 @@ def run_recipe(
         if on_result:
             on_result(result)
 
-    if dask is not None:
-        _run_dask(recipe, todo, out, dask, record)
-    elif (jobs or os.cpu_count() or 1) <= 1 or len(todo) <= 1:
-        for video in todo:
-            record(run_one(recipe, video, str(out)))
-    else:
-        _run_processes(recipe, todo, out, jobs or os.cpu_count() or 1, record)
+    try:
+        if dask is not None:
+            _run_dask(recipe, todo, out, dask, record)
+        elif (jobs or os.cpu_count() or 1) <= 1 or len(todo) <= 1:
+            for video in todo:
+                record(run_one(recipe, video, str(out)))
+        else:
+            _run_processes(recipe, todo, out, jobs or os.cpu_count() or 1, record)
+    except KeyboardInterrupt:
+        finished = sum(r.status != "skipped" for r in results.values())
+        log.warning(
+            "%s: interrupted after %d of %d inputs; run.json lists them and a re-run resumes",
+            recipe.name,
+            finished,
+            len(todo),
+        )
+        raise
     ordered = [results[str(v)] for v in videos]
     return RunResult(recipe.name, recipe.hash, out, manifest_path, ordered)
 
