@@ -197,3 +197,18 @@ def test_real_camm_frames_carry_orientation(tmp_path: Path) -> None:
     extract_keyframes(media("camm-orientation.mp4"), tmp_path)
     rows = read_frame_table(tmp_path)
     assert len(rows) == 5 and all(r["yaw"] and r["pitch"] and r["roll"] for r in rows)
+
+
+def test_masks_carry_the_frames_time_and_place(gps_clip: Path, tmp_path: Path) -> None:
+    from vfx.effects import make_masks
+
+    frames = tmp_path / "frames"
+    extract_keyframes(gps_clip, frames)
+    from_folder = make_masks(frames, tmp_path / "a", background="first")
+    from_video = make_masks(gps_clip, tmp_path / "b", background="first")
+    for result in (from_folder, from_video):
+        clean = next(p for p in result.cleans if p.name.endswith("000024_clean.png"))
+        tags = exif(clean)
+        assert str(tags["ExifIFD:SubSecTimeOriginal"]) == "960"
+        assert tags["Composite:GPSLatitude"] == pytest.approx(gps_lat(0.96), abs=1e-7)
+        assert tags["XMP-vfx:SourceVideo"] == "gps.mp4"

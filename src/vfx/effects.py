@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,10 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from vfx.errors import ImageReadError, OutputError, ParameterError
+from vfx.errors import ImageReadError, OutputError, ParameterError, VfxError
+from vfx.io.exif import ImageTags
 from vfx.io.images import format_for, prepare_output_dir, read_image, write_image
 from vfx.io.sources import FrameSource, Still, open_source
 from vfx.io.table import format_seconds, write_frame_table
+from vfx.metadata import FrameTagger, MetadataOptions, tags_from_row
 from vfx.ops.background import (
     BACKGROUND_METHODS,
     Darken,
@@ -275,6 +278,17 @@ class MaskSet:
     table: Path | None = None
 
 
+def _tagger(source: FrameSource) -> FrameTagger | None:
+    """The metadata stage for a video source (a folder's images carry their frames.csv rows)."""
+    if source.kind != "video":
+        return None
+    try:
+        return FrameTagger.for_video(source.path, MetadataOptions())
+    except VfxError as exc:
+        log.warning("%s; masks get no time or GPS tags", exc)
+        return None
+
+
 def _subtractor(method: str, history: int) -> object:
     import cv2
 
@@ -379,6 +393,19 @@ def make_masks(
             still.image, bg, threshold1=threshold1, blur1=blur1, threshold2=threshold2, blur2=blur2
         )
 
+    tagger = _tagger(source)
+    tag_lock = threading.Lock()  # the tagger counts frames; masks are written on two threads
+
+    def tags_of(still: Still) -> ImageTags | None:
+        """The frame's time, place and source, carried on to its mask and clean figure."""
+        h, w = still.image.shape[:2]
+        if still.row:
+            return tags_from_row(still.row, w, h)
+        if tagger is not None and still.time is not None and still.index is not None:
+            with tag_lock:
+                return tagger.tags(still.time, still.index, w, h)[0]
+        return None
+
     def task(still: Still, mask: np.ndarray | None) -> tuple[np.ndarray, bool]:
         """Mask a frame (unless given) and write its pair (unless complete); returns the mask."""
         if mask is None:
@@ -387,10 +414,14 @@ def make_masks(
         if mask_path.is_file() and clean_path.is_file() and not overwrite:
             return mask, False
         mask8 = mask_to_uint8(mask)
-        write_image(mask_path, mask8)
+        tags = tags_of(still)
+        write_image(mask_path, mask8, tags=tags)
         weights = mask8.astype(np.float32) / np.float32(255.0)
         write_image(
-            clean_path, apply_mask(still.image, weights, background=colour), quality=quality
+            clean_path,
+            apply_mask(still.image, weights, background=colour),
+            quality=quality,
+            tags=tags,
         )
         return mask, True
 

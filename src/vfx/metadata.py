@@ -35,7 +35,7 @@ from vfx.telemetry.track import (
     utc_datetime,
 )
 
-__all__ = ["TIME_SOURCES", "FrameTagger", "MetadataOptions", "parse_start_time"]
+__all__ = ["TIME_SOURCES", "FrameTagger", "MetadataOptions", "parse_start_time", "tags_from_row"]
 
 log = logging.getLogger("vfx")
 
@@ -387,3 +387,43 @@ def _duration(seconds: float) -> str:
     hours, rem = divmod(s, 3600)
     minutes, secs = divmod(rem, 60)
     return f"{sign}{int(hours)} h {int(minutes):02d} min {secs:04.1f} s"
+
+
+def _number(row: dict[str, str], key: str) -> float | None:
+    try:
+        value = float(row.get(key) or "nan")
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else None
+
+
+def tags_from_row(row: dict[str, str], width: int, height: int) -> ImageTags:
+    """The tags of an image derived from a frame, from that frame's ``frames.csv`` row.
+
+    Masks and clean figures made from a folder of extracted frames carry the frame's UTC time,
+    position and source on, without reading the video again.
+    """
+    tags = ImageTags(width=width, height=height)
+    when = row.get("datetime_utc")
+    if when:
+        try:
+            tags.datetime_original = datetime.fromisoformat(when.replace("Z", "+00:00"))
+        except ValueError:
+            tags.datetime_original = None
+    tags.lat, tags.lon = _number(row, "lat"), _number(row, "lon")
+    if tags.lat is None or tags.lon is None:
+        tags.lat = tags.lon = None
+    else:
+        tags.alt, tags.speed = _number(row, "alt"), _number(row, "speed")
+        tags.track = tags.heading = _number(row, "heading")
+        tags.gps_time = tags.datetime_original
+    vfx_xmp: dict[str, object] = {}
+    if row.get("source"):
+        vfx_xmp["SourceVideo"] = row["source"]
+    if row.get("frame_index"):
+        vfx_xmp["FrameIndex"] = row["frame_index"]
+    if row.get("time_s"):
+        vfx_xmp["FrameTime"] = row["time_s"]
+    if vfx_xmp:
+        tags.xmp = {"dc": {"source": row.get("source", "")}, "vfx": vfx_xmp}
+    return tags

@@ -40,6 +40,7 @@ class Still:
     pts: int | None = None
     time_base: Fraction | None = None
     selected: bool = True
+    row: dict[str, str] | None = None  # the image's frames.csv row (time, GPS, ...), if any
 
 
 def parse_frames_spec(spec: str) -> tuple[str, float | None]:
@@ -158,6 +159,7 @@ class FrameSource:
                 time=Fraction(row["time_s"]) if row.get("time_s") else None,
                 pts=int(row["pts"]) if row.get("pts") else None,
                 time_base=Fraction(row["time_base"]) if row.get("time_base") else None,
+                row=row or None,
             )
 
     def _iter_video(self, *, all_frames: bool) -> Iterator[Still]:
