@@ -95,8 +95,7 @@ def register(app: typer.Typer) -> None:
         json: Json = False,
         max_pixels: MaxPixels = PARAMS["max_pixels"].default,
     ) -> None:
-        """Motion video, motiongrams, videograms, average image, motion history and the
-        quantity-of-motion table, from one decoding pass.
+        """Motion video, motiongrams, videograms, average, history and QoM in one pass.
 
         Outputs go to ./<stem>_motion (or -o DIR): <stem>_motion.mp4;
         <stem>_motiongram_time-x.png, where time runs left to right (one column per frame,
