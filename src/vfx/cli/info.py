@@ -82,8 +82,11 @@ def register(app: typer.Typer) -> None:
         json: Json = False,
         max_pixels: MaxPixels = PARAMS["max_pixels"].default,
     ) -> None:
-        """Streams, codec, size, exact fps, duration, frame and keyframe counts (from the packet
-        index, no decoding), rotation, creation time and telemetry tracks."""
+        """Streams, codec, size, exact fps, duration, frame counts, rotation and telemetry.
+
+        Frame and keyframe counts come from the packet index (no decoding); the creation time
+        and the telemetry tracks (gpmd, camm, ...) are listed too.
+        """
         from vfx.io.video import probe
 
         result = probe(video, max_pixels=max_pixels)
