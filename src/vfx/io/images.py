@@ -29,10 +29,13 @@ from vfx.io.exif import ImageTags, embed_tags
 __all__ = [
     "IMAGE_FORMATS",
     "atomic_path",
+    "discard",
     "encode_image",
     "format_for",
     "prepare_output_dir",
+    "publish",
     "read_image",
+    "temp_beside",
     "write_bytes",
     "write_image",
     "write_text",
@@ -127,6 +130,38 @@ def _output_error(exc: OSError, path: Path) -> OutputError:
     return OutputError(f"cannot write ({exc.strerror or exc})", path=path)
 
 
+def temp_beside(path: str | Path) -> Path:
+    """A new, empty temporary file in ``path``'s folder, named for this process and call.
+
+    Pair it with :func:`publish` (rename over ``path``) or :func:`discard`. Writers that need a
+    file name rather than an open file (an encoder) use these; others use :func:`atomic_path`.
+    """
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise _output_error(exc, path) from exc
+    os.close(fd)
+    return Path(tmp)
+
+
+def publish(tmp: Path, path: str | Path) -> None:
+    """Move a finished temporary file over ``path`` (world-readable); on failure drop it."""
+    path = Path(path)
+    try:
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        discard(tmp)
+        raise _output_error(exc, path) from exc
+
+
+def discard(tmp: Path) -> None:
+    """Remove a temporary file, if it is still there."""
+    with suppress(OSError):
+        os.unlink(tmp)
+
+
 @contextmanager
 def atomic_path(path: str | Path, mode: str = "wb") -> Iterator[IO]:  # type: ignore[type-arg]
     """Open a temporary file beside ``path``; on success rename it to ``path``.
@@ -135,28 +170,19 @@ def atomic_path(path: str | Path, mode: str = "wb") -> Iterator[IO]:  # type: ig
     left as it was.
     """
     path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError as exc:
-        raise _output_error(exc, path) from exc
+    tmp = temp_beside(path)
     try:
         encoding = None if "b" in mode else "utf-8"
         newline = None if "b" in mode else ""
-        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
+        with open(tmp, mode, encoding=encoding, newline=newline) as fh:
             yield fh
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        publish(tmp, path)
     except OSError as exc:
-        _silent_unlink(tmp)
+        discard(tmp)
         raise _output_error(exc, path) from exc
     except BaseException:
-        _silent_unlink(tmp)
+        discard(tmp)
         raise
-
-
-def _silent_unlink(name: str) -> None:
-    with suppress(OSError):
-        os.unlink(name)
 
 
 def prepare_output_dir(out_dir: str | Path) -> Path:

@@ -13,9 +13,7 @@ is the ``r``-th smallest decode timestamp, which in AVI is the frame's slot.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,6 +27,7 @@ import av
 import numpy as np
 
 from vfx.errors import DecodeError, TelemetryError, VideoOpenError
+from vfx.io.images import discard, publish, temp_beside
 from vfx.telemetry.mp4 import list_tracks
 from vfx.types import Frame, StreamInfo, VideoInfo
 
@@ -649,24 +648,11 @@ class VideoWriter:
         crf: int = 20,
         preset: str = "superfast",
     ):
-        import tempfile
-
-        from vfx.io.images import _output_error
-
         self.path = Path(path)
         self.fps = Fraction(fps).limit_denominator(100000)
         self.codec, self.pix_fmt = codec, pix_fmt
         self._options = {"crf": str(crf), "preset": preset} if codec == "libx264" else {}
-        try:
-            fd, tmp = tempfile.mkstemp(
-                prefix=f".{self.path.stem}.",
-                suffix=self.path.suffix or ".mp4",
-                dir=self.path.parent,
-            )
-        except OSError as exc:
-            raise _output_error(exc, self.path) from exc
-        os.close(fd)
-        self._tmp = Path(tmp)
+        self._tmp = temp_beside(self.path)
         self._container: Any = None
         self._stream: Any = None
         self.frames = 0
@@ -717,8 +703,7 @@ class VideoWriter:
             self._container.mux(packet)
         self._container.close()
         self._container = None
-        os.chmod(self._tmp, 0o644)
-        os.replace(self._tmp, self.path)
+        publish(self._tmp, self.path)
 
     def abort(self) -> None:
         """Drop the partial file."""
@@ -732,8 +717,7 @@ class VideoWriter:
             except av.FFmpegError:
                 log.debug("%s: closing the partial video failed", self.path)
             self._container = None
-        with contextlib.suppress(OSError):
-            self._tmp.unlink()
+        discard(self._tmp)
 
     def __enter__(self) -> VideoWriter:
         return self
