@@ -213,19 +213,8 @@ def _moov(f: BinaryIO, size: int, path: str | Path) -> Box:
 
 def list_tracks(path: str | Path) -> list[TrackSummary]:
     """Summaries of every track in an MP4/QuickTime file, in file order."""
-    path = Path(path)
-    try:
-        with path.open("rb") as f:
-            size = f.seek(0, 2)
-            moov = _moov(f, size, path)
-            tracks = []
-            for trak in children(f, moov, path=path, depth=1):
-                if trak.type != "trak":
-                    continue
-                tracks.append(_summarise(f, trak, path))
-            return tracks
-    except OSError as exc:
-        raise TelemetryError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+    with Mp4File(path) as mp4:
+        return mp4.tracks
 
 
 def _small(f: BinaryIO, box: Box | None, path: str | Path) -> bytes:
@@ -384,6 +373,9 @@ class Mp4File:
                 for trak in children(self._f, self.moov, path=self.path, depth=1)
                 if trak.type == "trak"
             ]
+        except OSError as exc:
+            self._f.close()
+            raise TelemetryError(f"cannot read: {exc.strerror or exc}", path=self.path) from exc
         except BaseException:
             self._f.close()
             raise

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import TelemetryError, ToolNotFoundError, VfxError
-from vfx.telemetry.camm import read_camm
-from vfx.telemetry.gpmf import parse_klv, read_gpmf
+from vfx.telemetry.camm import CammReading, read_camm
+from vfx.telemetry.gpmf import GpmfReading, parse_klv, read_gpmf
 from vfx.telemetry.madv import read_madv
 from vfx.telemetry.mp4 import Mp4File
 from vfx.telemetry.spherical import read_projection
@@ -70,7 +70,17 @@ def _video_size(mp4: Mp4File) -> tuple[int, int]:
     return width, height
 
 
-def _read_mp4(path: Path, telemetry: Telemetry) -> None:
+def _merge(telemetry: Telemetry, source: str, reading: GpmfReading | CammReading) -> None:
+    """Add one track's reading; the first track with GPS, clock or orientation wins."""
+    telemetry.sources.append(source)
+    telemetry.gps = telemetry.gps or reading.gps
+    telemetry.clock = telemetry.clock or reading.clock
+    telemetry.orientation = telemetry.orientation or reading.orientation
+    telemetry.series.update(reading.series)
+
+
+def _read_mp4(path: Path, telemetry: Telemetry) -> bool:
+    """Read the MP4's telemetry into ``telemetry``; returns whether the file is plain."""
     with Mp4File(path) as mp4:
         telemetry.creation_utc = mp4.header.creation_time
         has_gpmf = False
@@ -78,21 +88,12 @@ def _read_mp4(path: Path, telemetry: Telemetry) -> None:
             if track.sample_entry == "gpmd":
                 has_gpmf = True
                 gpmf = read_gpmf(mp4.iter_sample_data(track), path=path)
-                telemetry.sources.append("gpmf")
-                telemetry.gps = telemetry.gps or gpmf.gps
-                telemetry.clock = telemetry.clock or gpmf.clock
-                telemetry.orientation = telemetry.orientation or gpmf.orientation
-                telemetry.series.update(gpmf.series)
+                _merge(telemetry, "gpmf", gpmf)
                 telemetry.notes.extend(gpmf.notes)
                 if gpmf.device and gpmf.device != "Camera" and telemetry.model is None:
                     telemetry.model = gpmf.device
             elif track.sample_entry == "camm":
-                camm = read_camm(mp4.iter_sample_data(track), path=path)
-                telemetry.sources.append("camm")
-                telemetry.gps = telemetry.gps or camm.gps
-                telemetry.clock = telemetry.clock or camm.clock
-                telemetry.orientation = telemetry.orientation or camm.orientation
-                telemetry.series.update(camm.series)
+                _merge(telemetry, "camm", read_camm(mp4.iter_sample_data(track), path=path))
         madv = read_madv(mp4)
         if madv is not None:
             telemetry.sources.append("madv")
@@ -111,11 +112,11 @@ def _read_mp4(path: Path, telemetry: Telemetry) -> None:
         _make_model(mp4, telemetry, has_gpmf)
         width, height = _video_size(mp4)
         telemetry.projection = read_projection(mp4, width, height)
-        telemetry.plain = mp4.looks_plain()
         if telemetry.projection is None and madv is not None and width == 2 * height:
             telemetry.projection = Projection(
                 "equirectangular", width, height, 0, 0, width, height, "mono", "madv"
             )
+        return mp4.looks_plain()
 
 
 _TOP_LEVEL = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pdin", b"uuid", b"styp"}
@@ -150,9 +151,9 @@ def read_telemetry(path: str | Path, *, fallback: bool = True) -> Telemetry:
         raise TelemetryError("file is empty (0 bytes)", path=path)
     telemetry = Telemetry(path=path)
     is_mp4 = _looks_mp4(path)
-    if is_mp4:
-        _read_mp4(path, telemetry)
-    if telemetry.gps is None and fallback and not telemetry.plain:
+    # A plain MP4 (video, audio, timecode only) has nowhere for exiftool to find telemetry.
+    plain = _read_mp4(path, telemetry) if is_mp4 else False
+    if telemetry.gps is None and fallback and not plain:
         _fallback(path, telemetry, is_mp4)
     return telemetry
 

@@ -13,7 +13,7 @@ Angles are degrees; distances metres; speeds metres per second.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -125,23 +125,8 @@ class GpsTrack:
 
     def select(self, keep: np.ndarray) -> GpsTrack:
         """The points where ``keep`` is true."""
-        return GpsTrack(
-            **{
-                name: getattr(self, name)[keep]
-                for name in (
-                    "time_s",
-                    "utc_s",
-                    "lat",
-                    "lon",
-                    "alt",
-                    "speed",
-                    "fix",
-                    "dop",
-                    "accuracy_m",
-                )
-            },
-            source=self.source,
-        )
+        columns = {f.name: getattr(self, f.name)[keep] for f in fields(self) if f.name != "source"}
+        return GpsTrack(**columns, source=self.source)
 
     # -- quality ---------------------------------------------------------------------------------
     def quality(
@@ -477,7 +462,6 @@ class Telemetry:
     projection: Projection | None = None
     raw: dict[str, bytes] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    plain: bool = False  # an MP4 with only video/audio tracks: nothing for exiftool to find
 
     @property
     def empty(self) -> bool:
