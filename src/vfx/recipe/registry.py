@@ -75,6 +75,7 @@ class StepSpec:
 # -- steps ---------------------------------------------------------------------------------------
 def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     from vfx.extraction import extract_frames, extract_keyframes
+    from vfx.io.sources import parse_frames_spec
     from vfx.metadata import MetadataOptions
 
     out = ctx.out_dir / o["folder"]
@@ -93,29 +94,23 @@ def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
             metadata=meta,
         )
         files = sel.extraction.files if sel.extraction else []
-    elif ctx.frames == "keyframes":
-        files = extract_keyframes(
-            ctx.video, out, fmt=ctx.image_format, quality=ctx.quality, metadata=meta
-        ).files
-    elif ctx.frames == "all":
-        files = extract_frames(
-            ctx.video,
-            out,
-            all_frames=True,
-            fmt=ctx.image_format,
-            quality=ctx.quality,
-            metadata=meta,
-        ).files
     else:
-        every = float(ctx.frames.split(":", 1)[1])
-        files = extract_frames(
-            ctx.video,
-            out,
-            every_s=every,
-            fmt=ctx.image_format,
-            quality=ctx.quality,
-            metadata=meta,
-        ).files
+        kind, every = parse_frames_spec(ctx.frames)
+        if kind == "keyframes":
+            extraction = extract_keyframes(
+                ctx.video, out, fmt=ctx.image_format, quality=ctx.quality, metadata=meta
+            )
+        else:
+            extraction = extract_frames(
+                ctx.video,
+                out,
+                every_s=every,
+                all_frames=kind == "all",
+                fmt=ctx.image_format,
+                quality=ctx.quality,
+                metadata=meta,
+            )
+        files = extraction.files
     ctx.frames_dir = out
     return [*files, out / "frames.csv"]
 

@@ -38,6 +38,7 @@ from typing import Any
 
 from vfx.errors import ParameterError, RecipeError
 from vfx.io.images import IMAGE_FORMATS
+from vfx.io.sources import parse_frames_spec
 from vfx.params import check
 from vfx.recipe.registry import STEPS
 
@@ -168,12 +169,12 @@ def parse_recipe(text: str, path: Path) -> Recipe:
     name = meta.get("name") or path.stem
     source = data.get("source", {})
     frames = source.get("frames", "keyframes")
-    if not isinstance(frames, str) or not (
-        frames in ("keyframes", "all") or re.fullmatch(r"every:\d+(\.\d+)?", frames)
-    ):
+    try:
+        parse_frames_spec(frames if isinstance(frames, str) else "")
+    except ParameterError:
         raise c.fail(
             f"source frames must be keyframes, all or every:SECONDS, got {frames!r}", "frames"
-        )
+        ) from None
     select = None
     if "select" in source:
         method = source["select"]
