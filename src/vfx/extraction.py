@@ -30,6 +30,7 @@ from vfx.types import Frame
 __all__ = [
     "Extraction",
     "Progress",
+    "check_format",
     "extract_frames",
     "extract_keyframes",
     "prepare_output_dir",
@@ -78,7 +79,8 @@ def _row(frame: Frame, name: str, source: str) -> dict[str, object]:
     }
 
 
-def _check_format(fmt: str, quality: int) -> None:
+def check_format(fmt: str, quality: int) -> None:
+    """Refuse an unknown image format or a quality out of range (ParameterError)."""
     if fmt not in IMAGE_FORMATS:
         raise ParameterError(f"format must be one of {', '.join(IMAGE_FORMATS)}, got {fmt!r}")
     check("quality", quality)
@@ -248,7 +250,7 @@ def extract_keyframes(
         tagged with its UTC time, GPS position and source (see :mod:`vfx.metadata`).
         ``MetadataOptions(enabled=False)`` writes no tags.
     """
-    _check_format(fmt, quality)
+    check_format(fmt, quality)
     video = Path(video)
     with VideoReader(video, max_pixels=max_pixels) as reader:
         tagger = FrameTagger.for_reader(reader, metadata)
@@ -294,7 +296,7 @@ def extract_frames(
     Other parameters are as in :func:`extract_keyframes`; the default folder is
     ``./<stem>_frames``.
     """
-    _check_format(fmt, quality)
+    check_format(fmt, quality)
     at_list = None if at_s is None else [float(t) for t in at_s]
     chosen = [every_s is not None, fps is not None, at_list is not None, all_frames]
     if sum(chosen) != 1:

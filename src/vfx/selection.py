@@ -19,12 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import DecodeError, ParameterError
-from vfx.extraction import Extraction, write_frames
-from vfx.io.images import IMAGE_FORMATS, prepare_output_dir, write_text
+from vfx.extraction import Extraction, check_format, write_frames
+from vfx.io.images import prepare_output_dir, write_text
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, prefetch
 from vfx.metadata import FrameTagger, MetadataOptions
 from vfx.ops.select import coreset, describe, distance_report, random_choice, uniform
-from vfx.params import check
 
 __all__ = ["SELECT_METHODS", "Selection", "SelectionReport", "select_frames"]
 
@@ -165,9 +164,7 @@ def select_frames(
         raise ParameterError(f"n must be >= 1, got {n}")
     if every < 1:
         raise ParameterError(f"every must be >= 1, got {every}")
-    if fmt not in IMAGE_FORMATS:
-        raise ParameterError(f"format must be one of {', '.join(IMAGE_FORMATS)}, got {fmt!r}")
-    check("quality", quality)
+    check_format(fmt, quality)
     embed: Embedder = describe
     embedder = "built-in (thumbnail + colour + gradient histograms, 128-d projection)"
     if model is not None:
