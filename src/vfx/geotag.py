@@ -90,8 +90,6 @@ def _image_times(paths: list[Path]) -> dict[Path, float]:
         "-DateTimeOriginal",
         "-SubSecTimeOriginal",
         "-OffsetTimeOriginal",
-        "-charset",
-        "filename=utf8",
     )
     out: dict[Path, float] = {}
     for path, rec in zip(paths, records, strict=False):

@@ -86,7 +86,7 @@ class ExifTool:
         else:
             args.append("-overwrite_original")
         result = self.execute(*args, _arg(path))
-        if "1 image files" not in result and "1 image files created" not in result:
+        if "1 image files" not in result:  # "... updated" in place, "... created" with out
             raise MetadataError(f"exiftool did not write the tags: {result.strip()}", path=path)
 
     def close(self) -> None:
