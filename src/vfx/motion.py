@@ -194,6 +194,10 @@ def analyse_motion(
             wanted,
             fps=Fraction(fps) / every,
             color=color,
+            threshold=threshold,
+            binary=binary,
+            median=median,
+            history_decay=history_decay,
             history_video=history_video,
             max_profile=max_profile,
         )
@@ -205,9 +209,7 @@ def analyse_motion(
         cv2.setNumThreads(1)
         try:
             for frame in frames:
-                job.add(
-                    frame.image, frame.index, frame.time, threshold, binary, median, history_decay
-                )
+                job.add(frame.image, frame.index, frame.time)
                 if progress:
                     progress(job.frames, int(ranks.size))
         except BaseException:
@@ -232,10 +234,15 @@ class _MotionJob:
         *,
         fps: Fraction,
         color: bool,
+        threshold: float,
+        binary: bool,
+        median: int,
+        history_decay: float,
         history_video: bool,
         max_profile: int,
     ):
         self.video, self.out, self.wanted, self.color = video, out, wanted, color
+        self.motion_options = {"threshold": threshold, "binary": binary, "median": median}
         self.stem = video.stem
         self.result = MotionResult(video=video, out_dir=out)
         self.motiongram = (
@@ -243,7 +250,7 @@ class _MotionJob:
         )
         self.videogram = Profiles(max_profile, name="videogram") if "videograms" in wanted else None
         self.average = Mean() if "average" in wanted else None
-        self.history = MotionHistory() if "history" in wanted else None
+        self.history = MotionHistory(history_decay) if "history" in wanted else None
         self.writer = (
             VideoWriter(out / f"{self.stem}_motion.mp4", fps=fps) if "video" in wanted else None
         )
@@ -258,16 +265,7 @@ class _MotionJob:
         self.first_time: Fraction | None = None
         self.first_index = 0
 
-    def add(
-        self,
-        image: np.ndarray,
-        index: int,
-        time: Fraction,
-        threshold: float,
-        binary: bool,
-        median: int,
-        decay: float,
-    ) -> None:
+    def add(self, image: np.ndarray, index: int, time: Fraction) -> None:
         if self.first_time is None:
             self.first_time, self.first_index = time, index
         if image.dtype != np.uint8:
@@ -281,14 +279,13 @@ class _MotionJob:
         previous, self.previous = self.previous, current
         if previous is None:
             return
-        motion = motion_image(previous, current, threshold=threshold, binary=binary, median=median)
+        motion = motion_image(previous, current, **self.motion_options)
         self.result.motion_frames += 1
         if self.motiongram is not None:
             self.motiongram.update(motion)
         if self.writer is not None:
             self.writer.write(motion)
         if self.history is not None:
-            self.history.decay = decay
             hist = self.history.update(motion)
             if self.history_writer is not None:
                 self.history_writer.write(np.clip(hist + 0.5, 0, 255).astype(np.uint8))
