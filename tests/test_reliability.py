@@ -111,25 +111,19 @@ GPX_CASES = {
 }
 
 
+def _keyframes_with_gpx(video: Path, out: Path, gpx: Path):
+    """``vfx keyframes`` placing the video on ``gpx`` from a given start time."""
+    args = ["keyframes", str(video), "-o", str(out), "--gpx", str(gpx)]
+    return runner.invoke(app, [*args, "--start-time", "2024-01-01T00:00:00Z"])
+
+
 @pytest.mark.parametrize("case", sorted(GPX_CASES))
 def test_bad_gpx_through_the_cli(corpus: dict[str, Path], tmp_path: Path, case: str) -> None:
     text, words = GPX_CASES[case]
     gpx = tmp_path / case
     gpx.write_text(text)
     out = tmp_path / "out"
-    result = runner.invoke(
-        app,
-        [
-            "keyframes",
-            str(corpus["good.mp4"]),
-            "-o",
-            str(out),
-            "--gpx",
-            str(gpx),
-            "--start-time",
-            "2024-01-01T00:00:00Z",
-        ],
-    )
+    result = _keyframes_with_gpx(corpus["good.mp4"], out, gpx)
     assert result.exit_code == 1 and result.stderr.count("\n") == 1
     assert str(gpx) in result.stderr and words in result.stderr
     assert not out.exists() or not any(out.iterdir())
@@ -146,19 +140,7 @@ def test_gpx_that_misses_the_video_gives_no_positions(
         "</trkseg></trk></gpx>"
     )
     out = tmp_path / "out"
-    result = runner.invoke(
-        app,
-        [
-            "keyframes",
-            str(corpus["good.mp4"]),
-            "-o",
-            str(out),
-            "--gpx",
-            str(gpx),
-            "--start-time",
-            "2024-01-01T00:00:00Z",
-        ],
-    )
+    result = _keyframes_with_gpx(corpus["good.mp4"], out, gpx)
     assert result.exit_code == 0, result.output
     assert "got no position" in " ".join(r.getMessage() for r in caplog.records)
     assert all(
