@@ -407,8 +407,8 @@ def tags_from_row(row: dict[str, str], width: int, height: int) -> ImageTags:
     when = row.get("datetime_utc")
     if when:
         try:
-            tags.datetime_original = datetime.fromisoformat(when.replace("Z", "+00:00"))
-        except ValueError:
+            tags.datetime_original = parse_start_time(when)
+        except ParameterError:
             tags.datetime_original = None
     tags.lat, tags.lon = _number(row, "lat"), _number(row, "lon")
     if tags.lat is None or tags.lon is None:
