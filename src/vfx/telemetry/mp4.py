@@ -416,6 +416,10 @@ class Mp4File:
     def children(self, box: Box, depth: int = 2) -> Iterator[Box]:
         return children(self._f, box, path=self.path, depth=depth)
 
+    def boxes(self, start: int, end: int, depth: int = 2) -> Iterator[Box]:
+        """Boxes lying in a byte range (child boxes after a sample entry's fixed fields)."""
+        return iter_boxes(self._f, start, end, path=self.path, depth=depth)
+
     def payload(self, box: Box, limit: int = MAX_PAYLOAD) -> bytes:
         return read_payload(self._f, box, path=self.path, limit=limit)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import struct
 
-from vfx.telemetry.mp4 import Mp4File, TrackSummary, iter_boxes
+from vfx.telemetry.mp4 import Mp4File, TrackSummary
 from vfx.telemetry.track import Projection
 
 __all__ = ["read_projection"]
@@ -76,7 +76,7 @@ def _v2(mp4: Mp4File, video: TrackSummary, width: int, height: int) -> Projectio
     first_child = entry_start + 8 + _VISUAL_ENTRY_FIELDS
     if first_child >= entry_end:
         return None
-    boxes = {b.type: b for b in iter_boxes(mp4._f, first_child, entry_end, path=mp4.path, depth=6)}
+    boxes = {b.type: b for b in mp4.boxes(first_child, entry_end, depth=6)}
     stereo = "mono"
     if "st3d" in boxes:
         data = mp4.payload(boxes["st3d"], limit=64)
