@@ -9,7 +9,6 @@ instead of a silent nearest fix, and the quality checks of the metadata stage.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from vfx.errors import ParameterError, TelemetryError
 from vfx.io.images import prepare_output_dir, write_text
+from vfx.io.sources import IMAGE_SUFFIXES, natural_key
 from vfx.io.table import read_frame_table, write_frame_table
 from vfx.telemetry.export import EXPORT_FORMATS, export_telemetry
 from vfx.telemetry.gpx import read_gpx
@@ -28,7 +28,6 @@ __all__ = ["GeotagResult", "export_telemetry_file", "geotag_folder"]
 log = logging.getLogger("vfx")
 
 _SUFFIX_FORMAT = {".gpx": "gpx", ".geojson": "geojson", ".json": "json", ".csv": "csv"}
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 
 
 def export_telemetry_file(
@@ -70,10 +69,6 @@ class GeotagResult:
     no_position: list[Path] = field(default_factory=list)
     no_time: list[Path] = field(default_factory=list)
     out_dir: Path | None = None
-
-
-def _natural(path: Path) -> list[object]:
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path.name)]
 
 
 def _image_times(paths: list[Path]) -> dict[Path, float]:
@@ -132,8 +127,12 @@ def geotag_folder(
         raise TelemetryError("no usable points in the GPX track", path=gpx)
     interp = usable.interpolator("utc_s")
     images = sorted(
-        (p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
-        key=_natural,
+        (
+            p
+            for p in folder.iterdir()
+            if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file() and not p.name.startswith(".")
+        ),
+        key=lambda p: natural_key(p.name),
     )
     if not images:
         raise ParameterError(f"{folder}: no JPEG, PNG or TIFF images to geotag")

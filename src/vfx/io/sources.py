@@ -23,7 +23,14 @@ from vfx.io.table import read_frame_table
 from vfx.params import PARAMS
 from vfx.sampling import ranks_at, target_times
 
-__all__ = ["IMAGE_SUFFIXES", "FrameSource", "Still", "open_source", "parse_frames_spec"]
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "FrameSource",
+    "Still",
+    "natural_key",
+    "open_source",
+    "parse_frames_spec",
+]
 
 IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
 
@@ -54,7 +61,8 @@ def parse_frames_spec(spec: str) -> tuple[str, float | None]:
     raise ParameterError(f"--frames must be keyframes, all or every:SECONDS, got {spec!r}")
 
 
-def _natural_key(name: str) -> list[object]:
+def natural_key(name: str) -> list[object]:
+    """Sort key that orders ``frame_9`` before ``frame_10``."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
@@ -194,7 +202,7 @@ def _folder_source(folder: Path) -> FrameSource:
     ]
     rows = {r["file"]: r for r in read_frame_table(folder) if r.get("file")}
     listed = [folder / name for name in rows if (folder / name).is_file()]
-    ordered = listed or sorted(files, key=lambda p: _natural_key(p.name))
+    ordered = listed or sorted(files, key=lambda p: natural_key(p.name))
     if not ordered:
         raise ImageReadError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in this folder", path=folder)
     return FrameSource(
