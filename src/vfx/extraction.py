@@ -133,10 +133,13 @@ def write_frames(
     workers = workers or min(4, os.cpu_count() or 1)
     pending: deque[tuple[Future[int], Path, dict[str, object]]] = deque()
 
-    def settle(entry: tuple[Future[int], Path, dict[str, object]]) -> None:
+    def settle_oldest() -> None:
+        """Wait for the oldest write and record it. It leaves ``pending`` only once done, so a
+        Ctrl-C during the wait still finds it there and records it when it completes."""
         nonlocal done
-        future, path, row = entry
+        future, path, row = pending[0]
         future.result()
+        pending.popleft()
         result.written.append(path)
         rows[int(str(row["frame_index"]))] = row
         done += 1
@@ -190,9 +193,9 @@ def write_frames(
                 )
                 pending.append((future, path, row))
                 while len(pending) > 2 * workers:
-                    settle(pending.popleft())
+                    settle_oldest()
         while pending:
-            settle(pending.popleft())
+            settle_oldest()
         missing = len(wanted) - len(rows)
         if todo and missing == len(todo):
             raise DecodeError(f"none of the {len(todo)} frames could be decoded", path=video)
