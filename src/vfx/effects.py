@@ -365,6 +365,7 @@ def make_masks(
         stills = source.iter_all()
 
     def mask_of(still: Still) -> np.ndarray:
+        """The frame's 8-bit mask (255 is foreground)."""
         if subtractor is not None:
             import cv2
 
@@ -374,7 +375,7 @@ def make_masks(
                 else (still.image >> 8).astype(np.uint8)
             )
             raw = subtractor.apply(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))  # type: ignore[attr-defined]
-            return (raw > 127).astype(np.float32)
+            return np.where(raw > 127, np.uint8(255), np.uint8(0))
         assert bg is not None
         _check_background(bg, still, bg_label)
         if engine == "magick":
@@ -388,9 +389,15 @@ def make_masks(
                 threshold2=threshold2,
                 blur2=blur2,
             )
-            return m.astype(np.float32) / np.float32(np.iinfo(m.dtype).max)
+            return mask_to_uint8(m.astype(np.float32) / np.float32(np.iinfo(m.dtype).max))
         return difference_mask(
-            still.image, bg, threshold1=threshold1, blur1=blur1, threshold2=threshold2, blur2=blur2
+            still.image,
+            bg,
+            threshold1=threshold1,
+            blur1=blur1,
+            threshold2=threshold2,
+            blur2=blur2,
+            dtype=np.uint8,
         )
 
     tagger = _tagger(source)
@@ -413,13 +420,11 @@ def make_masks(
         mask_path, clean_path = paths(still)
         if mask_path.is_file() and clean_path.is_file() and not overwrite:
             return mask, False
-        mask8 = mask_to_uint8(mask)
         tags = tags_of(still)
-        write_image(mask_path, mask8, tags=tags)
-        weights = mask8.astype(np.float32) / np.float32(255.0)
+        write_image(mask_path, mask, tags=tags)
         write_image(
             clean_path,
-            apply_mask(still.image, weights, background=colour),
+            apply_mask(still.image, mask, background=colour),
             quality=quality,
             tags=tags,
         )
@@ -437,7 +442,7 @@ def make_masks(
             result.cleans.append(clean_path)
         else:
             result.skipped += 1
-        rows.append(_mask_row(still, clean_path.name, mask_path.name, float(mask.mean())))
+        rows.append(_mask_row(still, clean_path.name, mask_path.name, float(mask.mean()) / 255))
         if progress:
             progress(len(rows), source.count)
 

@@ -108,3 +108,41 @@ def test_inputs_are_not_modified_and_shapes_are_checked() -> None:
         difference_mask(frame[:10], bg)
     with pytest.raises(ValueError, match="threshold"):
         threshold(bg[..., 0].astype(np.float32), 1.5)
+
+
+def noisy_pair(seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """A textured background and a frame with a figure and scattered coding-like noise."""
+    rng = np.random.default_rng(seed)
+    bg = textured(150, 210, seed)
+    frame = with_square(bg, 30, 50, size=50)
+    noise = rng.integers(-30, 31, bg.shape) * (rng.random(bg.shape[:2]) < 0.05)[..., None]
+    return np.clip(frame.astype(int) + noise, 0, 255).astype(np.uint8), bg
+
+
+def test_uint8_mask_is_the_float_mask_scaled_as_imagemagick_does() -> None:
+    frame, bg = noisy_pair()
+    m = difference_mask(frame, bg)
+    m8 = difference_mask(frame, bg, dtype=np.uint8)
+    assert m8.dtype == np.uint8
+    assert 0 < np.count_nonzero((m8 > 0) & (m8 < 255))  # the blurred edge has grey levels
+    assert np.array_equal(m8, mask_to_uint8(m))
+    assert difference_mask(bg, bg, dtype=np.uint8).max() == 0
+    with pytest.raises(ValueError, match="dtype"):
+        difference_mask(frame, bg, dtype=np.uint16)
+
+
+def test_apply_mask_takes_uint8_masks_and_blends_only_inside_the_mask() -> None:
+    frame, bg = noisy_pair()
+    m8 = difference_mask(frame, bg, dtype=np.uint8)
+    weights = m8.astype(np.float32) / np.float32(255)
+    for background in ((0, 0, 0), (255, 255, 255), (10, 200, 30), None):
+        assert np.array_equal(
+            apply_mask(frame, m8, background=background),
+            apply_mask(frame, weights, background=background),
+        )
+    black = apply_mask(frame, m8)
+    # The blend is frame x mask / 255 rounded, computed by hand for every pixel.
+    expected = np.floor(frame * (m8[..., None] / 255.0) + 0.5).astype(np.uint8)
+    assert np.array_equal(black, expected)
+    empty = apply_mask(frame, np.zeros(frame.shape[:2], np.uint8), background=(9, 8, 7))
+    assert (empty == np.array([9, 8, 7], np.uint8)).all()

@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
-from xml.sax.saxutils import escape
+from html import escape
 
 from vfx.errors import OutputError
 
@@ -269,7 +269,7 @@ def xmp_packet(props: dict[str, dict[str, object]]) -> bytes:
         for name, value in values.items():
             if value is None:
                 continue
-            text = escape(_xmp_text(value))
+            text = escape(_xmp_text(value), quote=False)
             lines.append(f"<{prefix}:{name}>{text}</{prefix}:{name}>")
     lines.append("</rdf:Description>")
     lines.append("</rdf:RDF>")

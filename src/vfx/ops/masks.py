@@ -118,11 +118,24 @@ def difference(frame: np.ndarray, background: np.ndarray) -> np.ndarray:
     return diff * np.float32(scale) if scale != 1.0 else diff
 
 
-def _difference_intensity(frame: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """``intensity(difference(frame, background))`` in one pass over the pixels."""
+#: Rows handled at a time by the first stage, so its float temporaries stay in the cache.
+_BAND = 64
+
+
+def _thresholded_difference(frame: np.ndarray, background: np.ndarray, level: float) -> np.ndarray:
+    """``threshold(intensity(difference(frame, background)), level)``, a band of rows at a time."""
     _check_pair(frame, background)
+    if not 0.0 <= level <= 1.0:
+        raise ValueError(f"threshold level must be in [0, 1], got {level}")
     weights = np.asarray([LUMA], np.float32) * np.float32(_quantum_scale(frame.dtype))
-    return cv2.transform(cv2.absdiff(frame, background).astype(np.float32), weights)
+    out = np.empty(frame.shape[:2], np.float32)
+    for y in range(0, frame.shape[0], _BAND):
+        rows = slice(y, y + _BAND)
+        diff = cv2.absdiff(frame[rows], background[rows]).astype(np.float32)
+        cv2.threshold(
+            cv2.transform(diff, weights), level * QUANTUM, QUANTUM, cv2.THRESH_BINARY, out[rows]
+        )
+    return out
 
 
 def intensity(image: np.ndarray) -> np.ndarray:
@@ -148,12 +161,18 @@ def gaussian_blur(values: np.ndarray, sigma: float, *, radius: float = 0.0) -> n
         return values.astype(np.float32, copy=True)
     kernel = blur_kernel(float(sigma), float(radius)).astype(np.float32)
     one = np.ones(1, np.float32)
+    # delta=0.5 then floor: ImageMagick's round-half-up, without a temporary array.
     h = cv2.sepFilter2D(
-        values.astype(np.float32), cv2.CV_32F, kernel, one, borderType=cv2.BORDER_REPLICATE
+        np.asarray(values, np.float32),
+        cv2.CV_32F,
+        kernel,
+        one,
+        delta=0.5,
+        borderType=cv2.BORDER_REPLICATE,
     )
-    np.floor(h + 0.5, out=h)
-    v = cv2.sepFilter2D(h, cv2.CV_32F, one, kernel, borderType=cv2.BORDER_REPLICATE)
-    np.floor(v + 0.5, out=v)
+    np.floor(h, out=h)
+    v = cv2.sepFilter2D(h, cv2.CV_32F, one, kernel, delta=0.5, borderType=cv2.BORDER_REPLICATE)
+    np.floor(v, out=v)
     return np.clip(v, 0, QUANTUM, out=v)
 
 
@@ -165,6 +184,7 @@ def difference_mask(
     blur1: float = 3.0,
     threshold2: float = 0.20,
     blur2: float = 3.0,
+    dtype: type = np.float32,
 ) -> np.ndarray:
     """Foreground mask of ``frame`` against ``background``, as ImageMagick's chain computes it.
 
@@ -175,11 +195,15 @@ def difference_mask(
     threshold1, blur1, threshold2, blur2
         The chain's numbers: ``-threshold {threshold1*100}% -blur 0x{blur1}
         -threshold {threshold2*100}% -blur 0x{blur2}``; a blur of 0 skips that blur.
+    dtype
+        ``np.float32`` for a mask in ``[0, 1]``; ``np.uint8`` for the 8-bit mask ImageMagick
+        writes (the same as :func:`mask_to_uint8` of the float mask, computed only where the
+        mask can be non-zero).
 
     Returns
     -------
     numpy.ndarray
-        ``float32 (H, W)`` in ``[0, 1]``: 1 where the frame differs from the background.
+        ``(H, W)`` of ``dtype``: 1 (or 255) where the frame differs from the background.
 
     Examples
     --------
@@ -191,8 +215,10 @@ def difference_mask(
     """
     if frame.dtype != background.dtype:
         raise ValueError(f"frame dtype {frame.dtype} differs from background {background.dtype}")
-    first = threshold(_difference_intensity(frame, background), threshold1)
-    out = np.zeros(first.shape, np.float32)
+    if dtype not in (np.float32, np.uint8):
+        raise ValueError(f"mask dtype must be float32 or uint8, got {dtype}")
+    first = _thresholded_difference(frame, background, threshold1)
+    out = np.zeros(first.shape, dtype)
     box = _support(first, _reach(blur1) + _reach(blur2))
     if box is None:
         return out
@@ -203,7 +229,12 @@ def difference_mask(
     mask = gaussian_blur(first[rows, cols], blur1)
     mask = threshold(mask, threshold2)
     mask = gaussian_blur(mask, blur2)
-    out[rows, cols] = mask * np.float32(1.0 / QUANTUM)
+    if dtype == np.uint8:
+        # Every value is a whole 16-bit level q, and q / 257 is never half-way between two
+        # integers, so rounding it is exactly ImageMagick's ScaleQuantumToChar.
+        out[rows, cols] = cv2.convertScaleAbs(mask, alpha=1.0 / 257.0)
+    else:
+        out[rows, cols] = mask * np.float32(1.0 / QUANTUM)
     return out
 
 
@@ -217,7 +248,7 @@ def _support(values: np.ndarray, margin: int) -> tuple[slice, slice] | None:
     rows = np.flatnonzero(values.any(axis=1))
     if rows.size == 0:
         return None
-    cols = np.flatnonzero(values.any(axis=0))
+    cols = np.flatnonzero(values[rows[0] : rows[-1] + 1].any(axis=0))
     h, w = values.shape
     return (
         slice(max(0, rows[0] - margin), min(h, rows[-1] + 1 + margin)),
@@ -231,33 +262,50 @@ def mask_to_uint8(mask: np.ndarray) -> np.ndarray:
     return (((q + 128) - ((q + 128) >> 8)) >> 8).astype(np.uint8)
 
 
+def _weights(mask: np.ndarray) -> np.ndarray:
+    """A float or ``uint8`` mask as ``float32`` weights in ``[0, 1]``."""
+    if mask.dtype == np.uint8:
+        return mask.astype(np.float32) / np.float32(255.0)
+    return np.clip(mask, 0.0, 1.0).astype(np.float32)
+
+
 def apply_mask(
     frame: np.ndarray,
     mask: np.ndarray,
     *,
     background: tuple[int, int, int] | None = (0, 0, 0),
 ) -> np.ndarray:
-    """The clean foreground: ``frame`` where the mask is 1, ``background`` where it is 0.
+    """The clean foreground: ``frame`` where the mask is set, ``background`` where it is 0.
 
+    ``mask`` is ``float`` in ``[0, 1]`` or ``uint8`` (255 is fully set, as written to disk).
     With a black background this is ImageMagick's ``-compose multiply`` of frame and mask.
     ``background=None`` returns RGBA with the mask as alpha. The dtype of ``frame`` is kept
     and the blend is rounded to the nearest level; ImageMagick's ``-compose multiply
-    -flatten`` truncates instead, so its result can be one level lower.
+    -flatten`` truncates instead, so its result can be one level lower. Only the bounding box
+    of the mask is blended; outside it the result is ``background``.
     """
     if mask.shape != frame.shape[:2]:
         raise ValueError(f"mask shape {mask.shape} does not match frame {frame.shape[:2]}")
     _quantum_scale(frame.dtype)  # checks the dtype
-    m = np.clip(mask, 0.0, 1.0).astype(np.float32)
+    top = float(np.iinfo(frame.dtype).max)
     if background is None:
-        top = float(np.iinfo(frame.dtype).max)
-        alpha = np.floor(m * np.float32(top) + 0.5).astype(frame.dtype)
+        alpha = np.floor(_weights(mask) * np.float32(top) + 0.5).astype(frame.dtype)
         return np.ascontiguousarray(np.dstack([frame, alpha]))
+    colour = np.round(np.asarray(background, np.float64) * top / 255.0).astype(frame.dtype)
+    if colour.any():
+        # Filled a row at a time: broadcasting a 3-vector over the frame is far slower.
+        out = np.empty_like(frame)
+        out[:] = np.broadcast_to(colour, frame.shape[1:]).copy()
+    else:
+        out = np.zeros_like(frame)
+    box = _support(mask, 0)
+    if box is None:
+        return out
+    f, w = frame[box], _weights(mask[box])
     if tuple(background) == (0, 0, 0):
         # ImageMagick's multiply: frame x mask, rounded to the nearest level.
-        return cv2.multiply(
-            frame, cv2.merge([m, m, m]), dtype=cv2.CV_8U if frame.dtype == np.uint8 else cv2.CV_16U
-        )
-    top = float(np.iinfo(frame.dtype).max)
-    colour = np.empty_like(frame)
-    colour[:] = np.round(np.asarray(background, np.float64) * top / 255.0).astype(frame.dtype)
-    return cv2.blendLinear(frame, colour, m, np.float32(1.0) - m)
+        depth = cv2.CV_8U if frame.dtype == np.uint8 else cv2.CV_16U
+        out[box] = cv2.multiply(f, cv2.merge([w, w, w]), dtype=depth)
+    else:
+        out[box] = cv2.blendLinear(f, out[box], w, np.float32(1.0) - w)
+    return out
