@@ -212,3 +212,63 @@ def test_masks_carry_the_frames_time_and_place(gps_clip: Path, tmp_path: Path) -
         assert str(tags["ExifIFD:SubSecTimeOriginal"]) == "960"
         assert tags["Composite:GPSLatitude"] == pytest.approx(gps_lat(0.96), abs=1e-7)
         assert tags["XMP-vfx:SourceVideo"] == "gps.mp4"
+
+
+@pytest.mark.parametrize("fmt", ["tiff", "png", "jpg"])
+def test_composites_carry_the_span_of_their_exposures(
+    gps_clip: Path, tmp_path: Path, fmt: str
+) -> None:
+    from vfx.effects import make_background, make_composite
+
+    frames = tmp_path / "frames"
+    extract_keyframes(gps_clip, frames)  # keyframes at 0, 0.48, ..., 2.40 s
+    made = [
+        make_composite(gps_clip, tmp_path / f"video.{fmt}"),
+        make_composite(frames, tmp_path / f"folder.{fmt}", mode="mean"),
+        make_background(gps_clip, tmp_path / f"bg.{fmt}", method="darken"),
+    ]
+    for result in made:
+        tags = exif(result.path)
+        # Dated and placed at the first exposure; the span is in XMP.
+        assert tags["ExifIFD:DateTimeOriginal"] == "2024:05:01 10:00:00"
+        assert str(tags["ExifIFD:SubSecTimeOriginal"]) == "000"
+        assert tags["Composite:GPSLatitude"] == pytest.approx(gps_lat(0.0), abs=1e-7)
+        assert tags["XMP-vfx:FirstExposure"] == "2024:05:01 10:00:00.000Z"  # as exiftool shows it
+        assert tags["XMP-vfx:LastExposure"] == "2024:05:01 10:00:02.400Z"
+        assert tags["XMP-vfx:ExposureCount"] == 6
+        assert tags["XMP-vfx:LastFrameTime"] == pytest.approx(2.4)
+        assert tags["XMP-vfx:SourceVideo"] == "gps.mp4"
+
+
+def test_a_background_from_one_frame_has_one_exposure(gps_clip: Path, tmp_path: Path) -> None:
+    from vfx.effects import make_background
+
+    result = make_background(gps_clip, tmp_path / "bg.png", method="first")
+    tags = exif(result.path)
+    assert result.frames == 1 and tags["XMP-vfx:ExposureCount"] == 1
+    assert tags["XMP-vfx:FirstExposure"] == tags["XMP-vfx:LastExposure"]
+
+
+def test_contact_sheet_labels_and_tags(gps_clip: Path, tmp_path: Path) -> None:
+    pytest.importorskip("wand.image")
+    from vfx.effects import _label, make_montage
+    from vfx.io.sources import open_source
+
+    sheet = make_montage(gps_clip, tmp_path / "sheet.jpg", columns=3, tile_width=80)
+    tags = exif(sheet.path)
+    assert tags["XMP-vfx:ExposureCount"] == 6
+    assert tags["XMP-vfx:LastExposure"] == "2024:05:01 10:00:02.400Z"
+    assert tags["Composite:GPSLatitude"] == pytest.approx(gps_lat(0.0), abs=1e-7)
+    # Each tile's label: name, video time, UTC time and position.
+    frames = tmp_path / "frames"
+    extract_keyframes(gps_clip, frames)
+    still = list(open_source(frames))[2]
+    from vfx.metadata import tags_from_row
+
+    label = _label(still, tags_from_row(still.row or {}, WIDTH, HEIGHT))
+    assert label.splitlines() == [
+        "gps_000024",
+        "0.960 s",
+        "2024-05-01 10:00:00 UTC",
+        f"{gps_lat(0.96):.5f}, {float(still.row['lon']):.5f}",  # type: ignore[index]
+    ]

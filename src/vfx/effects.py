@@ -13,7 +13,8 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,6 @@ from vfx.io.exif import ImageTags
 from vfx.io.images import format_for, prepare_output_dir, read_image, write_image
 from vfx.io.sources import FrameSource, Still, open_source
 from vfx.io.table import format_seconds, write_frame_table
-from vfx.metadata import FrameTagger, MetadataOptions, tags_from_row
 from vfx.ops.background import (
     BACKGROUND_METHODS,
     Darken,
@@ -104,21 +104,31 @@ def _source(input: str | Path | FrameSource, frames: str, max_pixels: int) -> Fr
     return open_source(input, frames=frames, max_pixels=max_pixels)
 
 
-def _stream(stills: Iterable[Still], total: int, progress: Progress | None) -> Iterable[Still]:
+def _stream(
+    stills: Iterable[Still],
+    total: int,
+    progress: Progress | None,
+    exposures: _Exposures | None = None,
+) -> Iterable[Still]:
     if progress:
         progress(0, total)
     for done, still in enumerate(stills, 1):
+        if exposures is not None:
+            exposures.observe(still)
         yield still
         if progress:
             progress(done, total)
 
 
 def _feed(
-    source: FrameSource, estimate: StreamingEstimate | object, progress: Progress | None
+    source: FrameSource,
+    estimate: StreamingEstimate | object,
+    progress: Progress | None,
+    exposures: _Exposures | None = None,
 ) -> None:
     update = estimate.update  # type: ignore[attr-defined]
     try:
-        for still in _stream(source, source.count, progress):
+        for still in _stream(source, source.count, progress, exposures):
             update(still.image)
     except ValueError as exc:
         raise ImageReadError(str(exc), path=source.path) from exc
@@ -145,13 +155,28 @@ def estimate_background(
         ImageMagick's ``-compose lighten|darken -flatten``; ``auto``: median of at most
         ``sample`` frames spread evenly over the input, a robust estimate in bounded memory.
     """
+    _check_estimate(method, sample, engine)
+    return _estimate(_source(input, frames, max_pixels), method, sample, engine, progress, None)
+
+
+def _check_estimate(method: str, sample: int, engine: str) -> None:
     if method not in BACKGROUND_METHODS:
         raise ParameterError(
             f"background method must be one of {', '.join(BACKGROUND_METHODS)}, got {method!r}"
         )
     check("sample", sample)
     _check_engine(engine)
-    source = _source(input, frames, max_pixels)
+
+
+def _estimate(
+    source: FrameSource,
+    method: str,
+    sample: int,
+    engine: str,
+    progress: Progress | None,
+    exposures: _Exposures | None,
+) -> np.ndarray:
+    """:func:`estimate_background` on a source, recording the frames used in ``exposures``."""
     if method == "first":
         source = source.subset([0])
     elif method == "auto":
@@ -161,12 +186,12 @@ def estimate_background(
 
         if method in ("lighten", "darken"):
             flat = MagickFlatten(method)
-            _feed(source, flat, progress)
+            _feed(source, flat, progress, exposures)
             return flat.result()
         if method in ("mean", "median", "auto"):
             operator = "mean" if method == "mean" else "median"
             return magick_evaluate(
-                (s.image for s in _stream(source, source.count, progress)), operator
+                (s.image for s in _stream(source, source.count, progress, exposures)), operator
             )
     estimate: StreamingEstimate
     if method == "first":
@@ -179,7 +204,7 @@ def estimate_background(
         estimate = Darken()
     else:
         estimate = Median(max_frames=max(source.count, 1))
-    _feed(source, estimate, progress)
+    _feed(source, estimate, progress, exposures)
     return estimate.result()
 
 
@@ -193,14 +218,18 @@ class Composite:
     dtype: str
 
 
-def _write_single(path: str | Path, image: np.ndarray, quality: int = 95) -> Path:
+def _write_single(
+    path: str | Path, image: np.ndarray, quality: int = 95, exposures: _Exposures | None = None
+) -> Path:
+    """Write one image made from many frames, tagged with their span when it is known."""
     path = Path(path)
     fmt = format_for(path)
     if path.parent != Path("") and not path.parent.is_dir():
         prepare_output_dir(path.parent)
     if fmt == "jpg" and image.dtype == np.uint16:
         log.warning("%s: JPEG keeps 8 bits; use .tiff or .png to keep all 16", path)
-    write_image(path, image, quality=quality)
+    tags = exposures.span(image.shape[1], image.shape[0]) if exposures else None
+    write_image(path, image, quality=quality, tags=tags)
     return path
 
 
@@ -215,18 +244,18 @@ def make_background(
     max_pixels: int = MAX_PIXELS,
     progress: Progress | None = None,
 ) -> Composite:
-    """Estimate the background (see :func:`estimate_background`) and write it to ``out``."""
+    """Estimate the background (see :func:`estimate_background`) and write it to ``out``.
+
+    The image is tagged with the span of the frames it was estimated from (see
+    :func:`vfx.metadata.span_tags`).
+    """
     format_for(out)
+    _check_estimate(method, sample, engine)
     source = _source(input, frames, max_pixels)
-    image = estimate_background(
-        source, method=method, sample=sample, engine=engine, progress=progress
-    )
-    used = (
-        1
-        if method == "first"
-        else (min(source.count, sample) if method == "auto" else source.count)
-    )
-    return Composite(_write_single(out, image), used, image.shape, str(image.dtype))
+    exposures = _Exposures(source, "background")
+    image = _estimate(source, method, sample, engine, progress, exposures)
+    path = _write_single(out, image, exposures=exposures)
+    return Composite(path, exposures.count, image.shape, str(image.dtype))
 
 
 def _load_background(
@@ -278,15 +307,79 @@ class MaskSet:
     table: Path | None = None
 
 
-def _tagger(source: FrameSource) -> FrameTagger | None:
-    """The metadata stage for a video source (a folder's images carry their frames.csv rows)."""
-    if source.kind != "video":
+class _Exposures:
+    """The time and place of a job's frames, from the metadata stage.
+
+    A video's frames are tagged by :class:`vfx.metadata.FrameTagger` (made on first use); a
+    folder's images by their ``frames.csv`` rows. ``tags(still)`` gives one frame's tags (for
+    its mask and clean figure); ``observe`` records the frames that went into one image, and
+    ``span`` gives that image's tags (:func:`vfx.metadata.span_tags`). Thread-safe.
+    """
+
+    def __init__(self, source: FrameSource, what: str) -> None:
+        self.source = source
+        self.what = what
+        self._tagger: object | None = None
+        self._tagger_made = False
+        self._lock = threading.Lock()
+        self._first: Still | None = None
+        self._last: Still | None = None
+        self.count = 0
+
+    def _frame_tagger(self) -> object | None:
+        if not self._tagger_made:
+            self._tagger_made = True
+            if self.source.kind == "video":
+                from vfx.metadata import FrameTagger, MetadataOptions
+
+                try:
+                    self._tagger = FrameTagger.for_video(self.source.path, MetadataOptions())
+                except VfxError as exc:
+                    log.warning("%s; the %s get no time or GPS tags", exc, self.what)
+        return self._tagger
+
+    def tags(self, still: Still) -> ImageTags | None:
+        """The frame's time, place and source, or None when nothing is known."""
+        h, w = still.image.shape[:2]
+        if still.row:
+            from vfx.metadata import tags_from_row
+
+            return tags_from_row(still.row, w, h)
+        with self._lock:
+            tagger = self._frame_tagger()
+            if tagger is not None and still.time is not None and still.index is not None:
+                return tagger.tags(still.time, still.index, w, h)[0]  # type: ignore[attr-defined]
         return None
-    try:
-        return FrameTagger.for_video(source.path, MetadataOptions())
-    except VfxError as exc:
-        log.warning("%s; masks get no time or GPS tags", exc)
-        return None
+
+    def observe(self, still: Still) -> None:
+        """Count a frame that goes into the image; keep the first and the last."""
+        # Keep the frame's shape, not its pixels.
+        light = replace(still, image=np.broadcast_to(still.image.dtype.type(0), still.image.shape))
+        with self._lock:
+            if self._first is None:
+                self._first = light
+            self._last = light
+            self.count += 1
+
+    def span(self, width: int, height: int) -> ImageTags | None:
+        """The tags of the image made from the observed frames."""
+        if self._first is None or self._last is None:
+            return None
+        from vfx.metadata import span_tags
+
+        first, last = self.tags(self._first), self.tags(self._last)
+        if first is None or last is None:
+            first = last = ImageTags()
+        t0, t1 = self._first.time, self._last.time
+        return span_tags(
+            first,
+            last,
+            self.count,
+            width,
+            height,
+            first_time_s=float(t0) if t0 is not None else None,
+            last_time_s=float(t1) if t1 is not None else None,
+        )
 
 
 def _subtractor(method: str, history: int) -> object:
@@ -400,18 +493,7 @@ def make_masks(
             dtype=np.uint8,
         )
 
-    tagger = _tagger(source)
-    tag_lock = threading.Lock()  # the tagger counts frames; masks are written on two threads
-
-    def tags_of(still: Still) -> ImageTags | None:
-        """The frame's time, place and source, carried on to its mask and clean figure."""
-        h, w = still.image.shape[:2]
-        if still.row:
-            return tags_from_row(still.row, w, h)
-        if tagger is not None and still.time is not None and still.index is not None:
-            with tag_lock:
-                return tagger.tags(still.time, still.index, w, h)[0]
-        return None
+    exposures = _Exposures(source, "masks")
 
     def task(still: Still, mask: np.ndarray | None) -> tuple[np.ndarray, bool]:
         """Mask a frame (unless given) and write its pair (unless complete); returns the mask."""
@@ -420,7 +502,7 @@ def make_masks(
         mask_path, clean_path = paths(still)
         if mask_path.is_file() and clean_path.is_file() and not overwrite:
             return mask, False
-        tags = tags_of(still)
+        tags = exposures.tags(still)
         write_image(mask_path, mask, tags=tags)
         write_image(
             clean_path,
@@ -528,6 +610,7 @@ def make_composite(
     format_for(out)
     _check_engine(engine)
     source = _source(input, frames, max_pixels)
+    exposures = _Exposures(source, "composite")
     estimate: object
     if mode in ("darken", "lighten"):
         if engine == "magick":
@@ -541,11 +624,10 @@ def make_composite(
             from vfx.io.magick import magick_evaluate
 
             image = magick_evaluate(
-                (s.image for s in _stream(source, source.count, progress)), "mean"
+                (s.image for s in _stream(source, source.count, progress, exposures)), "mean"
             )
-            return Composite(
-                _write_single(out, image, quality), source.count, image.shape, str(image.dtype)
-            )
+            path = _write_single(out, image, quality, exposures)
+            return Composite(path, source.count, image.shape, str(image.dtype))
         estimate = Mean()
     else:
         if engine == "magick":
@@ -560,11 +642,10 @@ def make_composite(
             threshold2=threshold2,
             blur2=blur2,
         )
-    _feed(source, estimate, progress)
+    _feed(source, estimate, progress, exposures)
     image = estimate.result()  # type: ignore[attr-defined]
-    return Composite(
-        _write_single(out, image, quality), source.count, image.shape, str(image.dtype)
-    )
+    path = _write_single(out, image, quality, exposures)
+    return Composite(path, source.count, image.shape, str(image.dtype))
 
 
 class _CheckedForeground(ForegroundComposite):
@@ -595,7 +676,12 @@ def make_montage(
     max_pixels: int = MAX_PIXELS,
     progress: Progress | None = None,
 ) -> Composite:
-    """A contact sheet of the frames, each labelled with its name and time, via ImageMagick."""
+    """A contact sheet of the frames via ImageMagick, each labelled with what is known of it.
+
+    A label has the frame's name, its time in the video, and from the metadata stage its UTC
+    time and position (``frames.csv`` rows for a folder). The sheet is tagged with the span of
+    its frames (see :func:`vfx.metadata.span_tags`).
+    """
     check("columns", columns)
     check("tile_width", tile_width)
     check("font_size", font_size)
@@ -606,20 +692,35 @@ def make_montage(
     source = _source(input, frames, max_pixels)
     if out.parent != Path("") and not out.parent.is_dir():
         prepare_output_dir(out.parent)
+    exposures = _Exposures(source, "contact sheet")
 
     def labelled() -> Iterable[tuple[np.ndarray, str]]:
-        for still in _stream(source, source.count, progress):
-            label = still.name
-            if still.time is not None:
-                label += f"\n{float(still.time):.3f} s"
-            yield still.image, label
+        for still in _stream(source, source.count, progress, exposures):
+            yield still.image, _label(still, exposures.tags(still))
 
     try:
         width, height = montage(
-            labelled(), out, columns=columns, tile_width=tile_width, font_size=font_size
+            labelled(),
+            out,
+            columns=columns,
+            tile_width=tile_width,
+            font_size=font_size,
+            tags=exposures.span,
         )
     except ValueError as exc:
         raise ImageReadError(str(exc), path=source.path) from exc
     except OSError as exc:
         raise OutputError(f"cannot write ({exc})", path=out) from exc
     return Composite(out, source.count, (height, width, 3), "uint8")
+
+
+def _label(still: Still, tags: ImageTags | None) -> str:
+    """A contact-sheet label: name, time in the video, UTC time and position when known."""
+    lines = [still.name]
+    if still.time is not None:
+        lines.append(f"{float(still.time):.3f} s")
+    if tags is not None and tags.datetime_original is not None:
+        lines.append(tags.datetime_original.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))
+    if tags is not None and tags.lat is not None and tags.lon is not None:
+        lines.append(f"{tags.lat:.5f}, {tags.lon:.5f}")
+    return "\n".join(lines)

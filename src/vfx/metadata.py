@@ -35,7 +35,14 @@ from vfx.telemetry.track import (
     utc_datetime,
 )
 
-__all__ = ["TIME_SOURCES", "FrameTagger", "MetadataOptions", "parse_start_time", "tags_from_row"]
+__all__ = [
+    "TIME_SOURCES",
+    "FrameTagger",
+    "MetadataOptions",
+    "parse_start_time",
+    "span_tags",
+    "tags_from_row",
+]
 
 log = logging.getLogger("vfx")
 
@@ -426,4 +433,60 @@ def tags_from_row(row: dict[str, str], width: int, height: int) -> ImageTags:
         vfx_xmp["FrameTime"] = row["time_s"]
     if vfx_xmp:
         tags.xmp = {"dc": {"source": row.get("source", "")}, "vfx": vfx_xmp}
+    return tags
+
+
+def _iso_utc(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def span_tags(
+    first: ImageTags,
+    last: ImageTags,
+    count: int,
+    width: int,
+    height: int,
+    *,
+    first_time_s: float | None = None,
+    last_time_s: float | None = None,
+) -> ImageTags:
+    """The tags of one image made from ``count`` frames (a composite, background or sheet).
+
+    ``first`` and ``last`` are the tags of the first and last frame used. The image is dated
+    and placed at its first exposure (``DateTimeOriginal``, GPS), the usual reading of "when
+    and where was this taken"; XMP keeps the whole span: ``vfx:FirstExposure`` and
+    ``vfx:LastExposure`` (UTC, ISO 8601), ``vfx:ExposureCount``, and the frames' times in
+    the video (``vfx:FirstFrameTime``, ``vfx:LastFrameTime``, seconds).
+    """
+    tags = ImageTags(
+        datetime_original=first.datetime_original,
+        make=first.make,
+        model=first.model,
+        lat=first.lat,
+        lon=first.lon,
+        alt=first.alt,
+        speed=first.speed,
+        track=first.track,
+        heading=first.heading,
+        gps_time=first.gps_time,
+        width=width,
+        height=height,
+    )
+    span: dict[str, object] = {"ExposureCount": count}
+    if first.datetime_original is not None:
+        span["FirstExposure"] = _iso_utc(first.datetime_original)
+    if last.datetime_original is not None:
+        span["LastExposure"] = _iso_utc(last.datetime_original)
+    if first_time_s is not None:
+        span["FirstFrameTime"] = f"{first_time_s:.6f}"
+    if last_time_s is not None:
+        span["LastFrameTime"] = f"{last_time_s:.6f}"
+    first_vfx = first.xmp.get("vfx", {})
+    for key in ("SourceVideo", "TimeSource"):
+        if key in first_vfx:
+            span[key] = first_vfx[key]
+    tags.xmp = {"vfx": span}
+    source = first.xmp.get("dc", {}).get("source")
+    if source:
+        tags.xmp["dc"] = {"source": source}
     return tags

@@ -7,13 +7,16 @@ contract.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vfx.errors import OutputError, ToolNotFoundError
+
+if TYPE_CHECKING:
+    from vfx.io.exif import ImageTags
 
 __all__ = [
     "MagickFlatten",
@@ -131,11 +134,13 @@ def montage(
     tile_width: int = 320,
     font_size: float = 14,
     background: str = "white",
+    tags: Callable[[int, int], ImageTags | None] | None = None,
 ) -> tuple[int, int]:
     """A contact sheet through ImageMagick's montage; returns ``(width, height)``.
 
     Each image is reduced to ``tile_width`` before it is added, so memory stays bounded by the
-    thumbnails, and labelled with its text.
+    thumbnails, and labelled with its text. ``tags(width, height)``, called once every image
+    has been added, gives the tags written into the sheet.
     """
     wi = wand_image()
     from wand.color import Color
@@ -173,9 +178,11 @@ def montage(
         except Exception as exc:  # Wand raises its own exception family
             raise OutputError(f"ImageMagick could not write the montage ({exc})", path=out) from exc
         size = (sheet.width, sheet.height)
-    from vfx.io.images import write_bytes
+    from vfx.io.exif import embed_tags
+    from vfx.io.images import format_for, write_bytes
 
-    write_bytes(out, blob)
+    sheet_tags = tags(*size) if tags else None
+    write_bytes(out, embed_tags(blob, format_for(out), sheet_tags) if sheet_tags else blob)
     return size
 
 
