@@ -35,7 +35,9 @@ class Frame:
     """One decoded video frame in vfx's colour contract.
 
     ``image`` is RGB, C-contiguous, ``uint8 (H, W, 3)`` or ``uint16`` for sources with more than
-    8 bits per sample, with the container's rotation already applied.
+    8 bits per sample, with the container's rotation already applied; when frames are read as
+    grey (``VideoReader.frames(pixels="grey")``), it is the full-range luma ``(H, W)``.
+    ``grey`` holds that luma beside the RGB image when both were asked for, else ``None``.
 
     ``index`` is the frame's position in display order (0 = first displayed frame), ``pts`` its
     presentation timestamp in units of ``time_base``, and ``time`` the exact presentation time in
@@ -49,6 +51,7 @@ class Frame:
     time: Fraction
     key_frame: bool
     pict_type: str
+    grey: np.ndarray | None = None
 
     @property
     def time_s(self) -> float:

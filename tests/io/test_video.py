@@ -175,3 +175,57 @@ def test_one_reader_serves_info_keyframes_and_ranks(ntsc_clip: ClipSpec) -> None
         assert [f.index for f in reader.frames(keyframes=True)] == list(ntsc_clip.keyframes)
         assert [f.index for f in reader.frames(ranks=[3, 40])] == [3, 40]
         assert [f.index for f in reader.frames(keyframes=True, ranks=[12])] == [12]
+
+
+def _ffmpeg_grey(path: Path, out: Path) -> np.ndarray:
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-frames:v", "1", "-pix_fmt", "gray", str(out)],
+        check=True,
+    )
+    return read_image(out)
+
+
+def _ten_bit_luma_by_hand(path: Path) -> np.ndarray:
+    """The first frame's 10-bit video-range luma (64-940) scaled to full 16-bit range."""
+    import av
+
+    with av.open(str(path)) as container:
+        frame = next(container.decode(video=0))
+        plane = frame.planes[0]
+        y = np.frombuffer(plane, np.uint16).reshape(-1, plane.line_size // 2)
+        y = y[: frame.height, : frame.width].astype(np.float64)
+    return np.clip(np.floor((y - 64) * 65535 / 876 + 0.5), 0, 65535).astype(np.uint16)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+@pytest.mark.parametrize("fixture", ["ntsc_clip", "rotated_clip", "tenbit_clip", "avi_clip"])
+def test_grey_frames_are_the_full_range_luma(fixture: str, request, tmp_path: Path) -> None:
+    spec: ClipSpec = request.getfixturevalue(fixture)
+    deep = fixture == "tenbit_clip"
+    # 8 bits: exactly ffmpeg's own grey (with its autorotation). 10 bits: the luma scaled by
+    # hand (ffmpeg's command line dithers its 16-bit grey, a few levels off the exact value).
+    expected = (
+        _ten_bit_luma_by_hand(spec.path) if deep else _ffmpeg_grey(spec.path, tmp_path / "g.png")
+    )
+    with VideoReader(spec.path) as reader:
+        grey = next(reader.frames(keyframes=True, pixels="grey"))
+        both = next(reader.frames(keyframes=True, pixels="both"))
+        rgb = next(reader.frames(keyframes=True))
+    assert grey.image.shape == rgb.image.shape[:2] and grey.image.flags["C_CONTIGUOUS"]
+    assert grey.image.dtype == (np.uint16 if deep else np.uint8)
+    assert np.array_equal(grey.image, expected)
+    assert both.grey is not None and np.array_equal(both.grey, grey.image)
+    assert np.array_equal(both.image, rgb.image) and rgb.grey is None
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+def test_full_range_luma_is_kept(tmp_path: Path) -> None:
+    spec = make_clip(tmp_path / "full.mp4", frames=3, gop=1, pix_fmt="yuvj420p")
+    expected = _ffmpeg_grey(spec.path, tmp_path / "g.png")
+    with VideoReader(spec.path) as reader:
+        first, _, third = (f.image for f in reader.frames(pixels="grey"))
+    assert np.array_equal(first, expected)
+    # The backdrop (40) and frame 3's white bars keep their levels: no second range expansion.
+    assert abs(int(np.median(first)) - 40) <= 1 and third.max() >= 253
+    with VideoReader(spec.path) as reader, pytest.raises(ValueError, match="pixels"):
+        next(reader.frames(pixels="gray"))

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import av
+import av.video.reformatter
+import cv2
 import numpy as np
 
 from vfx.errors import DecodeError, TelemetryError, VideoOpenError
@@ -49,6 +52,29 @@ DEFAULT_MAX_PIXELS = 16384 * 16384
 _NO_PTS_FORMATS = frozenset({"avi"})
 _PICT_TYPES = {int(t): t.name for t in av.video.frame.PictureType}
 # Suffixes of still-image files, to say "an image, not a video" instead of a vague decode error.
+#: How :meth:`VideoReader.frames` delivers pictures: RGB, grey (luma), or both.
+PIXELS = ("rgb", "grey", "both")
+
+#: 8-bit YUV layouts whose first plane is the luma: grey frames are read from it directly.
+_LUMA_PLANE_FORMATS = frozenset(
+    {
+        "yuv420p",
+        "yuvj420p",
+        "yuv422p",
+        "yuvj422p",
+        "yuv444p",
+        "yuvj444p",
+        "yuv440p",
+        "yuvj440p",
+        "yuv411p",
+        "yuv410p",
+        "nv12",
+        "nv21",
+    }
+)
+#: Video-range luma (16-235) to full range, rounded as FFmpeg's swscale does for "gray".
+_VIDEO_TO_FULL_RANGE = np.clip(np.round((np.arange(256) - 16) * 255 / 219), 0, 255).astype(np.uint8)
+
 _IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"})
 
 
@@ -213,6 +239,10 @@ class VideoReader:
         self.time_base = Fraction(self.stream.time_base)
         self.bit_depth = _bit_depth(cc.pix_fmt)
         self._rgb_format = "rgb48le" if self.bit_depth > 8 else "rgb24"
+        self._grey_format = "gray16le" if self.bit_depth > 8 else "gray"
+        # One converter for the reader's life: PyAV's to_ndarray(format=...) builds a new
+        # swscale context for every frame, which costs more than the conversion itself.
+        self._reformatter = av.video.reformatter.VideoReformatter()
 
     # -- context management -------------------------------------------------------------------
     def close(self) -> None:
@@ -363,6 +393,7 @@ class VideoReader:
         *,
         keyframes: bool = False,
         ranks: Iterable[int] | None = None,
+        pixels: str = "rgb",
     ) -> Iterator[Frame]:
         """Decode frames in display order.
 
@@ -374,25 +405,51 @@ class VideoReader:
             Only these display ranks (frame indices); the reader seeks past stretches it does not
             need. With ``keyframes``, only the keyframes among them. ``None``: all frames (or all
             keyframes).
+        pixels
+            ``rgb``: ``Frame.image`` is RGB; ``grey``: ``Frame.image`` is the luma ``(H, W)``,
+            full range (FFmpeg's ``gray`` conversion; read straight from the luma plane of 8-bit
+            YUV); ``both``: RGB in ``image`` and the luma in ``grey``.
         """
+        if pixels not in PIXELS:
+            raise ValueError(f"pixels must be one of {', '.join(PIXELS)}, got {pixels!r}")
         self.index  # noqa: B018 - the demux pass must run before decoding starts
+        convert = partial(self._to_frame, pixels=pixels)
         if keyframes:
-            yield from self._frames_keyonly(None if ranks is None else set(int(r) for r in ranks))
+            only = None if ranks is None else set(int(r) for r in ranks)
+            yield from self._frames_keyonly(only, convert)
         elif ranks is None:
-            yield from self._frames_all()
+            yield from self._frames_all(convert)
         else:
-            yield from self._frames_ranks(sorted(set(int(r) for r in ranks)))
+            yield from self._frames_ranks(sorted(set(int(r) for r in ranks)), convert)
 
-    def _to_frame(self, avf: Any, rank: int) -> Frame:
+    def _grey(self, avf: Any) -> np.ndarray:
+        """The frame's luma, full range: the 8-bit luma plane itself when there is one."""
+        name = avf.format.name
+        if name in _LUMA_PLANE_FORMATS:
+            plane = avf.planes[0]
+            luma = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+            luma = luma[: avf.height, : avf.width]
+            full = name.startswith("yuvj") or int(avf.color_range) == 2  # 2: JPEG (full) range
+            return luma.copy() if full else cv2.LUT(luma, _VIDEO_TO_FULL_RANGE)
+        return self._reformatter.reformat(avf, format=self._grey_format).to_ndarray()
+
+    def _to_frame(self, avf: Any, rank: int, pixels: str = "rgb") -> Frame:
         idx = self.index
         rank = min(rank, idx.frame_count - 1)
-        image = avf.to_ndarray(format=self._rgb_format)
         rot = _normalise_rotation(avf.rotation)
-        if rot:
-            image = np.rot90(image, k=rot // 90)
-        image = np.ascontiguousarray(image)
+
+        def upright(image: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(np.rot90(image, k=rot // 90) if rot else image)
+
+        grey = upright(self._grey(avf)) if pixels != "rgb" else None
+        if pixels == "grey":
+            assert grey is not None
+            image = grey
+        else:
+            image = upright(self._reformatter.reformat(avf, format=self._rgb_format).to_ndarray())
         return Frame(
             image=image,
+            grey=grey if pixels == "both" else None,
             index=rank,
             pts=int(idx.out_pts[rank]),
             time_base=self.time_base,
@@ -436,7 +493,9 @@ class VideoReader:
         except av.FFmpegError as exc:
             log.warning("%s: stream cut short (%s)", self.path, _reason(exc))
 
-    def _frames_keyonly(self, only: set[int] | None) -> Iterator[Frame]:
+    def _frames_keyonly(
+        self, only: set[int] | None, convert: Callable[[Any, int], Frame]
+    ) -> Iterator[Frame]:
         idx = self.index
         keyset = set(int(r) for r in idx.key_ranks)
         if only is not None:
@@ -480,7 +539,7 @@ class VideoReader:
                 pts = avf.pts if avf.pts is not None else packet.pts
                 rank = idx.rank_of(int(pts)) if pts is not None else -1
                 if rank in keyset:
-                    yield self._to_frame(avf, rank)
+                    yield convert(avf, rank)
         if errors:
             log.warning(
                 "%s: %d keyframe(s) could not be decoded and were skipped", self.path, errors
@@ -497,11 +556,13 @@ class VideoReader:
             previous = self._rank(avf, previous)
             yield previous, avf
 
-    def _frames_all(self) -> Iterator[Frame]:
+    def _frames_all(self, convert: Callable[[Any, int], Frame]) -> Iterator[Frame]:
         for rank, avf in self._decoded_from(None):
-            yield self._to_frame(avf, rank)
+            yield convert(avf, rank)
 
-    def _frames_ranks(self, wanted: list[int]) -> Iterator[Frame]:
+    def _frames_ranks(
+        self, wanted: list[int], convert: Callable[[Any, int], Frame]
+    ) -> Iterator[Frame]:
         idx = self.index
         pending = deque(r for r in wanted if 0 <= r < idx.frame_count)
 
@@ -532,7 +593,7 @@ class VideoReader:
                     return
                 if rank != pending[0]:
                     continue
-                yield self._to_frame(avf, rank)
+                yield convert(avf, rank)
                 pending.popleft()
                 # Seek when the next wanted frame's keyframe lies past the frames still ahead.
                 if pending and key_rank(pending[0]) > rank + 1:
