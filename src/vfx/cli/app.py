@@ -122,6 +122,9 @@ _register()
 
 def main() -> None:
     """Console-script entry point."""
+    from vfx._process import tune_allocator
+
+    tune_allocator()
     try:
         app()
     except KeyboardInterrupt:  # raised outside a command (e.g. while importing)

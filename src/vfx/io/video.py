@@ -686,6 +686,37 @@ def iter_frames(
         yield from reader.frames(keyframes=keyframes, ranks=ranks)
 
 
+#: Full-range grey to video-range luma (16-235), rounded as FFmpeg's swscale does.
+_FULL_TO_VIDEO_RANGE = np.floor(16 + np.arange(256) * 219 / 255 + 0.5).astype(np.uint8)
+
+
+def to_i420(image: np.ndarray) -> np.ndarray:
+    """A ``uint8`` grey or RGB image (even width and height) as planar YUV 4:2:0, video range.
+
+    The layout is the one ``av.VideoFrame.from_ndarray(..., format="yuv420p")`` takes:
+    ``(H * 3 / 2, W)``, the luma then the two quarter-size chroma planes. Grey is exactly
+    FFmpeg's own conversion (luma scaled to 16-235, neutral chroma). RGB is BT.601, video
+    range, like FFmpeg's default (luma within one level), with each chroma sample the mean of
+    its 2x2 block; swscale filters chroma over a slightly wider window, so at sharp colour
+    edges the two differ by a few levels. About half swscale's cost.
+    """
+    h, w = image.shape[:2]
+    if image.ndim == 2:
+        out = np.empty((h * 3 // 2, w), np.uint8)
+        cv2.LUT(image, _FULL_TO_VIDEO_RANGE, dst=out[:h])
+        out[h:] = 128
+        return out
+    # The luma of OpenCV's I420; its chroma takes one pixel of four, so the chroma is
+    # recomputed from the 2x2 means (the conversion is linear) and scaled to video range.
+    out = cv2.cvtColor(image, cv2.COLOR_RGB2YUV_I420)
+    means = cv2.resize(image, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    _, cr, cb = cv2.split(cv2.cvtColor(means, cv2.COLOR_RGB2YCrCb))
+    chroma = out[h:].reshape(2, -1)
+    for plane, values in ((chroma[0], cb), (chroma[1], cr)):
+        cv2.convertScaleAbs(values, plane.reshape(values.shape), 224 / 255, 128 * 31 / 255)
+    return out
+
+
 class VideoWriter:
     """Encode ``uint8`` frames (grey or RGB) to a video file, atomically.
 
@@ -707,7 +738,7 @@ class VideoWriter:
         codec: str = "libx264",
         pix_fmt: str = "yuv420p",
         crf: int = 20,
-        preset: str = "superfast",
+        preset: str = "ultrafast",
     ):
         self.path = Path(path)
         self.fps = Fraction(fps).limit_denominator(100000)
@@ -720,6 +751,7 @@ class VideoWriter:
         # Encoding runs on one worker thread (PyAV releases the GIL while x264 works), so the
         # caller computes the next frame meanwhile; at most two frames wait.
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vfx-encode")
+        self._reformatter = av.video.reformatter.VideoReformatter()
         self._pending: deque[Future[None]] = deque()
 
     def _open(self, width: int, height: int) -> None:
@@ -746,8 +778,13 @@ class VideoWriter:
         self.frames += 1
 
     def _encode(self, image: np.ndarray, pts: int) -> None:
-        fmt = "gray" if image.ndim == 2 else "rgb24"
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=fmt)
+        if self.pix_fmt == "yuv420p":
+            frame = av.VideoFrame.from_ndarray(to_i420(image), format="yuv420p")
+        else:
+            fmt = "gray" if image.ndim == 2 else "rgb24"
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=fmt)
+            # One converter for the whole video (PyAV would make one per frame).
+            frame = self._reformatter.reformat(frame, format=self.pix_fmt)
         frame.pts = pts
         for packet in self._stream.encode(frame):
             self._container.mux(packet)

@@ -110,9 +110,13 @@ def motion_stats(motion: np.ndarray) -> dict[str, float]:
     h, w = grey.shape
     # cv2.mean sums in C; numpy's uint8 mean goes through float64 copies (10x slower)
     qom = sum(cv2.mean(motion)[:channels]) / channels / 255.0
-    moments = cv2.moments(grey, binaryImage=False)
+    # The first moments and the box, from exact integer column and row sums (a third of the
+    # cost of cv2.moments plus cv2.boundingRect, same values).
+    columns = _sums(grey, 0).astype(np.int64)
+    rows = _sums(grey, 1).astype(np.int64)
+    total = int(columns.sum())
     nan = float("nan")
-    if moments["m00"] <= 0:
+    if total <= 0:
         return dict(
             qom=qom,
             centroid_x=nan,
@@ -122,15 +126,32 @@ def motion_stats(motion: np.ndarray) -> dict[str, float]:
             bbox_x1=nan,
             bbox_y1=nan,
         )
-    x, y, bw, bh = cv2.boundingRect(grey)
+    xs, ys = np.flatnonzero(columns), np.flatnonzero(rows)
     return dict(
         qom=qom,
-        centroid_x=(moments["m10"] / moments["m00"] + 0.5) / w,
-        centroid_y=(moments["m01"] / moments["m00"] + 0.5) / h,
-        bbox_x0=x / w,
-        bbox_y0=y / h,
-        bbox_x1=(x + bw) / w,
-        bbox_y1=(y + bh) / h,
+        centroid_x=(int(np.dot(np.arange(w), columns)) / total + 0.5) / w,
+        centroid_y=(int(np.dot(np.arange(h), rows)) / total + 0.5) / h,
+        bbox_x0=int(xs[0]) / w,
+        bbox_y0=int(ys[0]) / h,
+        bbox_x1=(int(xs[-1]) + 1) / w,
+        bbox_y1=(int(ys[-1]) + 1) / h,
+    )
+
+
+def _sums(image: np.ndarray, axis: int) -> np.ndarray:
+    """Exact ``int32`` sums of a ``uint8`` image down its columns (axis 0: ``(W,)`` or
+    ``(W, C)``) or along its rows (axis 1: ``(H,)`` or ``(H, C)``).
+
+    Colour rows are summed one channel at a time: OpenCV sums along the rows of one channel
+    about ten times faster than of interleaved channels, and integer sums run about ten times
+    faster than its float averages.
+    """
+    if image.ndim == 2:
+        return cv2.reduce(image, axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
+    if axis == 0:
+        return cv2.reduce(image, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S).reshape(image.shape[1], -1)
+    return np.concatenate(
+        [cv2.reduce(c, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S) for c in cv2.split(image)], axis=1
     )
 
 
@@ -157,15 +178,17 @@ class Profiles:
     def update(self, image: np.ndarray) -> None:
         """Add the profiles of one image (``uint8``/``float``, grey or colour)."""
         h, w = image.shape[:2]
-        row = cv2.reduce(image, 0, cv2.REDUCE_AVG, dtype=cv2.CV_32F).reshape(w, -1)
-        if image.ndim == 2:
-            col = cv2.reduce(image, 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F).reshape(h, 1)
+        if image.dtype == np.uint8:
+            row = _sums(image, 0).reshape(w, -1).astype(np.float32) / np.float32(h)
+            col = _sums(image, 1).reshape(h, -1).astype(np.float32) / np.float32(w)
         else:
-            # OpenCV reduces rows of one channel ~50x faster than of interleaved channels
+            row = cv2.reduce(image, 0, cv2.REDUCE_AVG, dtype=cv2.CV_32F).reshape(w, -1)
             col = np.concatenate(
-                [cv2.reduce(c, 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F) for c in cv2.split(image)],
+                [cv2.reduce(c, 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F) for c in cv2.split(image)]
+                if image.ndim == 3
+                else [cv2.reduce(image, 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F)],
                 axis=1,
-            )
+            ).reshape(h, -1)
         self.count += 1
         self._pending.append((row, col))
         if len(self._pending) < self.factor:

@@ -215,8 +215,12 @@ def _run_processes(
 ) -> None:
     import multiprocessing
 
+    from vfx._process import tune_allocator
+
     context = multiprocessing.get_context("spawn")  # no forked threads or exiftool pipes
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(todo)), mp_context=context, initializer=tune_allocator
+    ) as pool:
         pending: set[Future[InputResult]] = {
             pool.submit(run_one, recipe, video, str(out)) for video in todo
         }
