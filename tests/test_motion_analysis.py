@@ -4,6 +4,7 @@ known): a square moving at a known speed, a static clip, frames of known values.
 from __future__ import annotations
 
 import csv
+import itertools
 from pathlib import Path
 
 import av
@@ -151,3 +152,28 @@ def test_unwritable_output(square_clip: Path, tmp_path: Path) -> None:
     with pytest.raises(OutputError):
         analyse_motion(square_clip, blocker / "sub")
     assert cv2 is not None
+
+
+def test_grey_motion_is_the_luma_difference_whatever_is_asked(
+    plain_clip: Path, tmp_path: Path
+) -> None:
+    """Grey motion reads the decoder's luma; asking for the (colour) average as well must not
+    change it, and it equals the thresholded difference of FFmpeg's grey frames."""
+    from vfx.io.video import VideoReader
+    from vfx.ops.motion import motion_image, motion_stats
+
+    alone = analyse_motion(plain_clip, tmp_path / "a", outputs=("qom",))
+    with_avg = analyse_motion(plain_clip, tmp_path / "b", outputs=("qom", "average"))
+    a = alone.files["qom"].read_text()
+    assert a == with_avg.files["qom"].read_text()
+    with VideoReader(plain_clip) as reader:
+        frames = [av_frame.to_ndarray(format="gray") for av_frame in _decode_all(plain_clip)]
+        assert len(frames) == reader.index.frame_count
+    expected = [motion_stats(motion_image(p, c))["qom"] for p, c in itertools.pairwise(frames)]
+    rows = list(csv.DictReader(a.splitlines()))
+    assert [float(r["qom"]) for r in rows] == pytest.approx(expected, abs=1e-9)
+
+
+def _decode_all(path: Path) -> list:
+    with av.open(str(path)) as container:
+        return list(container.decode(video=0))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -155,7 +156,8 @@ def analyse_motion(
     threshold, binary, median
         The motion image (see :func:`vfx.ops.motion.motion_image`).
     color
-        Motion and motiongrams in colour (per channel) instead of grey.
+        Motion and motiongrams in colour (per RGB channel) instead of grey. Grey is the
+        video's own luma, full range (FFmpeg's ``gray``), read without colour conversion.
     normalize, stretch
         Scale motiongrams and the history by their maximum (default), or stretch their 1st to
         99th percentiles to full range; with neither, values keep full scale.
@@ -178,6 +180,9 @@ def analyse_motion(
     if max_profile < 2:
         raise ParameterError(f"max_profile must be >= 2, got {max_profile}")
     video = Path(video)
+    if "qom" in wanted:
+        # matplotlib takes half a second to import; do it while the frames decode, not after.
+        threading.Thread(target=_import_plotting, name="vfx-import", daemon=True).start()
     with VideoReader(video, max_pixels=max_pixels) as reader:
         times = reader.index.times_s()
         ranks = ranks_between(times, start_s, end_s)[::every]
@@ -202,14 +207,24 @@ def analyse_motion(
             max_profile=max_profile,
         )
         whole = ranks.size == reader.index.frame_count
-        frames = prefetch(reader.frames() if whole else reader.frames(ranks=ranks.tolist()))
+        # Grey motion reads the luma the decoder gives (no colour conversion at all) and
+        # converts to RGB only when the average image needs colour.
+        pixels = "rgb" if color else ("both" if "average" in wanted else "grey")
+        frames = prefetch(
+            reader.frames(pixels=pixels)
+            if whole
+            else reader.frames(ranks=ranks.tolist(), pixels=pixels)
+        )
         # The decoder and encoder threads already fill the cores; OpenCV's own thread pool on
         # top of them costs more in contention than it gains (measured 25 % slower).
         cv_threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
         try:
             for frame in frames:
-                job.add(frame.image, frame.index, frame.time)
+                if pixels == "grey":
+                    job.add(None, frame.image, frame.index, frame.time)
+                else:
+                    job.add(frame.image, frame.grey, frame.index, frame.time)
                 if progress:
                     progress(job.frames, int(ranks.size))
         except BaseException:
@@ -265,14 +280,20 @@ class _MotionJob:
         self.first_time: Fraction | None = None
         self.first_index = 0
 
-    def add(self, image: np.ndarray, index: int, time: Fraction) -> None:
+    def add(
+        self, rgb: np.ndarray | None, grey: np.ndarray | None, index: int, time: Fraction
+    ) -> None:
+        """One frame: its RGB image and/or its luma (what the motion pass was set to read)."""
         if self.first_time is None:
             self.first_time, self.first_index = time, index
-        if image.dtype != np.uint8:
-            image = (image >> 8).astype(np.uint8)
-        if self.average is not None:
-            self.average.update(image)
-        current = image if self.color else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        if rgb is not None and rgb.dtype != np.uint8:
+            rgb = (rgb >> 8).astype(np.uint8)
+        if grey is not None and grey.dtype != np.uint8:
+            grey = (grey >> 8).astype(np.uint8)
+        if self.average is not None and rgb is not None:
+            self.average.update(rgb)
+        current = rgb if self.color else grey
+        assert current is not None
         if self.videogram is not None:
             self.videogram.update(current)
         self.frames += 1
@@ -373,10 +394,15 @@ class _MotionJob:
         self.result.files["qom_plot"] = plot
 
 
-def _plot_qom(path: Path, rows: list[dict[str, object]], title: str) -> None:
+def _import_plotting() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.figure
+
+
+def _plot_qom(path: Path, rows: list[dict[str, object]], title: str) -> None:
+    _import_plotting()
     from matplotlib.figure import Figure
 
     from vfx.io.images import write_bytes

@@ -52,7 +52,11 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--binary", help="Motion is 0 or full scale (no grey levels).")
         ] = False,
         color: Annotated[
-            bool, typer.Option("--color", help="Motion and motiongrams per colour channel.")
+            bool,
+            typer.Option(
+                "--color",
+                help="Motion and motiongrams per RGB channel (default: grey, the video's luma).",
+            ),
         ] = False,
         median: Annotated[
             int,

@@ -14,6 +14,7 @@ is the ``r``-th smallest decode timestamp, which in AVI is the frame's slot.
 from __future__ import annotations
 
 import logging
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -758,7 +759,14 @@ class VideoWriter:
         self._container = av.open(str(self._tmp), "w", format="mp4")
         stream = self._container.add_stream(self.codec, rate=self.fps)
         stream.width, stream.height, stream.pix_fmt = width, height, self.pix_fmt
-        stream.options = self._options
+        options = dict(self._options)
+        if self.codec == "libx264":
+            # x264's frame threads cost CPU in synchronisation (0.75 against 0.52 ms a frame at
+            # 500x500); the encoder already runs beside the decoder and the caller, so it gets
+            # one thread per megapixel, which keeps pace with them.
+            cores = os.cpu_count() or 1
+            options["threads"] = str(min(cores, max(1, round(width * height / 1e6))))
+        stream.options = options
         stream.codec_context.thread_type = "AUTO"
         self._stream = stream
 
