@@ -183,7 +183,9 @@ def analyse_motion(
     if "qom" in wanted:
         # matplotlib takes half a second to import; do it while the frames decode, not after.
         threading.Thread(target=_import_plotting, name="vfx-import", daemon=True).start()
-    with VideoReader(video, max_pixels=max_pixels) as reader:
+    # The decoder, this thread and the encoder each take a core's share: FFmpeg's own frame
+    # threads would only add synchronisation.
+    with VideoReader(video, max_pixels=max_pixels, threads=None) as reader:
         times = reader.index.times_s()
         ranks = ranks_between(times, start_s, end_s)[::every]
         if ranks.size < 2:

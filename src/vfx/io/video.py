@@ -199,10 +199,14 @@ class VideoReader:
     max_pixels
         Refuse videos whose frames have more pixels than this.
     threads
-        Decoder threads; 0 lets FFmpeg choose.
+        Decoder threads; 0 lets FFmpeg choose; ``None``: one per megapixel of frame (for
+        pipelines whose other stages keep the cores busy: FFmpeg's frame threads cost a third
+        more CPU on small frames).
     """
 
-    def __init__(self, path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, threads: int = 0):
+    def __init__(
+        self, path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, threads: int | None = 0
+    ):
         self.path = Path(path)
         self._container = _open_container(self.path)
         try:
@@ -213,7 +217,7 @@ class VideoReader:
         self._index: PacketIndex | None = None
         self._rotation: int | None = None
 
-    def _setup(self, max_pixels: int, threads: int) -> None:
+    def _setup(self, max_pixels: int, threads: int | None) -> None:
         c = self._container
         if not c.streams.video:
             kinds = sorted({s.type for s in c.streams}) or ["no streams"]
@@ -235,7 +239,7 @@ class VideoReader:
         if self.stream.time_base is None:
             raise VideoOpenError("video stream has no time base", path=self.path)
         cc.thread_type = "AUTO"
-        cc.thread_count = threads
+        cc.thread_count = per_megapixel(width, height) if threads is None else threads
         self.width, self.height = width, height
         self.time_base = Fraction(self.stream.time_base)
         self.bit_depth = _bit_depth(cc.pix_fmt)
@@ -687,6 +691,11 @@ def iter_frames(
         yield from reader.frames(keyframes=keyframes, ranks=ranks)
 
 
+def per_megapixel(width: int, height: int) -> int:
+    """One codec thread per megapixel of frame, at least one and at most one per core."""
+    return min(os.cpu_count() or 1, max(1, round(width * height / 1e6)))
+
+
 #: Full-range grey to video-range luma (16-235), rounded as FFmpeg's swscale does.
 _FULL_TO_VIDEO_RANGE = np.floor(16 + np.arange(256) * 219 / 255 + 0.5).astype(np.uint8)
 
@@ -764,8 +773,7 @@ class VideoWriter:
             # x264's frame threads cost CPU in synchronisation (0.75 against 0.52 ms a frame at
             # 500x500); the encoder already runs beside the decoder and the caller, so it gets
             # one thread per megapixel, which keeps pace with them.
-            cores = os.cpu_count() or 1
-            options["threads"] = str(min(cores, max(1, round(width * height / 1e6))))
+            options["threads"] = str(per_megapixel(width, height))
         stream.options = options
         stream.codec_context.thread_type = "AUTO"
         self._stream = stream
