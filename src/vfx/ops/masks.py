@@ -125,16 +125,12 @@ _BAND = 64
 def _thresholded_difference(frame: np.ndarray, background: np.ndarray, level: float) -> np.ndarray:
     """``threshold(intensity(difference(frame, background)), level)``, a band of rows at a time."""
     _check_pair(frame, background)
-    if not 0.0 <= level <= 1.0:
-        raise ValueError(f"threshold level must be in [0, 1], got {level}")
     weights = np.asarray([LUMA], np.float32) * np.float32(_quantum_scale(frame.dtype))
     out = np.empty(frame.shape[:2], np.float32)
     for y in range(0, frame.shape[0], _BAND):
         rows = slice(y, y + _BAND)
         diff = cv2.absdiff(frame[rows], background[rows]).astype(np.float32)
-        cv2.threshold(
-            cv2.transform(diff, weights), level * QUANTUM, QUANTUM, cv2.THRESH_BINARY, out[rows]
-        )
+        threshold(cv2.transform(diff, weights), level, out=out[rows])
     return out
 
 
@@ -144,14 +140,16 @@ def intensity(image: np.ndarray) -> np.ndarray:
     return cv2.transform(np.ascontiguousarray(image, dtype=np.float32), weights)
 
 
-def threshold(values: np.ndarray, level: float) -> np.ndarray:
-    """``-threshold``: ``QUANTUM`` where ``values > level * QUANTUM``, else 0 (``float32``)."""
+def threshold(values: np.ndarray, level: float, *, out: np.ndarray | None = None) -> np.ndarray:
+    """``-threshold``: ``QUANTUM`` where ``values > level * QUANTUM``, else 0 (``float32``).
+
+    ``out``, a C-contiguous ``float32`` array of the same shape, receives the result.
+    """
     if not 0.0 <= level <= 1.0:
         raise ValueError(f"threshold level must be in [0, 1], got {level}")
-    _, out = cv2.threshold(
-        np.ascontiguousarray(values, dtype=np.float32), level * QUANTUM, QUANTUM, cv2.THRESH_BINARY
-    )
-    return out
+    src = np.ascontiguousarray(values, dtype=np.float32)
+    _, result = cv2.threshold(src, level * QUANTUM, QUANTUM, cv2.THRESH_BINARY, out)
+    return result
 
 
 def gaussian_blur(values: np.ndarray, sigma: float, *, radius: float = 0.0) -> np.ndarray:
