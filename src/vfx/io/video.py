@@ -52,7 +52,6 @@ DEFAULT_MAX_PIXELS = 16384 * 16384
 # Containers whose packets carry no presentation time of their own.
 _NO_PTS_FORMATS = frozenset({"avi"})
 _PICT_TYPES = {int(t): t.name for t in av.video.frame.PictureType}
-# Suffixes of still-image files, to say "an image, not a video" instead of a vague decode error.
 #: How :meth:`VideoReader.frames` delivers pictures: RGB, grey (luma), or both.
 PIXELS = ("rgb", "grey", "both")
 
@@ -76,6 +75,7 @@ _LUMA_PLANE_FORMATS = frozenset(
 #: Video-range luma (16-235) to full range, rounded as FFmpeg's swscale does for "gray".
 _VIDEO_TO_FULL_RANGE = np.clip(np.round((np.arange(256) - 16) * 255 / 219), 0, 255).astype(np.uint8)
 
+# Suffixes of still-image files, to say "an image, not a video" instead of a vague decode error.
 _IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"})
 
 
