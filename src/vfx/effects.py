@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,6 +37,9 @@ from vfx.ops.background import (
 from vfx.ops.composite import COMPOSITE_MODES, ForegroundComposite
 from vfx.ops.masks import apply_mask, difference_mask, mask_to_uint8
 from vfx.params import PARAMS, check
+
+if TYPE_CHECKING:
+    from vfx.metadata import FrameTagger
 
 __all__ = [
     "ENGINES",
@@ -319,14 +323,14 @@ class _Exposures:
     def __init__(self, source: FrameSource, what: str) -> None:
         self.source = source
         self.what = what
-        self._tagger: object | None = None
+        self._tagger: FrameTagger | None = None
         self._tagger_made = False
         self._lock = threading.Lock()
         self._first: Still | None = None
         self._last: Still | None = None
         self.count = 0
 
-    def _frame_tagger(self) -> object | None:
+    def _frame_tagger(self) -> FrameTagger | None:
         if not self._tagger_made:
             self._tagger_made = True
             if self.source.kind == "video":
@@ -348,7 +352,7 @@ class _Exposures:
         with self._lock:
             tagger = self._frame_tagger()
             if tagger is not None and still.time is not None and still.index is not None:
-                return tagger.tags(still.time, still.index, w, h)[0]  # type: ignore[attr-defined]
+                return tagger.tags(still.time, still.index, w, h)[0]
         return None
 
     def observe(self, still: Still) -> None:
