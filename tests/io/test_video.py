@@ -229,3 +229,24 @@ def test_full_range_luma_is_kept(tmp_path: Path) -> None:
     assert abs(int(np.median(first)) - 40) <= 1 and third.max() >= 253
     with VideoReader(spec.path) as reader, pytest.raises(ValueError, match="pixels"):
         next(reader.frames(pixels="gray"))
+
+
+def test_opening_in_many_threads_leaves_ffmpeg_logging_as_it_was(ntsc_clip: ClipSpec) -> None:
+    """Each open raises FFmpeg's process-wide log level to capture its error line; opens in
+    parallel threads must not leave it raised (FFmpeg would then log every decoding error)."""
+    import threading
+
+    import av
+
+    before = av.logging.get_level()
+
+    def open_many() -> None:
+        for _ in range(100):
+            VideoReader(ntsc_clip.path).close()
+
+    threads = [threading.Thread(target=open_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert av.logging.get_level() == before

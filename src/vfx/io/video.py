@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -130,21 +131,28 @@ def _check_path(path: Path) -> None:
         raise VideoOpenError("file is empty (0 bytes)", path=path)
 
 
+#: FFmpeg's log level is process-wide: opens in several threads (a thread pool, an in-process
+#: Dask worker) take turns to raise and restore it, or one would "restore" another's raised
+#: level and leave FFmpeg logging every decoding error for good.
+_LOG_LEVEL_LOCK = threading.Lock()
+
+
 def _open_container(path: Path) -> Any:
     _check_path(path)
-    level = av.logging.get_level()
-    try:
-        # Capture FFmpeg's own error line (it names the problem) instead of printing it.
-        if level is None:
-            av.logging.set_level(av.logging.ERROR)
-        with av.logging.Capture(local=True):
-            container = av.open(str(path), mode="r")
-    except PermissionError as exc:
-        raise VideoOpenError("permission denied", path=path) from exc
-    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise VideoOpenError(f"not a readable video ({_reason(exc)})", path=path) from exc
-    finally:
-        av.logging.set_level(level)
+    with _LOG_LEVEL_LOCK:
+        level = av.logging.get_level()
+        try:
+            # Capture FFmpeg's own error line (it names the problem) instead of printing it.
+            if level is None:
+                av.logging.set_level(av.logging.ERROR)
+            with av.logging.Capture(local=True):
+                container = av.open(str(path), mode="r")
+        except PermissionError as exc:
+            raise VideoOpenError("permission denied", path=path) from exc
+        except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
+            raise VideoOpenError(f"not a readable video ({_reason(exc)})", path=path) from exc
+        finally:
+            av.logging.set_level(level)
     name = str(container.format.name)
     if name == "image2" or name.endswith("_pipe"):
         container.close()
@@ -851,7 +859,6 @@ def prefetch(items: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
     the caller stops early (or is interrupted), the thread is stopped and the generator closed.
     """
     import queue
-    import threading
 
     q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
