@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,7 +30,13 @@ from vfx.io.table import format_seconds
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, VideoWriter, prefetch
 from vfx.metadata import FrameTagger, MetadataOptions
 from vfx.ops.background import Mean
-from vfx.ops.motion import MotionHistory, Profiles, motion_image, motion_stats
+from vfx.ops.motion import (
+    MotionHistory,
+    Profiles,
+    motion_image,
+    profile_sums,
+    stats_from_sums,
+)
 from vfx.params import check
 from vfx.sampling import ranks_between
 
@@ -276,7 +283,10 @@ class _MotionJob:
             if history_video and "history" in wanted
             else None
         )
-        self.rows: list[dict[str, object]] = []
+        # Per motion frame: index, time and statistics; formatted once, at the end.
+        self.qom: list[tuple[int, Fraction, dict[str, float]]] | None = (
+            [] if "qom" in wanted else None
+        )
         self.previous: np.ndarray | None = None
         self.frames = 0
         self.first_time: Fraction | None = None
@@ -304,19 +314,20 @@ class _MotionJob:
             return
         motion = motion_image(previous, current, **self.motion_options)
         self.result.motion_frames += 1
-        if self.motiongram is not None:
-            self.motiongram.update(motion)
         if self.writer is not None:
             self.writer.write(motion)
+        # One pair of exact row and column sums serves both the motiongram and the statistics.
+        sums = profile_sums(motion) if self.motiongram is not None or self.qom is not None else None
+        if self.motiongram is not None:
+            assert sums is not None
+            self.motiongram.add_sums(*sums)
         if self.history is not None:
             hist = self.history.update(motion)
             if self.history_writer is not None:
                 self.history_writer.write(np.clip(hist + 0.5, 0, 255).astype(np.uint8))
-        if "qom" in self.wanted:
-            stats = motion_stats(motion)
-            row: dict[str, object] = {"frame_index": index, "time_s": format_seconds(time)}
-            row.update({k: "" if np.isnan(v) else f"{v:.10g}" for k, v in stats.items()})
-            self.rows.append(row)
+        if self.qom is not None:
+            assert sums is not None
+            self.qom.append((index, time, stats_from_sums(*sums)))
 
     def abort(self) -> None:
         for writer in (self.writer, self.history_writer):
@@ -376,23 +387,25 @@ class _MotionJob:
                 tagger,
                 f"Motion history of {self.video.name} (decay {self.history.decay:g} per frame)",
             )
-        if self.rows:
-            self._write_qom()
+        if self.qom:
+            self._write_qom(self.qom)
+            self.result.mean_qom = float(np.mean([stats["qom"] for _, _, stats in self.qom]))
         self.result.frames = self.frames
-        if self.rows:
-            self.result.mean_qom = float(np.mean([float(str(r["qom"])) for r in self.rows]))
         return self.result
 
-    def _write_qom(self) -> None:
+    def _write_qom(self, qom: list[tuple[int, Fraction, dict[str, float]]]) -> None:
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=QOM_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(self.rows)
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(QOM_COLUMNS)
+        for index, time, stats in qom:
+            values = ("" if math.isnan(stats[k]) else f"{stats[k]:.10g}" for k in QOM_COLUMNS[2:])
+            writer.writerow((index, format_seconds(time), *values))
         path = self.out / f"{self.stem}_qom.csv"
         write_text(path, buf.getvalue())
         self.result.files["qom"] = path
         plot = self.out / f"{self.stem}_qom.png"
-        _plot_qom(plot, self.rows, self.video.name)
+        times = [float(t) for _, t, _ in qom]
+        _plot_qom(plot, times, [stats["qom"] for _, _, stats in qom], self.video.name)
         self.result.files["qom_plot"] = plot
 
 
@@ -403,14 +416,12 @@ def _import_plotting() -> None:
     import matplotlib.figure
 
 
-def _plot_qom(path: Path, rows: list[dict[str, object]], title: str) -> None:
+def _plot_qom(path: Path, t: list[float], q: list[float], title: str) -> None:
     _import_plotting()
     from matplotlib.figure import Figure
 
     from vfx.io.images import write_bytes
 
-    t = [float(str(r["time_s"])) for r in rows]
-    q = [float(str(r["qom"])) for r in rows]
     fig = Figure(figsize=(8, 2.6), dpi=100)
     ax = fig.add_subplot()
     ax.plot(t, q, linewidth=0.8, color="#1f4e79")

@@ -7,7 +7,15 @@ import logging
 import numpy as np
 import pytest
 
-from vfx.ops.motion import MotionHistory, Profiles, motion_image, motion_stats, threshold_level
+from vfx.ops.motion import (
+    MotionHistory,
+    Profiles,
+    motion_image,
+    motion_stats,
+    profile_sums,
+    stats_from_sums,
+    threshold_level,
+)
 
 
 def test_threshold_applies_to_the_difference_not_the_frame() -> None:
@@ -86,3 +94,30 @@ def test_motion_history_decays() -> None:
     assert out.tolist() == [[100.0, 80.0]]
     with pytest.raises(ValueError):
         MotionHistory(decay=1.5)
+
+
+def test_profile_sums_are_exact_integer_sums() -> None:
+    img = np.random.default_rng(1).integers(0, 256, (6, 9, 3), dtype=np.uint8)
+    columns, rows = profile_sums(img)
+    assert columns.shape == (9, 3) and rows.shape == (6, 3)
+    np.testing.assert_array_equal(columns, img.sum(axis=0, dtype=np.int64))
+    np.testing.assert_array_equal(rows, img.sum(axis=1, dtype=np.int64))
+    grey_columns, grey_rows = profile_sums(img[..., 0])
+    np.testing.assert_array_equal(grey_columns[:, 0], img[..., 0].sum(axis=0))
+    np.testing.assert_array_equal(grey_rows[:, 0], img[..., 0].sum(axis=1))
+
+
+def test_colour_stats_weight_by_luma_and_box_any_channel() -> None:
+    m = np.zeros((4, 10, 3), np.uint8)
+    m[1, 2] = (255, 0, 0)  # red: luma weight 0.299
+    m[2, 7] = (0, 0, 255)  # blue: luma weight 0.114
+    m[3, 9, 2] = 1  # faint blue motion: inside the box, almost no weight
+    s = motion_stats(m)
+    weights = {(1, 2): 0.299 * 255, (2, 7): 0.114 * 255, (3, 9): 0.114}
+    total = sum(weights.values())
+    cx = sum(w * (x + 0.5) for (_, x), w in weights.items()) / total / 10
+    cy = sum(w * (y + 0.5) for (y, _), w in weights.items()) / total / 4
+    assert s["centroid_x"] == pytest.approx(cx) and s["centroid_y"] == pytest.approx(cy)
+    assert s["qom"] == pytest.approx((255 + 255 + 1) / (4 * 10 * 3 * 255))
+    assert (s["bbox_x0"], s["bbox_y0"], s["bbox_x1"], s["bbox_y1"]) == (0.2, 0.25, 1.0, 1.0)
+    assert stats_from_sums(*profile_sums(m)) == s

@@ -28,6 +28,8 @@ __all__ = [
     "Profiles",
     "motion_image",
     "motion_stats",
+    "profile_sums",
+    "stats_from_sums",
     "threshold_level",
 ]
 
@@ -92,50 +94,8 @@ def motion_image(
     return out
 
 
-def motion_stats(motion: np.ndarray) -> dict[str, float]:
-    """Quantity of motion, centroid and bounding box of a motion image.
-
-    ``qom`` is the mean of the motion image as a fraction of full scale (0-1). The centroid is
-    the motion-weighted mean position (colour motion is weighted by its luma) and the bounding
-    box encloses every non-zero pixel,
-    both normalised to 0-1 by the image width and height (pixel centres: ``(x + 0.5) / W``).
-    Without motion the centroid and box are ``NaN``.
-
-    >>> m = np.zeros((4, 4), np.uint8); m[1, 2] = 255
-    >>> s = motion_stats(m); (s["qom"], s["centroid_x"], s["centroid_y"])
-    (0.0625, 0.625, 0.375)
-    """
-    channels = 1 if motion.ndim == 2 else motion.shape[2]
-    grey = motion if channels == 1 else cv2.cvtColor(motion, cv2.COLOR_RGB2GRAY)
-    h, w = grey.shape
-    # cv2.mean sums in C; numpy's uint8 mean goes through float64 copies (10x slower)
-    qom = sum(cv2.mean(motion)[:channels]) / channels / 255.0
-    # The first moments and the box, from exact integer column and row sums (a third of the
-    # cost of cv2.moments plus cv2.boundingRect, same values).
-    columns = _sums(grey, 0).astype(np.int64)
-    rows = _sums(grey, 1).astype(np.int64)
-    total = int(columns.sum())
-    nan = float("nan")
-    if total <= 0:
-        return dict(
-            qom=qom,
-            centroid_x=nan,
-            centroid_y=nan,
-            bbox_x0=nan,
-            bbox_y0=nan,
-            bbox_x1=nan,
-            bbox_y1=nan,
-        )
-    xs, ys = np.flatnonzero(columns), np.flatnonzero(rows)
-    return dict(
-        qom=qom,
-        centroid_x=(int(np.dot(np.arange(w), columns)) / total + 0.5) / w,
-        centroid_y=(int(np.dot(np.arange(h), rows)) / total + 0.5) / h,
-        bbox_x0=int(xs[0]) / w,
-        bbox_y0=int(ys[0]) / h,
-        bbox_x1=(int(xs[-1]) + 1) / w,
-        bbox_y1=(int(ys[-1]) + 1) / h,
-    )
+#: Luma weights (BT.601) that weight colour motion for the centroid.
+_LUMA = np.array([0.299, 0.587, 0.114])
 
 
 def _sums(image: np.ndarray, axis: int) -> np.ndarray:
@@ -152,6 +112,74 @@ def _sums(image: np.ndarray, axis: int) -> np.ndarray:
         return cv2.reduce(image, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S).reshape(image.shape[1], -1)
     return np.concatenate(
         [cv2.reduce(c, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S) for c in cv2.split(image)], axis=1
+    )
+
+
+def profile_sums(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact integer sums of a ``uint8`` image: down each column ``(W, C)`` and along each
+    row ``(H, C)``, with ``C`` 1 for grey.
+
+    The motion statistics and a motiongram's profiles both come from these two vectors, so a
+    motion image is summed once for both.
+
+    >>> cols, rows = profile_sums(np.array([[1, 2], [3, 4]], np.uint8))
+    >>> cols.ravel().tolist(), rows.ravel().tolist()
+    ([4, 6], [3, 7])
+    """
+    if image.dtype != np.uint8:
+        raise ValueError(f"profile_sums takes uint8 images, got {image.dtype}")
+    h, w = image.shape[:2]
+    return _sums(image, 0).reshape(w, -1), _sums(image, 1).reshape(h, -1)
+
+
+def motion_stats(motion: np.ndarray) -> dict[str, float]:
+    """Quantity of motion, centroid and bounding box of a ``uint8`` motion image.
+
+    ``qom`` is the mean of the motion image as a fraction of full scale (0-1; colour: the
+    mean over the three channels). The centroid is the motion-weighted mean position (colour
+    motion is weighted by its BT.601 luma) and the bounding box encloses every pixel with
+    motion in any channel, both normalised to 0-1 by the image width and height (pixel
+    centres: ``(x + 0.5) / W``). Without motion the centroid and box are ``NaN``.
+
+    >>> m = np.zeros((4, 4), np.uint8); m[1, 2] = 255
+    >>> s = motion_stats(m); (s["qom"], s["centroid_x"], s["centroid_y"])
+    (0.0625, 0.625, 0.375)
+    """
+    return stats_from_sums(*profile_sums(motion))
+
+
+def stats_from_sums(columns: np.ndarray, rows: np.ndarray) -> dict[str, float]:
+    """:func:`motion_stats` from the image's :func:`profile_sums` (``(W, C)`` and ``(H, C)``).
+
+    Grey values are summed exactly (integers below 2**53 in float64), so the centroid is the
+    exact weighted mean.
+    """
+    w, h = columns.shape[0], rows.shape[0]
+    channels = columns.shape[1]
+    qom = float(columns.sum()) / (h * w * channels * 255.0)
+    weights = _LUMA if channels == 3 else np.ones(channels) / channels
+    column_weight, row_weight = columns @ weights, rows @ weights
+    total = float(column_weight.sum())
+    nan = float("nan")
+    if total <= 0:
+        return dict(
+            qom=qom,
+            centroid_x=nan,
+            centroid_y=nan,
+            bbox_x0=nan,
+            bbox_y0=nan,
+            bbox_x1=nan,
+            bbox_y1=nan,
+        )
+    xs, ys = np.flatnonzero(columns.any(axis=1)), np.flatnonzero(rows.any(axis=1))
+    return dict(
+        qom=qom,
+        centroid_x=(float(np.arange(w) @ column_weight) / total + 0.5) / w,
+        centroid_y=(float(np.arange(h) @ row_weight) / float(row_weight.sum()) + 0.5) / h,
+        bbox_x0=int(xs[0]) / w,
+        bbox_y0=int(ys[0]) / h,
+        bbox_x1=(int(xs[-1]) + 1) / w,
+        bbox_y1=(int(ys[-1]) + 1) / h,
     )
 
 
@@ -179,16 +207,25 @@ class Profiles:
         """Add the profiles of one image (``uint8``/``float``, grey or colour)."""
         h, w = image.shape[:2]
         if image.dtype == np.uint8:
-            row = _sums(image, 0).reshape(w, -1).astype(np.float32) / np.float32(h)
-            col = _sums(image, 1).reshape(h, -1).astype(np.float32) / np.float32(w)
-        else:
-            row = cv2.reduce(image, 0, cv2.REDUCE_AVG, dtype=cv2.CV_32F).reshape(w, -1)
-            col = np.concatenate(
-                [cv2.reduce(c, 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F) for c in cv2.split(image)]
-                if image.ndim == 3
-                else [cv2.reduce(image, 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F)],
-                axis=1,
-            ).reshape(h, -1)
+            self.add_sums(*profile_sums(image))
+            return
+        row = cv2.reduce(image, 0, cv2.REDUCE_AVG, dtype=cv2.CV_32F).reshape(w, -1)
+        col = np.concatenate(
+            [cv2.reduce(c, 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F) for c in cv2.split(image)]
+            if image.ndim == 3
+            else [cv2.reduce(image, 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F)],
+            axis=1,
+        ).reshape(h, -1)
+        self._add(row, col)
+
+    def add_sums(self, columns: np.ndarray, rows: np.ndarray) -> None:
+        """Add the profiles of one ``uint8`` image from its :func:`profile_sums`."""
+        h, w = rows.shape[0], columns.shape[0]
+        self._add(
+            columns.astype(np.float32) / np.float32(h), rows.astype(np.float32) / np.float32(w)
+        )
+
+    def _add(self, row: np.ndarray, col: np.ndarray) -> None:
         self.count += 1
         self._pending.append((row, col))
         if len(self._pending) < self.factor:
