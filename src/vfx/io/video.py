@@ -256,6 +256,9 @@ class VideoReader:
         # One converter for the reader's life: PyAV's to_ndarray(format=...) builds a new
         # swscale context for every frame, which costs more than the conversion itself.
         self._reformatter = av.video.reformatter.VideoReformatter()
+        # swscale's automatic threading starts a thread per core and splits every frame
+        # between them; on small frames the hand-offs cost more than the conversion.
+        self._convert_threads = per_megapixel(width, height)
 
     # -- context management -------------------------------------------------------------------
     def close(self) -> None:
@@ -444,7 +447,9 @@ class VideoReader:
             luma = luma[: avf.height, : avf.width]
             full = name.startswith("yuvj") or int(avf.color_range) == 2  # 2: JPEG (full) range
             return luma.copy() if full else cv2.LUT(luma, _VIDEO_TO_FULL_RANGE)
-        return self._reformatter.reformat(avf, format=self._grey_format).to_ndarray()
+        return self._reformatter.reformat(
+            avf, format=self._grey_format, threads=self._convert_threads
+        ).to_ndarray()
 
     def _to_frame(self, avf: Any, rank: int, pixels: str = "rgb") -> Frame:
         idx = self.index
@@ -459,7 +464,10 @@ class VideoReader:
             assert grey is not None
             image = grey
         else:
-            image = upright(self._reformatter.reformat(avf, format=self._rgb_format).to_ndarray())
+            rgb = self._reformatter.reformat(
+                avf, format=self._rgb_format, threads=self._convert_threads
+            )
+            image = upright(rgb.to_ndarray())
         return Frame(
             image=image,
             grey=grey if pixels == "both" else None,
@@ -755,19 +763,24 @@ class VideoWriter:
         fps: Fraction,
         codec: str = "libx264",
         pix_fmt: str = "yuv420p",
-        crf: int = 20,
+        qp: int = 18,
+        crf: int | None = None,
         preset: str = "ultrafast",
     ):
         self.path = Path(path)
         self.fps = Fraction(fps).limit_denominator(100000)
         self.codec, self.pix_fmt = codec, pix_fmt
-        self._options = {"crf": str(crf), "preset": preset} if codec == "libx264" else {}
+        # A constant quantizer: x264's constant rate factor analyses every frame's complexity
+        # first, a quarter of its encoding time at this preset (measured on motion images:
+        # 0.85 against 0.65 s for 1800 frames at 500x500; qp 18 gives 56.6 dB PSNR there).
+        rate = {"crf": str(crf)} if crf is not None else {"qp": str(qp)}
+        self._options = {**rate, "preset": preset} if codec == "libx264" else {}
         self._tmp = temp_beside(self.path)
         self._container: Any = None
         self._stream: Any = None
         self.frames = 0
         # Encoding runs on one worker thread (PyAV releases the GIL while x264 works), so the
-        # caller computes the next frame meanwhile; at most two frames wait.
+        # caller computes the next frame meanwhile; at most two converted frames wait.
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vfx-encode")
         self._reformatter = av.video.reformatter.VideoReformatter()
         self._pending: deque[Future[None]] = deque()
@@ -796,20 +809,23 @@ class VideoWriter:
             image = np.pad(image, pad, mode="edge")
         if self._stream is None:
             self._open(image.shape[1], image.shape[0])
-        while len(self._pending) >= 2:
-            self._pending.popleft().result()
-        self._pending.append(self._pool.submit(self._encode, image.copy(), self.frames))
-        self.frames += 1
-
-    def _encode(self, image: np.ndarray, pts: int) -> None:
+        # The conversion runs here, in the caller's thread, and hands the encoder a buffer
+        # of its own, so the caller may reuse ``image`` at once; the worker thread is left
+        # to x264, which runs without the GIL.
         if self.pix_fmt == "yuv420p":
-            frame = av.VideoFrame.from_ndarray(to_i420(image), format="yuv420p")
+            frame = av.VideoFrame.from_numpy_buffer(to_i420(image), format="yuv420p")
         else:
             fmt = "gray" if image.ndim == 2 else "rgb24"
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=fmt)
             # One converter for the whole video (PyAV would make one per frame).
-            frame = self._reformatter.reformat(frame, format=self.pix_fmt)
-        frame.pts = pts
+            frame = self._reformatter.reformat(frame, format=self.pix_fmt, threads=1)
+        frame.pts = self.frames
+        while len(self._pending) >= 2:
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(self._encode, frame))
+        self.frames += 1
+
+    def _encode(self, frame: av.VideoFrame) -> None:
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
 
