@@ -27,7 +27,7 @@ from vfx.errors import DecodeError, ParameterError
 from vfx.io.exif import ImageTags
 from vfx.io.images import prepare_output_dir, write_image, write_text
 from vfx.io.table import format_seconds
-from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, VideoWriter, prefetch
+from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, VideoWriter
 from vfx.metadata import FrameTagger, MetadataOptions
 from vfx.ops.background import Mean
 from vfx.ops.motion import (
@@ -190,8 +190,8 @@ def analyse_motion(
     if "qom" in wanted:
         # matplotlib takes half a second to import; do it while the frames decode, not after.
         threading.Thread(target=_import_plotting, name="vfx-import", daemon=True).start()
-    # The decoder, this thread and the encoder each take a core's share: FFmpeg's own frame
-    # threads would only add synchronisation.
+    # FFmpeg's own decoding threads (one per megapixel, so one here) would only add
+    # synchronisation beside the encoder's thread.
     with VideoReader(video, max_pixels=max_pixels, threads=None) as reader:
         times = reader.index.times_s()
         ranks = ranks_between(times, start_s, end_s)[::every]
@@ -219,13 +219,16 @@ def analyse_motion(
         # Grey motion reads the luma the decoder gives (no colour conversion at all) and
         # converts to RGB only when the average image needs colour.
         pixels = "rgb" if color else ("both" if "average" in wanted else "grey")
-        frames = prefetch(
+        # This thread decodes and computes; the writer's thread converts and encodes. Two busy
+        # threads for two cores: a third decoding ahead (prefetch) made the pass 15-20 %
+        # slower, through oversubscribed cores and GIL hand-offs.
+        frames = (
             reader.frames(pixels=pixels)
             if whole
             else reader.frames(ranks=ranks.tolist(), pixels=pixels)
         )
-        # The decoder and encoder threads already fill the cores; OpenCV's own thread pool on
-        # top of them costs more in contention than it gains (measured 25 % slower).
+        # OpenCV's own thread pool on top of them costs more in contention than it gains
+        # (measured 25 % slower).
         cv_threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
         try:
@@ -315,7 +318,7 @@ class _MotionJob:
         motion = motion_image(previous, current, **self.motion_options)
         self.result.motion_frames += 1
         if self.writer is not None:
-            self.writer.write(motion)
+            self.writer.write(motion, copy=False)  # a new array for every frame
         # One pair of exact row and column sums serves both the motiongram and the statistics.
         sums = profile_sums(motion) if self.motiongram is not None or self.qom is not None else None
         if self.motiongram is not None:
@@ -324,7 +327,7 @@ class _MotionJob:
         if self.history is not None:
             hist = self.history.update(motion)
             if self.history_writer is not None:
-                self.history_writer.write(np.clip(hist + 0.5, 0, 255).astype(np.uint8))
+                self.history_writer.write(np.clip(hist + 0.5, 0, 255).astype(np.uint8), copy=False)
         if self.qom is not None:
             assert sums is not None
             self.qom.append((index, time, stats_from_sums(*sums)))

@@ -799,19 +799,30 @@ class VideoWriter:
         stream.codec_context.thread_type = "AUTO"
         self._stream = stream
 
-    def write(self, image: np.ndarray) -> None:
-        """Append one frame: ``uint8`` grey ``(H, W)`` or RGB ``(H, W, 3)``."""
+    def write(self, image: np.ndarray, *, copy: bool = True) -> None:
+        """Append one frame: ``uint8`` grey ``(H, W)`` or RGB ``(H, W, 3)``.
+
+        The frame is converted and encoded on the writer's thread while the caller goes on.
+        With ``copy=False`` the writer reads ``image`` itself, later: the caller must not
+        change it afterwards (for a fresh array per frame, this saves a copy).
+        """
         if image.dtype != np.uint8:
             raise ValueError(f"VideoWriter takes uint8 frames, got {image.dtype}")
         h, w = image.shape[:2]
         if h % 2 or w % 2:
             pad = ((0, h % 2), (0, w % 2)) + (((0, 0),) if image.ndim == 3 else ())
             image = np.pad(image, pad, mode="edge")
+        elif copy:
+            image = image.copy()
         if self._stream is None:
             self._open(image.shape[1], image.shape[0])
-        # The conversion runs here, in the caller's thread, and hands the encoder a buffer
-        # of its own, so the caller may reuse ``image`` at once; the worker thread is left
-        # to x264, which runs without the GIL.
+        while len(self._pending) >= 2:
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(self._encode, image, self.frames))
+        self.frames += 1
+
+    def _encode(self, image: np.ndarray, pts: int) -> None:
+        # Runs on the writer's thread: the conversion (OpenCV) and x264 both release the GIL.
         if self.pix_fmt == "yuv420p":
             frame = av.VideoFrame.from_numpy_buffer(to_i420(image), format="yuv420p")
         else:
@@ -819,13 +830,7 @@ class VideoWriter:
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=fmt)
             # One converter for the whole video (PyAV would make one per frame).
             frame = self._reformatter.reformat(frame, format=self.pix_fmt, threads=1)
-        frame.pts = self.frames
-        while len(self._pending) >= 2:
-            self._pending.popleft().result()
-        self._pending.append(self._pool.submit(self._encode, frame))
-        self.frames += 1
-
-    def _encode(self, frame: av.VideoFrame) -> None:
+        frame.pts = pts
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
 
