@@ -151,14 +151,16 @@ def motion_stats(motion: np.ndarray) -> dict[str, float]:
 def stats_from_sums(columns: np.ndarray, rows: np.ndarray) -> dict[str, float]:
     """:func:`motion_stats` from the image's :func:`profile_sums` (``(W, C)`` and ``(H, C)``).
 
-    Grey values are summed exactly (integers below 2**53 in float64), so the centroid is the
-    exact weighted mean.
+    Grey sums stay integers, so the grey centroid is exact.
     """
     w, h = columns.shape[0], rows.shape[0]
     channels = columns.shape[1]
     qom = float(columns.sum()) / (h * w * channels * 255.0)
-    weights = _LUMA if channels == 3 else np.ones(channels) / channels
-    column_weight, row_weight = columns @ weights, rows @ weights
+    if channels == 1:  # integer weights: the exact weighted mean
+        column_weight, row_weight = columns[:, 0].astype(np.int64), rows[:, 0].astype(np.int64)
+    else:
+        weights = _LUMA if channels == 3 else np.full(channels, 1 / channels)
+        column_weight, row_weight = (columns * weights).sum(axis=1), (rows * weights).sum(axis=1)
     total = float(column_weight.sum())
     nan = float("nan")
     if total <= 0:
@@ -174,8 +176,8 @@ def stats_from_sums(columns: np.ndarray, rows: np.ndarray) -> dict[str, float]:
     xs, ys = np.flatnonzero(columns.any(axis=1)), np.flatnonzero(rows.any(axis=1))
     return dict(
         qom=qom,
-        centroid_x=(float(np.arange(w) @ column_weight) / total + 0.5) / w,
-        centroid_y=(float(np.arange(h) @ row_weight) / float(row_weight.sum()) + 0.5) / h,
+        centroid_x=(float((np.arange(w) * column_weight).sum()) / total + 0.5) / w,
+        centroid_y=(float((np.arange(h) * row_weight).sum()) / float(row_weight.sum()) + 0.5) / h,
         bbox_x0=int(xs[0]) / w,
         bbox_y0=int(ys[0]) / h,
         bbox_x1=(int(xs[-1]) + 1) / w,
