@@ -6,15 +6,29 @@ again: on a 1800-frame motion pass that was 390,000 page faults and a quarter of
 the kernel. Raising the mmap and trim thresholds keeps those blocks in the heap for reuse
 (measured: 31,000 faults, system time 1.3 s -> 0.5 s). Memory freed stays reserved up to the
 trim threshold, so the peak resident size does not grow with the video's length.
+
+OpenBLAS (numpy's linear algebra) starts a thread per core when numpy is imported, and those
+threads spin for a while after each call. vfx does its parallel work itself (codec threads,
+worker processes) and its matrix products are small, so the command keeps OpenBLAS to one
+thread: numpy's import costs 60 instead of 120 ms of CPU, and no thread spins beside a pass
+that needs both cores. Set ``OPENBLAS_NUM_THREADS`` to override.
+
+Python's cycle collector walks every tracked object on each full collection, and the command's
+imports (typer, numpy, OpenCV, matplotlib) leave a few hundred thousand of them that are never
+garbage. Freezing them once the command has started, and collecting the youngest generation
+every 10,000 instead of 700 allocations, cuts the collector's share of a motion pass (3 % of
+its CPU time) to almost nothing; vfx makes few reference cycles.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
+import os
 import sys
 
-__all__ = ["tune_allocator"]
+__all__ = ["single_threaded_blas", "tune_allocator", "tune_collector"]
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -36,3 +50,16 @@ def tune_allocator() -> bool:
     return bool(
         mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD) and mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
     )
+
+
+def single_threaded_blas() -> None:
+    """One OpenBLAS thread unless the environment says otherwise; must run before numpy loads."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def tune_collector() -> None:
+    """Freeze the objects that exist now (the imported modules) out of the cycle collector's
+    full collections, and collect the youngest generation less often."""
+    gc.freeze()
+    _, second, third = gc.get_threshold()
+    gc.set_threshold(10_000, second, third)

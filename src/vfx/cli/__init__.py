@@ -1,5 +1,9 @@
 """The ``vfx`` command line: a thin layer over the library; only this package imports typer."""
 
-from vfx.cli.app import app, main
+from vfx._process import single_threaded_blas
+
+single_threaded_blas()  # before anything imports numpy
+
+from vfx.cli.app import app, main  # noqa: E402
 
 __all__ = ["app", "main"]

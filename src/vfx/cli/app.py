@@ -122,9 +122,10 @@ _register()
 
 def main() -> None:
     """Console-script entry point."""
-    from vfx._process import tune_allocator
+    from vfx._process import tune_allocator, tune_collector
 
     tune_allocator()
+    tune_collector()
     try:
         app()
     except KeyboardInterrupt:  # raised outside a command (e.g. while importing)
