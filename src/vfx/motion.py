@@ -16,6 +16,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -346,10 +347,17 @@ class _MotionJob:
         tags.xmp.setdefault("dc", {})["description"] = description
         return tags
 
-    def _still(self, name: str, image: np.ndarray, tagger: FrameTagger | None, what: str) -> None:
+    def _still(
+        self,
+        stills: ThreadPoolExecutor,
+        name: str,
+        image: np.ndarray,
+        tagger: FrameTagger | None,
+        what: str,
+    ) -> Future[None]:
         path = self.out / f"{self.stem}_{name}.png"
-        write_image(path, image, tags=self._tags(tagger, image, what))
         self.result.files[name] = path
+        return stills.submit(write_image, path, image, tags=self._tags(tagger, image, what))
 
     def finish(self, tagger: FrameTagger | None, *, normalize: bool, stretch: bool) -> MotionResult:
         try:
@@ -360,6 +368,34 @@ class _MotionJob:
         except BaseException:
             self.abort()
             raise
+        # The stills are compressed on two threads (zlib runs without the GIL) while this
+        # thread draws the quantity-of-motion plot.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vfx-still") as stills:
+            pending = self._stills(stills, tagger, normalize=normalize, stretch=stretch)
+            try:
+                if self.qom:
+                    self._write_qom(self.qom)
+                    self.result.mean_qom = float(
+                        np.mean([stats["qom"] for _, _, stats in self.qom])
+                    )
+                for future in pending:
+                    future.result()
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
+        self.result.frames = self.frames
+        return self.result
+
+    def _stills(
+        self,
+        stills: ThreadPoolExecutor,
+        tagger: FrameTagger | None,
+        *,
+        normalize: bool,
+        stretch: bool,
+    ) -> list[Future[None]]:
+        pending = []
         for name, profiles in (("motiongram", self.motiongram), ("videogram", self.videogram)):
             if profiles is None:
                 continue
@@ -375,26 +411,30 @@ class _MotionJob:
                 ].format(what=what)
                 if profiles.factor > 1:
                     description += f" (each line averages {profiles.factor} frames)"
-                self._still(f"{name}_{axis}", picture16, tagger, description)
+                pending.append(
+                    self._still(stills, f"{name}_{axis}", picture16, tagger, description)
+                )
         if self.average is not None:
-            self._still(
-                "average",
-                self.average.result(),
-                tagger,
-                f"Average of all {self.frames} decoded frames of {self.video.name}",
+            pending.append(
+                self._still(
+                    stills,
+                    "average",
+                    self.average.result(),
+                    tagger,
+                    f"Average of all {self.frames} decoded frames of {self.video.name}",
+                )
             )
         if self.history is not None:
-            self._still(
-                "history",
-                _to_uint16(self.history.result(), normalize=normalize, stretch=stretch),
-                tagger,
-                f"Motion history of {self.video.name} (decay {self.history.decay:g} per frame)",
+            pending.append(
+                self._still(
+                    stills,
+                    "history",
+                    _to_uint16(self.history.result(), normalize=normalize, stretch=stretch),
+                    tagger,
+                    f"Motion history of {self.video.name} (decay {self.history.decay:g} per frame)",
+                )
             )
-        if self.qom:
-            self._write_qom(self.qom)
-            self.result.mean_qom = float(np.mean([stats["qom"] for _, _, stats in self.qom]))
-        self.result.frames = self.frames
-        return self.result
+        return pending
 
     def _write_qom(self, qom: list[tuple[int, Fraction, dict[str, float]]]) -> None:
         buf = io.StringIO()

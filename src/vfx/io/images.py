@@ -51,6 +51,11 @@ _SUFFIX_FORMAT = {".tif": "tiff", ".tiff": "tiff", ".png": "png", ".jpg": "jpg",
 _PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 1]
 if hasattr(cv2, "IMWRITE_PNG_FILTER"):
     _PNG_PARAMS += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP]
+# 16-bit PNGs (motiongrams, average and history images): zlib's string matching rarely pays
+# on their noisy low bytes, and run-length matching alone is 1.3-3x faster at about the same
+# size (a 500x1800 motiongram: 30 ms and 2.24 MB against 56 ms and 2.38 MB). On 8-bit frames
+# it would double the size, so they keep the default strategy.
+_PNG16_PARAMS = _PNG_PARAMS + [cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
 
 
 def format_for(path: str | Path) -> str:
@@ -106,7 +111,8 @@ def encode_image(
         )
         return buf.getvalue()
     if fmt == "png":
-        ok, data = cv2.imencode(".png", _to_bgr(image), _PNG_PARAMS)
+        params = _PNG16_PARAMS if image.dtype == np.uint16 else _PNG_PARAMS
+        ok, data = cv2.imencode(".png", _to_bgr(image), params)
     elif fmt == "jpg":
         if image.dtype != np.uint8:
             image = (image >> 8).astype(np.uint8)
