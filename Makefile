@@ -27,6 +27,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	# bytecode for the editable install, which Python does not cache where
+	# PYTHONDONTWRITEBYTECODE is set (each command would compile vfx again)
+	$(BIN)/python -m compileall -q src/vfx
 	touch $(STAMP)
 
 demo: system $(STAMP)
