@@ -1,7 +1,5 @@
 """The Typer application and its one error boundary."""
 
-from __future__ import annotations
-
 import logging
 import os
 import sys

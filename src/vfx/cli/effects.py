@@ -1,7 +1,5 @@
 """``vfx background``, ``mask``, ``composite`` and ``montage``: effects over a video or folder."""
 
-from __future__ import annotations
-
 import json as jsonlib
 from dataclasses import asdict
 from enum import StrEnum

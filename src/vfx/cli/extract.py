@@ -1,7 +1,5 @@
 """``vfx keyframes`` and ``vfx frames``: stills from videos, with exact times."""
 
-from __future__ import annotations
-
 import json as jsonlib
 from collections.abc import Callable
 from dataclasses import asdict
@@ -42,7 +40,7 @@ from vfx.types import jsonable
 Job = Callable[[Path, Callable[[int, int | None], None]], "Extraction"]
 
 
-def _summary(result: Extraction, what: str) -> str:
+def _summary(result: "Extraction", what: str) -> str:
     line = (
         f"{result.video.name}: {len(result.rows)} {what} in {result.out_dir} "
         f"({len(result.written)} written, {len(result.skipped)} already there); "
@@ -58,7 +56,7 @@ def _summary(result: Extraction, what: str) -> str:
     return line
 
 
-def _record(result: Extraction) -> dict[str, object]:
+def _record(result: "Extraction") -> dict[str, object]:
     return {
         "video": str(result.video),
         "status": "done",
@@ -105,7 +103,7 @@ def metadata_options(
     gpx: Path | None,
     max_gap: float,
     min_distance: float,
-) -> MetadataOptions:
+) -> "MetadataOptions":
     """The metadata stage's options from the shared CLI options."""
     from vfx.metadata import MetadataOptions, parse_start_time
 

@@ -1,7 +1,5 @@
 """``vfx info``: what a video holds, without decoding it."""
 
-from __future__ import annotations
-
 import json as jsonlib
 from typing import TYPE_CHECKING
 
@@ -22,7 +20,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
-def render(info: VideoInfo, console: Console) -> None:
+def render(info: VideoInfo, console: "Console") -> None:
     from rich.table import Table
 
     table = Table(show_header=False, box=None, pad_edge=False)

@@ -1,7 +1,5 @@
 """``vfx motion``: motion pictures of a video in one decoding pass."""
 
-from __future__ import annotations
-
 import json as jsonlib
 from pathlib import Path
 from typing import Annotated

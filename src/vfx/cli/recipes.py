@@ -1,7 +1,5 @@
 """``vfx run`` and ``vfx recipes list|show``: declarative recipes over many videos."""
 
-from __future__ import annotations
-
 import json as jsonlib
 from dataclasses import asdict
 from pathlib import Path

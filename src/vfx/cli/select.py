@@ -1,7 +1,5 @@
 """``vfx select``: the N most different frames of a video."""
 
-from __future__ import annotations
-
 import json as jsonlib
 from enum import StrEnum
 from typing import Annotated

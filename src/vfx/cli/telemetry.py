@@ -1,7 +1,5 @@
 """``vfx telemetry`` and ``vfx geotag``: camera telemetry out, GPS tags in."""
 
-from __future__ import annotations
-
 import json as jsonlib
 from enum import StrEnum
 from pathlib import Path
