@@ -56,6 +56,18 @@ def test_square_quantity_of_motion_and_centroid(square_clip: Path, tmp_path: Pat
         assert float(row["time_s"]) == pytest.approx(k / 10)
 
 
+def test_quantity_of_motion_plot_draws_the_curve(square_clip: Path, tmp_path: Path) -> None:
+    result = analyse_motion(square_clip, tmp_path, outputs=["qom"])
+    plot = read_image(result.files["qom_plot"])
+    assert plot.shape == (260, 800, 4) and (plot[..., 3] == 255).all()
+    # the curve's colour (#1f4e79), drawn over most of the width: the QoM is constant
+    curve = np.all(np.abs(plot[..., :3].astype(int) - (0x1F, 0x4E, 0x79)) < 40, axis=2)
+    columns = np.flatnonzero(curve.any(axis=0))
+    assert columns.size > 500
+    rows = np.flatnonzero(curve.any(axis=1))
+    assert rows.max() - rows.min() < 10  # a flat line
+
+
 def test_square_motiongram_trace_slope(square_clip: Path, tmp_path: Path) -> None:
     result = analyse_motion(square_clip, tmp_path, outputs=["motiongrams"])
     time_y = read_image(result.files["motiongram_time-y"])  # one row per frame

@@ -461,11 +461,17 @@ def _import_plotting() -> None:
 
 def _plot_qom(path: Path, t: list[float], q: list[float], title: str) -> None:
     _import_plotting()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from vfx.io.images import write_bytes
-
-    fig = Figure(figsize=(8, 2.6), dpi=100)
+    # Fixed margins (inches, for the tick labels and axis labels at this size) instead of
+    # tight_layout, which measures every text first; and the rendered RGBA goes through
+    # vfx's PNG writer rather than Pillow's slower deflate level (78 -> 36 ms in all).
+    width, height = 8.0, 2.6
+    fig = Figure(figsize=(width, height), dpi=100)
+    fig.subplots_adjust(
+        left=0.8 / width, right=1 - 0.15 / width, bottom=0.5 / height, top=1 - 0.3 / height
+    )
     ax = fig.add_subplot()
     ax.plot(t, q, linewidth=0.8, color="#1f4e79")
     ax.set_xlabel("time (s)")
@@ -473,7 +479,6 @@ def _plot_qom(path: Path, t: list[float], q: list[float], title: str) -> None:
     ax.set_title(title, fontsize=9)
     ax.set_xlim(t[0], t[-1] if t[-1] > t[0] else t[0] + 1)
     ax.set_ylim(bottom=0)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    write_bytes(path, buf.getvalue())
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    write_image(path, np.asarray(canvas.buffer_rgba()))
