@@ -8,6 +8,7 @@ through the pure operations of :mod:`vfx.ops` (the ``numpy`` engine) or through 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from collections import deque
@@ -233,7 +234,8 @@ def _write_single(
     if fmt == "jpg" and image.dtype == np.uint16:
         log.warning("%s: JPEG keeps 8 bits; use .tiff or .png to keep all 16", path)
     tags = exposures.span(image.shape[1], image.shape[0]) if exposures else None
-    write_image(path, image, quality=quality, tags=tags)
+    # Nothing else runs now: the strips compress on every core.
+    write_image(path, image, quality=quality, tags=tags, threads=os.cpu_count() or 1)
     return path
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from pathlib import Path
@@ -107,3 +108,11 @@ def test_imagemagick_reads_our_tiff_exactly(tmp_path: Path, dtype: type) -> None
     tool = shutil.which("magick") or "/usr/bin/convert"
     subprocess.run([tool, str(tmp_path / "x.tiff"), str(tmp_path / "im.png")], check=True)
     assert np.array_equal(read_image(tmp_path / "im.png"), img)
+
+
+def test_tiff_strips_compressed_on_threads_give_the_same_file() -> None:
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (300, 257, 3), dtype=np.uint8)
+    one = encode_image(image, "tiff")
+    assert encode_image(image, "tiff", threads=2) == one
+    assert tifffile.imread(io.BytesIO(one)).tolist() == image.tolist()

@@ -80,7 +80,7 @@ def _to_bgr(image: np.ndarray) -> np.ndarray:
 
 
 def encode_image(
-    image: np.ndarray, fmt: str, *, quality: int = 95, compress_level: int = 1
+    image: np.ndarray, fmt: str, *, quality: int = 95, compress_level: int = 1, threads: int = 1
 ) -> bytes:
     """Encode an RGB(A) or grey image to bytes.
 
@@ -89,7 +89,9 @@ def encode_image(
     OpenCV and exiftool), one strip per 64 rows, 8 or 16 bits per sample as the array's dtype
     says. Deflate level 1 with the predictor is both faster and smaller on video frames than
     level 6 without it (about 60 ms and 2.5 MB against 145 ms and 3.8 MB for a 1080p frame).
-    PNG is lossless too; JPEG is 8-bit only and takes ``quality`` (1-100).
+    PNG is lossless too; JPEG is 8-bit only and takes ``quality`` (1-100). ``threads``
+    compress a TIFF's strips in parallel: for a lone image such as a composite (a noisy 1080p
+    one: 42 against 23 ms on two), not where frames are already written side by side.
     """
     if image.dtype not in (np.uint8, np.uint16):
         raise ValueError(f"image dtype must be uint8 or uint16, got {image.dtype}")
@@ -108,6 +110,7 @@ def encode_image(
             rowsperstrip=64,
             extrasamples=extrasamples,
             metadata=None,
+            maxworkers=threads,
         )
         return buf.getvalue()
     if fmt == "png":
@@ -224,14 +227,15 @@ def write_image(
     fmt: str | None = None,
     quality: int = 95,
     tags: ImageTags | None = None,
+    threads: int = 1,
 ) -> int:
     """Encode and write an image atomically, with ``tags`` (EXIF, GPS, XMP) written in.
 
-    Returns the number of bytes written.
+    ``threads`` as in :func:`encode_image`. Returns the number of bytes written.
     """
     path = Path(path)
     fmt = fmt or format_for(path)
-    data = encode_image(image, fmt, quality=quality)
+    data = encode_image(image, fmt, quality=quality, threads=threads)
     if tags is not None:
         data = embed_tags(data, fmt, tags)
     write_bytes(path, data)
