@@ -748,7 +748,8 @@ class VideoWriter:
 
     Frames go to a temporary file beside ``path`` that is renamed over it by :meth:`close`;
     on an error (or Ctrl-C) inside the ``with`` block the temporary file is removed. Odd
-    frame sizes are padded by one edge pixel, since 4:2:0 needs even sizes.
+    frame sizes are padded by one edge pixel, since 4:2:0 needs even sizes. x264 encodes at
+    the constant quantizer ``qp``, or at the constant rate factor ``crf`` when one is given.
 
     Examples
     --------
@@ -780,7 +781,7 @@ class VideoWriter:
         self._stream: Any = None
         self.frames = 0
         # Encoding runs on one worker thread (PyAV releases the GIL while x264 works), so the
-        # caller computes the next frame meanwhile; at most two converted frames wait.
+        # caller computes the next frame meanwhile; at most two frames wait.
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vfx-encode")
         self._reformatter = av.video.reformatter.VideoReformatter()
         self._pending: deque[Future[None]] = deque()
