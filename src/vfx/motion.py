@@ -320,18 +320,17 @@ class _MotionJob:
         self.result.motion_frames += 1
         if self.writer is not None:
             self.writer.write(motion, copy=False)  # a new array for every frame
-        # One pair of exact row and column sums serves both the motiongram and the statistics.
-        sums = profile_sums(motion) if self.motiongram is not None or self.qom is not None else None
-        if self.motiongram is not None:
-            assert sums is not None
-            self.motiongram.add_sums(*sums)
+        if self.motiongram is not None or self.qom is not None:
+            # One pair of exact row and column sums serves both the motiongram and the stats.
+            sums = profile_sums(motion)
+            if self.motiongram is not None:
+                self.motiongram.add_sums(*sums)
+            if self.qom is not None:
+                self.qom.append((index, time, stats_from_sums(*sums)))
         if self.history is not None:
             hist = self.history.update(motion)
             if self.history_writer is not None:
                 self.history_writer.write(np.clip(hist + 0.5, 0, 255).astype(np.uint8), copy=False)
-        if self.qom is not None:
-            assert sums is not None
-            self.qom.append((index, time, stats_from_sums(*sums)))
 
     def abort(self) -> None:
         for writer in (self.writer, self.history_writer):
