@@ -80,3 +80,26 @@ def test_wand_is_not_imported_at_startup() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "False"
+
+
+def test_a_tiff_composite_never_loads_opencv(tmp_path: Path) -> None:
+    # OpenCV costs 20-30 ms to load, a tenth of a short composite of keyframe TIFFs: the
+    # modules on that path import it where they use it.
+    import subprocess
+
+    import numpy as np
+
+    from vfx.io.images import write_image
+
+    for i in range(3):
+        write_image(tmp_path / f"f{i}.tiff", np.full((8, 8, 3), 50 * i, np.uint8))
+    script = (
+        "import sys, vfx.cli; from vfx.effects import make_composite; "
+        f"make_composite({str(tmp_path)!r}, {str(tmp_path / 'out.tiff')!r}, mode='darken'); "
+        "print('cv2' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "False"
+    assert (tmp_path / "out.tiff").is_file()

@@ -5,7 +5,9 @@ then is renamed over the final name, so an interrupted run never leaves a trunca
 final name and two processes writing the same folder never corrupt each other's files.
 
 Images follow vfx's colour contract: RGB (or RGBA, or single-channel grey) ``uint8`` or
-``uint16``. OpenCV's BGR order never leaves this module.
+``uint16``. OpenCV's BGR order never leaves this module. OpenCV itself is imported by the
+functions that use it (PNG, JPEG): a command that only reads and writes TIFF, such as a
+composite of keyframes, starts 20-30 ms sooner without it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
-import cv2
 import numpy as np
 import tifffile
 
@@ -46,16 +47,24 @@ IMAGE_FORMATS = ("tiff", "png", "jpg")
 _SUFFIX_FORMAT = {".tif": "tiff", ".tiff": "tiff", ".png": "png", ".jpg": "jpg", ".jpeg": "jpg"}
 
 
-# Fast lossless PNG: zlib level 1 and the "up" filter only. libpng's adaptive filter search
-# costs 2-3x the time for files a few percent smaller (a 1080p mask: 4.7 ms against 12 ms).
-_PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 1]
-if hasattr(cv2, "IMWRITE_PNG_FILTER"):
-    _PNG_PARAMS += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP]
-# 16-bit PNGs (motiongrams, average and history images): zlib's string matching rarely pays
-# on their noisy low bytes, and run-length matching alone is 1.3-3x faster at about the same
-# size (a 500x1800 motiongram: 30 ms and 2.24 MB against 56 ms and 2.38 MB). On 8-bit frames
-# it would double the size, so they keep the default strategy.
-_PNG16_PARAMS = [*_PNG_PARAMS, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+def _png_params(dtype: np.dtype) -> list[int]:
+    """OpenCV's PNG parameters for an image of ``dtype``.
+
+    Fast lossless PNG: zlib level 1 and the "up" filter only. libpng's adaptive filter search
+    costs 2-3x the time for files a few percent smaller (a 1080p mask: 4.7 ms against 12 ms).
+    16-bit PNGs (motiongrams, average and history images) also use run-length matching only:
+    zlib's string matching rarely pays on their noisy low bytes, and RLE is 1.3-3x faster at
+    about the same size (a 500x1800 motiongram: 30 ms and 2.24 MB against 56 ms and 2.38 MB).
+    On 8-bit frames it would double the size, so they keep the default strategy.
+    """
+    import cv2
+
+    params = [cv2.IMWRITE_PNG_COMPRESSION, 1]
+    if hasattr(cv2, "IMWRITE_PNG_FILTER"):
+        params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP]
+    if dtype == np.uint16:
+        params += [cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+    return params
 
 
 def format_for(path: str | Path) -> str:
@@ -70,6 +79,8 @@ def format_for(path: str | Path) -> str:
 
 
 def _to_bgr(image: np.ndarray) -> np.ndarray:
+    import cv2
+
     if image.ndim == 2:
         return image
     if image.shape[2] == 3:
@@ -113,9 +124,10 @@ def encode_image(
             maxworkers=threads,
         )
         return buf.getvalue()
+    import cv2  # imported where used: commands that only read and write TIFF start sooner
+
     if fmt == "png":
-        params = _PNG16_PARAMS if image.dtype == np.uint16 else _PNG_PARAMS
-        ok, data = cv2.imencode(".png", _to_bgr(image), params)
+        ok, data = cv2.imencode(".png", _to_bgr(image), _png_params(image.dtype))
     elif fmt == "jpg":
         if image.dtype != np.uint8:
             image = (image >> 8).astype(np.uint8)
@@ -262,6 +274,8 @@ def read_image(path: str | Path) -> np.ndarray:
         if image.ndim == 3 and image.shape[0] in (3, 4) and image.shape[2] not in (3, 4):
             image = np.moveaxis(image, 0, -1)
     else:
+        import cv2
+
         raw = np.fromfile(path, dtype=np.uint8)
         image = cv2.imdecode(raw, cv2.IMREAD_UNCHANGED) if raw.size else None
         if image is None:

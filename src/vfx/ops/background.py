@@ -6,7 +6,6 @@ grow with the number of frames except where stated.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from vfx.ops.dtypes import float_to_image
@@ -112,6 +111,8 @@ class Mean(StreamingEstimate):
         self._sum: np.ndarray | None = None
 
     def update(self, frame: np.ndarray) -> None:
+        import cv2
+
         self._check(frame)
         if self._sum is None:
             self._sum = np.zeros(frame.shape, np.float64)

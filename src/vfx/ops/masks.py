@@ -17,6 +17,9 @@ The reference chain users run today is::
 
 Dtype rule: inputs are ``uint8`` or ``uint16`` RGB; values are handled in ImageMagick's 16-bit
 quantum (``uint8`` scaled by 257). Masks are returned as ``float32`` in ``[0, 1]``.
+
+OpenCV is imported inside the functions that use it, so that importing this module (as the
+composites and backgrounds do) does not load it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-import cv2
 import numpy as np
 
 __all__ = [
@@ -112,6 +114,8 @@ def blur_kernel(sigma: float, radius: float = 0.0) -> np.ndarray:
 
 def difference(frame: np.ndarray, background: np.ndarray) -> np.ndarray:
     """Per-channel absolute difference in ImageMagick's 16-bit quantum, as ``float32``."""
+    import cv2
+
     _check_pair(frame, background)
     scale = _quantum_scale(frame.dtype)
     diff = cv2.absdiff(frame, background).astype(np.float32)
@@ -124,6 +128,8 @@ _BAND = 64
 
 def _thresholded_difference(frame: np.ndarray, background: np.ndarray, level: float) -> np.ndarray:
     """``threshold(intensity(difference(frame, background)), level)``, a band of rows at a time."""
+    import cv2
+
     _check_pair(frame, background)
     weights = np.asarray([LUMA], np.float32) * np.float32(_quantum_scale(frame.dtype))
     out = np.empty(frame.shape[:2], np.float32)
@@ -136,6 +142,8 @@ def _thresholded_difference(frame: np.ndarray, background: np.ndarray, level: fl
 
 def intensity(image: np.ndarray) -> np.ndarray:
     """Rec. 709 luma of an RGB image (same units as the input), as ``float32``."""
+    import cv2
+
     weights = np.asarray([LUMA], np.float32)
     return cv2.transform(np.ascontiguousarray(image, dtype=np.float32), weights)
 
@@ -145,6 +153,8 @@ def threshold(values: np.ndarray, level: float, *, out: np.ndarray | None = None
 
     ``out``, a C-contiguous ``float32`` array of the same shape, receives the result.
     """
+    import cv2
+
     if not 0.0 <= level <= 1.0:
         raise ValueError(f"threshold level must be in [0, 1], got {level}")
     src = np.ascontiguousarray(values, dtype=np.float32)
@@ -155,6 +165,8 @@ def threshold(values: np.ndarray, level: float, *, out: np.ndarray | None = None
 def gaussian_blur(values: np.ndarray, sigma: float, *, radius: float = 0.0) -> np.ndarray:
     """``-blur RADIUSxSIGMA`` on a 2-D quantum image: separable, edges replicated, each pass
     rounded to 16 bits as ImageMagick Q16 stores it."""
+    import cv2
+
     if sigma == 0 and radius == 0:
         return values.astype(np.float32, copy=True)
     kernel = blur_kernel(float(sigma), float(radius)).astype(np.float32)
@@ -211,6 +223,8 @@ def difference_mask(
     >>> float(m[20, 20]), float(m[0, 0])
     (1.0, 0.0)
     """
+    import cv2
+
     if frame.dtype != background.dtype:
         raise ValueError(f"frame dtype {frame.dtype} differs from background {background.dtype}")
     if dtype not in (np.float32, np.uint8):
@@ -282,6 +296,8 @@ def apply_mask(
     -flatten`` truncates instead, so its result can be one level lower. Only the bounding box
     of the mask is blended; outside it the result is ``background``.
     """
+    import cv2
+
     if mask.shape != frame.shape[:2]:
         raise ValueError(f"mask shape {mask.shape} does not match frame {frame.shape[:2]}")
     _quantum_scale(frame.dtype)  # checks the dtype
