@@ -253,7 +253,7 @@ def make_background(
     """Estimate the background (see :func:`estimate_background`) and write it to ``out``.
 
     The image is tagged with the span of the frames it was estimated from (see
-    :func:`vfx.metadata.span_tags`).
+    :func:`vfx.tags.span_tags`).
     """
     format_for(out)
     _check_estimate(method, sample, engine)
@@ -319,7 +319,7 @@ class _Exposures:
     A video's frames are tagged by :class:`vfx.metadata.FrameTagger` (made on first use); a
     folder's images by their ``frames.csv`` rows. ``tags(still)`` gives one frame's tags (for
     its mask and clean figure); ``observe`` records the frames that went into one image, and
-    ``span`` gives that image's tags (:func:`vfx.metadata.span_tags`). Thread-safe.
+    ``span`` gives that image's tags (:func:`vfx.tags.span_tags`). Thread-safe.
     """
 
     def __init__(self, source: FrameSource, what: str) -> None:
@@ -348,7 +348,7 @@ class _Exposures:
         """The frame's time, place and source, or None when nothing is known."""
         h, w = still.image.shape[:2]
         if still.row:
-            from vfx.metadata import tags_from_row
+            from vfx.tags import tags_from_row
 
             return tags_from_row(still.row, w, h)
         with self._lock:
@@ -371,7 +371,7 @@ class _Exposures:
         """The tags of the image made from the observed frames."""
         if self._first is None or self._last is None:
             return None
-        from vfx.metadata import span_tags
+        from vfx.tags import span_tags
 
         first, last = self.tags(self._first), self.tags(self._last)
         if first is None or last is None:
@@ -686,7 +686,7 @@ def make_montage(
 
     A label has the frame's name, its time in the video, and from the metadata stage its UTC
     time and position (``frames.csv`` rows for a folder). The sheet is tagged with the span of
-    its frames (see :func:`vfx.metadata.span_tags`).
+    its frames (see :func:`vfx.tags.span_tags`).
     """
     check("columns", columns)
     check("tile_width", tile_width)

@@ -21,7 +21,6 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
-from html import escape
 
 from vfx.errors import OutputError
 
@@ -32,6 +31,9 @@ XMP_NAMESPACES = {
     "GPano": "http://ns.google.com/photos/1.0/panorama/",
     "vfx": "https://vfx.readthedocs.io/ns/1.0/",
 }
+
+# XML character data: html.escape(quote=False) without loading html.entities (1 ms at start-up)
+_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 # TIFF field types
 _BYTE, _ASCII, _SHORT, _LONG, _RATIONAL, _UNDEFINED = 1, 2, 3, 4, 5, 7
@@ -269,7 +271,7 @@ def xmp_packet(props: dict[str, dict[str, object]]) -> bytes:
         for name, value in values.items():
             if value is None:
                 continue
-            text = escape(_xmp_text(value), quote=False)
+            text = _xmp_text(value).translate(_XML_TEXT)
             lines.append(f"<{prefix}:{name}>{text}</{prefix}:{name}>")
     lines.append("</rdf:Description>")
     lines.append("</rdf:RDF>")
