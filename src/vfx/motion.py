@@ -34,9 +34,9 @@ from vfx.ops.background import Mean
 from vfx.ops.motion import (
     MotionHistory,
     Profiles,
+    batch_stats,
     motion_image,
     profile_sums,
-    stats_from_sums,
 )
 from vfx.params import check
 from vfx.sampling import ranks_between
@@ -287,10 +287,7 @@ class _MotionJob:
             if history_video and "history" in wanted
             else None
         )
-        # Per motion frame: index, time and statistics; formatted once, at the end.
-        self.qom: list[tuple[int, Fraction, dict[str, float]]] | None = (
-            [] if "qom" in wanted else None
-        )
+        self.qom = _QomTable() if "qom" in wanted else None
         self.previous: np.ndarray | None = None
         self.frames = 0
         self.first_time: Fraction | None = None
@@ -326,7 +323,7 @@ class _MotionJob:
             if self.motiongram is not None:
                 self.motiongram.add_sums(*sums)
             if self.qom is not None:
-                self.qom.append((index, time, stats_from_sums(*sums)))
+                self.qom.add(index, time, *sums)
         if self.history is not None:
             hist = self.history.update(motion)
             if self.history_writer is not None:
@@ -373,10 +370,9 @@ class _MotionJob:
             pending = self._stills(stills, tagger, normalize=normalize, stretch=stretch)
             try:
                 if self.qom:
-                    self._write_qom(self.qom)
-                    self.result.mean_qom = float(
-                        np.mean([stats["qom"] for _, _, stats in self.qom])
-                    )
+                    stats = self.qom.stats()
+                    self._write_qom(self.qom, stats)
+                    self.result.mean_qom = float(np.mean(stats["qom"]))
                 for future in pending:
                     future.result()
             except BaseException:
@@ -435,20 +431,58 @@ class _MotionJob:
             )
         return pending
 
-    def _write_qom(self, qom: list[tuple[int, Fraction, dict[str, float]]]) -> None:
+    def _write_qom(self, qom: _QomTable, stats: dict[str, np.ndarray]) -> None:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(QOM_COLUMNS)
-        for index, time, stats in qom:
-            values = ("" if math.isnan(stats[k]) else f"{stats[k]:.10g}" for k in QOM_COLUMNS[2:])
-            writer.writerow((index, format_seconds(time), *values))
+        columns = [stats[k].tolist() for k in QOM_COLUMNS[2:]]
+        for index, time, *values in zip(qom.index, qom.time, *columns, strict=True):
+            cells = ("" if math.isnan(v) else f"{v:.10g}" for v in values)
+            writer.writerow((index, format_seconds(time), *cells))
         path = self.out / f"{self.stem}_qom.csv"
         write_text(path, buf.getvalue())
         self.result.files["qom"] = path
         plot = self.out / f"{self.stem}_qom.png"
-        times = [float(t) for _, t, _ in qom]
-        _plot_qom(plot, times, [stats["qom"] for _, _, stats in qom], self.video.name)
+        times = [float(t) for t in qom.time]
+        _plot_qom(plot, times, columns[0], self.video.name)
         self.result.files["qom_plot"] = plot
+
+
+class _QomTable:
+    """Per motion frame: index, time and statistics (:func:`vfx.ops.motion.batch_stats`).
+
+    The statistics are computed a block of frames at a time from the frames' row and column
+    sums, and formatted once, at the end. Memory: one block of sums, plus nine numbers a frame.
+    """
+
+    BLOCK = 256
+
+    def __init__(self) -> None:
+        self.index: list[int] = []
+        self.time: list[Fraction] = []
+        self._sums: list[tuple[np.ndarray, np.ndarray]] = []
+        self._blocks: list[dict[str, np.ndarray]] = []
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def add(self, index: int, time: Fraction, columns: np.ndarray, rows: np.ndarray) -> None:
+        self.index.append(index)
+        self.time.append(time)
+        self._sums.append((columns, rows))
+        if len(self._sums) == self.BLOCK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._sums:
+            columns, rows = zip(*self._sums, strict=True)
+            self._blocks.append(batch_stats(np.stack(columns), np.stack(rows)))
+            self._sums.clear()
+
+    def stats(self) -> dict[str, np.ndarray]:
+        """Every frame's statistics, by name (arrays in frame order)."""
+        self._flush()
+        return {k: np.concatenate([b[k] for b in self._blocks]) for k in self._blocks[0]}
 
 
 def _import_plotting() -> None:

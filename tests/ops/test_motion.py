@@ -10,6 +10,7 @@ import pytest
 from vfx.ops.motion import (
     MotionHistory,
     Profiles,
+    batch_stats,
     motion_image,
     motion_stats,
     profile_sums,
@@ -121,3 +122,24 @@ def test_colour_stats_weight_by_luma_and_box_any_channel() -> None:
     assert s["qom"] == pytest.approx((255 + 255 + 1) / (4 * 10 * 3 * 255))
     assert (s["bbox_x0"], s["bbox_y0"], s["bbox_x1"], s["bbox_y1"]) == (0.2, 0.25, 1.0, 1.0)
     assert stats_from_sums(*profile_sums(m)) == s
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_batch_stats_equal_the_stats_of_each_image(channels: int) -> None:
+    rng = np.random.default_rng(7)
+    images = [np.zeros((5, 8, 3), np.uint8)]  # no motion: NaN centroid and box
+    for _ in range(4):
+        img = np.zeros((5, 8, 3), np.uint8)
+        y, x = rng.integers(0, 4), rng.integers(0, 7)
+        img[y : y + 2, x : x + 2] = rng.integers(1, 256, (2, 2, 3))
+        images.append(img)
+    if channels == 1:
+        images = [img[..., 0] for img in images]
+    sums = [profile_sums(img) for img in images]
+    batch = batch_stats(np.stack([c for c, _ in sums]), np.stack([r for _, r in sums]))
+    for i, img in enumerate(images):
+        single = motion_stats(img)
+        for key, value in single.items():
+            assert batch[key][i] == pytest.approx(value, rel=1e-12, nan_ok=True), (i, key)
+    assert np.isnan(batch["centroid_x"][0]) and batch["qom"][0] == 0.0
+    assert not np.isnan(batch["bbox_x1"][1:]).any()

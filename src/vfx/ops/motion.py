@@ -26,6 +26,7 @@ import numpy as np
 __all__ = [
     "MotionHistory",
     "Profiles",
+    "batch_stats",
     "motion_image",
     "motion_stats",
     "profile_sums",
@@ -142,36 +143,44 @@ def stats_from_sums(columns: np.ndarray, rows: np.ndarray) -> dict[str, float]:
 
     Grey sums stay integers, so the grey centroid is exact.
     """
-    w, h = columns.shape[0], rows.shape[0]
-    channels = columns.shape[1]
-    qom = float(columns.sum()) / (h * w * channels * 255.0)
+    return {key: float(values[0]) for key, values in batch_stats(columns[None], rows[None]).items()}
+
+
+def batch_stats(columns: np.ndarray, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`stats_from_sums` of ``N`` images at once, from their stacked sums.
+
+    ``columns`` is ``(N, W, C)`` and ``rows`` ``(N, H, C)``; each statistic comes back as an
+    array of ``N`` values, the same as image by image. A motion pass computes its statistics
+    a block of frames at a time: a dozen small numpy operations per frame would cost a tenth
+    of the pass.
+    """
+    _, w, channels = columns.shape
+    h = rows.shape[1]
+    qom = columns.sum(axis=(1, 2)) / (h * w * channels * 255.0)
     if channels == 1:  # integer weights: the exact weighted mean
-        column_weight, row_weight = columns[:, 0].astype(np.int64), rows[:, 0].astype(np.int64)
+        column_weight, row_weight = columns[..., 0].astype(np.int64), rows[..., 0].astype(np.int64)
     else:
         weights = _LUMA if channels == 3 else np.full(channels, 1 / channels)
-        column_weight, row_weight = (columns * weights).sum(axis=1), (rows * weights).sum(axis=1)
-    total = float(column_weight.sum())
-    nan = float("nan")
-    if total <= 0:
-        return dict(
-            qom=qom,
-            centroid_x=nan,
-            centroid_y=nan,
-            bbox_x0=nan,
-            bbox_y0=nan,
-            bbox_x1=nan,
-            bbox_y1=nan,
-        )
-    xs, ys = np.flatnonzero(columns.any(axis=1)), np.flatnonzero(rows.any(axis=1))
-    return dict(
-        qom=qom,
-        centroid_x=(float((np.arange(w) * column_weight).sum()) / total + 0.5) / w,
-        centroid_y=(float((np.arange(h) * row_weight).sum()) / total + 0.5) / h,
-        bbox_x0=int(xs[0]) / w,
-        bbox_y0=int(ys[0]) / h,
-        bbox_x1=(int(xs[-1]) + 1) / w,
-        bbox_y1=(int(ys[-1]) + 1) / h,
-    )
+        column_weight, row_weight = (columns * weights).sum(axis=2), (rows * weights).sum(axis=2)
+    total = column_weight.sum(axis=1).astype(np.float64)
+    moving = total > 0
+    safe = np.where(moving, total, 1.0)
+    nan = np.float64("nan")
+    cx = ((np.arange(w) * column_weight).sum(axis=1) / safe + 0.5) / w
+    cy = ((np.arange(h) * row_weight).sum(axis=1) / safe + 0.5) / h
+    # First and last column (row) with motion in any channel.
+    xs, ys = columns.any(axis=2), rows.any(axis=2)
+    x0, y0 = xs.argmax(axis=1), ys.argmax(axis=1)
+    x1, y1 = w - xs[:, ::-1].argmax(axis=1), h - ys[:, ::-1].argmax(axis=1)
+    return {
+        "qom": qom,
+        "centroid_x": np.where(moving, cx, nan),
+        "centroid_y": np.where(moving, cy, nan),
+        "bbox_x0": np.where(moving, x0 / w, nan),
+        "bbox_y0": np.where(moving, y0 / h, nan),
+        "bbox_x1": np.where(moving, x1 / w, nan),
+        "bbox_y1": np.where(moving, y1 / h, nan),
+    }
 
 
 class Profiles:
