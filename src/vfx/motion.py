@@ -14,9 +14,9 @@ import csv
 import io
 import logging
 import math
-import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -27,6 +27,7 @@ import numpy as np
 from vfx.errors import DecodeError, ParameterError
 from vfx.io.exif import ImageTags
 from vfx.io.images import prepare_output_dir, write_image, write_text
+from vfx.io.plot import QomPlotter
 from vfx.io.table import format_seconds
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, VideoWriter
 from vfx.metadata import FrameTagger, MetadataOptions
@@ -138,6 +139,7 @@ def analyse_motion(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     metadata: MetadataOptions | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    plotter: QomPlotter | None = None,
 ) -> MotionResult:
     """Decode ``video`` once and write the motion pictures asked for in ``outputs``.
 
@@ -188,67 +190,68 @@ def analyse_motion(
     if max_profile < 2:
         raise ParameterError(f"max_profile must be >= 2, got {max_profile}")
     video = Path(video)
-    if "qom" in wanted:
-        # matplotlib takes half a second to import; do it while the frames decode, not after.
-        threading.Thread(target=_import_plotting, name="vfx-import", daemon=True).start()
-    # FFmpeg's own decoding threads (one per megapixel, so one here) would only add
-    # synchronisation beside the encoder's thread.
-    with VideoReader(video, max_pixels=max_pixels, threads=None) as reader:
-        times = reader.index.times_s()
-        ranks = ranks_between(times, start_s, end_s)[::every]
-        if ranks.size < 2:
-            raise DecodeError(
-                f"motion needs at least 2 frames; {ranks.size} in the chosen range", path=video
+    with ExitStack() as cleanup:
+        if plotter is None and "qom" in wanted:
+            # matplotlib loads while the frames decode (see vfx.io.plot).
+            plotter = cleanup.enter_context(QomPlotter.start())
+        # FFmpeg's own decoding threads (one per megapixel, so one here) would only add
+        # synchronisation beside the encoder's thread.
+        with VideoReader(video, max_pixels=max_pixels, threads=None) as reader:
+            times = reader.index.times_s()
+            ranks = ranks_between(times, start_s, end_s)[::every]
+            if ranks.size < 2:
+                raise DecodeError(
+                    f"motion needs at least 2 frames; {ranks.size} in the chosen range", path=video
+                )
+            out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_motion")
+            fps = reader.stream.average_rate or reader.stream.guessed_rate or Fraction(25)
+            tagger = FrameTagger.for_reader(reader, metadata)
+            job = _MotionJob(
+                video,
+                out,
+                wanted,
+                fps=Fraction(fps) / every,
+                color=color,
+                threshold=threshold,
+                binary=binary,
+                median=median,
+                history_decay=history_decay,
+                history_video=history_video,
+                max_profile=max_profile,
             )
-        out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_motion")
-        fps = reader.stream.average_rate or reader.stream.guessed_rate or Fraction(25)
-        tagger = FrameTagger.for_reader(reader, metadata)
-        job = _MotionJob(
-            video,
-            out,
-            wanted,
-            fps=Fraction(fps) / every,
-            color=color,
-            threshold=threshold,
-            binary=binary,
-            median=median,
-            history_decay=history_decay,
-            history_video=history_video,
-            max_profile=max_profile,
-        )
-        whole = ranks.size == reader.index.frame_count
-        # Grey motion reads the luma the decoder gives (no colour conversion at all) and
-        # converts to RGB only when the average image needs colour.
-        pixels = "rgb" if color else ("both" if "average" in wanted else "grey")
-        # This thread decodes and computes; the writer's thread converts and encodes. Two busy
-        # threads for two cores: a third decoding ahead (prefetch) made the pass 15-20 %
-        # slower, through oversubscribed cores and GIL hand-offs.
-        frames = (
-            reader.frames(pixels=pixels)
-            if whole
-            else reader.frames(ranks=ranks.tolist(), pixels=pixels)
-        )
-        # OpenCV's own thread pool on top of them costs more in contention than it gains
-        # (measured 25 % slower).
-        cv_threads = cv2.getNumThreads()
-        cv2.setNumThreads(1)
-        try:
-            for frame in frames:
-                if pixels == "grey":
-                    job.add(None, frame.image, frame.index, frame.time)
-                else:
-                    job.add(frame.image, frame.grey, frame.index, frame.time)
-                if progress:
-                    progress(job.frames, int(ranks.size))
-        except BaseException:
-            job.abort()
-            raise
-        finally:
-            cv2.setNumThreads(cv_threads)
-        if job.frames < 2:
-            job.abort()
-            raise DecodeError(f"only {job.frames} frame(s) could be decoded", path=video)
-        return job.finish(tagger, normalize=normalize, stretch=stretch)
+            whole = ranks.size == reader.index.frame_count
+            # Grey motion reads the luma the decoder gives (no colour conversion at all) and
+            # converts to RGB only when the average image needs colour.
+            pixels = "rgb" if color else ("both" if "average" in wanted else "grey")
+            # This thread decodes and computes; the writer's thread converts and encodes. Two busy
+            # threads for two cores: a third decoding ahead (prefetch) made the pass 15-20 %
+            # slower, through oversubscribed cores and GIL hand-offs.
+            frames = (
+                reader.frames(pixels=pixels)
+                if whole
+                else reader.frames(ranks=ranks.tolist(), pixels=pixels)
+            )
+            # OpenCV's own thread pool on top of them costs more in contention than it gains
+            # (measured 25 % slower).
+            cv_threads = cv2.getNumThreads()
+            cv2.setNumThreads(1)
+            try:
+                for frame in frames:
+                    if pixels == "grey":
+                        job.add(None, frame.image, frame.index, frame.time)
+                    else:
+                        job.add(frame.image, frame.grey, frame.index, frame.time)
+                    if progress:
+                        progress(job.frames, int(ranks.size))
+            except BaseException:
+                job.abort()
+                raise
+            finally:
+                cv2.setNumThreads(cv_threads)
+            if job.frames < 2:
+                job.abort()
+                raise DecodeError(f"only {job.frames} frame(s) could be decoded", path=video)
+            return job.finish(tagger, plotter, normalize=normalize, stretch=stretch)
 
 
 class _MotionJob:
@@ -355,7 +358,14 @@ class _MotionJob:
         self.result.files[name] = path
         return stills.submit(write_image, path, image, tags=self._tags(tagger, image, what))
 
-    def finish(self, tagger: FrameTagger | None, *, normalize: bool, stretch: bool) -> MotionResult:
+    def finish(
+        self,
+        tagger: FrameTagger | None,
+        plotter: QomPlotter | None,
+        *,
+        normalize: bool,
+        stretch: bool,
+    ) -> MotionResult:
         try:
             for writer, key in ((self.writer, "video"), (self.history_writer, "history_video")):
                 if writer is not None:
@@ -371,7 +381,7 @@ class _MotionJob:
             try:
                 if self.qom:
                     stats = self.qom.stats()
-                    self._write_qom(self.qom, stats)
+                    self._write_qom(self.qom, stats, plotter or QomPlotter())
                     self.result.mean_qom = float(np.mean(stats["qom"]))
                 for future in pending:
                     future.result()
@@ -431,7 +441,7 @@ class _MotionJob:
             )
         return pending
 
-    def _write_qom(self, qom: _QomTable, stats: dict[str, np.ndarray]) -> None:
+    def _write_qom(self, qom: _QomTable, stats: dict[str, np.ndarray], plotter: QomPlotter) -> None:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(QOM_COLUMNS)
@@ -444,7 +454,7 @@ class _MotionJob:
         self.result.files["qom"] = path
         plot = self.out / f"{self.stem}_qom.png"
         times = [float(t) for t in qom.time]
-        _plot_qom(plot, times, columns[0], self.video.name)
+        plotter.plot(plot, times, columns[0], self.video.name)
         self.result.files["qom_plot"] = plot
 
 
@@ -483,35 +493,3 @@ class _QomTable:
         """Every frame's statistics, by name (arrays in frame order)."""
         self._flush()
         return {k: np.concatenate([b[k] for b in self._blocks]) for k in self._blocks[0]}
-
-
-def _import_plotting() -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.figure
-
-
-def _plot_qom(path: Path, t: list[float], q: list[float], title: str) -> None:
-    _import_plotting()
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    # Fixed margins (inches, for the tick labels and axis labels at this size) instead of
-    # tight_layout, which measures every text first; and the rendered RGBA goes through
-    # vfx's PNG writer rather than Pillow's slower deflate level (78 -> 36 ms in all).
-    width, height = 8.0, 2.6
-    fig = Figure(figsize=(width, height), dpi=100)
-    fig.subplots_adjust(
-        left=0.8 / width, right=1 - 0.15 / width, bottom=0.5 / height, top=1 - 0.3 / height
-    )
-    ax = fig.add_subplot()
-    ax.plot(t, q, linewidth=0.8, color="#1f4e79")
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("quantity of motion")
-    ax.set_title(title, fontsize=9)
-    ax.set_xlim(t[0], t[-1] if t[-1] > t[0] else t[0] + 1)
-    ax.set_ylim(bottom=0)
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    write_image(path, np.asarray(canvas.buffer_rgba()))

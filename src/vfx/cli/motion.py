@@ -1,6 +1,7 @@
 """``vfx motion``: motion pictures of a video in one decoding pass."""
 
 import json as jsonlib
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -108,13 +109,18 @@ def register(app: typer.Typer) -> None:
         <stem>_qom.csv and <stem>_qom.png (quantity of motion, centroid and bounding box per
         frame).
         """
+        from vfx.io.plot import QomPlotter
         from vfx.metadata import MetadataOptions
         from vfx.motion import MOTION_OUTPUTS, analyse_motion
 
         outputs = (
             MOTION_OUTPUTS if only is None else [o.strip() for o in only.split(",") if o.strip()]
         )
-        with progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress:
+        # The plot's helper process is forked before the progress bar starts its thread.
+        with (
+            QomPlotter.start() if "qom" in outputs else nullcontext() as plotter,
+            progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress,
+        ):
             result = analyse_motion(
                 video,
                 output,
@@ -134,6 +140,7 @@ def register(app: typer.Typer) -> None:
                 max_pixels=max_pixels,
                 metadata=MetadataOptions(enabled=not no_metadata),
                 progress=progress,
+                plotter=plotter,
             )
         if json:
             record = {
