@@ -374,15 +374,17 @@ class _MotionJob:
         except BaseException:
             self.abort()
             raise
-        # The stills are compressed on two threads (zlib runs without the GIL) while this
-        # thread draws the quantity-of-motion plot.
+        plotter = plotter or QomPlotter()
+        if self.qom:
+            stats = self.qom.stats()
+            self._write_qom(self.qom, stats, plotter)
+            self.result.mean_qom = float(np.mean(stats["qom"]))
+        # The stills are compressed on two threads (zlib runs without the GIL) while the plot
+        # is drawn, by the plotting helper or on this thread.
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vfx-still") as stills:
             pending = self._stills(stills, tagger, normalize=normalize, stretch=stretch)
             try:
-                if self.qom:
-                    stats = self.qom.stats()
-                    self._write_qom(self.qom, stats, plotter or QomPlotter())
-                    self.result.mean_qom = float(np.mean(stats["qom"]))
+                plotter.wait()
                 for future in pending:
                     future.result()
             except BaseException:
@@ -454,7 +456,7 @@ class _MotionJob:
         self.result.files["qom"] = path
         plot = self.out / f"{self.stem}_qom.png"
         times = [float(t) for t in qom.time]
-        plotter.plot(plot, times, columns[0], self.video.name)
+        plotter.draw(plot, times, columns[0], self.video.name)  # collected by finish()
         self.result.files["qom_plot"] = plot
 
 

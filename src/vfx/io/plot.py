@@ -82,7 +82,7 @@ def draw_qom(
         write_image(path, np.asarray(canvas.buffer_rgba()))
     else:
         buf = io.BytesIO()
-        canvas.print_png(buf)
+        canvas.print_png(buf, pil_kwargs={"compress_level": 1})
         write_bytes(path, buf.getvalue())
 
 
@@ -119,13 +119,15 @@ class QomPlotter:
     """Draws one quantity-of-motion plot, with matplotlib loaded while the frames decode.
 
     :meth:`start` forks the helper process where that is safe (see the module's docstring) and
-    otherwise starts importing matplotlib on a thread; :meth:`plot` draws; :meth:`close` ends
-    the helper (also as a context manager). Start it before any other thread exists.
+    otherwise starts importing matplotlib on a thread; :meth:`draw` hands the plot to the
+    helper and :meth:`wait` collects it (:meth:`plot` does both); :meth:`close` ends the helper
+    (also as a context manager). Start it before any other thread exists.
     """
 
     def __init__(self) -> None:
         self._conn: Connection | None = None
         self._process: Any = None
+        self._job: tuple[str | Path, list[float], list[float], str] | None = None
 
     @classmethod
     def start(cls) -> QomPlotter:
@@ -150,22 +152,41 @@ class QomPlotter:
         return plotter
 
     def plot(self, path: str | Path, t: list[float], q: list[float], title: str) -> None:
-        """Draw the plot into ``path`` (in the helper when there is one)."""
+        """Draw the plot into ``path`` and wait for it (:meth:`draw`, then :meth:`wait`)."""
+        self.draw(path, t, q, title)
+        self.wait()
+
+    def draw(self, path: str | Path, t: list[float], q: list[float], title: str) -> None:
+        """Hand the plot to the helper, which draws it into ``path`` while the caller goes on;
+        :meth:`wait` collects it. Without a helper, :meth:`wait` draws it."""
+        self._job = (path, t, q, title)
         if self._conn is not None:
             try:
                 self._conn.send((str(path), t, q, title))
+            except OSError as exc:
+                log.debug("%s: the plotting helper is gone (%s)", path, exc)
+                self.close()
+
+    def wait(self) -> None:
+        """Finish the plot handed to :meth:`draw`: wait for the helper, or draw it here when
+        there is none, or when it failed or did not answer within ``HELPER_TIMEOUT_S``."""
+        if self._job is None:
+            return
+        job, self._job = self._job, None
+        if self._conn is not None:
+            try:
                 if self._conn.poll(HELPER_TIMEOUT_S):
                     error = self._conn.recv()
                     if error is None:
                         return
-                    log.debug("%s: the plotting helper failed (%s)", path, error)
+                    log.debug("%s: the plotting helper failed (%s)", job[0], error)
                 else:
-                    log.debug("%s: the plotting helper did not answer", path)
+                    log.debug("%s: the plotting helper did not answer", job[0])
             except (OSError, EOFError) as exc:
-                log.debug("%s: the plotting helper is gone (%s)", path, exc)
+                log.debug("%s: the plotting helper is gone (%s)", job[0], exc)
             finally:
                 self.close()
-        draw_qom(path, t, q, title)
+        draw_qom(*job)
 
     def close(self) -> None:
         """End the helper process, if any (it exits once its pipe closes)."""
