@@ -88,18 +88,16 @@ def _to_uint16(image: np.ndarray, *, normalize: bool, stretch: bool) -> np.ndarr
     Works on one float32 copy, in place, so a long motiongram costs about three times its
     ``uint16`` size at the peak.
     """
-    img = image.astype(np.float32)
     if stretch:
-        lo, hi = (float(v) for v in np.percentile(img, [1, 99]))
-        img -= lo
-        img *= 65535.0 / (hi - lo) if hi > lo else 0.0
-    elif normalize:
-        top = float(img.max())
-        img *= 65535.0 / top if top > 0 else 0.0
+        lo, hi = (float(v) for v in np.percentile(image, [1, 99]))
+        img = np.subtract(image, np.float32(lo), dtype=np.float32)
+        img *= np.float32(65535.0 / (hi - lo) if hi > lo else 0.0)
     else:
-        img *= 65535.0 / 255.0
-    np.clip(img, 0, 65535, out=img)
-    img += 0.5
+        top = float(image.max()) if normalize else 255.0
+        img = np.multiply(image, np.float32(65535.0 / top if top > 0 else 0.0), dtype=np.float32)
+    # Round half up, and clip: adding 0.5 first and truncating is the same in one pass less.
+    img += np.float32(0.5)
+    np.clip(img, 0, 65535.5, out=img)
     return img.astype(np.uint16)
 
 
