@@ -41,7 +41,12 @@ class Run:
 
 
 def run(cmd: list[str], *, cwd: Path | None = None) -> Run:
-    """Run a command; wall time and the child's peak resident memory (from wait4)."""
+    """Run a command; wall time and the child's peak resident memory (from wait4).
+
+    Earlier runs' files are flushed to disk first, so that their writeback is not billed to
+    this run.
+    """
+    os.sync()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
