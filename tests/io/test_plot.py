@@ -17,9 +17,19 @@ from vfx.io.plot import QomPlotter, draw_qom
 T = [i / 30 for i in range(300)]
 Q = [0.02 + 0.01 * np.sin(t) for t in T]
 
-linux_only = pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="the helper is forked on Linux only"
-)
+
+@pytest.fixture
+def forks() -> None:
+    """Skip unless :meth:`QomPlotter.start` forks its helper here."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the helper is forked on Linux only")
+    if threading.active_count() > 1:
+        pytest.skip("another thread is running: the plotter does not fork")
+
+
+def _plot(plotter: QomPlotter, path: Path) -> None:
+    plotter.draw(path, T, Q, "clip.mp4")
+    plotter.wait()
 
 
 def _curve_columns(path: Path) -> int:
@@ -33,13 +43,11 @@ def _no_helper_left() -> bool:
     return not [p for p in multiprocessing.active_children() if p.name == "vfx-plot"]
 
 
-@linux_only
+@pytest.mark.usefixtures("forks")
 def test_the_helper_draws_the_same_picture_and_ends(tmp_path: Path) -> None:
-    if threading.active_count() > 1:
-        pytest.skip("another thread is running: the plotter does not fork")
     with QomPlotter.start() as plotter:
         assert plotter._process is not None and plotter._process.is_alive()
-        plotter.plot(tmp_path / "helper.png", T, Q, "clip.mp4")
+        _plot(plotter, tmp_path / "helper.png")
         assert plotter._process is None  # ended once it had drawn
     draw_qom(tmp_path / "here.png", T, Q, "clip.mp4")
     assert _curve_columns(tmp_path / "helper.png") > 300
@@ -58,30 +66,26 @@ def test_no_fork_beside_another_thread(tmp_path: Path) -> None:
     try:
         with QomPlotter.start() as plotter:
             assert plotter._process is None
-            plotter.plot(tmp_path / "qom.png", T, Q, "clip.mp4")
+            _plot(plotter, tmp_path / "qom.png")
     finally:
         stop.set()
         other.join()
     assert _curve_columns(tmp_path / "qom.png") > 300
 
 
-@linux_only
+@pytest.mark.usefixtures("forks")
 def test_a_lost_helper_falls_back_to_drawing_here(tmp_path: Path) -> None:
-    if threading.active_count() > 1:
-        pytest.skip("another thread is running: the plotter does not fork")
     plotter = QomPlotter.start()
     assert plotter._process is not None
     plotter._process.kill()
     plotter._process.join()
-    plotter.plot(tmp_path / "qom.png", T, Q, "clip.mp4")
+    _plot(plotter, tmp_path / "qom.png")
     assert _curve_columns(tmp_path / "qom.png") > 300
     assert _no_helper_left()
 
 
-@linux_only
+@pytest.mark.usefixtures("forks")
 def test_closing_without_a_plot_ends_the_helper_at_once() -> None:
-    if threading.active_count() > 1:
-        pytest.skip("another thread is running: the plotter does not fork")
     start = time.perf_counter()
     with QomPlotter.start():
         pass  # a motion pass that failed: nothing to draw
