@@ -51,6 +51,27 @@ def test_gps5_points_get_their_own_times_and_units() -> None:
     assert len(set(gps.utc_s)) == 10
 
 
+@pytest.mark.parametrize(("kind", "size"), [("d", 4), ("\0", 4)])
+def test_an_unreadable_gps_fix_or_dop_is_unknown_not_fatal(kind: str, size: int) -> None:
+    # A camera's GPSF/GPSP with a type that does not fit (found by the fuzz test): the
+    # positions and the clock stay, the fix and DOP become unknown, and a note says why.
+    stamp = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
+    good = gps5_payload([(45.0, 7.0, 1.0, 1.0, 1.0)] * 4, stamp)
+    bad = good.replace(
+        klv("GPSF", "L", 4, 1, struct.pack(">I", 3)), klv("GPSF", kind, size, 1, b"\0\0\0\3")
+    )
+    bad = bad.replace(
+        klv("GPSP", "S", 2, 1, struct.pack(">H", 150)), klv("GPSP", kind, size, 1, b"\0\0\0\0")
+    )
+    assert bad != good
+    reading = _one(bad)
+    gps = reading.gps
+    assert gps is not None and len(gps) == 4 and gps.lat[0] == pytest.approx(45.0)
+    assert gps.fix.tolist() == [-1] * 4 and np.isnan(gps.dop).all()
+    assert reading.clock is not None and reading.clock.offset_s == pytest.approx(stamp.timestamp())
+    assert any("GPSF" in n for n in reading.notes) and any("GPSP" in n for n in reading.notes)
+
+
 def test_stale_first_gpsu_does_not_shift_the_clock() -> None:
     t0 = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
     payloads = []

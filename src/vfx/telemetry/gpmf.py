@@ -270,6 +270,19 @@ def _read_gps(by_key: dict[str, list[_Chunk]], out: GpmfReading) -> None:
         _read_gps5(by_key["GPS5"], out)
 
 
+def _first_value(klv: Klv | None, out: GpmfReading) -> float | None:
+    """A sticky entry's first number (GPS fix, DOP); None, with a note, when it is unreadable."""
+    if klv is None:
+        return None
+    try:
+        return float(values(klv)[0, 0])
+    except (ValueError, KeyError, IndexError, struct.error) as exc:
+        note = f"unreadable GPMF {klv.key} ({exc}); taken as unknown"
+        if note not in out.notes:
+            out.notes.append(note)
+        return None
+
+
 def _read_gps5(chunks: list[_Chunk], out: GpmfReading) -> None:
     cols: dict[str, list[np.ndarray]] = {
         k: [] for k in ("t", "lat", "lon", "alt", "spd", "fix", "dop")
@@ -284,10 +297,10 @@ def _read_gps5(chunks: list[_Chunk], out: GpmfReading) -> None:
         cols["lon"].append(c.values[:, 1])
         cols["alt"].append(c.values[:, 2])
         cols["spd"].append(c.values[:, 3])
-        fix = c.sticky.get("GPSF")
-        dop = c.sticky.get("GPSP")
-        cols["fix"].append(np.full(n, int(values(fix)[0, 0]) if fix else -1))
-        cols["dop"].append(np.full(n, values(dop)[0, 0] / 100.0 if dop else np.nan))
+        fix = _first_value(c.sticky.get("GPSF"), out)
+        dop = _first_value(c.sticky.get("GPSP"), out)
+        cols["fix"].append(np.full(n, -1 if fix is None else int(fix)))
+        cols["dop"].append(np.full(n, np.nan if dop is None else dop / 100.0))
         stamp = c.sticky.get("GPSU")
         if stamp is not None:
             try:
@@ -295,7 +308,7 @@ def _read_gps5(chunks: list[_Chunk], out: GpmfReading) -> None:
             except ValueError:
                 out.notes.append(f"unreadable GPSU {stamp.text()!r}")
             else:
-                locked = fix is None or values(fix)[0, 0] >= 2
+                locked = fix is None or fix >= 2
                 (anchors if locked else unfixed).append(anchor)
     time_s = np.concatenate(cols["t"])
     if not anchors and unfixed:
