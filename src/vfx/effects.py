@@ -133,8 +133,9 @@ def _feed(
 ) -> None:
     update = estimate.update  # type: ignore[attr-defined]
     try:
+        # Each frame is decoded for this stream alone, so the estimate may keep it.
         for still in _stream(source, source.count, progress, exposures):
-            update(still.image)
+            update(still.image, copy=False)
     except ValueError as exc:
         raise ImageReadError(str(exc), path=source.path) from exc
 
@@ -192,7 +193,7 @@ def _estimate(
         if method in ("lighten", "darken"):
             flat = MagickFlatten(method)
             _feed(source, flat, progress, exposures)
-            return flat.result()
+            return flat.result(copy=False)
         if method in ("mean", "median", "auto"):
             operator = "mean" if method == "mean" else "median"
             return magick_evaluate(
@@ -210,7 +211,7 @@ def _estimate(
     else:
         estimate = Median(max_frames=max(source.count, 1))
     _feed(source, estimate, progress, exposures)
-    return estimate.result()
+    return estimate.result(copy=False)
 
 
 @dataclass
@@ -649,7 +650,7 @@ def make_composite(
             blur2=blur2,
         )
     _feed(source, estimate, progress, exposures)
-    image = estimate.result()  # type: ignore[attr-defined]
+    image = estimate.result(copy=False)  # type: ignore[attr-defined]
     path = _write_single(out, image, quality, exposures)
     return Composite(path, source.count, image.shape, str(image.dtype))
 
@@ -661,14 +662,14 @@ class _CheckedForeground(ForegroundComposite):
         super().__init__(background, **kwargs)  # type: ignore[arg-type]
         self.label = label
 
-    def update(self, frame: np.ndarray) -> None:
+    def update(self, frame: np.ndarray, *, copy: bool = True) -> None:
         if frame.shape != self.background.shape:
             bh, bw = self.background.shape[:2]
             raise ImageReadError(
                 f"background is {bw}x{bh} but the frames are {frame.shape[1]}x{frame.shape[0]}",
                 path=self.label,
             )
-        super().update(frame)
+        super().update(frame, copy=copy)
 
 
 def make_montage(

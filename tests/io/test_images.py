@@ -12,7 +12,14 @@ import pytest
 import tifffile
 
 from vfx.errors import ImageReadError, OutputError
-from vfx.io.images import atomic_path, encode_image, format_for, read_image, write_image
+from vfx.io.images import (
+    _plain_strips,
+    atomic_path,
+    encode_image,
+    format_for,
+    read_image,
+    write_image,
+)
 
 
 def _gradient(dtype: type = np.uint8) -> np.ndarray:
@@ -116,3 +123,59 @@ def test_tiff_strips_compressed_on_threads_give_the_same_file() -> None:
     one = encode_image(image, "tiff")
     assert encode_image(image, "tiff", threads=2) == one
     assert tifffile.imread(io.BytesIO(one)).tolist() == image.tolist()
+
+
+_LAYOUTS = {
+    "rgb8-deflate-predictor": dict(shape=(100, 57, 3), dtype=np.uint8),
+    "rgb16-deflate-predictor": dict(shape=(100, 57, 3), dtype=np.uint16),
+    "grey8-deflate": dict(shape=(70, 33), dtype=np.uint8, photometric="minisblack"),
+    "rgba16-adobe-deflate": dict(
+        shape=(40, 31, 4), dtype=np.uint16, compression="adobe_deflate", extrasamples=["unassalpha"]
+    ),
+    "rgb8-no-predictor": dict(shape=(65, 40, 3), dtype=np.uint8, predictor=False),
+    "rgb16-uncompressed": dict(shape=(65, 40, 3), dtype=np.uint16, compression=None),
+    "one-strip": dict(shape=(30, 20, 3), dtype=np.uint8, rowsperstrip=30),
+    # left to tifffile: other byte order, tiles, other codecs, planar
+    "big-endian": dict(shape=(50, 40, 3), dtype=np.uint16, byteorder=">"),
+    "tiled": dict(shape=(64, 48, 3), dtype=np.uint8, tile=(16, 16)),
+    "lzw": dict(shape=(50, 40, 3), dtype=np.uint8, compression="lzw"),
+    "planar": dict(shape=(3, 50, 40), dtype=np.uint8, planarconfig="separate"),
+}
+
+
+_LEFT_TO_TIFFFILE = ("big-endian", "tiled", "lzw", "planar")
+
+
+@pytest.mark.parametrize("layout", sorted(_LAYOUTS))
+def test_tiff_layouts_read_as_tifffile_reads_them(tmp_path: Path, layout: str) -> None:
+    spec = dict(_LAYOUTS[layout])
+    shape, dtype = spec.pop("shape"), spec.pop("dtype")
+    rng = np.random.default_rng(len(layout))
+    image = rng.integers(0, np.iinfo(dtype).max, shape, dtype=dtype, endpoint=True)
+    spec.setdefault("photometric", "rgb")
+    spec.setdefault("compression", "zlib")
+    if spec["compression"] is not None:
+        spec.setdefault("predictor", True)
+    if "tile" not in spec:
+        spec.setdefault("rowsperstrip", 16)
+    path = tmp_path / f"{layout}.tiff"
+    tifffile.imwrite(path, image, metadata=None, **spec)
+    expected = np.moveaxis(image, 0, -1) if layout == "planar" else image
+    with tifffile.TiffFile(path) as tif:  # vfx's own strip decoder, or tifffile's
+        assert _plain_strips(tif, tif.pages.first) == (layout not in _LEFT_TO_TIFFFILE)
+    got = read_image(path)
+    assert got.dtype == dtype and np.array_equal(got, expected)
+
+
+def test_a_truncated_strip_is_an_unreadable_tiff(tmp_path: Path) -> None:
+    path = tmp_path / "cut.tiff"
+    write_image(path, _gradient(np.uint8))
+    with tifffile.TiffFile(path) as tif:
+        page = tif.pages.first
+        offset, count = page.dataoffsets[-1], page.databytecounts[-1]
+    data = bytearray(path.read_bytes())
+    data[offset : offset + count] = bytes(count)  # the last strip's deflate stream zeroed
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImageReadError, match="not a readable TIFF") as err:
+        read_image(path)
+    assert str(path) in str(err.value)

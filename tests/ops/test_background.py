@@ -44,6 +44,41 @@ def test_lighten_and_darken_are_max_and_min() -> None:
     assert not np.array_equal(feed(Lighten(), frames), bg)
 
 
+@pytest.mark.parametrize("estimate", [Darken, Lighten, FirstFrame, Median])
+def test_frames_are_kept_apart_unless_handed_over(estimate: type) -> None:
+    _, frames = frames_with_moving_square(3)
+    originals = [f.copy() for f in frames]
+    expected = feed(estimate(), frames)
+    # By default the caller's frames and the result are the caller's own.
+    est = estimate()
+    for frame in frames:
+        est.update(frame)
+    result = est.result()
+    assert all(np.array_equal(f, o) for f, o in zip(frames, originals, strict=True))
+    result[:] = 7
+    assert np.array_equal(est.result(), expected)
+    # Handed over (copy=False), the answer is the same, and the buffer kept is a frame's own.
+    est = estimate()
+    given = [f.copy() for f in frames]
+    for frame in given:
+        est.update(frame, copy=False)
+    mine = est.result(copy=False)
+    assert np.array_equal(mine, expected)
+    if estimate is not Median:  # its result is a new array chosen from the kept frames
+        assert np.shares_memory(mine, given[0]) and mine is est.result(copy=False)
+
+
+def test_a_read_only_frame_handed_over_is_never_written() -> None:
+    _, frames = frames_with_moving_square(3)
+    first = frames[0].copy()
+    first.flags.writeable = False
+    est = Darken()
+    for frame in [first, *frames[1:]]:
+        est.update(frame, copy=False)
+    assert np.array_equal(first, frames[0])
+    assert np.array_equal(est.result(), np.minimum.reduce(frames))
+
+
 def test_first_frame_and_errors() -> None:
     _, frames = frames_with_moving_square(3)
     assert np.array_equal(feed(FirstFrame(), frames), frames[0])

@@ -1,5 +1,6 @@
 """The Typer application and its one error boundary."""
 
+import copy
 import logging
 import os
 import sys
@@ -7,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
+from typer.main import get_command_name
 
 from vfx import __version__
 from vfx.errors import VfxError
@@ -118,6 +120,41 @@ def _register() -> None:
 _register()
 
 
+def _invoked(args: list[str]) -> str | None:
+    """The subcommand named on the command line, if any (the root's own options take no
+    value, and ``--help``/``--version`` are answered by the root)."""
+    for arg in args:
+        if arg in ("-h", "--help", "--version", "--"):
+            return None
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _for_command(root: typer.Typer, name: str | None) -> typer.Typer:
+    """``root`` with only the subcommand ``name``, when it has one by that name.
+
+    Typer builds the click command of every subcommand on every run (their options, types
+    and help: about 7 ms for vfx's dozen), although one runs. The copy keeps the root's
+    callback and settings; for no or an unknown name (so that click lists the commands or
+    suggests one) the whole application runs.
+    """
+    if name is None:
+        return root
+    commands = [
+        c
+        for c in root.registered_commands
+        if (c.name or get_command_name(c.callback.__name__)) == name  # type: ignore[union-attr]
+    ]
+    groups = [g for g in root.registered_groups if g.name == name]
+    if not commands and not groups:
+        return root
+    pruned = copy.copy(root)
+    pruned.registered_commands = commands
+    pruned.registered_groups = groups
+    return pruned
+
+
 def main() -> None:
     """Console-script entry point."""
     from vfx._process import tune_allocator, tune_collector
@@ -125,7 +162,7 @@ def main() -> None:
     tune_allocator()
     tune_collector()
     try:
-        app()
+        _for_command(app, _invoked(sys.argv[1:]))()
     except KeyboardInterrupt:  # raised outside a command (e.g. while importing)
         sys.stderr.write("vfx: interrupted\n")
         sys.exit(130)

@@ -76,7 +76,11 @@ def magick_difference_mask(
 
 
 class MagickFlatten:
-    """``convert frames... -background COLOUR -compose MODE -flatten``, one frame at a time."""
+    """``convert frames... -background COLOUR -compose MODE -flatten``, one frame at a time.
+
+    ``update`` and ``result`` take ``copy`` as the streaming estimates do; frames go to
+    ImageMagick and its image comes back as a new array, so it changes nothing here.
+    """
 
     def __init__(self, mode: str) -> None:
         if mode not in ("darken", "lighten"):
@@ -86,7 +90,7 @@ class MagickFlatten:
         self._dtype: np.dtype | None = None
         self.count = 0
 
-    def update(self, frame: np.ndarray) -> None:
+    def update(self, frame: np.ndarray, *, copy: bool = True) -> None:
         if self._canvas is None:
             colour = np.iinfo(frame.dtype).max if self.mode == "darken" else 0
             self._canvas = _to_wand(np.full_like(frame, colour))
@@ -95,7 +99,7 @@ class MagickFlatten:
             self._canvas.composite(top, operator=self.mode)
         self.count += 1
 
-    def result(self) -> np.ndarray:
+    def result(self, *, copy: bool = True) -> np.ndarray:
         if self._canvas is None:
             raise ValueError("no frames were given")
         assert self._dtype is not None

@@ -26,7 +26,15 @@ BACKGROUND_METHODS = ("first", "mean", "median", "lighten", "darken", "auto")
 
 
 class StreamingEstimate:
-    """Base of the streaming estimates: feed frames with ``update``, read ``result``."""
+    """Base of the streaming estimates: feed frames with ``update``, read ``result``.
+
+    Both take ``copy`` (default True). ``update(frame, copy=False)`` hands the frame over: an
+    estimate that keeps a frame-sized buffer (the first frame, a running extremum, the
+    median's stack) may keep ``frame`` itself and write into it, so the caller must not use
+    it again. ``result(copy=False)`` may return the estimate's own buffer, which later
+    updates would change. Streams of freshly decoded frames save a copy of a frame, and its
+    page faults, at each end.
+    """
 
     count: int = 0
     _shape: tuple[int, ...] | None = None
@@ -42,10 +50,10 @@ class StreamingEstimate:
             )
         self.count += 1
 
-    def update(self, frame: np.ndarray) -> None:
+    def update(self, frame: np.ndarray, *, copy: bool = True) -> None:
         raise NotImplementedError
 
-    def result(self) -> np.ndarray:
+    def result(self, *, copy: bool = True) -> np.ndarray:
         raise NotImplementedError
 
     def _require(self) -> None:
@@ -59,15 +67,15 @@ class FirstFrame(StreamingEstimate):
     def __init__(self) -> None:
         self._first: np.ndarray | None = None
 
-    def update(self, frame: np.ndarray) -> None:
+    def update(self, frame: np.ndarray, *, copy: bool = True) -> None:
         self._check(frame)
         if self._first is None:
-            self._first = frame.copy()
+            self._first = frame.copy() if copy else frame
 
-    def result(self) -> np.ndarray:
+    def result(self, *, copy: bool = True) -> np.ndarray:
         self._require()
         assert self._first is not None
-        return self._first.copy()
+        return self._first.copy() if copy else self._first
 
 
 class _Extremum(StreamingEstimate):
@@ -78,17 +86,17 @@ class _Extremum(StreamingEstimate):
     def __init__(self) -> None:
         self._acc: np.ndarray | None = None
 
-    def update(self, frame: np.ndarray) -> None:
+    def update(self, frame: np.ndarray, *, copy: bool = True) -> None:
         self._check(frame)
         if self._acc is None:
-            self._acc = frame.copy()
+            self._acc = frame.copy() if copy or not frame.flags.writeable else frame
         else:
             self._reduce(self._acc, frame, out=self._acc)
 
-    def result(self) -> np.ndarray:
+    def result(self, *, copy: bool = True) -> np.ndarray:
         self._require()
         assert self._acc is not None
-        return self._acc.copy()
+        return self._acc.copy() if copy else self._acc
 
 
 class Lighten(_Extremum):
@@ -110,7 +118,7 @@ class Mean(StreamingEstimate):
     def __init__(self) -> None:
         self._sum: np.ndarray | None = None
 
-    def update(self, frame: np.ndarray) -> None:
+    def update(self, frame: np.ndarray, *, copy: bool = True) -> None:
         import cv2
 
         self._check(frame)
@@ -126,7 +134,7 @@ class Mean(StreamingEstimate):
         assert self._sum is not None
         return self._sum / self.count
 
-    def result(self) -> np.ndarray:
+    def result(self, *, copy: bool = True) -> np.ndarray:
         assert self._dtype is not None or self.count == 0
         return float_to_image(self.mean(), self._dtype or np.uint8, fractional=True)
 
@@ -174,12 +182,12 @@ class Median(StreamingEstimate):
         self.max_frames = max_frames
         self._frames: list[np.ndarray] = []
 
-    def update(self, frame: np.ndarray) -> None:
+    def update(self, frame: np.ndarray, *, copy: bool = True) -> None:
         if self.count >= self.max_frames:
             raise ValueError(f"median keeps at most {self.max_frames} frames")
         self._check(frame)
-        self._frames.append(frame.copy())
+        self._frames.append(frame.copy() if copy else frame)
 
-    def result(self) -> np.ndarray:
+    def result(self, *, copy: bool = True) -> np.ndarray:
         self._require()
         return median_by_intensity(np.stack(self._frames))

@@ -47,7 +47,7 @@ class ForegroundComposite(StreamingEstimate):
         self._bg = background.astype(np.float32)
         self._canvas = self._bg.copy()
 
-    def update(self, frame: np.ndarray) -> None:
+    def update(self, frame: np.ndarray, *, copy: bool = True) -> None:
         self._check(frame)
         if frame.shape != self.background.shape:
             raise ValueError(
@@ -58,6 +58,6 @@ class ForegroundComposite(StreamingEstimate):
             self._canvas += (self._bg - self._canvas) * np.float32(self.fade)
         self._canvas += (frame.astype(np.float32) - self._canvas) * mask
 
-    def result(self) -> np.ndarray:
+    def result(self, *, copy: bool = True) -> np.ndarray:
         self._require()
         return float_to_image(self._canvas, self.background.dtype, fractional=False)
