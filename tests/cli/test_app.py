@@ -1,7 +1,8 @@
-"""The console entry point: ``main`` builds only the subcommand it runs."""
+"""The console entry point: only the subcommand run is built, and the exit skips teardown."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 import typer.main
 
-from vfx.cli import app, main
+from vfx.cli import app, run
 from vfx.cli.app import _for_command, _invoked
 from vfx.io.images import read_image, write_image
 
@@ -43,32 +44,51 @@ def test_only_the_invoked_command_is_built_and_the_app_is_untouched() -> None:
     assert _for_command(app, "compsite") is app  # click then suggests the right name
 
 
-def _run_main(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> int:
-    monkeypatch.setattr(sys, "argv", ["vfx", *args])
-    try:
-        main()
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
-
-
-def test_main_runs_the_command_with_root_options(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_run_takes_root_options_before_the_command(tmp_path: Path) -> None:
     frames = tmp_path / "frames"
     frames.mkdir()
     for k, level in enumerate((200, 90, 140)):
         write_image(frames / f"f{k}.tiff", np.full((8, 12, 3), level, np.uint8))
     out = tmp_path / "darken.tiff"
-    code = _run_main(
-        monkeypatch, ["-v", "composite", str(frames), "-o", str(out), "--mode", "darken", "--quiet"]
-    )
-    assert code == 0, capsys.readouterr().err
+    assert run(["-v", "composite", str(frames), "-o", str(out), "--mode", "darken", "--quiet"]) == 0
     assert (read_image(out) == 90).all()
 
 
-def test_main_suggests_a_misspelt_command(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert _run_main(monkeypatch, ["compsite"]) == 2
+def test_run_suggests_a_misspelt_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["compsite"]) == 2
     assert "Did you mean 'composite'" in capsys.readouterr().err
+
+
+_CHILD = """
+import atexit, sys, threading, time
+from vfx.cli import app
+@app.command("probe-exit")
+def probe(mode: str) -> None:
+    atexit.register(lambda: print("exit handler ran", flush=True))
+    print("printed, not flushed", end="")
+    if mode == "thread":
+        threading.Thread(target=lambda: (time.sleep(0.3), print(" / thread finished"))).start()
+    if mode == "fail":
+        raise SystemExit(3)
+from vfx.cli import main
+sys.argv = ["vfx", "probe-exit", sys.argv[1]]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "code", "out"),
+    [
+        ("ok", 0, "printed, not flushedexit handler ran"),
+        ("fail", 3, "printed, not flushedexit handler ran"),
+        ("thread", 0, "printed, not flushed / thread finished\nexit handler ran"),
+    ],
+)
+def test_the_quick_exit_keeps_exit_handlers_output_and_threads(
+    mode: str, code: int, out: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, mode], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == code, done.stderr
+    assert done.stdout.strip() == out

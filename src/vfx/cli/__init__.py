@@ -4,6 +4,6 @@ from vfx._process import single_threaded_blas
 
 single_threaded_blas()  # before anything imports numpy
 
-from vfx.cli.app import app, main  # noqa: E402
+from vfx.cli.app import app, main, run  # noqa: E402
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]
