@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ import tifffile
 
 from vfx.errors import ImageReadError, OutputError
 from vfx.io.images import (
-    _plain_strips,
+    _plain_layout,
     atomic_path,
     encode_image,
     format_for,
@@ -135,15 +136,25 @@ _LAYOUTS = {
     "rgb8-no-predictor": dict(shape=(65, 40, 3), dtype=np.uint8, predictor=False),
     "rgb16-uncompressed": dict(shape=(65, 40, 3), dtype=np.uint16, compression=None),
     "one-strip": dict(shape=(30, 20, 3), dtype=np.uint8, rowsperstrip=30),
-    # left to tifffile: other byte order, tiles, other codecs, planar
     "big-endian": dict(shape=(50, 40, 3), dtype=np.uint16, byteorder=">"),
     "tiled": dict(shape=(64, 48, 3), dtype=np.uint8, tile=(16, 16)),
     "lzw": dict(shape=(50, 40, 3), dtype=np.uint8, compression="lzw"),
+    "packbits": dict(
+        shape=(50, 40), dtype=np.uint16, compression="packbits", photometric="minisblack"
+    ),
+    # left to tifffile: separate planes, other codecs, palette, a predictor libtiff ignores
     "planar": dict(shape=(3, 50, 40), dtype=np.uint8, planarconfig="separate"),
+    "zstd": dict(shape=(50, 40, 3), dtype=np.uint8, compression="zstd"),
+    "palette": dict(
+        shape=(50, 40),
+        dtype=np.uint8,
+        photometric="palette",
+        colormap=np.zeros((3, 256), np.uint16),
+    ),
 }
 
 
-_LEFT_TO_TIFFFILE = ("big-endian", "tiled", "lzw", "planar")
+_LEFT_TO_TIFFFILE = ("planar", "zstd", "palette", "packbits")
 
 
 @pytest.mark.parametrize("layout", sorted(_LAYOUTS))
@@ -161,8 +172,8 @@ def test_tiff_layouts_read_as_tifffile_reads_them(tmp_path: Path, layout: str) -
     path = tmp_path / f"{layout}.tiff"
     tifffile.imwrite(path, image, metadata=None, **spec)
     expected = np.moveaxis(image, 0, -1) if layout == "planar" else image
-    with tifffile.TiffFile(path) as tif:  # vfx's own strip decoder, or tifffile's
-        assert _plain_strips(tif, tif.pages.first) == (layout not in _LEFT_TO_TIFFFILE)
+    with tifffile.TiffFile(path) as tif:  # libtiff's decoder, or tifffile's
+        assert _plain_layout(tif.pages.first) == (layout not in _LEFT_TO_TIFFFILE)
     got = read_image(path)
     assert got.dtype == dtype and np.array_equal(got, expected)
 
@@ -179,3 +190,29 @@ def test_a_truncated_strip_is_an_unreadable_tiff(tmp_path: Path) -> None:
     with pytest.raises(ImageReadError, match="not a readable TIFF") as err:
         read_image(path)
     assert str(path) in str(err.value)
+
+
+def test_a_tagged_tiff_reads_without_a_word_from_libtiff(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from vfx.io.exif import ImageTags
+
+    image = _gradient(np.uint8)
+    tags = ImageTags(
+        datetime_original=datetime(2024, 5, 1, 10, 0, tzinfo=UTC),
+        lat=45.5,
+        lon=7.25,
+        xmp={"vfx": {"FrameIndex": 7}},
+    )
+    write_image(tmp_path / "tagged.tiff", image, tags=tags)
+    assert np.array_equal(read_image(tmp_path / "tagged.tiff"), image)
+    assert capfd.readouterr().err == ""
+
+
+def test_a_tiff_of_several_pages_gives_its_first(tmp_path: Path) -> None:
+    path = tmp_path / "pages.tiff"
+    with tifffile.TiffWriter(path) as tif:
+        for level in (10, 20):
+            tif.write(np.full((6, 8, 3), level, np.uint8), photometric="rgb", metadata=None)
+    image = read_image(path)
+    assert image.shape == (6, 8, 3) and (image == 10).all()

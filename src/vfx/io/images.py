@@ -254,69 +254,43 @@ def write_image(
     return len(data)
 
 
-#: TIFF compression codes of deflate (Adobe's and the old PKZIP one), and of none.
-_DEFLATE = (8, 32946)
-_NONE = 1
+#: TIFF compressions libtiff decodes for vfx: none, LZW, deflate (both codes), PackBits.
+_LIBTIFF_CODECS = (1, 5, 8, 32946, 32773)
 
 
 def _read_tiff(path: Path) -> np.ndarray:
     """A TIFF's first image, one decoding thread per image (callers read several at once).
 
-    The files vfx writes itself (and most RGB TIFFs: deflate or no compression, horizontal
-    predictor or none, 8 or 16 bits in the machine's byte order, in strips) are decoded strip
-    by strip straight into the output array, each strip inflated and its predictor undone
-    while it is still in the cache. That is about 20 % less CPU per 1080p frame than
-    ``tifffile.imread`` (which inflates into a new buffer per strip and copies it over) and
-    keeps composites of keyframes from spending their time there. Every other layout is
-    left to tifffile.
+    RGB(A) and grey images of 8 or 16 bits (the files vfx writes itself, and most others) are
+    decoded by libtiff through imagecodecs, which undoes the horizontal predictor of a
+    1080p RGB frame about three times faster than tifffile's codec (0.7 against 2.2 ms; with
+    the inflating, 3.2 against 4.7 ms a frame): that is most of a composite of keyframes.
+    tifffile reads the directory first, and decodes every other layout itself.
     """
     with tifffile.TiffFile(path) as tif:
         page = tif.pages.first
-        if len(tif.pages) == 1 and _plain_strips(tif, page):
-            return _decode_strips(tif.filehandle, page)
+        plain = _plain_layout(page)
+    if plain:
+        import imagecodecs
+
+        return imagecodecs.tiff_decode(path.read_bytes(), index=0)
     return tifffile.imread(path, maxworkers=1)
 
 
-def _plain_strips(tif: tifffile.TiffFile, page: tifffile.TiffPage) -> bool:
+def _plain_layout(page: tifffile.TiffPage) -> bool:
+    """Whether libtiff returns ``page`` exactly as tifffile does (samples as stored)."""
     return (
-        page.compression in (*_DEFLATE, _NONE)
-        and page.photometric in (0, 1, 2)  # grey (either polarity) or RGB: samples as stored
-        and page.predictor in (1, 2)
-        and not page.is_tiled
+        page.compression in _LIBTIFF_CODECS
+        and page.photometric in (0, 1, 2)  # grey (either polarity) or RGB
+        # libtiff undoes the predictor with LZW and deflate only, as the TIFF spec has it
+        and (page.predictor == 1 or (page.predictor == 2 and page.compression in (5, 8, 32946)))
         and page.planarconfig == 1
         and page.fillorder == 1
         and page.imagedepth == 1
         and page.sampleformat == 1
         and page.bitspersample in (8, 16)
         and page.samplesperpixel in (1, 3, 4)
-        and tif.byteorder == ("<" if np.little_endian else ">")
-        and page.rowsperstrip > 0
-        and len(page.dataoffsets) == -(-page.imagelength // page.rowsperstrip)
-        and all(page.databytecounts)
     )
-
-
-def _decode_strips(fh: tifffile.FileHandle, page: tifffile.TiffPage) -> np.ndarray:
-    import imagecodecs
-
-    height, width, samples = page.imagelength, page.imagewidth, page.samplesperpixel
-    dtype = np.dtype(np.uint8 if page.bitspersample == 8 else np.uint16)
-    image = np.empty((height, width, samples), dtype)
-    per_strip = page.rowsperstrip
-    for n, (offset, count) in enumerate(zip(page.dataoffsets, page.databytecounts, strict=True)):
-        strip = image[n * per_strip : (n + 1) * per_strip]
-        raw = strip.reshape(-1).view(np.uint8)
-        fh.seek(offset)
-        if page.compression == _NONE:
-            if count < raw.size or fh.readinto(raw) != raw.size:
-                raise ValueError(f"strip {n} is truncated")
-        else:
-            data = fh.read(count)
-            if imagecodecs.deflate_decode(data, out=raw).size != raw.size:
-                raise ValueError(f"strip {n} is truncated")
-        if page.predictor == 2:
-            imagecodecs.delta_decode(strip, axis=1, out=strip)
-    return image if samples > 1 else image[..., 0]
 
 
 def read_image(path: str | Path) -> np.ndarray:
