@@ -76,6 +76,18 @@ main()
 """
 
 
+def test_a_profiled_run_exits_normally(tmp_path: Path) -> None:
+    out = tmp_path / "vfx.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "vfx", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "vfx" in done.stdout and out.stat().st_size > 0
+
+
 @pytest.mark.parametrize(
     ("mode", "code", "out"),
     [

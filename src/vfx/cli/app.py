@@ -189,9 +189,12 @@ def _exit_now(code: int) -> NoReturn:
     That teardown (numpy's, typer's and vfx's modules) takes 10-15 ms at the end of every
     command; the kernel frees the process's memory at once. As mypy does, the exit handlers
     still run (logging, multiprocessing, Dask register theirs) and the output is flushed
-    first. While another thread runs, the normal exit waits for it instead.
+    first. While another thread runs, the normal exit waits for it instead, and under a
+    profiler, tracer or debugger (``python -m cProfile``, coverage, pdb) the exit is the
+    normal one too: they write their results after the program's last line.
     """
-    if threading.active_count() > 1 or not hasattr(atexit, "_run_exitfuncs"):
+    watched = sys.getprofile() is not None or sys.gettrace() is not None
+    if watched or threading.active_count() > 1 or not hasattr(atexit, "_run_exitfuncs"):
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
