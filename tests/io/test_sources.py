@@ -10,7 +10,7 @@ import pytest
 from clips import ClipSpec
 from vfx.errors import ImageReadError, ParameterError, VideoOpenError
 from vfx.io.images import write_image
-from vfx.io.sources import open_source, parse_frames_spec
+from vfx.io.sources import _Recycler, open_source, parse_frames_spec
 from vfx.io.table import write_frame_table
 
 
@@ -67,3 +67,38 @@ def test_spec_and_missing_input(tmp_path: Path) -> None:
             parse_frames_spec(bad)
     with pytest.raises(VideoOpenError, match="no such file"):
         open_source(tmp_path / "missing.mp4")
+
+
+def _folder_of_levels(
+    folder: Path, levels: list[int], shape: tuple[int, ...] = (32, 48, 3)
+) -> Path:
+    folder.mkdir()
+    for k, level in enumerate(levels):
+        write_image(folder / f"f{k:03d}.tiff", np.full(shape, level, np.uint8))
+    return folder
+
+
+def test_frames_kept_by_the_consumer_are_never_overwritten(tmp_path: Path) -> None:
+    levels = [(17 * k) % 256 for k in range(20)]
+    source = open_source(_folder_of_levels(tmp_path / "f", levels))
+    kept = [still.image for still in source]  # every frame held on to
+    assert [int(image[0, 0, 0]) for image in kept] == levels
+    assert all((image == level).all() for image, level in zip(kept, levels, strict=True))
+    views = [still.image[4:8] for still in source]  # only a view of each held on to
+    assert [int(view[0, 0, 0]) for view in views] == levels
+
+
+def test_memory_let_go_is_handed_out_again_and_memory_held_is_not() -> None:
+    recycler = _Recycler(keep=3)
+    shape, dtype = (4, 5, 3), np.dtype(np.uint8)
+    first = recycler(shape, dtype)
+    address = first.ctypes.data
+    del first
+    again = recycler(shape, dtype)
+    assert again.ctypes.data == address  # let go, so reused
+    other = recycler(shape, dtype)
+    assert not np.shares_memory(other, again)  # "again" is held
+    view = other[1:3]
+    del other
+    assert not np.shares_memory(recycler(shape, dtype), view)  # a view holds it too
+    assert recycler((2, 2), dtype).shape == (2, 2)  # another size is a new array

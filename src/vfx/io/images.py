@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import errno
 import io
+import mmap
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
@@ -258,7 +259,7 @@ def write_image(
 _LIBTIFF_CODECS = (1, 5, 8, 32946, 32773)
 
 
-def _read_tiff(path: Path) -> np.ndarray:
+def _read_tiff(path: Path, alloc: Allocator | None = None) -> np.ndarray:
     """A TIFF's first image, one decoding thread per image (callers read several at once).
 
     RGB(A) and grey images of 8 or 16 bits (the files vfx writes itself, and most others) are
@@ -267,13 +268,19 @@ def _read_tiff(path: Path) -> np.ndarray:
     the inflating, 3.2 against 4.7 ms a frame): that is most of a composite of keyframes.
     tifffile reads the directory first, and decodes every other layout itself.
     """
-    with tifffile.TiffFile(path) as tif:
-        page = tif.pages.first
-        plain = _plain_layout(page)
-    if plain:
-        import imagecodecs
+    with open(path, "rb") as fh:
+        with tifffile.TiffFile(fh) as tif:
+            page = tif.pages.first
+            plain = _plain_layout(page)
+            shape, dtype = tuple(page.shape), page.dtype
+        if plain:
+            import imagecodecs
 
-        return imagecodecs.tiff_decode(path.read_bytes(), index=0)
+            out = alloc(shape, dtype) if alloc is not None else None
+            # Mapped, not read: the file's bytes would take heap memory where a frame was.
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                image = imagecodecs.tiff_decode(data, index=0, out=out)
+            return image if out is None else out
     return tifffile.imread(path, maxworkers=1)
 
 
@@ -293,8 +300,16 @@ def _plain_layout(page: tifffile.TiffPage) -> bool:
     )
 
 
-def read_image(path: str | Path) -> np.ndarray:
+#: ``alloc(shape, dtype)``: an array for :func:`read_image` to decode into.
+Allocator = Callable[[tuple[int, ...], np.dtype], np.ndarray]
+
+
+def read_image(path: str | Path, *, alloc: Allocator | None = None) -> np.ndarray:
     """Read an image as RGB(A) or grey, ``uint8`` or ``uint16``.
+
+    ``alloc``, when given, provides the array that a TIFF is decoded into, so that a caller
+    can reuse frame-sized memory (other images, and TIFF layouts left to tifffile, are read
+    into new arrays).
 
     Raises
     ------
@@ -306,7 +321,7 @@ def read_image(path: str | Path) -> np.ndarray:
         raise ImageReadError("no such file", path=path)
     if path.suffix.lower() in (".tif", ".tiff"):
         try:
-            image = _read_tiff(path)
+            image = _read_tiff(path, alloc)
         except Exception as exc:  # tifffile raises many kinds
             raise ImageReadError(f"not a readable TIFF ({exc})", path=path) from exc
         if image.ndim == 3 and image.shape[0] in (3, 4) and image.shape[2] not in (3, 4):
