@@ -104,3 +104,15 @@ def test_the_quick_exit_keeps_exit_handlers_output_and_threads(
     )
     assert done.returncode == code, done.stderr
     assert done.stdout.strip() == out
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_importing_the_cli_leaves_the_cycle_collector_as_it_was(enabled: bool) -> None:
+    code = (
+        "import gc\n"
+        f"{'gc.enable()' if enabled else 'gc.disable()'}\n"
+        "import vfx.cli\n"
+        "print(gc.isenabled())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == str(enabled), done.stderr
