@@ -219,13 +219,12 @@ def test_read_only_output_folder(
     ntsc_clip: ClipSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import errno
-
-    import vfx.io.images as images
+    import tempfile
 
     def read_only(*args: object, **kwargs: object) -> object:
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(images.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
     result = vfx("keyframes", ntsc_clip.path, "-o", tmp_path)
     assert result.exit_code == 1
     assert "read-only" in result.stderr and result.stderr.count("\n") == 1

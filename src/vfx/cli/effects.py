@@ -1,6 +1,5 @@
 """``vfx background``, ``mask``, ``composite`` and ``montage``: effects over a video or folder."""
 
-import json as jsonlib
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
@@ -9,6 +8,7 @@ from typing import Annotated
 import typer
 
 from vfx.cli.options import ImageFormat, Json, MaxPixels, Quality, Quiet
+from vfx.cli.output import echo_json
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.params import PARAMS
 
@@ -76,7 +76,7 @@ BackgroundSpec = Annotated[
 def _echo_result(result: object, text: str, *, quiet: bool, json: bool) -> None:
     if json:
         data = asdict(result)  # type: ignore[call-overload]
-        typer.echo(jsonlib.dumps(data, indent=2, default=str))
+        echo_json(data, default=str)
     elif not quiet:
         typer.echo(text)
 

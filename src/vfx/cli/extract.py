@@ -1,6 +1,5 @@
 """``vfx keyframes`` and ``vfx frames``: stills from videos, with exact times."""
 
-import json as jsonlib
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -27,6 +26,7 @@ from vfx.cli.options import (
     TimeSourceOpt,
     Videos,
 )
+from vfx.cli.output import echo_json
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.errors import ParameterError, VfxError
 
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from vfx.metadata import MetadataOptions
 from vfx.params import PARAMS
 from vfx.sampling import parse_time
-from vfx.types import jsonable
 
 Job = Callable[[Path, Callable[[int, int | None], None]], "Extraction"]
 
@@ -57,6 +56,8 @@ def _summary(result: "Extraction", what: str) -> str:
 
 
 def _record(result: "Extraction") -> dict[str, object]:
+    from vfx.types import jsonable
+
     return {
         "video": str(result.video),
         "status": "done",
@@ -89,7 +90,7 @@ def run_each(videos: list[Path], job: Job, *, what: str, quiet: bool, json: bool
         if not quiet and not json:
             typer.echo(_summary(result, what))
     if json:
-        typer.echo(jsonlib.dumps(records if len(videos) > 1 else records[0], indent=2))
+        echo_json(records if len(videos) > 1 else records[0])
     if failed:
         raise typer.Exit(1)
 

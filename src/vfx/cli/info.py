@@ -1,26 +1,26 @@
 """``vfx info``: what a video holds, without decoding it."""
 
-import json as jsonlib
 from typing import TYPE_CHECKING
 
 import typer
 
 from vfx.cli.options import Json, MaxPixels, Video
+from vfx.cli.output import echo_json
 from vfx.params import PARAMS
-from vfx.types import VideoInfo
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from vfx.types import VideoInfo
 
 
-def _fmt_fps(info: VideoInfo) -> str:
+def _fmt_fps(info: "VideoInfo") -> str:
     if info.fps is None:
         return "unknown"
     return f"{info.fps} ({float(info.fps):.3f})" if info.fps.denominator != 1 else str(info.fps)
 
 
-if TYPE_CHECKING:
-    from rich.console import Console
-
-
-def render(info: VideoInfo, console: "Console") -> None:
+def render(info: "VideoInfo", console: "Console") -> None:
     from rich.table import Table
 
     table = Table(show_header=False, box=None, pad_edge=False)
@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
 
         result = probe(video, max_pixels=max_pixels)
         if json:
-            typer.echo(jsonlib.dumps(result.to_dict(), indent=2))
+            echo_json(result.to_dict())
         else:
             from rich.console import Console
 

@@ -1,6 +1,5 @@
 """``vfx motion``: motion pictures of a video in one decoding pass."""
 
-import json as jsonlib
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -8,6 +7,7 @@ from typing import Annotated
 import typer
 
 from vfx.cli.options import Json, MaxPixels, OutDir, Quiet, Video
+from vfx.cli.output import echo_json
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.params import PARAMS
 from vfx.sampling import parse_time
@@ -151,7 +151,7 @@ def register(app: typer.Typer) -> None:
                 "mean_qom": result.mean_qom,
                 "files": {k: str(v) for k, v in result.files.items()},
             }
-            typer.echo(jsonlib.dumps(record, indent=2))
+            echo_json(record)
         elif not quiet:
             names = ", ".join(Path(p).name for p in result.files.values())
             typer.echo(f"{video.name}: {result.frames} frames -> {result.out_dir}: {names}")

@@ -1,6 +1,5 @@
 """``vfx run`` and ``vfx recipes list|show``: declarative recipes over many videos."""
 
-import json as jsonlib
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -8,6 +7,7 @@ from typing import Annotated
 import typer
 
 from vfx.cli.options import Json, Quiet
+from vfx.cli.output import echo_json
 
 
 def register(app: typer.Typer) -> None:
@@ -87,17 +87,14 @@ def register(app: typer.Typer) -> None:
             recipe, inputs, output, jobs=jobs, dask=dask, recursive=recursive, on_result=report
         )
         if json:
-            typer.echo(
-                jsonlib.dumps(
-                    {
-                        "recipe": outcome.recipe,
-                        "recipe_hash": outcome.recipe_hash,
-                        "out_dir": str(outcome.out_dir),
-                        "manifest": str(outcome.manifest),
-                        "inputs": [asdict(r) for r in outcome.results],
-                    },
-                    indent=2,
-                )
+            echo_json(
+                {
+                    "recipe": outcome.recipe,
+                    "recipe_hash": outcome.recipe_hash,
+                    "out_dir": str(outcome.out_dir),
+                    "manifest": str(outcome.manifest),
+                    "inputs": [asdict(r) for r in outcome.results],
+                }
             )
         elif not quiet:
             from rich.console import Console

@@ -1,6 +1,5 @@
 """``vfx select``: the N most different frames of a video."""
 
-import json as jsonlib
 from enum import StrEnum
 from typing import Annotated
 
@@ -17,6 +16,7 @@ from vfx.cli.options import (
     Quiet,
     Video,
 )
+from vfx.cli.output import echo_json
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.errors import ParameterError
 from vfx.params import PARAMS
@@ -126,7 +126,7 @@ def register(app: typer.Typer) -> None:
                 progress=progress,
             )
         if json:
-            typer.echo(jsonlib.dumps(result.to_dict(), indent=2))
+            echo_json(result.to_dict())
             return
         if quiet:
             return

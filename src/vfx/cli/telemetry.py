@@ -1,6 +1,5 @@
 """``vfx telemetry`` and ``vfx geotag``: camera telemetry out, GPS tags in."""
 
-import json as jsonlib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -8,6 +7,7 @@ from typing import Annotated
 import typer
 
 from vfx.cli.options import Json, Quiet, Video
+from vfx.cli.output import echo_json
 from vfx.params import PARAMS
 
 
@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
                 "gps_points": points,
                 "orientation_samples": orientation,
             }
-            typer.echo(jsonlib.dumps(record, indent=2))
+            echo_json(record)
         elif not quiet:
             typer.echo(
                 f"{video.name}: {points} GPS points, {orientation} orientation samples "
@@ -117,7 +117,7 @@ def register(app: typer.Typer) -> None:
                 "no_position": [str(p) for p in result.no_position],
                 "no_time": [str(p) for p in result.no_time],
             }
-            typer.echo(jsonlib.dumps(record, indent=2))
+            echo_json(record)
         elif not quiet:
             typer.echo(
                 f"{folder}: {len(result.tagged)} images geotagged, "

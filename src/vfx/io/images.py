@@ -16,7 +16,6 @@ import errno
 import io
 import mmap
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -158,6 +157,8 @@ def temp_beside(path: str | Path) -> Path:
     Pair it with :func:`publish` (rename over ``path``) or :func:`discard`. Writers that need a
     file name rather than an open file (an encoder) use these; others use :func:`atomic_path`.
     """
+    import tempfile  # 1 ms of imports (random, hashing) that a job without output never needs
+
     path = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
