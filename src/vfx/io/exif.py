@@ -5,7 +5,7 @@ the tags it needs while the image is still in memory:
 
 * TIFF: a new first IFD (the old entries plus ``Make``, ``Model``, ``XMP`` and pointers to an
   Exif IFD and a GPS IFD) is appended after the image data and the header is pointed at it; the
-  image data stays where tifffile wrote it.
+  image data stays where it was written.
 * JPEG: an ``APP1`` Exif segment and an ``APP1`` XMP segment after the JFIF header.
 * PNG: an ``eXIf`` chunk and an ``iTXt`` chunk named ``XML:com.adobe.xmp`` before the image data.
 
@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 
 from vfx.errors import OutputError
+from vfx.io.tiff import ifd_bytes
 
 __all__ = ["XMP_NAMESPACES", "ImageTags", "embed_tags", "exif_block", "xmp_packet"]
 
@@ -165,29 +166,6 @@ def _encode_value(kind: int, value: object, bo: str) -> tuple[bytes, int]:
     return data, len(data)
 
 
-def _ifd(entries: list[tuple[int, int, int, bytes]], at: int, bo: str, next_ifd: int = 0) -> bytes:
-    """Serialise an IFD placed at file offset ``at``: ``(tag, type, count, value bytes)``.
-
-    Values longer than 4 bytes follow the IFD (word-aligned); ``value`` of ``None`` length is
-    never passed here.
-    """
-    entries = sorted(entries)
-    head = 2 + 12 * len(entries) + 4
-    extra = bytearray()
-    table = bytearray(struct.pack(bo + "H", len(entries)))
-    for tag, kind, count, value in entries:
-        if len(value) <= 4:
-            table += struct.pack(bo + "HHI", tag, kind, count) + value.ljust(4, b"\x00")
-        else:
-            if (at + head + len(extra)) % 2:
-                extra += b"\x00"
-            table += struct.pack(bo + "HHII", tag, kind, count, at + head + len(extra))
-            extra += value
-    table += struct.pack(bo + "I", next_ifd)
-    out = bytes(table + extra)
-    return out + (b"\x00" if len(out) % 2 else b"")
-
-
 def _has_exif(tags: ImageTags) -> bool:
     return tags.datetime_original is not None
 
@@ -211,10 +189,10 @@ def _sub_ifds(tags: ImageTags, at: int, bo: str, jpeg: bool = False) -> tuple[by
     exif_at = gps_at = 0
     if _has_exif(tags):
         exif_at = at
-        blob += _ifd(_pack(_exif_entries(tags, jpeg), bo), exif_at, bo)
+        blob += ifd_bytes(_pack(_exif_entries(tags, jpeg), bo), exif_at, bo)
     if _has_gps(tags):
         gps_at = at + len(blob)
-        blob += _ifd(_pack(_gps_entries(tags), bo), gps_at, bo)
+        blob += ifd_bytes(_pack(_gps_entries(tags), bo), gps_at, bo)
     return bytes(blob), exif_at, gps_at
 
 
@@ -251,9 +229,9 @@ def exif_block(tags: ImageTags, *, jpeg: bool = False) -> bytes:
         ifd0[531] = (_SHORT, [1])  # YCbCrPositioning centred
     base = _pack(ifd0, bo)
     # Pointer values are inline, so the IFD's size does not depend on them.
-    ifd0_size = len(_ifd(base + _pointers(tags, 0, 0, bo), 8, bo))
+    ifd0_size = len(ifd_bytes(base + _pointers(tags, 0, 0, bo), 8, bo))
     subs, exif_at, gps_at = _sub_ifds(tags, 8 + ifd0_size, bo, jpeg)
-    block = _ifd(base + _pointers(tags, exif_at, gps_at, bo), 8, bo)
+    block = ifd_bytes(base + _pointers(tags, exif_at, gps_at, bo), 8, bo)
     return b"MM\x00\x2a" + struct.pack(">I", 8) + block + subs
 
 
@@ -312,9 +290,9 @@ def _embed_tiff(data: bytes, tags: ImageTags, xmp: bytes | None) -> bytes:
     # data, which stays where it is.
     kept = [(t, k, n, raw) for t, (k, n, raw) in old.items() if t not in replaced]
     at = len(out)
-    ifd0_size = len(_ifd(kept + new + _pointers(tags, 0, 0, bo), at, bo, next_ifd))
+    ifd0_size = len(ifd_bytes(kept + new + _pointers(tags, 0, 0, bo), at, bo, next_ifd))
     subs, exif_at, gps_at = _sub_ifds(tags, at + ifd0_size, bo)
-    ifd0 = _ifd(kept + new + _pointers(tags, exif_at, gps_at, bo), at, bo, next_ifd)
+    ifd0 = ifd_bytes(kept + new + _pointers(tags, exif_at, gps_at, bo), at, bo, next_ifd)
     out += ifd0 + subs
     struct.pack_into(bo + "I", out, 4, at)
     return bytes(out)

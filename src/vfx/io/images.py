@@ -13,7 +13,6 @@ composite of keyframes, starts 20-30 ms sooner without it.
 from __future__ import annotations
 
 import errno
-import io
 import mmap
 import os
 from collections.abc import Callable, Iterator
@@ -22,10 +21,10 @@ from pathlib import Path
 from typing import IO
 
 import numpy as np
-import tifffile
 
 from vfx.errors import ImageReadError, OutputError
 from vfx.io.exif import ImageTags, embed_tags
+from vfx.io.tiff import encode_tiff, plain_layout
 
 __all__ = [
     "IMAGE_FORMATS",
@@ -95,11 +94,12 @@ def encode_image(
 ) -> bytes:
     """Encode an RGB(A) or grey image to bytes.
 
-    TIFF is written with tifffile: RGB photometric interpretation (never YCbCr), deflate with
-    the horizontal-differencing predictor (TIFF Predictor 2, read by libtiff, ImageMagick,
-    OpenCV and exiftool), one strip per 64 rows, 8 or 16 bits per sample as the array's dtype
-    says. Deflate level 1 with the predictor is both faster and smaller on video frames than
-    level 6 without it (about 60 ms and 2.5 MB against 145 ms and 3.8 MB for a 1080p frame).
+    TIFF is written by :func:`vfx.io.tiff.encode_tiff`: RGB photometric interpretation (never
+    YCbCr), deflate with the horizontal-differencing predictor (TIFF Predictor 2, read by
+    libtiff, ImageMagick, OpenCV and exiftool), one strip per 64 rows, 8 or 16 bits per sample
+    as the array's dtype says. Deflate level 1 with the predictor is both faster and smaller on
+    video frames than level 6 without it (about 60 ms and 2.5 MB against 145 ms and 3.8 MB for
+    a 1080p frame).
     PNG is lossless too; JPEG is 8-bit only and takes ``quality`` (1-100). ``threads``
     compress a TIFF's strips in parallel: for a lone image such as a composite (a noisy 1080p
     one: 42 against 23 ms on two), not where frames are already written side by side.
@@ -107,23 +107,7 @@ def encode_image(
     if image.dtype not in (np.uint8, np.uint16):
         raise ValueError(f"image dtype must be uint8 or uint16, got {image.dtype}")
     if fmt == "tiff":
-        buf = io.BytesIO()
-        photometric = "minisblack" if image.ndim == 2 else "rgb"
-        extrasamples = ("unassalpha",) if image.ndim == 3 and image.shape[2] == 4 else None
-        tifffile.imwrite(
-            buf,
-            image,
-            photometric=photometric,
-            planarconfig="contig" if image.ndim == 3 else None,
-            compression="zlib",
-            compressionargs={"level": compress_level},
-            predictor=True,
-            rowsperstrip=64,
-            extrasamples=extrasamples,
-            metadata=None,
-            maxworkers=threads,
-        )
-        return buf.getvalue()
+        return encode_tiff(image, level=compress_level, threads=threads)
     import cv2  # imported where used: commands that only read and write TIFF start sooner
 
     if fmt == "png":
@@ -267,38 +251,22 @@ def _read_tiff(path: Path, alloc: Allocator | None = None) -> np.ndarray:
     decoded by libtiff through imagecodecs, which undoes the horizontal predictor of a
     1080p RGB frame about three times faster than tifffile's codec (0.7 against 2.2 ms; with
     the inflating, 3.2 against 4.7 ms a frame): that is most of a composite of keyframes.
-    tifffile reads the directory first, and decodes every other layout itself.
+    :func:`vfx.io.tiff.plain_layout` reads the first directory; tifffile decodes every
+    other layout (and is imported only then).
     """
     with open(path, "rb") as fh:
-        with tifffile.TiffFile(fh) as tif:
-            page = tif.pages.first
-            plain = _plain_layout(page)
-            shape, dtype = tuple(page.shape), page.dtype
-        if plain:
+        layout = plain_layout(fh)
+        if layout is not None:
             import imagecodecs
 
-            out = alloc(shape, dtype) if alloc is not None else None
+            out = alloc(layout.shape, layout.dtype) if alloc is not None else None
             # Mapped, not read: the file's bytes would take heap memory where a frame was.
             with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 image = imagecodecs.tiff_decode(data, index=0, out=out)
             return image if out is None else out
+    import tifffile
+
     return tifffile.imread(path, maxworkers=1)
-
-
-def _plain_layout(page: tifffile.TiffPage) -> bool:
-    """Whether libtiff returns ``page`` exactly as tifffile does (samples as stored)."""
-    return (
-        page.compression in _LIBTIFF_CODECS
-        and page.photometric in (0, 1, 2)  # grey (either polarity) or RGB
-        # libtiff undoes the predictor with LZW and deflate only, as the TIFF spec has it
-        and (page.predictor == 1 or (page.predictor == 2 and page.compression in (5, 8, 32946)))
-        and page.planarconfig == 1
-        and page.fillorder == 1
-        and page.imagedepth == 1
-        and page.sampleformat == 1
-        and page.bitspersample in (8, 16)
-        and page.samplesperpixel in (1, 3, 4)
-    )
 
 
 #: ``alloc(shape, dtype)``: an array for :func:`read_image` to decode into.
