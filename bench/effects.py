@@ -9,7 +9,7 @@ the agreement figures beside them: mask IoU and the largest composite difference
 - "noise": a textured scene where coding noise changes pixels all over every frame, the worst
   case for vfx (its mask work is proportional to the changed region).
 
-Then the composite alone on 60 keyframes, where vfx's fixed start-up (about 0.15 s, see
+Then the composite alone on 60 keyframes, where vfx's fixed start-up (about 0.1 s, see
 bench/startup.py) weighs less. Also prints vfx composite's peak memory on 30 and on 60 frames
 (flat in the number of frames).
 
@@ -159,7 +159,7 @@ def main() -> None:
     kf60 = keyframes(make_clip(WORK / "kf_1080p_120s.mp4", seconds=120), "fx_kf60")
     compare(convert, dance, "dance")
     compare(convert, noise, "noise")
-    # Longer inputs: vfx's fixed start-up (~0.15 s: bench/startup.py) weighs less.
+    # Longer inputs: vfx's fixed start-up (~0.1 s: bench/startup.py) weighs less.
     composite_ratio(convert, kf60, "noise-60")
     c30 = run([VFX, "composite", str(noise), "-o", str(WORK / "fx_c30.tiff"), "--quiet"])
     c60 = run([VFX, "composite", str(kf60), "-o", str(WORK / "fx_c60.tiff"), "--quiet"])
