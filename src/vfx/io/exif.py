@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 
 from vfx.errors import OutputError
-from vfx.io.tiff import ifd_bytes
+from vfx.io.tiff import ASCII, BYTE, LONG, RATIONAL, SHORT, UNDEFINED, ifd_bytes, ifd_entries
 
 __all__ = ["XMP_NAMESPACES", "ImageTags", "embed_tags", "exif_block", "xmp_packet"]
 
@@ -37,8 +37,6 @@ XMP_NAMESPACES = {
 _XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 # TIFF field types
-_BYTE, _ASCII, _SHORT, _LONG, _RATIONAL, _UNDEFINED = 1, 2, 3, 4, 5, 7
-_SIZES = {_BYTE: 1, _ASCII: 1, _SHORT: 2, _LONG: 4, _RATIONAL: 8, _UNDEFINED: 1}
 
 
 @dataclass
@@ -99,71 +97,57 @@ def _ascii(text: str) -> bytes:
 
 def _exif_entries(tags: ImageTags, jpeg: bool = False) -> dict[int, tuple[int, object]]:
     out: dict[int, tuple[int, object]] = {
-        36864: (_UNDEFINED, b"0232"),
-        40960: (_UNDEFINED, b"0100"),  # FlashpixVersion
-        40961: (_SHORT, [1]),  # ColorSpace sRGB
+        36864: (UNDEFINED, b"0232"),
+        40960: (UNDEFINED, b"0100"),  # FlashpixVersion
+        40961: (SHORT, [1]),  # ColorSpace sRGB
     }
     if jpeg:
-        out[37121] = (_UNDEFINED, bytes([1, 2, 3, 0]))  # ComponentsConfiguration YCbCr
+        out[37121] = (UNDEFINED, bytes([1, 2, 3, 0]))  # ComponentsConfiguration YCbCr
     if tags.width and tags.height:
-        out[40962] = (_LONG, [tags.width])
-        out[40963] = (_LONG, [tags.height])
+        out[40962] = (LONG, [tags.width])
+        out[40963] = (LONG, [tags.height])
     if tags.datetime_original is not None:
         dt = tags.datetime_original
-        out[36867] = (_ASCII, _ascii(dt.strftime("%Y:%m:%d %H:%M:%S")))
-        out[37521] = (_ASCII, _ascii(f"{dt.microsecond // 1000:03d}"))
+        out[36867] = (ASCII, _ascii(dt.strftime("%Y:%m:%d %H:%M:%S")))
+        out[37521] = (ASCII, _ascii(f"{dt.microsecond // 1000:03d}"))
         offset = dt.utcoffset()
         if offset is not None:
             minutes = int(offset.total_seconds() // 60)
             sign = "+" if minutes >= 0 else "-"
             hh, mm = divmod(abs(minutes), 60)
-            out[36881] = (_ASCII, _ascii(f"{sign}{hh:02d}:{mm:02d}"))
+            out[36881] = (ASCII, _ascii(f"{sign}{hh:02d}:{mm:02d}"))
     return out
 
 
 def _gps_entries(tags: ImageTags) -> dict[int, tuple[int, object]]:
     assert tags.lat is not None and tags.lon is not None
     out: dict[int, tuple[int, object]] = {
-        0: (_BYTE, bytes([2, 3, 0, 0])),
-        1: (_ASCII, b"N\x00" if tags.lat >= 0 else b"S\x00"),
-        2: (_RATIONAL, _dms(tags.lat)),
-        3: (_ASCII, b"E\x00" if tags.lon >= 0 else b"W\x00"),
-        4: (_RATIONAL, _dms(tags.lon)),
+        0: (BYTE, bytes([2, 3, 0, 0])),
+        1: (ASCII, b"N\x00" if tags.lat >= 0 else b"S\x00"),
+        2: (RATIONAL, _dms(tags.lat)),
+        3: (ASCII, b"E\x00" if tags.lon >= 0 else b"W\x00"),
+        4: (RATIONAL, _dms(tags.lon)),
     }
     if tags.alt is not None:
-        out[5] = (_BYTE, bytes([0 if tags.alt >= 0 else 1]))
-        out[6] = (_RATIONAL, [_rational(abs(tags.alt), 1000)])
+        out[5] = (BYTE, bytes([0 if tags.alt >= 0 else 1]))
+        out[6] = (RATIONAL, [_rational(abs(tags.alt), 1000)])
     if tags.gps_time is not None:
         t = tags.gps_time.astimezone(UTC)
         sec = t.second + t.microsecond / 1e6
-        out[7] = (_RATIONAL, [(t.hour, 1), (t.minute, 1), _rational(sec, 1000)])
-        out[29] = (_ASCII, _ascii(t.strftime("%Y:%m:%d")))
+        out[7] = (RATIONAL, [(t.hour, 1), (t.minute, 1), _rational(sec, 1000)])
+        out[29] = (ASCII, _ascii(t.strftime("%Y:%m:%d")))
     if tags.dop is not None:
-        out[11] = (_RATIONAL, [_rational(tags.dop, 100)])
+        out[11] = (RATIONAL, [_rational(tags.dop, 100)])
     if tags.speed is not None:
-        out[12] = (_ASCII, b"K\x00")
-        out[13] = (_RATIONAL, [_rational(tags.speed * 3.6, 1000)])
+        out[12] = (ASCII, b"K\x00")
+        out[13] = (RATIONAL, [_rational(tags.speed * 3.6, 1000)])
     if tags.track is not None:
-        out[14] = (_ASCII, b"T\x00")
-        out[15] = (_RATIONAL, [_rational(tags.track % 360, 100)])
+        out[14] = (ASCII, b"T\x00")
+        out[15] = (RATIONAL, [_rational(tags.track % 360, 100)])
     if tags.heading is not None:
-        out[16] = (_ASCII, b"T\x00")
-        out[17] = (_RATIONAL, [_rational(tags.heading % 360, 100)])
+        out[16] = (ASCII, b"T\x00")
+        out[17] = (RATIONAL, [_rational(tags.heading % 360, 100)])
     return out
-
-
-def _encode_value(kind: int, value: object, bo: str) -> tuple[bytes, int]:
-    if kind == _RATIONAL:
-        pairs = list(value)  # type: ignore[call-overload]
-        return b"".join(struct.pack(bo + "II", n, d) for n, d in pairs), len(pairs)
-    if kind == _SHORT:
-        vals = list(value)  # type: ignore[call-overload]
-        return struct.pack(bo + "H" * len(vals), *vals), len(vals)
-    if kind == _LONG:
-        vals = list(value)  # type: ignore[call-overload]
-        return struct.pack(bo + "I" * len(vals), *vals), len(vals)
-    data = bytes(value)  # type: ignore[call-overload]
-    return data, len(data)
 
 
 def _has_exif(tags: ImageTags) -> bool:
@@ -177,9 +161,9 @@ def _has_gps(tags: ImageTags) -> bool:
 def _pointers(tags: ImageTags, exif_at: int, gps_at: int, bo: str) -> list:  # type: ignore[type-arg]
     out = []
     if _has_exif(tags):
-        out.append((34665, _LONG, 1, struct.pack(bo + "I", exif_at)))
+        out.append((34665, LONG, 1, struct.pack(bo + "I", exif_at)))
     if _has_gps(tags):
-        out.append((34853, _LONG, 1, struct.pack(bo + "I", gps_at)))
+        out.append((34853, LONG, 1, struct.pack(bo + "I", gps_at)))
     return out
 
 
@@ -189,29 +173,21 @@ def _sub_ifds(tags: ImageTags, at: int, bo: str, jpeg: bool = False) -> tuple[by
     exif_at = gps_at = 0
     if _has_exif(tags):
         exif_at = at
-        blob += ifd_bytes(_pack(_exif_entries(tags, jpeg), bo), exif_at, bo)
+        blob += ifd_bytes(ifd_entries(_exif_entries(tags, jpeg), bo), exif_at, bo)
     if _has_gps(tags):
         gps_at = at + len(blob)
-        blob += ifd_bytes(_pack(_gps_entries(tags), bo), gps_at, bo)
+        blob += ifd_bytes(ifd_entries(_gps_entries(tags), bo), gps_at, bo)
     return bytes(blob), exif_at, gps_at
-
-
-def _pack(entries: dict[int, tuple[int, object]], bo: str) -> list[tuple[int, int, int, bytes]]:
-    out = []
-    for tag, (kind, value) in entries.items():
-        data, count = _encode_value(kind, value, bo)
-        out.append((tag, kind, count, data))
-    return out
 
 
 def _ifd0_entries(tags: ImageTags, bo: str, xmp: bytes | None) -> dict[int, tuple[int, object]]:
     entries: dict[int, tuple[int, object]] = {}
     if tags.make:
-        entries[271] = (_ASCII, _ascii(tags.make))
+        entries[271] = (ASCII, _ascii(tags.make))
     if tags.model:
-        entries[272] = (_ASCII, _ascii(tags.model))
+        entries[272] = (ASCII, _ascii(tags.model))
     if xmp:
-        entries[700] = (_BYTE, xmp)
+        entries[700] = (BYTE, xmp)
     return entries
 
 
@@ -224,10 +200,10 @@ def exif_block(tags: ImageTags, *, jpeg: bool = False) -> bytes:
     bo = ">"
     ifd0 = _ifd0_entries(tags, bo, None)
     if jpeg:
-        ifd0[282] = ifd0[283] = (_RATIONAL, [(72, 1)])  # X/YResolution
-        ifd0[296] = (_SHORT, [2])  # ResolutionUnit inches
-        ifd0[531] = (_SHORT, [1])  # YCbCrPositioning centred
-    base = _pack(ifd0, bo)
+        ifd0[282] = ifd0[283] = (RATIONAL, [(72, 1)])  # X/YResolution
+        ifd0[296] = (SHORT, [2])  # ResolutionUnit inches
+        ifd0[531] = (SHORT, [1])  # YCbCrPositioning centred
+    base = ifd_entries(ifd0, bo)
     # Pointer values are inline, so the IFD's size does not depend on them.
     ifd0_size = len(ifd_bytes(base + _pointers(tags, 0, 0, bo), 8, bo))
     subs, exif_at, gps_at = _sub_ifds(tags, 8 + ifd0_size, bo, jpeg)
@@ -284,7 +260,7 @@ def _embed_tiff(data: bytes, tags: ImageTags, xmp: bytes | None) -> bytes:
     out = bytearray(data)
     if len(out) % 2:
         out += b"\x00"
-    new = _pack(_ifd0_entries(tags, bo, xmp), bo)
+    new = ifd_entries(_ifd0_entries(tags, bo, xmp), bo)
     replaced = {t for t, _, _, _ in new} | {34665, 34853}
     # Old entries keep their four value bytes: an inline value or an offset into the image
     # data, which stays where it is.

@@ -240,8 +240,8 @@ def write_image(
     return len(data)
 
 
-#: TIFF compressions libtiff decodes for vfx: none, LZW, deflate (both codes), PackBits.
-_LIBTIFF_CODECS = (1, 5, 8, 32946, 32773)
+#: ``alloc(shape, dtype)``: an array for :func:`read_image` to decode into.
+Allocator = Callable[[tuple[int, ...], np.dtype], np.ndarray]
 
 
 def _read_tiff(path: Path, alloc: Allocator | None = None) -> np.ndarray:
@@ -269,10 +269,6 @@ def _read_tiff(path: Path, alloc: Allocator | None = None) -> np.ndarray:
     return tifffile.imread(path, maxworkers=1)
 
 
-#: ``alloc(shape, dtype)``: an array for :func:`read_image` to decode into.
-Allocator = Callable[[tuple[int, ...], np.dtype], np.ndarray]
-
-
 def read_image(path: str | Path, *, alloc: Allocator | None = None) -> np.ndarray:
     """Read an image as RGB(A) or grey, ``uint8`` or ``uint16``.
 
@@ -291,7 +287,7 @@ def read_image(path: str | Path, *, alloc: Allocator | None = None) -> np.ndarra
     if path.suffix.lower() in (".tif", ".tiff"):
         try:
             image = _read_tiff(path, alloc)
-        except Exception as exc:  # tifffile raises many kinds
+        except Exception as exc:  # libtiff (imagecodecs) and tifffile raise many kinds
             raise ImageReadError(f"not a readable TIFF ({exc})", path=path) from exc
         if image.ndim == 3 and image.shape[0] in (3, 4) and image.shape[2] not in (3, 4):
             image = np.moveaxis(image, 0, -1)

@@ -18,14 +18,50 @@ from typing import BinaryIO
 
 import numpy as np
 
-__all__ = ["ROWS_PER_STRIP", "TiffLayout", "encode_tiff", "ifd_bytes", "plain_layout"]
+__all__ = [
+    "ASCII",
+    "BYTE",
+    "LONG",
+    "RATIONAL",
+    "ROWS_PER_STRIP",
+    "SHORT",
+    "UNDEFINED",
+    "TiffLayout",
+    "encode_tiff",
+    "ifd_bytes",
+    "ifd_entries",
+    "plain_layout",
+]
 
 #: Rows in each strip of the TIFFs vfx writes.
 ROWS_PER_STRIP = 64
 
-_SHORT, _LONG = 3, 4
+#: TIFF field types.
+BYTE, ASCII, SHORT, LONG, RATIONAL, UNDEFINED = 1, 2, 3, 4, 5, 7
+_INTEGER = {SHORT: "H", LONG: "I"}
+
 _DEFLATE = 8  # Adobe's code; 32946 is the old PKZIP one
 _LZW, _PACKBITS, _NONE, _OLD_DEFLATE = 5, 32773, 1, 32946
+
+
+def ifd_entries(
+    entries: dict[int, tuple[int, object]], bo: str
+) -> list[tuple[int, int, int, bytes]]:
+    """``{tag: (type, value)}`` as :func:`ifd_bytes` entries; SHORT, LONG and RATIONAL values
+    are sequences (of ``(numerator, denominator)`` for RATIONAL), others bytes."""
+    out = []
+    for tag, (kind, value) in entries.items():
+        if kind == RATIONAL:
+            pairs = list(value)  # type: ignore[call-overload]
+            data, count = b"".join(struct.pack(bo + "II", n, d) for n, d in pairs), len(pairs)
+        elif kind in _INTEGER:
+            vals = list(value)  # type: ignore[call-overload]
+            data, count = struct.pack(bo + _INTEGER[kind] * len(vals), *vals), len(vals)
+        else:
+            data = bytes(value)  # type: ignore[call-overload]
+            count = len(data)
+        out.append((tag, kind, count, data))
+    return out
 
 
 def ifd_bytes(
@@ -50,11 +86,6 @@ def ifd_bytes(
     table += struct.pack(bo + "I", next_ifd)
     out = bytes(table + extra)
     return out + (b"\x00" if len(out) % 2 else b"")
-
-
-def _entry(tag: int, kind: int, values: Sequence[int]) -> tuple[int, int, int, bytes]:
-    code = "H" if kind == _SHORT else "I"
-    return tag, kind, len(values), struct.pack(f"<{len(values)}{code}", *values)
 
 
 def encode_tiff(image: np.ndarray, *, level: int = 1, threads: int = 1) -> bytes:
@@ -90,29 +121,29 @@ def encode_tiff(image: np.ndarray, *, level: int = 1, threads: int = 1) -> bytes
         strips = [strip(top) for top in tops]
 
     bits = image.dtype.itemsize * 8
-    entries = [
-        _entry(256, _LONG, [width]),
-        _entry(257, _LONG, [height]),
-        _entry(258, _SHORT, [bits] * samples),
-        _entry(259, _SHORT, [_DEFLATE]),
-        _entry(262, _SHORT, [1 if samples == 1 else 2]),  # grey (black is 0) or RGB
-        _entry(273, _LONG, [0] * len(strips)),  # strip offsets, set below
-        _entry(277, _SHORT, [samples]),
-        _entry(278, _LONG, [ROWS_PER_STRIP]),
-        _entry(279, _LONG, [len(s) for s in strips]),
-        _entry(284, _SHORT, [1]),  # samples of a pixel together
-        _entry(317, _SHORT, [2]),  # horizontal differencing
-        _entry(339, _SHORT, [1] * samples),  # unsigned integers
-    ]
+    entries: dict[int, tuple[int, object]] = {
+        256: (LONG, [width]),
+        257: (LONG, [height]),
+        258: (SHORT, [bits] * samples),
+        259: (SHORT, [_DEFLATE]),
+        262: (SHORT, [1 if samples == 1 else 2]),  # grey (black is 0) or RGB
+        273: (LONG, [0] * len(strips)),  # strip offsets, set below
+        277: (SHORT, [samples]),
+        278: (LONG, [ROWS_PER_STRIP]),
+        279: (LONG, [len(s) for s in strips]),
+        284: (SHORT, [1]),  # samples of a pixel together
+        317: (SHORT, [2]),  # horizontal differencing
+        339: (SHORT, [1] * samples),  # unsigned integers
+    }
     if samples == 4:
-        entries.append(_entry(338, _SHORT, [2]))  # unassociated alpha
-    size = len(ifd_bytes(entries, 8, "<"))
+        entries[338] = (SHORT, [2])  # unassociated alpha
+    size = len(ifd_bytes(ifd_entries(entries, "<"), 8, "<"))
     offsets, at = [], 8 + size
     for s in strips:
         offsets.append(at)
         at += len(s)
-    entries[5] = _entry(273, _LONG, offsets)
-    ifd = ifd_bytes(entries, 8, "<")
+    entries[273] = (LONG, offsets)
+    ifd = ifd_bytes(ifd_entries(entries, "<"), 8, "<")
     assert len(ifd) == size
     return b"".join([b"II*\x00", struct.pack("<I", 8), ifd, *strips])
 
@@ -150,10 +181,10 @@ def plain_layout(fh: BinaryIO) -> TiffLayout | None:
     tags: dict[int, tuple[int, ...]] = {}
     for i in range(count):
         tag, kind, n, value = struct.unpack_from(bo + "HHI4s", table, 12 * i)
-        if kind not in (_SHORT, _LONG) or n == 0 or n > 8:
+        if kind not in _INTEGER or n == 0 or n > 8:
             continue  # none of the tags read below
-        code = "H" if kind == _SHORT else "I"
-        size = n * (2 if kind == _SHORT else 4)
+        code = _INTEGER[kind]
+        size = n * struct.calcsize(code)
         if size > 4:
             fh.seek(struct.unpack(bo + "I", value)[0])
             value = fh.read(size)
