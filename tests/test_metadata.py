@@ -57,8 +57,8 @@ def test_gpx_track_by_utc_and_max_gap(
 ) -> None:
     gpx = tmp_path / "track.gpx"
     points = "".join(
-        f'<trkpt lat="{50 + i * 1e-4}" lon="8"><time>2024-06-01T10:00:0{i}Z</time></trkpt>'
-        for i in range(2)
+        f'<trkpt lat="{50 + i * 0.5e-4}" lon="8"><time>2024-06-01T10:00:0{i / 2}Z</time></trkpt>'
+        for i in range(3)
     )
     gpx.write_text(
         '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
@@ -75,7 +75,7 @@ def test_gpx_track_by_utc_and_max_gap(
     extract_frames(plain_clip, out, at_s=[0.5, 2.0], metadata=opts)
     first, late = read_frame_table(out)
     assert float(first["lat"]) == pytest.approx(50 + 0.5e-4)
-    assert late["lat"] == "" and late["gps_flag"] == "no_position"
+    assert late["lat"] == "" and late["gps_flag"] == "after_track"
     assert any("got no position" in r.getMessage() for r in caplog.records)
     assert "GPS:GPSLatitude" not in exif(out / late["file"])
 
@@ -184,6 +184,11 @@ def test_gopro_keyframes_carry_gps_time_and_position(
         assert when == pytest.approx(gps_start + t, abs=1.0)
         assert when > previous
         previous = when
+        interval = float(np.median(np.diff(times)))
+        if t > times[-1] + interval:
+            # After the last fix (the GPS stops before the video does): no position held.
+            assert "Composite:GPSLatitude" not in tags and row["gps_flag"] == "after_track"
+            continue
         lat, lon = float(tags["Composite:GPSLatitude"]), float(tags["Composite:GPSLongitude"])
         inside = t <= times[-1]
         ref_lat = np.interp(t, times, lats) if inside else lats[-1]

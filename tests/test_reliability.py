@@ -144,7 +144,7 @@ def test_gpx_that_misses_the_video_gives_no_positions(
     assert result.exit_code == 0, result.output
     assert "got no position" in " ".join(r.getMessage() for r in caplog.records)
     assert all(
-        line.endswith("no_position") for line in (out / "frames.csv").read_text().split()[1:]
+        line.endswith("after_track") for line in (out / "frames.csv").read_text().split()[1:]
     )
 
 

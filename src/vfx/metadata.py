@@ -121,6 +121,8 @@ class Summary:
     frames: int = 0
     frames_with_position: int = 0
     frames_without_position: int = 0
+    #: Why frames got no position: ``before_track``, ``after_track``, ``gap`` (counts).
+    position_flags: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
     warnings: list[str] = field(default_factory=list)
 
@@ -296,7 +298,9 @@ class FrameTagger:
                 )
             else:
                 self.summary.frames_without_position += 1
-                columns["gps_flag"] = "no_position"
+                flag = str(fix["flag"][0]) or "no_position"
+                self.summary.position_flags[flag] = self.summary.position_flags.get(flag, 0) + 1
+                columns["gps_flag"] = flag
         xmp: dict[str, dict[str, object]] = {
             "dc": {"source": self.video.name},
             "vfx": {
@@ -364,10 +368,16 @@ class FrameTagger:
             last = here
         missing = self.summary.frames_without_position
         if missing:
-            self._warn(
-                f"{missing} of {self.summary.frames} frames are more than "
-                f"{self.options.max_gap_s:g} s from any usable GPS point and got no position"
+            why = {
+                "before_track": "before the GPS track starts",
+                "after_track": "after the GPS track ends",
+                "gap": f"more than {self.options.max_gap_s:g} s from any usable GPS point",
+            }
+            detail = "; ".join(
+                f"{n} {why.get(flag, flag)}"
+                for flag, n in sorted(self.summary.position_flags.items())
             )
+            self._warn(f"{missing} of {self.summary.frames} frames got no position: {detail}")
         if self.summary.duplicates:
             log.info(
                 "%s: %d frames within %g m of the previous one (flagged duplicate)",

@@ -52,12 +52,25 @@ def test_heading_interpolates_across_north() -> None:
 
 def test_gap_gives_no_position_never_the_nearest_fix() -> None:
     tr = _track(time_s=[0.0, 1.0, 20.0, 21.0], lat=[45.0, 45.0, 46.0, 46.0], lon=[7.0] * 4)
-    fix = tr.at(np.array([0.5, 10.0, 25.0, 27.0, -3.0]), max_gap_s=5.0)
-    assert np.isfinite(fix["lat"][0])
-    assert np.isnan(fix["lat"][1])  # 9 s from the nearest point
-    assert fix["lat"][2] == 46.0  # 4 s after the end: the end point, within the gap
-    assert np.isnan(fix["lat"][3]) and fix["gap_s"][3] == pytest.approx(6.0)
-    assert fix["lat"][4] == 45.0
+    fix = tr.at(np.array([0.5, 10.0, 15.5, 25.0, -3.0]), max_gap_s=5.0)
+    assert np.isfinite(fix["lat"][0]) and fix["flag"][0] == ""
+    assert np.isnan(fix["lat"][1]) and fix["flag"][1] == "gap"  # 9 s from the nearest point
+    assert fix["lat"][2] == pytest.approx(45.0 + 14.5 / 19) and fix["flag"][2] == ""  # 4.5 s
+    # Outside the track's span --max-gap does not apply: 4 s past the end is 4 sample
+    # intervals (1 s) away, so no position, whatever --max-gap allows.
+    assert np.isnan(fix["lat"][3]) and fix["flag"][3] == "after_track"
+    assert np.isnan(fix["lat"][4]) and fix["flag"][4] == "before_track"
+
+
+def test_positions_outside_the_track_only_within_one_sample_interval() -> None:
+    # 10 Hz fixes from 1.0 to 2.0 s: a frame 0.08 s outside takes the end point, 0.2 s not.
+    t = np.linspace(1.0, 2.0, 11)
+    tr = _track(time_s=t, lat=45.0 + t / 1000, lon=[7.0] * 11)
+    fix = tr.at(np.array([0.92, 0.8, 2.08, 2.2]), max_gap_s=5.0)
+    assert fix["lat"][0] == pytest.approx(45.001) and fix["flag"][0] == ""
+    assert np.isnan(fix["lat"][1]) and fix["flag"][1] == "before_track"
+    assert fix["lat"][2] == pytest.approx(45.002) and fix["flag"][2] == ""
+    assert np.isnan(fix["lat"][3]) and fix["flag"][3] == "after_track"
 
 
 def test_quality_flags() -> None:

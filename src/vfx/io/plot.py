@@ -23,6 +23,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +78,11 @@ def draw_qom(
     ax.set_xlim(t[0], t[-1] if t[-1] > t[0] else t[0] + 1)
     ax.set_ylim(bottom=0)
     canvas = FigureCanvasAgg(fig)
-    canvas.draw()
+    with warnings.catch_warnings():
+        # A title (the video's name) in a script the font lacks is drawn with boxes for those
+        # letters; matplotlib's warning about each glyph would reach the user as noise.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        canvas.draw()
     if opencv:
         write_image(path, np.asarray(canvas.buffer_rgba()))
     else:

@@ -122,6 +122,16 @@ class PacketIndex:
         return (self.out_pts - self.start).astype(np.float64) * float(self.time_base)
 
 
+def ffmpeg_url(path: Path) -> str:
+    """``path`` as FFmpeg must be given it to read it as a local file, whatever its name.
+
+    FFmpeg reads the part of a name before a colon as a protocol (``2019-11-18T23:45:15.mp4``
+    gives "Protocol not found"); the explicit ``file:`` protocol and an absolute path leave no
+    part of the name to be taken for anything else (colon, leading ``-``, spaces, newlines).
+    """
+    return "file:" + str(Path(path).absolute())
+
+
 def _check_path(path: Path) -> None:
     if not path.exists():
         raise VideoOpenError("no such file", path=path)
@@ -146,7 +156,7 @@ def _open_container(path: Path) -> Any:
             if level is None:
                 av.logging.set_level(av.logging.ERROR)
             with av.logging.Capture(local=True):
-                container = av.open(str(path), mode="r")
+                container = av.open(ffmpeg_url(path), mode="r")
         except PermissionError as exc:
             raise VideoOpenError("permission denied", path=path) from exc
         except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
@@ -299,7 +309,7 @@ class VideoReader:
         # A second container decodes the one frame, so that this reader's decoder stays closed
         # until frames() chooses its threading.
         try:
-            with av.open(str(self.path), mode="r") as probe_container:
+            with av.open(ffmpeg_url(self.path), mode="r") as probe_container:
                 stream = probe_container.streams.video[0]
                 for frame in probe_container.decode(stream):
                     return _normalise_rotation(frame.rotation)
@@ -788,7 +798,7 @@ class VideoWriter:
         self._pending: deque[Future[None]] = deque()
 
     def _open(self, width: int, height: int) -> None:
-        self._container = av.open(str(self._tmp), "w", format="mp4")
+        self._container = av.open(ffmpeg_url(self._tmp), "w", format="mp4")
         stream = self._container.add_stream(self.codec, rate=self.fps)
         stream.width, stream.height, stream.pix_fmt = width, height, self.pix_fmt
         options = dict(self._options)

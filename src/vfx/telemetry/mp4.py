@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
+
 from vfx.errors import TelemetryError
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "MovieHeader",
     "Mp4File",
     "Sample",
+    "SampleTable",
     "TrackSummary",
     "iter_boxes",
     "list_tracks",
@@ -266,6 +269,29 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class SampleTable:
+    """All samples of a track as columns (``int64`` offsets and sizes, ``float64`` seconds)."""
+
+    offset: np.ndarray
+    size: np.ndarray
+    time_s: np.ndarray
+    duration_s: np.ndarray
+    composition_s: np.ndarray
+
+    @classmethod
+    def empty(cls) -> SampleTable:
+        i, f = np.zeros(0, np.int64), np.zeros(0)
+        return cls(i, i, f, f, f)
+
+    def __len__(self) -> int:
+        return int(self.size.size)
+
+    @property
+    def presentation_s(self) -> np.ndarray:
+        return self.time_s + self.composition_s
+
+
+@dataclass(frozen=True)
 class MovieHeader:
     """What ``mvhd`` says: the movie timescale, duration and creation time (as written)."""
 
@@ -274,43 +300,60 @@ class MovieHeader:
     creation_time: datetime | None
 
 
-def _table(data: bytes, fmt: str, header: int, what: str, path: str | Path) -> list[tuple]:  # type: ignore[type-arg]
-    """Entries of a full box holding ``count`` records of struct ``fmt`` after ``header`` bytes."""
+def _table(data: bytes, dtype: str, header: int, what: str, path: str | Path) -> np.ndarray:
+    """Entries of a full box holding ``count`` records of numpy ``dtype`` after ``header`` bytes.
+
+    A structured big-endian array read straight from the box bytes (no per-entry Python), so a
+    table of millions of entries costs milliseconds.
+    """
     if len(data) < header:
         raise TelemetryError(f"'{what}' box is cut short", path=path)
     count = struct.unpack_from(">I", data, header - 4)[0]
-    size = struct.calcsize(fmt)
+    size = np.dtype(dtype).itemsize
     if count > MAX_ENTRIES or header + count * size > len(data):
         raise TelemetryError(
             f"'{what}' box claims {count} entries but holds {(len(data) - header) // size}",
             path=path,
         )
-    return list(struct.iter_unpack(fmt, data[header : header + count * size]))
+    return np.frombuffer(data, dtype=dtype, count=count, offset=header)
 
 
-def _sample_sizes(data: bytes, kind: str, path: str | Path) -> list[int]:
+def _sample_sizes(data: bytes, kind: str, path: str | Path, file_size: int) -> np.ndarray:
     if kind == "stsz":
         if len(data) < 12:
             raise TelemetryError("'stsz' box is cut short", path=path)
         fixed, count = struct.unpack_from(">II", data, 4)
         if fixed:
-            if count > MAX_ENTRIES:
-                raise TelemetryError(f"'stsz' box claims {count} samples", path=path)
-            return [fixed] * count
-        return [e[0] for e in _table(data, ">I", 12, "stsz", path)]
+            if count > MAX_ENTRIES or fixed * count > file_size:
+                raise TelemetryError(
+                    f"'stsz' box claims {count} samples of {fixed} bytes, more than the file holds",
+                    path=path,
+                )
+            return np.full(count, fixed, dtype=np.int64)
+        return _table(data, ">u4", 12, "stsz", path).astype(np.int64)
     # stz2: compact sizes of 4, 8 or 16 bits
     if len(data) < 12:
         raise TelemetryError("'stz2' box is cut short", path=path)
     field_size = data[7]
     count = struct.unpack_from(">I", data, 8)[0]
-    body = data[12:]
-    if field_size not in (4, 8, 16) or count > MAX_ENTRIES or len(body) * 8 < count * field_size:
+    body = np.frombuffer(data, dtype=np.uint8, offset=12)
+    if field_size not in (4, 8, 16) or count > MAX_ENTRIES or body.size * 8 < count * field_size:
         raise TelemetryError("'stz2' box is malformed", path=path)
     if field_size == 16:
-        return [e[0] for e in struct.iter_unpack(">H", body[: 2 * count])]
+        return np.frombuffer(data, dtype=">u2", count=count, offset=12).astype(np.int64)
     if field_size == 8:
-        return list(body[:count])
-    return [(body[i // 2] >> (4 if i % 2 == 0 else 0)) & 0xF for i in range(count)]
+        return body[:count].astype(np.int64)
+    nibbles = np.stack([body >> 4, body & 0xF], axis=1).reshape(-1)
+    return nibbles[:count].astype(np.int64)
+
+
+def _runs(counts: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """``values[i]`` repeated ``counts[i]`` times, cut or checked to ``n`` entries in all."""
+    counts = counts.astype(np.int64)
+    total = np.cumsum(counts)
+    if total.size and total[-1] > n:  # a table longer than the samples: cut its last runs
+        counts = np.clip(n - (total - counts), 0, counts)
+    return np.repeat(values, counts)
 
 
 def _edit_shift(data: bytes, movie_scale: int, track_scale: int, path: str | Path) -> float:
@@ -322,9 +365,9 @@ def _edit_shift(data: bytes, movie_scale: int, track_scale: int, path: str | Pat
     if len(data) < 8:
         raise TelemetryError("'elst' box is cut short", path=path)
     version = data[0]
-    fmt = ">QqI" if version == 1 else ">IiI"
+    fmt = ">u8,>i8,>u4" if version == 1 else ">u4,>i4,>u4"
     delay = 0
-    for duration, media_time, _rate in _table(data, fmt, 8, "elst", path):
+    for duration, media_time, _rate in _table(data, fmt, 8, "elst", path).tolist():
         if media_time == -1:
             delay += duration
             continue
@@ -445,100 +488,148 @@ class Mp4File:
         return data[16 : 8 + size] if 8 <= size <= len(data) - 8 else b""
 
     def samples(self, track: TrackSummary) -> list[Sample]:
-        """Every sample of ``track`` with its file offset, size and movie time.
+        """Every sample of ``track`` as a :class:`Sample` (see :meth:`sample_table`)."""
+        table = self.sample_table(track)
+        return [
+            Sample(i, off, size, t, d, c)
+            for i, (off, size, t, d, c) in enumerate(
+                zip(
+                    table.offset.tolist(),
+                    table.size.tolist(),
+                    table.time_s.tolist(),
+                    table.duration_s.tolist(),
+                    table.composition_s.tolist(),
+                    strict=True,
+                )
+            )
+        ]
 
-        Reads ``stts``, ``stsc``, ``stsz``/``stz2``, ``stco``/``co64`` and the edit list. Tables
+    def sample_table(self, track: TrackSummary) -> SampleTable:
+        """Every sample of ``track`` with its file offset, size and movie time, as arrays.
+
+        Reads ``stts``, ``stsc``, ``stsz``/``stz2``, ``stco``/``co64``, ``ctts`` and the edit
+        list, expanded with numpy (a track of millions of samples takes milliseconds). Tables
         that disagree with each other or point outside the file raise
         :class:`~vfx.errors.TelemetryError`.
         """
         path = self.path
         stbl = self.find(track.box, "mdia/minf/stbl")
         if stbl is None:
-            return []
+            return SampleTable.empty()
         boxes = {b.type: b for b in self.children(stbl, depth=5)}
         sizes_box = boxes.get("stsz") or boxes.get("stz2")
         offsets_box = boxes.get("stco") or boxes.get("co64")
         if sizes_box is None or offsets_box is None or "stsc" not in boxes or "stts" not in boxes:
             raise TelemetryError(f"track {track.track_id} has no complete sample table", path=path)
-        sizes = _sample_sizes(self.payload(sizes_box), sizes_box.type, path)
-        chunk_fmt = ">Q" if offsets_box.type == "co64" else ">I"
-        chunks = [e[0] for e in _table(self.payload(offsets_box), chunk_fmt, 8, "stco", path)]
-        stsc = _table(self.payload(boxes["stsc"]), ">III", 8, "stsc", path)
-        stts = _table(self.payload(boxes["stts"]), ">II", 8, "stts", path)
+        sizes = _sample_sizes(self.payload(sizes_box), sizes_box.type, path, self.size)
+        n = sizes.size
+        chunk_fmt = ">u8" if offsets_box.type == "co64" else ">u4"
+        chunks = _table(self.payload(offsets_box), chunk_fmt, 8, "stco", path).astype(np.int64)
+        stsc = _table(self.payload(boxes["stsc"]), ">u4,>u4,>u4", 8, "stsc", path)
+        stts = _table(self.payload(boxes["stts"]), ">u4,>u4", 8, "stts", path)
         scale = track.timescale or 1
         shift = 0.0
         elst = self.find(track.box, "edts/elst")
         if elst is not None:
             shift = _edit_shift(self.payload(elst), self.header.timescale, scale, path)
 
-        # Sample offsets: walk the chunks, each holding the run length its stsc entry says.
-        offsets: list[int] = []
-        n = len(sizes)
-        for i, (first, per_chunk, _desc) in enumerate(stsc):
-            last = stsc[i + 1][0] - 1 if i + 1 < len(stsc) else len(chunks)
-            if first < 1 or last > len(chunks) or (per_chunk == 0 and first <= last):
-                raise TelemetryError(f"track {track.track_id}: bad 'stsc' entry", path=path)
-            for chunk in range(first - 1, last):
-                pos = chunks[chunk]
-                for _ in range(per_chunk):
-                    if len(offsets) == n:
-                        break
-                    offsets.append(pos)
-                    pos += sizes[len(offsets) - 1]
-                if len(offsets) == n:
-                    break
-        if len(offsets) != n:
+        # Samples per chunk: each stsc entry's run length from its first chunk to the next's.
+        first = stsc["f0"].astype(np.int64)
+        per_chunk = stsc["f1"].astype(np.int64)
+        last = np.r_[first[1:] - 1, chunks.size] if first.size else first
+        if first.size and (
+            np.any(first < 1)
+            or np.any(last > chunks.size)
+            or np.any(last < first - 1)
+            or np.any((per_chunk == 0) & (first <= last))
+        ):
+            raise TelemetryError(f"track {track.track_id}: bad 'stsc' entry", path=path)
+        chunk_runs = np.repeat(per_chunk, np.maximum(last - first + 1, 0))
+        held = int(chunk_runs.sum())
+        if held < n:
             raise TelemetryError(
-                f"track {track.track_id}: chunks hold {len(offsets)} of {n} samples", path=path
+                f"track {track.track_id}: chunks hold {held} of {n} samples", path=path
             )
-        times: list[tuple[int, int]] = []
-        t = 0
-        for count, delta in stts:
-            if len(times) + count > n:
-                count = n - len(times)
-            for _ in range(count):
-                times.append((t, delta))
-                t += delta
-        if len(times) < n:
+        # Offsets: each chunk's start plus the sizes of the samples before it in the chunk.
+        chunk_of = np.repeat(np.arange(chunk_runs.size), chunk_runs)[:n]
+        ends = np.cumsum(sizes)
+        starts = ends - sizes
+        first_in_chunk = np.r_[0, np.cumsum(chunk_runs)[:-1]] if chunk_runs.size else chunk_runs
+        offsets = chunks[chunk_of] + starts - starts[np.minimum(first_in_chunk[chunk_of], n - 1)]
+        if n and np.any(offsets + sizes > self.size):
+            bad = int(np.argmax(offsets + sizes > self.size))
             raise TelemetryError(
-                f"track {track.track_id}: 'stts' times {len(times)} of {n} samples", path=path
+                f"track {track.track_id}: sample {bad} lies past the end of the file", path=path
             )
-        composition = [0] * n
+        deltas = _runs(stts["f0"], stts["f1"].astype(np.int64), n)
+        if deltas.size < n:
+            raise TelemetryError(
+                f"track {track.track_id}: 'stts' times {deltas.size} of {n} samples", path=path
+            )
+        decode = np.cumsum(deltas) - deltas
+        composition = np.zeros(n, dtype=np.int64)
         if "ctts" in boxes:
-            ctts = _table(self.payload(boxes["ctts"]), ">Ii", 8, "ctts", path)
-            i = 0
-            for count, delta in ctts:
-                for _ in range(min(count, n - i)):
-                    composition[i] = delta
-                    i += 1
-        out = []
-        for i in range(n):
-            if offsets[i] + sizes[i] > self.size:
-                raise TelemetryError(
-                    f"track {track.track_id}: sample {i} lies past the end of the file", path=path
-                )
-            start, delta = times[i]
-            out.append(
-                Sample(
-                    i,
-                    offsets[i],
-                    sizes[i],
-                    start / scale + shift,
-                    delta / scale,
-                    composition[i] / scale,
-                )
-            )
-        return out
+            ctts = _table(self.payload(boxes["ctts"]), ">u4,>i4", 8, "ctts", path)
+            runs = _runs(ctts["f0"], ctts["f1"].astype(np.int64), n)
+            composition[: runs.size] = runs
+        return SampleTable(
+            offset=offsets,
+            size=sizes,
+            time_s=decode / scale + shift,
+            duration_s=deltas / scale,
+            composition_s=composition / scale,
+        )
 
     def iter_sample_data(
         self, track: TrackSummary, limit: int = 64 * 1024 * 1024
     ) -> Iterator[tuple[Sample, bytes]]:
         """Each sample of ``track`` with its bytes (one sample in memory at a time)."""
-        for sample in self.samples(track):
-            if sample.size > limit:
-                raise TelemetryError(
-                    f"track {track.track_id}: sample {sample.index} of {sample.size} bytes "
-                    f"exceeds {limit}",
-                    path=self.path,
-                )
-            yield sample, self.read(sample.offset, sample.size)
+        table = self.sample_table(track)
+        too_big = np.flatnonzero(table.size > limit)
+        if too_big.size:
+            i = int(too_big[0])
+            raise TelemetryError(
+                f"track {track.track_id}: sample {i} of {int(table.size[i])} bytes exceeds {limit}",
+                path=self.path,
+            )
+        for i, (off, size, t, d, c) in enumerate(
+            zip(
+                table.offset.tolist(),
+                table.size.tolist(),
+                table.time_s.tolist(),
+                table.duration_s.tolist(),
+                table.composition_s.tolist(),
+                strict=True,
+            )
+        ):
+            yield Sample(i, off, size, t, d, c), self.read(off, size)
+
+    def sample_bytes(
+        self, track: TrackSummary, limit: int = 512 * 1024 * 1024
+    ) -> tuple[SampleTable, bytes, np.ndarray]:
+        """All of a track's sample bytes at once: the table, the bytes laid end to end, and
+        where each sample starts in them.
+
+        Samples that follow each other in the file are read with one read, so a track of
+        millions of small samples (CAMM at 1 kHz) costs a few reads, not one per sample.
+        Refuses tracks whose samples add up to more than ``limit`` bytes.
+        """
+        table = self.sample_table(track)
+        total = int(table.size.sum())
+        if total > limit:
+            raise TelemetryError(
+                f"track {track.track_id}: {total} bytes of samples exceed {limit}", path=self.path
+            )
+        starts = np.cumsum(table.size) - table.size
+        if not len(table):
+            return table, b"", starts
+        # Runs of samples lying back to back in the file: one read each.
+        breaks = np.flatnonzero(table.offset[1:] != table.offset[:-1] + table.size[:-1]) + 1
+        first = np.r_[0, breaks]
+        last = np.r_[breaks, len(table)] - 1
+        buf = bytearray(total)
+        for a, b in zip(first.tolist(), last.tolist(), strict=True):
+            size = int(table.offset[b] + table.size[b] - table.offset[a])
+            pos = int(starts[a])
+            buf[pos : pos + size] = self.read(int(table.offset[a]), size)
+        return table, bytes(buf), starts

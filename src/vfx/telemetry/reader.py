@@ -58,7 +58,7 @@ def _frame_times(mp4: Mp4File) -> np.ndarray:
     video = next((t for t in mp4.tracks if t.handler_type == "vide"), None)
     if video is None:
         return np.zeros(0)
-    return np.sort(np.array([s.presentation_s for s in mp4.samples(video)]))
+    return np.sort(mp4.sample_table(video).presentation_s)
 
 
 def _video_size(mp4: Mp4File) -> tuple[int, int]:

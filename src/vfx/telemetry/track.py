@@ -218,9 +218,11 @@ class TrackInterpolator:
     """Interpolates a track at given times; sorting and headings are computed once.
 
     Linear interpolation for position, altitude and speed between the two points around a
-    time; circular interpolation for heading (along the shorter arc). A time more than
-    ``max_gap_s`` from the nearest point gets ``NaN`` everywhere (never a silent nearest fix);
-    a time outside the track but within ``max_gap_s`` of its end takes the end point.
+    time; circular interpolation for heading (along the shorter arc). Inside the track's span,
+    a time more than ``max_gap_s`` from the nearest point gets ``NaN`` everywhere (never a
+    silent nearest fix). Outside the span a time takes the end point only within one sample
+    interval of it (the median spacing of the points): held any longer, a moving camera's
+    last position would be tens of metres wrong.
     """
 
     def __init__(self, track: GpsTrack, axis: str = "time_s"):
@@ -235,15 +237,25 @@ class TrackInterpolator:
         if np.isnan(sub.speed).all() and self.key.size > 1:
             self.cols["speed"] = _derived_speed(self.key, sub.lat, sub.lon)
         self.heading = sub.headings()
+        steps = np.diff(self.key)
+        steps = steps[steps > 0]
+        #: How far past either end of the track a time still takes the end point.
+        self.interval_s = float(np.median(steps)) if steps.size else 0.0
 
     def at(self, times: np.ndarray | float, *, max_gap_s: float = 5.0) -> dict[str, np.ndarray]:
-        """Arrays ``lat``, ``lon``, ``alt``, ``speed``, ``heading`` and ``gap_s`` (seconds
-        to the nearest point) at each time."""
+        """Arrays ``lat``, ``lon``, ``alt``, ``speed``, ``heading``, ``gap_s`` (seconds
+        to the nearest point) and ``flag`` at each time.
+
+        ``flag`` is ``""`` where a position was given, else why not: ``before_track`` or
+        ``after_track`` (more than one sample interval outside the track's span) or ``gap``
+        (inside the span, more than ``max_gap_s`` from the nearest point).
+        """
         t = np.atleast_1d(np.asarray(times, dtype=np.float64))
         k = self.key
         out = {name: np.full(t.shape, np.nan) for name in ("lat", "lon", "alt", "speed")}
         out["heading"] = np.full(t.shape, np.nan)
         out["gap_s"] = np.full(t.shape, np.inf)
+        out["flag"] = np.full(t.shape, "gap", dtype=object)
         if k.size == 0:
             return out
         right = np.clip(np.searchsorted(k, t, side="left"), 0, k.size - 1)
@@ -253,7 +265,13 @@ class TrackInterpolator:
         span = k[right] - k[left]
         frac = np.where(span > 0, (t - k[left]) / np.where(span > 0, span, 1.0), 0.0)
         frac = np.clip(frac, 0.0, 1.0)
-        inside = gap <= max_gap_s
+        before = t < k[0] - self.interval_s
+        after = t > k[-1] + self.interval_s
+        outside_span = (t < k[0]) | (t > k[-1])
+        inside = np.where(outside_span, ~before & ~after, gap <= max_gap_s)
+        out["flag"] = np.where(
+            before, "before_track", np.where(after, "after_track", np.where(inside, "", "gap"))
+        ).astype(object)
         for name, col in self.cols.items():
             v = col[left] + (col[right] - col[left]) * frac
             out[name] = np.where(inside, v, np.nan)
