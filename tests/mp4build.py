@@ -202,6 +202,49 @@ def add_udta(src: Path, dst: Path, child: bytes) -> Path:
     return dst
 
 
+def add_to_moov(src: Path, dst: Path, child: bytes) -> Path:
+    """Copy ``src`` to ``dst`` with ``child`` appended to ``moov`` itself."""
+    data = src.read_bytes()
+    _, moov_at, moov_size = _top_level(data)[-1]
+    moov = data[moov_at : moov_at + moov_size]
+    dst.write_bytes(data[:moov_at] + box("moov", moov[8:] + child) + data[moov_at + moov_size :])
+    return dst
+
+
+def set_creation_time(path: Path, when: datetime) -> Path:
+    """Write ``when`` (UTC) as the creation time in ``moov/mvhd`` (version 0), in place."""
+    data = bytearray(path.read_bytes())
+    at = data.find(b"mvhd")
+    if at < 0 or data[at + 4] != 0:
+        raise ValueError(f"{path}: no version-0 mvhd")
+    seconds = int((when - datetime(1904, 1, 1, tzinfo=when.tzinfo)).total_seconds())
+    struct.pack_into(">I", data, at + 8, seconds)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def quicktime_keys(items: dict[str, str]) -> bytes:
+    """A QuickTime ``meta`` box (``hdlr`` mdta, ``keys``, ``ilst``) holding UTF-8 ``items``, as
+    Android phones write ``com.android.manufacturer`` and ``com.android.model``."""
+    hdlr = full_box("hdlr", struct.pack(">I4s", 0, b"mdta") + b"\x00" * 12 + b"\x00")
+    names = list(items)
+    keys = full_box(
+        "keys",
+        struct.pack(">I", len(names))
+        + b"".join(struct.pack(">I", 8 + len(n.encode())) + b"mdta" + n.encode() for n in names),
+    )
+    ilst = box(
+        "ilst",
+        b"".join(
+            struct.pack(">I", 8 + 16 + len(v.encode()))
+            + struct.pack(">I", i + 1)
+            + box("data", struct.pack(">II", 1, 0) + v.encode())
+            for i, v in enumerate(items.values())
+        ),
+    )
+    return box("meta", hdlr + keys + ilst)
+
+
 # -- GPMF ---------------------------------------------------------------------------------------
 def klv(key: str, kind: str, size: int, repeat: int, data: bytes) -> bytes:
     """One GPMF entry, padded to 4 bytes."""

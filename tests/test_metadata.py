@@ -277,3 +277,41 @@ def test_contact_sheet_labels_and_tags(gps_clip: Path, tmp_path: Path) -> None:
         "2024-05-01 10:00:00 UTC",
         f"{gps_lat(0.96):.5f}, {float(still.row['lon']):.5f}",  # type: ignore[index]
     ]
+
+
+@pytest.mark.tools
+def test_make_and_model_from_quicktime_keys_and_the_command_line(
+    plain_clip: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from mp4build import add_to_moov, quicktime_keys
+    from vfx.cli import app
+    from vfx.telemetry.reader import read_telemetry
+
+    phone = add_to_moov(
+        plain_clip,
+        tmp_path / "phone.mp4",
+        quicktime_keys(
+            {
+                "com.android.version": "14",
+                "com.android.manufacturer": "Google",
+                "com.android.model": "Pixel 8",
+            }
+        ),
+    )
+    tel = read_telemetry(phone)
+    assert (tel.make, tel.model) == ("Google", "Pixel 8")
+    out = tmp_path / "kf"
+    result = CliRunner().invoke(app, ["keyframes", str(phone), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    tags = exif(next(out.glob("*.tiff")))
+    assert (tags["IFD0:Make"], tags["IFD0:Model"]) == ("Google", "Pixel 8")
+    result = CliRunner().invoke(
+        app,
+        ["frames", str(phone), "--at", "1", "-o", str(tmp_path / "fr")]
+        + ["--make", "Sony", "--model", "A7S III"],
+    )
+    assert result.exit_code == 0, result.output
+    tags = exif(next((tmp_path / "fr").glob("*.tiff")))
+    assert (tags["IFD0:Make"], tags["IFD0:Model"]) == ("Sony", "A7S III")

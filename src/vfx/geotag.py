@@ -8,6 +8,8 @@ instead of a silent nearest fix, and the quality checks of the metadata stage.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,15 @@ def export_telemetry_file(
     if telemetry.gps is None and fmt in ("gpx", "geojson"):
         found = ", ".join(telemetry.sources) or "no telemetry"
         raise TelemetryError(f"no GPS track in the video ({found}); try --format csv", path=video)
+    if telemetry.gps is not None and fmt in ("gpx", "geojson"):
+        flags = telemetry.gps.quality()
+        if not (flags == "").any():
+            counts = Counter(str(f) for f in flags)
+            why = ", ".join(f"{n} {flag.replace('_', ' ')}" for flag, n in sorted(counts.items()))
+            raise TelemetryError(
+                f"no usable GPS point in the track of {len(flags)} ({why}); nothing written",
+                path=video,
+            )
     if telemetry.empty and fmt in ("csv", "json"):
         raise TelemetryError("no telemetry found (GPMF, CAMM, madv or exiftool)", path=video)
     out = Path(output) if output else Path.cwd() / f"{video.stem}.{fmt}"

@@ -75,6 +75,8 @@ class MetadataOptions:
     min_distance_m
         Frames closer than this to the previous frame with a position are flagged
         ``duplicate`` in frames.csv (0 disables the check).
+    make, model
+        The camera's Make and Model, over what the file says (``--make``, ``--model``).
     """
 
     enabled: bool = True
@@ -86,6 +88,8 @@ class MetadataOptions:
     min_distance_m: float = 0.0
     max_dop: float = 5.0
     max_speed: float = 100.0
+    make: str | None = None
+    model: str | None = None
 
     def __post_init__(self) -> None:
         if self.time_source not in TIME_SOURCES:
@@ -160,8 +164,13 @@ class FrameTagger:
             self.summary.points_used = int((flags == "").sum())
             self.summary.point_flags = dict(counts)
             if counts:
-                detail = ", ".join(f"{n} {why}" for why, n in sorted(counts.items()))
-                self._warn(f"{len(track)} GPS points, not used for positions: {detail}")
+                detail = ", ".join(
+                    f"{n} {why.replace('_', ' ')}" for why, n in sorted(counts.items())
+                )
+                if self.summary.points_used == 0:
+                    self._warn(f"no usable GPS: none of {len(track)} fixes ({detail})")
+                else:
+                    self._warn(f"{len(track)} GPS points, not used for positions: {detail}")
             usable = track.select(flags == "")
             if self.axis == "utc_s" and self.clock is None:
                 raise MetadataError(
@@ -267,7 +276,10 @@ class FrameTagger:
         """The image tags and frames.csv columns for the frame at ``time`` (stream seconds)."""
         t = float(time) + self.video_start_s
         self.summary.frames += 1
-        tags = ImageTags(make=self.telemetry.make, model=self.telemetry.model)
+        tags = ImageTags(
+            make=self.options.make or self.telemetry.make,
+            model=self.options.model or self.telemetry.model,
+        )
         tags.width, tags.height = width, height
         columns: dict[str, object] = dict.fromkeys(GPS_COLUMNS, "")
         when = None

@@ -138,7 +138,7 @@ RAW = {
     "hero6.raw": ("Hero6 Black", 17),
     "hero6+ble.raw": ("Hero6 Black", 18),
     "Fusion.raw": ("Fusion", 19),
-    "karma.raw": ("Camera", None),
+    "karma.raw": ("Camera", 4),  # the drone's GLPI positions
 }
 
 
@@ -157,3 +157,43 @@ def test_real_raw_payloads(name: str) -> None:
     assert np.linalg.norm(accel.values, axis=1).mean() == pytest.approx(9.8, abs=1.5)
     if reading.gps is not None:
         assert np.all(np.abs(reading.gps.lat) <= 90)
+
+
+@pytest.mark.media
+@pytest.mark.tools
+def test_karma_positions_read_natively_match_exiftool_fix_by_fix() -> None:
+    """GoPro Karma: GPS only in the drone's GLPI stream, each fix with its own time.
+
+    exiftool (an independent reader) stamps each GLPI fix with a GPSDateTime from the
+    controller's SYST clock; vfx must give the same fixes at the same UTC times, with no
+    exiftool run of its own.
+    """
+    import subprocess
+
+    from vfx.telemetry.embedded import parse_exif_datetime
+    from vfx.telemetry.reader import read_telemetry
+
+    path = MEDIA / "gopro-karma.mp4"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    text = subprocess.run(
+        ["exiftool", "-ee", "-n", "-s", "-GPSDateTime", "-GPSLatitude", "-GPSLongitude", path],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    cols: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        tag, _, value = line.partition(":")
+        cols.setdefault(tag.strip(), []).append(value.strip())
+    when = [parse_exif_datetime(v).timestamp() for v in cols["GPSDateTime"]]  # type: ignore[union-attr]
+    tel = read_telemetry(path)
+    assert tel.sources == ["gpmf"] and tel.gps is not None and tel.gps.source == "gpmf GLPI"
+    assert len(tel.gps) == len(when) == 47
+    assert tel.gps.lat == pytest.approx([float(v) for v in cols["GPSLatitude"]], abs=1e-7)
+    assert tel.gps.lon == pytest.approx([float(v) for v in cols["GPSLongitude"]], abs=1e-7)
+    # the same UTC for each fix, within the 1 ms of SYST's UNIX clock
+    assert tel.gps.utc_s == pytest.approx(when, abs=2e-3)
+    assert np.diff(tel.gps.time_s) == pytest.approx(np.diff(when), abs=2e-3)
+    assert tel.make == "GoPro" and tel.model == "HERO5 Black"  # udta FIRM HD5.02
+    assert "attitude" in tel.series

@@ -84,12 +84,14 @@ def test_quality_flags() -> None:
     assert tr.quality().tolist() == [
         "",
         "no_fix",
-        "invalid",
+        "no_fix",  # exactly 0,0: a receiver without a fix, not a place
         "poor_precision",
         "impossible_speed",
         "",
     ]
     assert len(tr.usable()) == 2
+    bad = _track(time_s=[0, 1], lat=[np.nan, 95.0], lon=[7.0, 7.0])
+    assert bad.quality().tolist() == ["invalid", "invalid"]
 
 
 def test_rotations_agree() -> None:

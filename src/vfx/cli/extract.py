@@ -13,8 +13,10 @@ from vfx.cli.options import (
     ImageFormat,
     Json,
     MaxGap,
+    Make,
     MaxPixels,
     MinDistance,
+    Model,
     NoMetadata,
     Offset,
     OutDir,
@@ -104,6 +106,8 @@ def metadata_options(
     gpx: Path | None,
     max_gap: float,
     min_distance: float,
+    make: str | None = None,
+    model: str | None = None,
 ) -> "MetadataOptions":
     """The metadata stage's options from the shared CLI options."""
     from vfx.metadata import MetadataOptions, parse_start_time
@@ -118,6 +122,8 @@ def metadata_options(
         gpx=gpx,
         max_gap_s=max_gap,
         min_distance_m=min_distance,
+        make=make,
+        model=model,
     )
 
 
@@ -147,6 +153,8 @@ def register(app: typer.Typer) -> None:
         gpx: Gpx = None,
         max_gap: MaxGap = PARAMS["max_gap_s"].default,
         min_distance: MinDistance = PARAMS["min_distance_m"].default,
+        make: Make = None,
+        model: Model = None,
         no_metadata: NoMetadata = False,
     ) -> None:
         """Decode only the keyframes (I-frames) and write each one losslessly.
@@ -167,6 +175,8 @@ def register(app: typer.Typer) -> None:
             gpx=gpx,
             max_gap=max_gap,
             min_distance=min_distance,
+            make=make,
+            model=model,
         )
         run_each(
             videos,
@@ -223,6 +233,8 @@ def register(app: typer.Typer) -> None:
         gpx: Gpx = None,
         max_gap: MaxGap = PARAMS["max_gap_s"].default,
         min_distance: MinDistance = PARAMS["min_distance_m"].default,
+        make: Make = None,
+        model: Model = None,
         no_metadata: NoMetadata = False,
     ) -> None:
         """Take frames by time: --every SECONDS, --fps F, --all or --at T1,T2,...
@@ -244,6 +256,8 @@ def register(app: typer.Typer) -> None:
             gpx=gpx,
             max_gap=max_gap,
             min_distance=min_distance,
+            make=make,
+            model=model,
         )
         from vfx.extraction import extract_frames
 

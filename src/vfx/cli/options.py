@@ -120,3 +120,13 @@ NoMetadata = Annotated[
         rich_help_panel="Metadata",
     ),
 ]
+Make = Annotated[
+    str | None,
+    typer.Option("--make", help="Camera make to write, over what the file says.", metavar="TEXT"),
+]
+Model = Annotated[
+    str | None,
+    typer.Option(
+        "--model", help="Camera model to write, over what the file says.", metavar="TEXT"
+    ),
+]

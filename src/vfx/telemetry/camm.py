@@ -24,7 +24,6 @@ UTC with the leap-second table below.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,18 +34,22 @@ from vfx.errors import TelemetryError
 from vfx.telemetry.mp4 import Sample
 from vfx.telemetry.track import Clock, GpsTrack, Orientation, Series, axis_angle_to_quaternion
 
-__all__ = ["CammReading", "gps_to_utc", "read_camm"]
+__all__ = ["CammReading", "decode_camm", "gps_to_utc", "read_camm"]
 
+#: Each packet type's payload as a little-endian numpy record.
 _LAYOUT = {
-    0: "<3f",
-    1: "<2i",
-    2: "<3f",
-    3: "<3f",
-    4: "<3f",
-    5: "<3d",
-    6: "<di2d7f",
-    7: "<3f",
+    0: np.dtype("<3f4"),
+    1: np.dtype("<2i4"),
+    2: np.dtype("<3f4"),
+    3: np.dtype("<3f4"),
+    4: np.dtype("<3f4"),
+    5: np.dtype("<3f8"),
+    6: np.dtype([("t", "<f8"), ("fix", "<i4"), ("ll", "<2f8"), ("f", "<7f4")]),
+    7: np.dtype("<3f4"),
 }
+_SIZE = np.full(1 << 16, -1, dtype=np.int64)
+for _kind, _dtype in _LAYOUT.items():
+    _SIZE[_kind] = _dtype.itemsize
 _GPS_EPOCH_POSIX = 315964800.0  # 1980-01-06T00:00:00Z
 # (GPS seconds at which the offset starts, GPS - UTC in seconds)
 _LEAPS = (
@@ -71,13 +74,13 @@ _LEAPS = (
 )
 
 
-def gps_to_utc(gps_s: float) -> float:
+def gps_to_utc(gps_s: float | np.ndarray) -> float | np.ndarray:
     """Seconds since the GPS epoch to POSIX UTC seconds (leap seconds removed)."""
-    leap = 0
-    for start, value in _LEAPS:
-        if gps_s >= start:
-            leap = value
-    return gps_s + _GPS_EPOCH_POSIX - leap
+    starts = np.array([start for start, _ in _LEAPS], dtype=np.float64)
+    leaps = np.array([0] + [value for _, value in _LEAPS], dtype=np.float64)
+    leap = leaps[np.searchsorted(starts, gps_s, side="right")]
+    utc = np.asarray(gps_s, dtype=np.float64) + _GPS_EPOCH_POSIX - leap
+    return float(utc) if np.ndim(utc) == 0 else utc
 
 
 @dataclass
@@ -90,69 +93,122 @@ class CammReading:
 
 
 def read_camm(payloads: Iterable[tuple[Sample, bytes]], *, path: str | Path) -> CammReading:
-    """Decode every packet of a CAMM track; each packet takes its sample's time."""
-    rows: dict[int, list[tuple[float, tuple]]] = {k: [] for k in _LAYOUT}  # type: ignore[type-arg]
-    for sample, data in payloads:
-        pos = 0
-        while pos + 4 <= len(data):
-            kind = struct.unpack_from("<H", data, pos + 2)[0]
-            layout = _LAYOUT.get(kind)
-            if layout is None:
-                raise TelemetryError(
-                    f"CAMM sample {sample.index} has unknown packet type {kind}", path=path
-                )
-            size = struct.calcsize(layout)
-            if pos + 4 + size > len(data):
-                raise TelemetryError(
-                    f"CAMM sample {sample.index}: type {kind} packet is cut short", path=path
-                )
-            rows[kind].append((sample.time_s, struct.unpack_from(layout, data, pos + 4)))
-            pos += 4 + size
-    out = CammReading(counts={k: len(v) for k, v in rows.items() if v})
+    """Decode every packet of a CAMM track given sample by sample (see :func:`decode_camm`)."""
+    items = list(payloads)
+    sizes = np.array([len(data) for _, data in items], dtype=np.int64)
+    return decode_camm(
+        b"".join(data for _, data in items),
+        np.cumsum(sizes) - sizes,
+        sizes,
+        np.array([sample.time_s for sample, _ in items], dtype=np.float64),
+        index=np.array([sample.index for sample, _ in items], dtype=np.int64),
+        path=path,
+    )
+
+
+def decode_camm(
+    data: bytes | bytearray,
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    times_s: np.ndarray,
+    *,
+    index: np.ndarray | None = None,
+    path: str | Path,
+) -> CammReading:
+    """Decode every packet of a CAMM track whose samples lie end to end in ``data``.
+
+    Sample ``i`` is ``data[starts[i] : starts[i] + sizes[i]]`` and plays at ``times_s[i]``;
+    each packet takes its sample's time. The packets are found a round at a time over all
+    samples at once (the first packet of every sample, then the second, ...), so a track of
+    millions of samples is read with numpy, not packet by packet.
+    """
+    buf = np.frombuffer(data, dtype=np.uint8)
+    index = np.arange(starts.size) if index is None else index
+    pos = np.asarray(starts, dtype=np.int64).copy()
+    end = pos + np.asarray(sizes, dtype=np.int64)
+    found: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {k: [] for k in _LAYOUT}
+    live = np.flatnonzero(pos + 4 <= end)
+    while live.size:
+        at = pos[live]
+        kind = buf[at + 2].astype(np.int64) | (buf[at + 3].astype(np.int64) << 8)
+        size = _SIZE[kind]
+        unknown = np.flatnonzero(size < 0)
+        if unknown.size:
+            i = unknown[0]
+            raise TelemetryError(
+                f"CAMM sample {index[live[i]]} has unknown packet type {kind[i]}", path=path
+            )
+        short = np.flatnonzero(at + 4 + size > end[live])
+        if short.size:
+            i = short[0]
+            raise TelemetryError(
+                f"CAMM sample {index[live[i]]}: type {kind[i]} packet is cut short", path=path
+            )
+        for k in np.unique(kind).tolist():
+            mine = kind == k
+            found[k].append((live[mine], at[mine] + 4))
+        pos[live] = at + 4 + size
+        live = live[pos[live] + 4 <= end[live]]
+    rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for k, parts in found.items():
+        if not parts:
+            continue
+        sample = np.concatenate([p[0] for p in parts])
+        offset = np.concatenate([p[1] for p in parts])
+        order = np.argsort(sample, kind="stable")  # rounds back into file order
+        sample, offset = sample[order], offset[order]
+        width = _LAYOUT[k].itemsize
+        raw = np.empty((offset.size, width), dtype=np.uint8)
+        for j in range(width):  # a byte column at a time: no (n, width) index array
+            raw[:, j] = buf[offset + j]
+        rows[k] = (np.asarray(times_s, dtype=np.float64)[sample], raw)
+    out = CammReading(counts={k: len(v[0]) for k, v in rows.items()})
 
     def series(kind: int) -> tuple[np.ndarray, np.ndarray]:
-        return (
-            np.array([t for t, _ in rows[kind]], dtype=np.float64),
-            np.array([v for _, v in rows[kind]], dtype=np.float64),
-        )
+        t, raw = rows[kind]
+        values = raw.view(_LAYOUT[kind].base).reshape(len(t), -1)
+        return t, values.astype(np.float64)
 
-    if rows[0]:
+    if 0 in rows:
         t, v = series(0)
         out.orientation = Orientation(t, axis_angle_to_quaternion(v), "camm 0", "camera to world")
     for kind, name, unit in ((2, "gyro", "rad/s"), (3, "accel", "m/s2"), (4, "position", "m")):
-        if rows[kind]:
+        if kind in rows:
             t, v = series(kind)
             out.series[name] = Series(name, unit, t, v, ("x", "y", "z"))
-    if rows[7]:
+    if 7 in rows:
         t, v = series(7)
         out.series["magnetometer"] = Series("magnetometer", "uT", t, v, ("x", "y", "z"))
-    if rows[1]:
+    if 1 in rows:
         t, v = series(1)
         out.series["exposure"] = Series(
             "exposure", "ns", t, v, ("pixel_exposure_time", "rolling_shutter_skew_time")
         )
-    if rows[6]:
-        t, v = series(6)
-        utc = np.array([gps_to_utc(x) for x in v[:, 0]])
-        fix = v[:, 1].astype(np.int64)
-        speed = np.hypot(v[:, 7], v[:, 8])
-        good = (fix >= 2) & (v[:, 0] > 0)
+    if 6 in rows:
+        t, raw = rows[6]
+        rec = raw.view(_LAYOUT[6]).reshape(-1)
+        gps_s = rec["t"].astype(np.float64)
+        utc = np.asarray(gps_to_utc(gps_s))
+        fix = rec["fix"].astype(np.int64)
+        floats = rec["f"].astype(np.float64)  # altitude, accuracies, velocities, speed accuracy
+        speed = np.hypot(floats[:, 3], floats[:, 4])
+        good = (fix >= 2) & (gps_s > 0) & np.isfinite(utc)
         out.gps = GpsTrack.from_columns(
             time_s=t,
             utc_s=np.where(good, utc, np.nan),
-            lat=v[:, 2],
-            lon=v[:, 3],
-            alt=v[:, 4],
+            lat=rec["ll"][:, 0].astype(np.float64),
+            lon=rec["ll"][:, 1].astype(np.float64),
+            alt=floats[:, 0],
             speed=speed,
             fix=fix,
-            accuracy_m=v[:, 5],
+            accuracy_m=floats[:, 1],
             source="camm 6",
         )
         if good.any():
             out.clock = Clock(
                 float(np.median((utc - t)[good])), "gps", f"median of {int(good.sum())} CAMM fixes"
             )
-    elif rows[5]:
+    elif 5 in rows:
         t, v = series(5)
         out.gps = GpsTrack.from_columns(
             time_s=t, lat=v[:, 0], lon=v[:, 1], alt=v[:, 2], source="camm 5"

@@ -172,6 +172,12 @@ class GpmfReading:
     series: dict[str, Series] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def model(self) -> str | None:
+        """The camera model the first device (``DVNM``) names; HERO5 and older cameras
+        call themselves just "Camera", which names no model."""
+        return self.device if self.device and self.device != "Camera" else None
+
 
 def _stream_chunks(
     entries: list[Klv], sample: Sample, path: str | Path, devices: list[str]
@@ -207,7 +213,20 @@ def _stream_chunks(
     return chunks
 
 
-_WANTED = {"GPS5", "GPS9", "ACCL", "GYRO", "GRAV", "MAGN", "CORI", "IORI"}
+_WANTED = {
+    "GPS5",
+    "GPS9",
+    "ACCL",
+    "GYRO",
+    "GRAV",
+    "MAGN",
+    "CORI",
+    "IORI",
+    # GoPro Karma's flight controller (MAVLink messages): position, attitude, system time.
+    "GLPI",
+    "ATTD",
+    "SYST",
+}
 _SERIES = {
     "ACCL": ("accel", "m/s2", ("x", "y", "z")),
     "GYRO": ("gyro", "rad/s", ("x", "y", "z")),
@@ -268,6 +287,59 @@ def _read_gps(by_key: dict[str, list[_Chunk]], out: GpmfReading) -> None:
         _read_gps9(by_key["GPS9"], out)
     elif by_key.get("GPS5"):
         _read_gps5(by_key["GPS5"], out)
+    elif by_key.get("GLPI"):
+        _read_glpi(by_key, out)
+
+
+def _boot_anchor(chunks: list[_Chunk]) -> float:
+    """Seconds to add to a flight controller's boot-clock time to place it on the movie
+    timeline: the median over samples of the sample's time less its first record's."""
+    return float(statistics.median(c.time_s - float(c.values[0, 0]) for c in chunks))
+
+
+def _read_glpi(by_key: dict[str, list[_Chunk]], out: GpmfReading) -> None:
+    """GoPro Karma: ``GLPI`` (MAVLink GLOBAL_POSITION_INT: boot time, lat, lon, alt, relative
+    alt, vx, vy, vz, heading) stamped on the controller's boot clock, which ``SYST`` (boot
+    time, UNIX time) ties to UTC. Each fix keeps its own time, as exiftool's GPSDateTime does,
+    instead of being spread over its sample."""
+    chunks = [c for c in by_key["GLPI"] if c.values.shape[1] >= 9 and len(c.values)]
+    if not chunks:
+        return
+    vals = np.concatenate([c.values for c in chunks])
+    boot = vals[:, 0]
+    time_s = boot + _boot_anchor(chunks)
+    utc = None
+    syst = [c.values for c in by_key.get("SYST", []) if c.values.shape[1] >= 2]
+    if syst:
+        pairs = np.concatenate(syst)
+        good = np.isfinite(pairs).all(axis=1) & (pairs[:, 1] > 0)
+        if good.any():
+            boot_to_utc = float(np.median(pairs[good, 1] - pairs[good, 0]))
+            utc = boot + boot_to_utc
+            out.clock = Clock(
+                float(np.median(utc - time_s)),
+                "gps",
+                f"Karma system time (SYST) over {int(good.sum())} stamps",
+            )
+    out.gps = GpsTrack.from_columns(
+        time_s=time_s,
+        utc_s=utc,
+        lat=vals[:, 1],
+        lon=vals[:, 2],
+        alt=vals[:, 3],
+        speed=np.hypot(vals[:, 5], vals[:, 6]),
+        source="gpmf GLPI",
+    )
+    attd = [c for c in by_key.get("ATTD", []) if c.values.shape[1] >= 4 and len(c.values)]
+    if attd:
+        att = np.concatenate([c.values for c in attd])
+        out.series["attitude"] = Series(
+            "attitude",
+            "rad",
+            att[:, 0] + _boot_anchor(attd),
+            att[:, 1:4],
+            ("roll", "pitch", "yaw"),
+        )
 
 
 def _first_value(klv: Klv | None, out: GpmfReading) -> float | None:

@@ -606,7 +606,7 @@ class Mp4File:
 
     def sample_bytes(
         self, track: TrackSummary, limit: int = 512 * 1024 * 1024
-    ) -> tuple[SampleTable, bytes, np.ndarray]:
+    ) -> tuple[SampleTable, bytearray, np.ndarray]:
         """All of a track's sample bytes at once: the table, the bytes laid end to end, and
         where each sample starts in them.
 
@@ -622,7 +622,7 @@ class Mp4File:
             )
         starts = np.cumsum(table.size) - table.size
         if not len(table):
-            return table, b"", starts
+            return table, bytearray(), starts
         # Runs of samples lying back to back in the file: one read each.
         breaks = np.flatnonzero(table.offset[1:] != table.offset[:-1] + table.size[:-1]) + 1
         first = np.r_[0, breaks]
@@ -632,4 +632,4 @@ class Mp4File:
             size = int(table.offset[b] + table.size[b] - table.offset[a])
             pos = int(starts[a])
             buf[pos : pos + size] = self.read(int(table.offset[a]), size)
-        return table, bytes(buf), starts
+        return table, buf, starts

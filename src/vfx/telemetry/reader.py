@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 import struct
 from pathlib import Path
 
 import numpy as np
 
 from vfx.errors import TelemetryError, ToolNotFoundError, VfxError
-from vfx.telemetry.camm import CammReading, read_camm
+from vfx.telemetry.camm import CammReading, decode_camm
 from vfx.telemetry.gpmf import GpmfReading, parse_klv, read_gpmf
 from vfx.telemetry.madv import read_madv
 from vfx.telemetry.mp4 import Mp4File
@@ -30,15 +31,71 @@ def _udta_text(data: bytes) -> str | None:
     return text or None
 
 
+#: GoPro firmware identifiers (udta ``FIRM``, e.g. ``HD5.02.02.00.00``) and their cameras,
+#: for files whose GPMF names no model (the Karma drone's HERO5 Black, say).
+GOPRO_FIRMWARE = {
+    "HD5.02": "HERO5 Black",
+    "HD6.01": "HERO6 Black",
+    "HD7.01": "HERO7 Black",
+    "HD8.01": "HERO8 Black",
+    "HD9.01": "HERO9 Black",
+    "H19.03": "MAX",
+    "H21.01": "HERO10 Black",
+    "H22.01": "HERO11 Black",
+    "H22.03": "HERO11 Black Mini",
+    "H23.01": "HERO12 Black",
+    "H24.01": "HERO13 Black",
+}
+#: QuickTime Keys (``moov/meta``) that name the device: Android phones write these.
+_KEYS_MAKE = ("com.android.manufacturer", "com.apple.quicktime.make")
+_KEYS_MODEL = ("com.android.model", "com.apple.quicktime.model")
+
+
+def _keys_metadata(mp4: Mp4File) -> dict[str, str]:
+    """The text items of QuickTime's ``moov/meta`` (``keys`` names, ``ilst`` values)."""
+    meta = mp4.find(mp4.moov, "meta")
+    if meta is None:
+        return {}
+    boxes = {b.type: b for b in mp4.children(meta)}
+    if "keys" not in boxes or "ilst" not in boxes:
+        return {}
+    data = mp4.payload(boxes["keys"], limit=1 << 20)
+    names: list[str] = []
+    pos = 8
+    count = struct.unpack_from(">I", data, 4)[0] if len(data) >= 8 else 0
+    while len(names) < count and pos + 8 <= len(data):
+        size = struct.unpack_from(">I", data, pos)[0]
+        if size < 8 or pos + size > len(data):
+            break
+        names.append(data[pos + 8 : pos + size].decode("utf-8", "replace"))
+        pos += size
+    out: dict[str, str] = {}
+    for item in mp4.children(boxes["ilst"], depth=3):
+        number = struct.unpack(">I", item.type.encode("latin-1"))[0]
+        if not 1 <= number <= len(names) or item.payload_size > 4096:
+            continue
+        for value in mp4.children(item, depth=4):
+            raw = mp4.payload(value, limit=4096) if value.type == "data" else b""
+            # data: type indicator (1 = UTF-8), locale, then the value
+            if len(raw) > 8 and struct.unpack_from(">I", raw)[0] == 1:
+                text = raw[8:].decode("utf-8", "replace").strip("\x00 ").strip()
+                if text:
+                    out[names[number - 1]] = text
+    return out
+
+
 def _make_model(mp4: Mp4File, telemetry: Telemetry, has_gpmf: bool) -> None:
+    """Make and Model from every place a file states them: udta ``©mak``/``©mod``, GPMF
+    ``MINF`` (and ``DVNM``, read with the track), GoPro's ``FIRM`` and QuickTime Keys."""
     udta = mp4.find(mp4.moov, "udta")
-    if udta is None:
-        return
-    for box in mp4.children(udta):
+    firmware = None
+    for box in mp4.children(udta) if udta is not None else ():
         if box.type == "\xa9mak" and box.payload_size < 4096:
-            telemetry.make = _udta_text(mp4.payload(box))
+            telemetry.make = _udta_text(mp4.payload(box)) or telemetry.make
         elif box.type == "\xa9mod" and box.payload_size < 4096:
-            telemetry.model = _udta_text(mp4.payload(box))
+            telemetry.model = _udta_text(mp4.payload(box)) or telemetry.model
+        elif box.type == "FIRM" and box.payload_size < 4096:
+            firmware = mp4.payload(box).split(b"\x00", 1)[0].decode("latin-1").strip()
         elif box.type == "GPMF" and box.payload_size < 1 << 20:
             has_gpmf = True
             try:
@@ -50,6 +107,18 @@ def _make_model(mp4: Mp4File, telemetry: Telemetry, has_gpmf: bool) -> None:
                         telemetry.model = item.text() or telemetry.model
             except TelemetryError as exc:
                 telemetry.notes.append(f"global GPMF unreadable: {exc.message}")
+    try:
+        keys = _keys_metadata(mp4)
+    except TelemetryError as exc:
+        telemetry.notes.append(f"QuickTime keys unreadable: {exc.message}")
+        keys = {}
+    make = next((keys[k] for k in _KEYS_MAKE if k in keys), None)
+    model = next((keys[k] for k in _KEYS_MODEL if k in keys), None)
+    telemetry.make = telemetry.make or make
+    telemetry.model = telemetry.model or model
+    if firmware and firmware[:6] in GOPRO_FIRMWARE:
+        has_gpmf = True
+        telemetry.model = telemetry.model or GOPRO_FIRMWARE[firmware[:6]]
     if has_gpmf and telemetry.make is None:
         telemetry.make = "GoPro"
 
@@ -90,10 +159,12 @@ def _read_mp4(path: Path, telemetry: Telemetry) -> bool:
                 gpmf = read_gpmf(mp4.iter_sample_data(track), path=path)
                 _merge(telemetry, "gpmf", gpmf)
                 telemetry.notes.extend(gpmf.notes)
-                if gpmf.device and gpmf.device != "Camera" and telemetry.model is None:
-                    telemetry.model = gpmf.device
+                if gpmf.model and telemetry.model is None:
+                    telemetry.model = gpmf.model
             elif track.sample_entry == "camm":
-                _merge(telemetry, "camm", read_camm(mp4.iter_sample_data(track), path=path))
+                table, data, starts = mp4.sample_bytes(track)
+                camm = decode_camm(data, starts, table.size, table.time_s, path=path)
+                _merge(telemetry, "camm", camm)
         madv = read_madv(mp4)
         if madv is not None:
             telemetry.sources.append("madv")
@@ -135,9 +206,10 @@ def _looks_mp4(path: Path) -> bool:
 def read_telemetry(path: str | Path, *, fallback: bool = True) -> Telemetry:
     """Everything ``path`` says about when, where and how the camera moved.
 
-    Reads GoPro GPMF, Google CAMM and the Mi Sphere ``madv`` box directly. When none of them
-    gives a GPS track and ``fallback`` is true, asks exiftool (``-ee``), which knows many other
-    brands; a missing exiftool only costs that fallback (logged), never the run.
+    Reads GoPro GPMF (with the Karma drone's GLPI positions), Google CAMM and the Mi Sphere
+    ``madv`` box directly. When the file has none of them and ``fallback`` is true, asks
+    exiftool (``-ee``), which knows many other brands; a missing exiftool only costs that
+    fallback (logged), never the run.
 
     Raises
     ------
@@ -153,8 +225,14 @@ def read_telemetry(path: str | Path, *, fallback: bool = True) -> Telemetry:
     is_mp4 = _looks_mp4(path)
     # A plain MP4 (video, audio, timecode only) has nowhere for exiftool to find telemetry.
     plain = _read_mp4(path, telemetry) if is_mp4 else False
-    if telemetry.gps is None and fallback and not plain:
+    # exiftool is asked only when vfx read no telemetry itself: a GPMF, CAMM or madv track
+    # without GPS (any indoor recording) has none for exiftool to find either, and reading a
+    # long track through exiftool takes tens of seconds.
+    if telemetry.gps is None and fallback and not plain and not telemetry.sources:
         _fallback(path, telemetry, is_mp4)
+    if telemetry.clock is not None and not math.isfinite(telemetry.clock.offset_s):
+        telemetry.notes.append("the GPS clock is not a finite number; not used")
+        telemetry.clock = None
     return telemetry
 
 
@@ -162,17 +240,20 @@ def _fallback(path: Path, telemetry: Telemetry, is_mp4: bool) -> None:
     from vfx.telemetry.embedded import parse_exif_datetime, read_exiftool_track
 
     try:
-        track, clock, main = read_exiftool_track(path)
+        found = read_exiftool_track(path, creation_utc=telemetry.creation_utc)
     except ToolNotFoundError as exc:
         log.info("%s: exiftool fallback unavailable (%s)", path, exc.message)
         return
     except VfxError as exc:
         telemetry.notes.append(f"exiftool: {exc.message}")
         return
-    if track is not None:
+    telemetry.notes.extend(found.notes)
+    if found.track is not None:
         telemetry.sources.append("exiftool")
-        telemetry.gps = track
-        telemetry.clock = telemetry.clock or clock
+        telemetry.gps = found.track
+        if found.clock is not None and found.clock.source == "gps":
+            telemetry.clock = telemetry.clock or found.clock
+    main = found.main
     telemetry.make = telemetry.make or main.get("Make") or None
     telemetry.model = telemetry.model or main.get("Model") or None
     if not is_mp4 and telemetry.creation_utc is None:

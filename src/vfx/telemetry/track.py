@@ -134,9 +134,9 @@ class GpsTrack:
     ) -> np.ndarray:
         """Per-point quality flag: ``""`` (good) or why the point is not used for interpolation.
 
-        ``no_fix`` (the receiver said no fix or a fix below 2D), ``poor_precision`` (DOP above
-        ``max_dop`` or accuracy worse than ``max_accuracy_m``), ``invalid`` (coordinates out of
-        range or exactly 0,0), ``impossible_speed`` (reaching it from the previous good point
+        ``no_fix`` (the receiver said no fix or a fix below 2D, or wrote exactly 0,0),
+        ``poor_precision`` (DOP above ``max_dop`` or accuracy worse than ``max_accuracy_m``),
+        ``invalid`` (coordinates not finite or out of range), ``impossible_speed`` (reaching it from the previous good point
         needs more than ``max_speed`` m/s).
         """
         n = len(self)
@@ -146,10 +146,11 @@ class GpsTrack:
             | ~np.isfinite(self.lon)
             | (np.abs(self.lat) > 90)
             | (np.abs(self.lon) > 180)
-            | ((self.lat == 0) & (self.lon == 0))
         )
         flags[bad_coord] = "invalid"
-        no_fix = (self.fix >= 0) & (self.fix < 2) & (flags == "")
+        # Exactly 0,0 is what receivers write before their first fix: no GPS, not a place.
+        zero = (self.lat == 0) & (self.lon == 0) & (flags == "")
+        no_fix = ((self.fix >= 0) & (self.fix < 2) & (flags == "")) | zero
         flags[no_fix] = "no_fix"
         poor = ((self.dop > max_dop) | (self.accuracy_m > max_accuracy_m)) & (flags == "")
         flags[poor] = "poor_precision"
