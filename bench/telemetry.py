@@ -19,8 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from common import WORK, run  # noqa: E402
-from mp4build import add_track  # noqa: E402
+from common import WORK, run
+
+from mp4build import add_track
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,9 +8,8 @@ instead of a silent nearest fix, and the quality checks of the metadata stage.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -89,9 +89,7 @@ def test_fixes_at_zero_zero_are_no_gps(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def unknown_track_clip(
-    plain_clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Path:
+def unknown_track_clip(plain_clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clip with a metadata track vfx has no reader for, so exiftool is asked."""
     monkeypatch.chdir(tmp_path)
     return add_track(

@@ -126,7 +126,5 @@ Make = Annotated[
 ]
 Model = Annotated[
     str | None,
-    typer.Option(
-        "--model", help="Camera model to write, over what the file says.", metavar="TEXT"
-    ),
+    typer.Option("--model", help="Camera model to write, over what the file says.", metavar="TEXT"),
 ]

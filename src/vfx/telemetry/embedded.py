@@ -149,8 +149,7 @@ def read_exiftool_track(path: Path, *, creation_utc: datetime | None = None) -> 
         kept.append(d)
     if skipped:
         notes.append(
-            f"{skipped} of {len(docs)} exiftool GPS documents have no usable time and were "
-            "skipped"
+            f"{skipped} of {len(docs)} exiftool GPS documents have no usable time and were skipped"
         )
     if not kept:
         return ExiftoolTrack(None, clock, main, notes)

@@ -136,8 +136,8 @@ class GpsTrack:
 
         ``no_fix`` (the receiver said no fix or a fix below 2D, or wrote exactly 0,0),
         ``poor_precision`` (DOP above ``max_dop`` or accuracy worse than ``max_accuracy_m``),
-        ``invalid`` (coordinates not finite or out of range), ``impossible_speed`` (reaching it from the previous good point
-        needs more than ``max_speed`` m/s).
+        ``invalid`` (coordinates not finite or out of range), ``impossible_speed`` (reaching
+        it from the previous good point needs more than ``max_speed`` m/s).
         """
         n = len(self)
         flags = np.full(n, "", dtype=object)
