@@ -53,12 +53,13 @@ def test_a_row_without_a_full_position_gives_none() -> None:
     assert tags_from_row({}, 8, 8).empty
 
 
-def test_a_span_is_placed_at_its_first_exposure_and_keeps_both_times() -> None:
+def test_a_span_has_no_single_time_or_place_and_keeps_both_times() -> None:
     first = tags_from_row(ROW, 8, 8)
     last = tags_from_row({**ROW, "datetime_utc": "2024-05-01T10:00:09.5Z", "lat": "1"}, 8, 8)
     tags = span_tags(first, last, 4, 640, 360, first_time_s=2.0, last_time_s=9.5)
-    assert tags.datetime_original == first.datetime_original
-    assert (tags.lat, tags.lon) == (first.lat, first.lon)
+    assert first.lat is not None and first.datetime_original is not None
+    assert tags.datetime_original is None and tags.gps_time is None
+    assert (tags.lat, tags.lon, tags.alt, tags.heading) == (None, None, None, None)
     assert (tags.width, tags.height) == (640, 360)
     assert tags.xmp == {
         "vfx": {
@@ -77,3 +78,11 @@ def test_a_span_of_untagged_frames_has_only_its_count() -> None:
     tags = span_tags(ImageTags(), ImageTags(), 24, 8, 8)
     assert tags.exif_empty
     assert tags.xmp == {"vfx": {"ExposureCount": 24}}
+
+
+def test_a_span_of_one_frame_keeps_its_time_and_place() -> None:
+    first = tags_from_row(ROW, 8, 8)
+    tags = span_tags(first, first, 1, 640, 360, first_time_s=2.0, last_time_s=2.0)
+    assert tags.datetime_original == first.datetime_original
+    assert (tags.lat, tags.lon) == (first.lat, first.lon)
+    assert tags.xmp["vfx"]["ExposureCount"] == 1

@@ -31,6 +31,7 @@ from vfx.io.plot import QomPlotter
 from vfx.io.table import format_seconds
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, VideoWriter
 from vfx.metadata import FrameTagger, MetadataOptions
+from vfx.tags import span_tags
 from vfx.ops.background import Mean
 from vfx.ops.motion import (
     MotionHistory,
@@ -293,6 +294,8 @@ class _MotionJob:
         self.frames = 0
         self.first_time: Fraction | None = None
         self.first_index = 0
+        self.last_time: Fraction | None = None
+        self.last_index = 0
 
     def add(
         self, rgb: np.ndarray | None, grey: np.ndarray | None, index: int, time: Fraction
@@ -300,6 +303,7 @@ class _MotionJob:
         """One frame: its RGB image and/or its luma (what the motion pass was set to read)."""
         if self.first_time is None:
             self.first_time, self.first_index = time, index
+        self.last_time, self.last_index = time, index
         if rgb is not None and rgb.dtype != np.uint8:
             rgb = (rgb >> 8).astype(np.uint8)
         if grey is not None and grey.dtype != np.uint8:
@@ -338,9 +342,20 @@ class _MotionJob:
     def _tags(self, tagger: FrameTagger | None, image: np.ndarray, description: str) -> ImageTags:
         if tagger is None:
             return ImageTags(xmp={"dc": {"description": description}})
-        assert self.first_time is not None
+        assert self.first_time is not None and self.last_time is not None
         h, w = image.shape[:2]
-        tags, _ = tagger.tags(self.first_time, self.first_index, w, h)
+        # Made from every frame: the span of times, no single place (see span_tags).
+        first, _ = tagger.tags(self.first_time, self.first_index, w, h)
+        last, _ = tagger.tags(self.last_time, self.last_index, w, h)
+        tags = span_tags(
+            first,
+            last,
+            self.frames,
+            w,
+            h,
+            first_time_s=float(self.first_time),
+            last_time_s=float(self.last_time),
+        )
         tags.xmp.setdefault("dc", {})["description"] = description
         return tags
 

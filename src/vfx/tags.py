@@ -3,7 +3,7 @@
 :func:`tags_from_row` gives a frame's tags from its ``frames.csv`` row (images made from a
 folder of extracted frames carry the frame's UTC time, position and source on, without reading
 the video again), and :func:`span_tags` the tags of one image made from many frames (a
-composite, background or contact sheet). Re-exported by :mod:`vfx.metadata`; kept apart so
+composite, background or contact sheet: no single time or place). Re-exported by :mod:`vfx.metadata`; kept apart so
 that the effects, which need only these, do not load the telemetry readers (5 ms of a
 composite's start).
 """
@@ -11,6 +11,7 @@ composite's start).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from vfx.errors import ParameterError
@@ -86,26 +87,18 @@ def span_tags(
 ) -> ImageTags:
     """The tags of one image made from ``count`` frames (a composite, background or sheet).
 
-    ``first`` and ``last`` are the tags of the first and last frame used. The image is dated
-    and placed at its first exposure (``DateTimeOriginal``, GPS), the usual reading of "when
-    and where was this taken"; XMP keeps the whole span: ``vfx:FirstExposure`` and
-    ``vfx:LastExposure`` (UTC, ISO 8601), ``vfx:ExposureCount``, and the frames' times in
-    the video (``vfx:FirstFrameTime``, ``vfx:LastFrameTime``, seconds).
+    ``first`` and ``last`` are the tags of the first and last frame used. An image made from
+    many frames is no photograph of one place or instant: it carries no EXIF GPS and no
+    ``DateTimeOriginal`` (mapillary_tools and photo maps would otherwise take a contact sheet
+    for a street photo at the first frame's position). XMP keeps the whole span:
+    ``vfx:FirstExposure`` and ``vfx:LastExposure`` (UTC, ISO 8601), ``vfx:ExposureCount``,
+    the frames' times in the video (``vfx:FirstFrameTime``, ``vfx:LastFrameTime``, seconds)
+    and the source. An image made from one frame keeps that frame's time and place.
     """
-    tags = ImageTags(
-        datetime_original=first.datetime_original,
-        make=first.make,
-        model=first.model,
-        lat=first.lat,
-        lon=first.lon,
-        alt=first.alt,
-        speed=first.speed,
-        track=first.track,
-        heading=first.heading,
-        gps_time=first.gps_time,
-        width=width,
-        height=height,
-    )
+    one = count == 1 and first.datetime_original == last.datetime_original
+    tags = ImageTags(make=first.make, model=first.model, width=width, height=height)
+    if one:
+        tags = replace(first, width=width, height=height, xmp={})
     span: dict[str, object] = {"ExposureCount": count}
     if first.datetime_original is not None:
         span["FirstExposure"] = _iso_utc(first.datetime_original)
