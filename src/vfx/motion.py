@@ -31,7 +31,6 @@ from vfx.io.plot import QomPlotter
 from vfx.io.table import format_seconds
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, VideoWriter
 from vfx.metadata import FrameTagger, MetadataOptions
-from vfx.tags import span_tags
 from vfx.ops.background import Mean
 from vfx.ops.motion import (
     MotionHistory,
@@ -42,6 +41,7 @@ from vfx.ops.motion import (
 )
 from vfx.params import check
 from vfx.sampling import ranks_between
+from vfx.tags import span_tags
 
 __all__ = ["MOTION_OUTPUTS", "MotionResult", "analyse_motion"]
 

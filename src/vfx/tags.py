@@ -3,9 +3,9 @@
 :func:`tags_from_row` gives a frame's tags from its ``frames.csv`` row (images made from a
 folder of extracted frames carry the frame's UTC time, position and source on, without reading
 the video again), and :func:`span_tags` the tags of one image made from many frames (a
-composite, background or contact sheet: no single time or place). Re-exported by :mod:`vfx.metadata`; kept apart so
-that the effects, which need only these, do not load the telemetry readers (5 ms of a
-composite's start).
+composite, background or contact sheet: no single time or place). Re-exported by
+:mod:`vfx.metadata`; kept apart so that the effects, which need only these, do not load the
+telemetry readers (5 ms of a composite's start).
 """
 
 from __future__ import annotations
