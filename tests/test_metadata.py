@@ -330,3 +330,36 @@ def test_motion_stills_carry_the_span_not_a_place(gps_clip: Path, tmp_path: Path
         assert tags["XMP-vfx:FirstExposure"] == "2024:05:01 10:00:00.000Z"
         assert tags["XMP-vfx:LastExposure"] == "2024:05:01 10:00:02.400Z"
         assert tags["XMP-vfx:ExposureCount"] == 61
+
+
+@pytest.mark.tools
+def test_a_bad_reading_is_left_out_and_counted(
+    plain_clip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A receiver that reports a negative speed (GPS5 speeds are signed) must not stop the
+    writer (rationals are unsigned): the speed is left out, counted, and the rest written."""
+    from datetime import timedelta
+
+    from mp4build import add_track, gps5_payload
+
+    samples = [
+        gps5_payload(
+            [(gps_lat(k + i / 10), 7.0, 100.0, -2.5, 2.5) for i in range(10)],
+            T0 + timedelta(seconds=k),
+        )
+        for k in range(3)
+    ]
+    clip = add_track(
+        plain_clip, tmp_path / "neg.mp4", entry="gpmd", samples=samples, durations=[1000] * 3
+    )
+    out = tmp_path / "kf"
+    extract_keyframes(clip, out)
+    rows = read_frame_table(out)
+    assert len(rows) == 6 and all(r["lat"] for r in rows)
+    tags = exif(out / rows[1]["file"])
+    assert "GPS:GPSSpeed" not in tags and tags["Composite:GPSLatitude"] == pytest.approx(
+        gps_lat(0.48), abs=1e-7
+    )
+    assert tags["GPS:GPSMapDatum"] == "WGS-84" and tags["XMP-vfx:AltitudeDatum"] == "ellipsoid"
+    assert rows[1]["alt_datum"] == "ellipsoid"
+    assert any("left out of the tags: 6 speed" in r.getMessage() for r in caplog.records)

@@ -51,7 +51,29 @@ TIME_SOURCES = ("auto", "gps", "creation", "manual")
 #: Creation time and GPS time further apart than this are reported.
 DISAGREEMENT_S = 5.0
 #: Columns the stage adds to frames.csv (orientation columns only when known).
-GPS_COLUMNS = ("datetime_utc", "lat", "lon", "alt", "speed", "heading", "gps_gap_s", "gps_flag")
+GPS_COLUMNS = (
+    "datetime_utc",
+    "lat",
+    "lon",
+    "alt",
+    "alt_datum",
+    "speed",
+    "heading",
+    "gps_gap_s",
+    "gps_flag",
+)
+#: What each GPS source's altitude is measured from. GoPro's GPS5/GPS9 and CAMM give the
+#: receiver's height above the WGS 84 ellipsoid (at the HERO7 clip's beach, -19.5 m: the geoid
+#: lies about 35 m below the ellipsoid there); the Karma's flight controller (MAVLink
+#: GLOBAL_POSITION_INT) gives height above mean sea level. GPX and exiftool's readings do not
+#: say.
+ALT_DATUM = {
+    "gpmf GPS5": "ellipsoid",
+    "gpmf GPS9": "ellipsoid",
+    "camm 5": "ellipsoid",
+    "camm 6": "ellipsoid",
+    "gpmf GLPI": "sea level",
+}
 ORIENTATION_COLUMNS = ("yaw", "pitch", "roll")
 
 
@@ -127,6 +149,8 @@ class Summary:
     frames_without_position: int = 0
     #: Why frames got no position: ``before_track``, ``after_track``, ``gap`` (counts).
     position_flags: dict[str, int] = field(default_factory=dict)
+    #: Readings left out of the tags because no tag can hold them, by tag (counts).
+    dropped_values: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
     warnings: list[str] = field(default_factory=list)
 
@@ -156,6 +180,7 @@ class FrameTagger:
         track = external if external is not None else telemetry.gps
         self.axis = "utc_s" if external is not None else "time_s"
         self._interp: TrackInterpolator | None = None
+        self._alt_datum = "unknown"
         if track is not None and len(track):
             flags = track.quality(max_dop=options.max_dop, max_speed=options.max_speed)
             counts = Counter(f for f in flags if f)
@@ -172,6 +197,7 @@ class FrameTagger:
                 else:
                     self._warn(f"{len(track)} GPS points, not used for positions: {detail}")
             usable = track.select(flags == "")
+            self._alt_datum = ALT_DATUM.get(track.source, "unknown")
             if self.axis == "utc_s" and self.clock is None:
                 raise MetadataError(
                     "placing frames on a GPX track needs the video's UTC time; "
@@ -298,6 +324,7 @@ class FrameTagger:
                 heading = float(fix["heading"][0])
                 tags.lat, tags.lon = lat, lon
                 tags.alt = alt if np.isfinite(alt) else None
+                tags.alt_datum = self._alt_datum if tags.alt is not None else None
                 tags.speed = speed if np.isfinite(speed) else None
                 tags.track = tags.heading = heading if np.isfinite(heading) else None
                 tags.gps_time = when
@@ -305,6 +332,7 @@ class FrameTagger:
                     lat=_fmt(lat, 7),
                     lon=_fmt(lon, 7),
                     alt=_fmt(alt, 3),
+                    alt_datum=self._alt_datum if np.isfinite(alt) else "",
                     speed=_fmt(speed, 3),
                     heading=_fmt(heading, 2),
                 )
@@ -335,6 +363,9 @@ class FrameTagger:
         if self._projection is not None:
             xmp["GPano"] = self._gpano(width, tags.heading, xmp["vfx"])
         tags.xmp = xmp
+        tags, dropped = tags.sanitized()
+        for name in dropped:  # a negative speed or DOP, a non-finite reading: never written
+            self.summary.dropped_values[name] = self.summary.dropped_values.get(name, 0) + 1
         return tags, columns
 
     def _gpano(
@@ -390,6 +421,11 @@ class FrameTagger:
                 for flag, n in sorted(self.summary.position_flags.items())
             )
             self._warn(f"{missing} of {self.summary.frames} frames got no position: {detail}")
+        if self.summary.dropped_values:
+            detail = ", ".join(
+                f"{n} {name}" for name, n in sorted(self.summary.dropped_values.items())
+            )
+            self._warn(f"readings not finite or out of range, left out of the tags: {detail}")
         if self.summary.duplicates:
             log.info(
                 "%s: %d frames within %g m of the previous one (flagged duplicate)",

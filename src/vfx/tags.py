@@ -57,6 +57,7 @@ def tags_from_row(row: dict[str, str], width: int, height: int) -> ImageTags:
         tags.lat = tags.lon = None
     else:
         tags.alt, tags.speed = _number(row, "alt"), _number(row, "speed")
+        tags.alt_datum = (row.get("alt_datum") or None) if tags.alt is not None else None
         tags.track = tags.heading = _number(row, "heading")
         tags.gps_time = tags.datetime_original
     vfx_xmp: dict[str, object] = {}

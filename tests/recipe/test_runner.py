@@ -128,7 +128,8 @@ def test_inputs_folders_globs_and_errors(videos: list[Path], tmp_path: Path) -> 
     nested = tmp_path / "n" / "deep"
     nested.mkdir(parents=True)
     shutil.copy(videos[0], nested / "x.mp4")
-    assert expand_inputs([tmp_path / "n"]) == [] if False else True
+    with pytest.raises(ParameterError, match="no videos found"):  # not searched without -r
+        expand_inputs([tmp_path / "n"])
     assert len(expand_inputs([tmp_path / "n"], recursive=True)) == 1
     with pytest.raises(ParameterError, match="matches no files"):
         expand_inputs([str(tmp_path / "*.nothing")])

@@ -16,11 +16,12 @@ tag back with exiftool.
 
 from __future__ import annotations
 
+import logging
+import math
 import struct
 import zlib
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from fractions import Fraction
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
 from vfx.errors import OutputError
 from vfx.io.tiff import ASCII, BYTE, LONG, RATIONAL, SHORT, UNDEFINED, ifd_bytes, ifd_entries
@@ -33,8 +34,21 @@ XMP_NAMESPACES = {
     "vfx": "https://vfx.readthedocs.io/ns/1.0/",
 }
 
-# XML character data: html.escape(quote=False) without loading html.entities (1 ms at start-up)
-_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+log = logging.getLogger("vfx")
+
+# XML character data: html.escape(quote=False) without loading html.entities (1 ms at start-up);
+# characters XML 1.0 cannot hold at all (C0 controls but tab, newline and CR; lone surrogates;
+# U+FFFE/U+FFFF) become U+FFFD, so the packet stays well-formed whatever a file name holds.
+_XML_TEXT = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        **{c: "\ufffd" for c in range(32) if c not in (9, 10, 13)},
+        0xFFFE: "\ufffd",
+        0xFFFF: "\ufffd",
+    }
+)
 
 # TIFF field types
 
@@ -62,6 +76,35 @@ class ImageTags:
     width: int | None = None
     height: int | None = None
     xmp: dict[str, dict[str, object]] = field(default_factory=dict)
+    #: What ``alt`` is measured from: ``"ellipsoid"`` (WGS 84, as GPS receivers give it),
+    #: ``"sea level"`` or ``None`` (unknown). Recorded in ``GPSMapDatum`` and XMP.
+    alt_datum: str | None = None
+
+    def sanitized(self) -> tuple[ImageTags, list[str]]:
+        """A copy without the values no tag can hold, and the names of those dropped.
+
+        Dropped: a latitude or longitude that is not finite or out of range (both go, with
+        everything that belongs to the position), and a non-finite altitude, heading or
+        track, or a non-finite or negative speed or DOP.
+        """
+        dropped: list[str] = []
+        changes: dict[str, object] = {}
+        lat, lon = self.lat, self.lon
+        if (lat is None) != (lon is None) or (
+            lat is not None
+            and lon is not None
+            and not (_finite(lat) and _finite(lon) and abs(lat) <= 90 and abs(lon) <= 180)
+        ):
+            dropped += [n for n in ("lat", "lon") if getattr(self, n) is not None]
+            changes.update(lat=None, lon=None, alt=None, speed=None, dop=None, gps_time=None)
+        for name in ("alt", "track", "heading", "speed", "dop"):
+            value = getattr(self, name)
+            if name in changes or value is None:
+                continue
+            if not _finite(value) or (name in ("speed", "dop") and value < 0):
+                dropped.append(name)
+                changes[name] = None
+        return (replace(self, **changes) if changes else self), dropped
 
     @property
     def empty(self) -> bool:
@@ -77,37 +120,67 @@ class ImageTags:
         )
 
 
+def _finite(value: float) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
 def _rational(value: float, denominator: int = 1_000_000) -> tuple[int, int]:
-    f = Fraction(value).limit_denominator(denominator)
-    return f.numerator, f.denominator
+    """A non-negative value as an unsigned rational rounded to ``1/denominator``."""
+    if not _finite(value) or value < 0:
+        raise OutputError(f"cannot write {value!r} as an unsigned rational")
+    return round(value * denominator), denominator
+
+
+#: GPS positions are written to a millionth of an arc-second (3 cm / 1e6): exact to the last
+#: digit any receiver gives.
+_MICRO_ARCSEC = 3600 * 1_000_000
 
 
 def _dms(value: float) -> list[tuple[int, int]]:
-    value = abs(value)
-    degrees = int(value)
-    minutes_f = (value - degrees) * 60
-    minutes = int(minutes_f)
-    seconds = (minutes_f - minutes) * 60
-    return [(degrees, 1), (minutes, 1), (round(seconds * 1_000_000), 1_000_000)]
+    """Degrees, minutes and seconds of ``abs(value)``, rounded once to a micro-arc-second and
+    carried with divmod, so 10.99999999999 is 11 0' 0", never 10 59' 60"."""
+    total = round(abs(value) * _MICRO_ARCSEC)
+    degrees, rest = divmod(total, _MICRO_ARCSEC)
+    minutes, micro = divmod(rest, 60 * 1_000_000)
+    return [(degrees, 1), (minutes, 1), (micro, 1_000_000)]
+
+
+def round_to_ms(when: datetime) -> datetime:
+    """``when`` rounded (half up) to the millisecond, carrying into seconds, minutes, days.
+
+    Every time tag of an image is written from this one instant, so ``DateTimeOriginal`` with
+    ``SubSecTimeOriginal`` and ``GPSDateStamp`` with ``GPSTimeStamp`` never disagree.
+    """
+    ms = (when.microsecond + 500) // 1000
+    return when.replace(microsecond=0) + timedelta(milliseconds=ms)
+
+
+def _ascii_field(text: str) -> bytes:
+    """Text for an ASCII-typed tag: printable 7-bit characters only (others become ``?``),
+    NUL-terminated. EXIF's ASCII type holds no UTF-8."""
+    clean = "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)
+    return clean.encode("ascii") + b"\x00"
 
 
 def _ascii(text: str) -> bytes:
-    return text.encode("utf-8", "replace") + b"\x00"
+    return _ascii_field(text)
 
 
-def _exif_entries(tags: ImageTags, jpeg: bool = False) -> dict[int, tuple[int, object]]:
+def _exif_entries(tags: ImageTags, container: str) -> dict[int, tuple[int, object]]:
     out: dict[int, tuple[int, object]] = {
         36864: (UNDEFINED, b"0232"),
         40960: (UNDEFINED, b"0100"),  # FlashpixVersion
         40961: (SHORT, [1]),  # ColorSpace sRGB
     }
-    if jpeg:
+    if container == "jpeg":
         out[37121] = (UNDEFINED, bytes([1, 2, 3, 0]))  # ComponentsConfiguration YCbCr
-    if tags.width and tags.height:
+    # PixelXDimension/PixelYDimension belong to compressed images only: a TIFF's own
+    # ImageWidth/ImageLength say it (exiftool -validate: "not allowed in TIFF").
+    if tags.width and tags.height and container != "tiff":
         out[40962] = (LONG, [tags.width])
         out[40963] = (LONG, [tags.height])
     if tags.datetime_original is not None:
-        dt = tags.datetime_original
+        dt = round_to_ms(tags.datetime_original)
         out[36867] = (ASCII, _ascii(dt.strftime("%Y:%m:%d %H:%M:%S")))
         out[37521] = (ASCII, _ascii(f"{dt.microsecond // 1000:03d}"))
         offset = dt.utcoffset()
@@ -127,14 +200,17 @@ def _gps_entries(tags: ImageTags) -> dict[int, tuple[int, object]]:
         2: (RATIONAL, _dms(tags.lat)),
         3: (ASCII, b"E\x00" if tags.lon >= 0 else b"W\x00"),
         4: (RATIONAL, _dms(tags.lon)),
+        18: (ASCII, b"WGS-84\x00"),  # GPSMapDatum: what GPS positions are given in
+        # GPSProcessingMethod (required in TIFF): character code, then the name
+        27: (UNDEFINED, b"ASCII\x00\x00\x00GPS"),
     }
     if tags.alt is not None:
         out[5] = (BYTE, bytes([0 if tags.alt >= 0 else 1]))
         out[6] = (RATIONAL, [_rational(abs(tags.alt), 1000)])
     if tags.gps_time is not None:
-        t = tags.gps_time.astimezone(UTC)
-        sec = t.second + t.microsecond / 1e6
-        out[7] = (RATIONAL, [(t.hour, 1), (t.minute, 1), _rational(sec, 1000)])
+        t = round_to_ms(tags.gps_time.astimezone(UTC))
+        ms = t.second * 1000 + t.microsecond // 1000
+        out[7] = (RATIONAL, [(t.hour, 1), (t.minute, 1), (ms, 1000)])
         out[29] = (ASCII, _ascii(t.strftime("%Y:%m:%d")))
     if tags.dop is not None:
         out[11] = (RATIONAL, [_rational(tags.dop, 100)])
@@ -167,13 +243,13 @@ def _pointers(tags: ImageTags, exif_at: int, gps_at: int, bo: str) -> list:  # t
     return out
 
 
-def _sub_ifds(tags: ImageTags, at: int, bo: str, jpeg: bool = False) -> tuple[bytes, int, int]:
+def _sub_ifds(tags: ImageTags, at: int, bo: str, container: str) -> tuple[bytes, int, int]:
     """The Exif and GPS IFDs placed at ``at``; returns their bytes and offsets."""
     blob = bytearray()
     exif_at = gps_at = 0
     if _has_exif(tags):
         exif_at = at
-        blob += ifd_bytes(ifd_entries(_exif_entries(tags, jpeg), bo), exif_at, bo)
+        blob += ifd_bytes(ifd_entries(_exif_entries(tags, container), bo), exif_at, bo)
     if _has_gps(tags):
         gps_at = at + len(blob)
         blob += ifd_bytes(ifd_entries(_gps_entries(tags), bo), gps_at, bo)
@@ -206,7 +282,7 @@ def exif_block(tags: ImageTags, *, jpeg: bool = False) -> bytes:
     base = ifd_entries(ifd0, bo)
     # Pointer values are inline, so the IFD's size does not depend on them.
     ifd0_size = len(ifd_bytes(base + _pointers(tags, 0, 0, bo), 8, bo))
-    subs, exif_at, gps_at = _sub_ifds(tags, 8 + ifd0_size, bo, jpeg)
+    subs, exif_at, gps_at = _sub_ifds(tags, 8 + ifd0_size, bo, "jpeg" if jpeg else "png")
     block = ifd_bytes(base + _pointers(tags, exif_at, gps_at, bo), 8, bo)
     return b"MM\x00\x2a" + struct.pack(">I", 8) + block + subs
 
@@ -226,6 +302,7 @@ def xmp_packet(props: dict[str, dict[str, object]]) -> bytes:
             if value is None:
                 continue
             text = _xmp_text(value).translate(_XML_TEXT)
+            text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
             lines.append(f"<{prefix}:{name}>{text}</{prefix}:{name}>")
     lines.append("</rdf:Description>")
     lines.append("</rdf:RDF>")
@@ -260,14 +337,18 @@ def _embed_tiff(data: bytes, tags: ImageTags, xmp: bytes | None) -> bytes:
     out = bytearray(data)
     if len(out) % 2:
         out += b"\x00"
-    new = ifd_entries(_ifd0_entries(tags, bo, xmp), bo)
+    ifd0 = _ifd0_entries(tags, bo, xmp)
+    if 282 not in old or 283 not in old:  # X/YResolution are required in a TIFF
+        ifd0[282] = ifd0[283] = (RATIONAL, [(72, 1)])
+        ifd0[296] = (SHORT, [2])  # ResolutionUnit inches
+    new = ifd_entries(ifd0, bo)
     replaced = {t for t, _, _, _ in new} | {34665, 34853}
     # Old entries keep their four value bytes: an inline value or an offset into the image
     # data, which stays where it is.
     kept = [(t, k, n, raw) for t, (k, n, raw) in old.items() if t not in replaced]
     at = len(out)
     ifd0_size = len(ifd_bytes(kept + new + _pointers(tags, 0, 0, bo), at, bo, next_ifd))
-    subs, exif_at, gps_at = _sub_ifds(tags, at + ifd0_size, bo)
+    subs, exif_at, gps_at = _sub_ifds(tags, at + ifd0_size, bo, "tiff")
     ifd0 = ifd_bytes(kept + new + _pointers(tags, exif_at, gps_at, bo), at, bo, next_ifd)
     out += ifd0 + subs
     struct.pack_into(bo + "I", out, 4, at)
@@ -316,14 +397,27 @@ def _embed_jpeg(data: bytes, tags: ImageTags, xmp: bytes | None) -> bytes:
 
 
 def embed_tags(data: bytes, fmt: str, tags: ImageTags) -> bytes:
-    """``data`` (an encoded ``tiff``, ``png`` or ``jpg`` image) with ``tags`` written in."""
+    """``data`` (an encoded ``tiff``, ``png`` or ``jpg`` image) with ``tags`` written in.
+
+    Values no tag can hold (see :meth:`ImageTags.sanitized`) are left out, and any failure to
+    pack a value is an :class:`~vfx.errors.OutputError`, never a crash in the middle of a run.
+    """
+    tags, dropped = tags.sanitized()
+    if dropped:
+        log.debug("tags left out (not finite or out of range): %s", ", ".join(dropped))
     if tags.empty:
         return data
-    xmp = xmp_packet(tags.xmp) if tags.xmp else None
-    if fmt == "tiff":
-        return _embed_tiff(data, tags, xmp)
-    if fmt == "png":
-        return _embed_png(data, tags, xmp)
-    if fmt == "jpg":
-        return _embed_jpeg(data, tags, xmp)
+    if tags.alt is not None and tags.alt_datum:
+        vfx_xmp = {**tags.xmp.get("vfx", {}), "AltitudeDatum": tags.alt_datum}
+        tags = replace(tags, xmp={**tags.xmp, "vfx": vfx_xmp})
+    try:
+        xmp = xmp_packet(tags.xmp) if tags.xmp else None
+        if fmt == "tiff":
+            return _embed_tiff(data, tags, xmp)
+        if fmt == "png":
+            return _embed_png(data, tags, xmp)
+        if fmt == "jpg":
+            return _embed_jpeg(data, tags, xmp)
+    except (struct.error, OverflowError, ValueError) as exc:
+        raise OutputError(f"cannot write the image's tags: {exc}") from exc
     raise ValueError(f"cannot tag format {fmt!r}")
