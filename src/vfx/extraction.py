@@ -23,6 +23,7 @@ from vfx.io.images import IMAGE_FORMATS, prepare_output_dir, write_image
 from vfx.io.table import format_seconds, read_frame_table, write_frame_table
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader
 from vfx.metadata import FrameTagger, MetadataOptions, Summary
+from vfx.naming import InputName, source_id
 from vfx.params import check
 from vfx.sampling import ranks_at, ranks_between, target_times
 from vfx.types import Frame
@@ -63,7 +64,7 @@ class Extraction:
         return [self.out_dir / str(r["file"]) for r in self.rows]
 
 
-def _row(frame: Frame, name: str, source: str) -> dict[str, object]:
+def _row(frame: Frame, name: str, source: str, identity: str) -> dict[str, object]:
     height, width = frame.image.shape[:2]
     return {
         "file": name,
@@ -74,6 +75,7 @@ def _row(frame: Frame, name: str, source: str) -> dict[str, object]:
         "pict_type": frame.pict_type,
         "time_base": str(frame.time_base),
         "source": source,
+        "source_id": identity,
         "width": width,
         "height": height,
     }
@@ -102,24 +104,37 @@ def write_frames(
     progress: Progress | None,
     workers: int | None,
     tagger: FrameTagger | None = None,
+    name: InputName | None = None,
 ) -> Extraction:
     """Decode the chosen frames of an open reader and write them, with frames.csv.
 
     Shared by keyframe and timed extraction and by ``vfx select``: ``keyframes`` decodes only
     keyframe packets, else ``ranks`` lists the display indices to write (the reader seeks).
+    ``name`` gives the stem and source the outputs are named by (:mod:`vfx.naming`; by default
+    the video's own).
     """
     video = reader.path
-    stem, source = video.stem, video.name
+    name = name or InputName(video, video.stem, video.name)
+    stem, source, identity = name.stem, name.source, source_id(video)
     result = Extraction(video=video, out_dir=out_dir)
     idx = reader.index
     wanted = [int(r) for r in idx.key_ranks] if keyframes else [int(r) for r in (ranks or [])]
     total = len(wanted)
 
-    # Rows of a previous run whose images are complete need no decoding at all.
+    # Rows of a previous run whose images are complete need no decoding at all; only rows
+    # made from this very file count (same source name, size and modification time).
     done_rows: dict[int, dict[str, object]] = {}
+    table = [row for row in read_frame_table(out_dir) if row.get("source") == source]
+    other = next((r for r in table if r.get("source_id") != identity), None)
+    if other is not None and not overwrite:
+        raise OutputError(
+            f"{out_dir / 'frames.csv'} lists frames of another video named {source} (a "
+            "different file); write to another folder or pass --overwrite",
+            path=video,
+        )
     if not overwrite:
-        for row in read_frame_table(out_dir):
-            if row.get("source") == source and (out_dir / row["file"]).is_file():
+        for row in table:
+            if (out_dir / row["file"]).is_file():
                 done_rows[int(row["frame_index"])] = dict(row)
     todo = [r for r in wanted if r not in done_rows]
     for r in wanted:
@@ -173,21 +188,16 @@ def write_frames(
         if todo:
             frames = reader.frames(keyframes=keyframes, ranks=todo)
             for frame in frames:
-                name = _image_name(stem, frame.index, fmt)
-                path = out_dir / name
-                row = _row(frame, name, source)
+                file_name = _image_name(stem, frame.index, fmt)
+                path = out_dir / file_name
+                row = _row(frame, file_name, source, identity)
                 tags = None
                 if tagger is not None:
                     height, width = frame.image.shape[:2]
                     tags, columns = tagger.tags(frame.time, frame.index, width, height)
                     row.update(columns)
-                if path.is_file() and not overwrite:
-                    result.skipped.append(path)
-                    rows[frame.index] = row
-                    done += 1
-                    if progress:
-                        progress(done, total)
-                    continue
+                # An image of that name that frames.csv does not list as made from this file
+                # is not known to be complete or ours: it is written again.
                 future = pool.submit(
                     write_image, path, frame.image, fmt=fmt, quality=quality, tags=tags
                 )
@@ -228,6 +238,7 @@ def extract_keyframes(
     progress: Progress | None = None,
     workers: int | None = None,
     metadata: MetadataOptions | None = None,
+    name: InputName | None = None,
 ) -> Extraction:
     """Decode only the keyframes of ``video`` and write each one losslessly.
 
@@ -252,12 +263,16 @@ def extract_keyframes(
         The metadata stage's options (time source, GPX, ...); by default every image is
         tagged with its UTC time, GPS position and source (see :mod:`vfx.metadata`).
         ``MetadataOptions(enabled=False)`` writes no tags.
+    name
+        The stem and source to name the outputs by, when several inputs share a stem
+        (:func:`vfx.naming.input_names`); by default the video's own.
     """
     check_format(fmt, quality)
     video = Path(video)
     with VideoReader(video, max_pixels=max_pixels) as reader:
         tagger = FrameTagger.for_reader(reader, metadata)
-        out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_keyframes")
+        stem = name.stem if name else video.stem
+        out = prepare_output_dir(out_dir or Path.cwd() / f"{stem}_keyframes")
         return write_frames(
             reader,
             out,
@@ -269,6 +284,7 @@ def extract_keyframes(
             progress=progress,
             workers=workers,
             tagger=tagger,
+            name=name,
         )
 
 
@@ -289,6 +305,7 @@ def extract_frames(
     progress: Progress | None = None,
     workers: int | None = None,
     metadata: MetadataOptions | None = None,
+    name: InputName | None = None,
 ) -> Extraction:
     """Write the frames of ``video`` chosen by time.
 
@@ -329,7 +346,8 @@ def extract_frames(
                 f" (the video ends at {float(times[-1]):.3f} s)"
             )
         tagger = FrameTagger.for_reader(reader, metadata)
-        out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_frames")
+        stem = name.stem if name else video.stem
+        out = prepare_output_dir(out_dir or Path.cwd() / f"{stem}_frames")
         return write_frames(
             reader,
             out,
@@ -341,4 +359,5 @@ def extract_frames(
             progress=progress,
             workers=workers,
             tagger=tagger,
+            name=name,
         )

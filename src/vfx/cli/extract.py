@@ -35,10 +35,11 @@ from vfx.errors import ParameterError, VfxError
 if TYPE_CHECKING:
     from vfx.extraction import Extraction
     from vfx.metadata import MetadataOptions
+    from vfx.naming import InputName
 from vfx.params import PARAMS
 from vfx.sampling import parse_time
 
-Job = Callable[[Path, Callable[[int, int | None], None]], "Extraction"]
+Job = Callable[["InputName", Callable[[int, int | None], None]], "Extraction"]
 
 
 def _summary(result: "Extraction", what: str) -> str:
@@ -73,14 +74,20 @@ def _record(result: "Extraction") -> dict[str, object]:
 
 
 def run_each(videos: list[Path], job: Job, *, what: str, quiet: bool, json: bool) -> None:
-    """Run ``job`` on each video; with several videos one failure does not stop the others."""
+    """Run ``job`` on each video; with several videos one failure does not stop the others.
+
+    Videos that share a stem get distinct output names (:mod:`vfx.naming`).
+    """
+    from vfx.naming import input_names
+
     records: list[dict[str, object]] = []
     failed = 0
     show = wants_progress(quiet, json)
-    for video in videos:
+    for name in input_names(videos):
+        video = name.path
         try:
             with progress_bar(video.name, enabled=show) as progress:
-                result = job(video, progress)
+                result = job(name, progress)
         except VfxError as exc:
             if len(videos) == 1:
                 raise
@@ -180,8 +187,8 @@ def register(app: typer.Typer) -> None:
         )
         run_each(
             videos,
-            lambda video, progress: extract_keyframes(
-                video,
+            lambda name, progress: extract_keyframes(
+                name.path,
                 output,
                 fmt=fmt.value,
                 quality=quality,
@@ -189,6 +196,7 @@ def register(app: typer.Typer) -> None:
                 max_pixels=max_pixels,
                 progress=progress,
                 metadata=meta,
+                name=name,
             ),
             what="keyframes",
             quiet=quiet,
@@ -263,8 +271,8 @@ def register(app: typer.Typer) -> None:
 
         run_each(
             videos,
-            lambda video, progress: extract_frames(
-                video,
+            lambda name, progress: extract_frames(
+                name.path,
                 output,
                 every_s=every,
                 fps=fps,
@@ -278,6 +286,7 @@ def register(app: typer.Typer) -> None:
                 max_pixels=max_pixels,
                 progress=progress,
                 metadata=meta,
+                name=name,
             ),
             what="frames",
             quiet=quiet,

@@ -28,6 +28,7 @@ FRAME_COLUMNS = (
     "pict_type",
     "time_base",
     "source",
+    "source_id",
     "width",
     "height",
 )

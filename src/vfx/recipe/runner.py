@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vfx.errors import ParameterError, VfxError
+from vfx.errors import ParameterError, RecipeError, VfxError
 from vfx.io.images import prepare_output_dir, write_text
 from vfx.recipe.registry import STEPS, StepContext
 from vfx.recipe.schema import Recipe, find_recipe
@@ -88,12 +88,16 @@ def expand_inputs(inputs: Iterable[str | Path], *, recursive: bool = False) -> l
     return unique
 
 
-def run_one(recipe: Recipe, video: str, out_base: str) -> InputResult:
-    """Run every step of ``recipe`` on one video; never raises for the video's own problems."""
+def run_one(recipe: Recipe, video: str, out_base: str, stem: str | None = None) -> InputResult:
+    """Run every step of ``recipe`` on one video; never raises for the video's own problems.
+
+    ``stem`` names the video's folder (``{stem}`` in the recipe's template); by default the
+    video's own stem (:func:`vfx.naming.input_names` gives distinct ones for a batch).
+    """
     start = time.perf_counter()
     path = Path(video)
     try:
-        out_dir = prepare_output_dir(Path(out_base) / recipe.output_folder(path.stem))
+        out_dir = prepare_output_dir(Path(out_base) / recipe.output_folder(stem or path.stem))
         ctx = StepContext(
             video=path,
             out_dir=out_dir,
@@ -160,6 +164,7 @@ def run_recipe(
     if not isinstance(recipe, Recipe):
         recipe = find_recipe(recipe)
     videos = expand_inputs(inputs, recursive=recursive)
+    stems = _distinct_folders(recipe, videos)
     out = prepare_output_dir(out_dir or Path.cwd())
     manifest_path = out / MANIFEST
     manifest = _load_manifest(manifest_path)
@@ -191,12 +196,12 @@ def run_recipe(
 
     try:
         if dask is not None:
-            _run_dask(recipe, todo, out, dask, record)
+            _run_dask(recipe, todo, out, dask, record, stems)
         elif (jobs or os.cpu_count() or 1) <= 1 or len(todo) <= 1:
             for video in todo:
-                record(run_one(recipe, video, str(out)))
+                record(run_one(recipe, video, str(out), stems[video]))
         else:
-            _run_processes(recipe, todo, out, jobs or os.cpu_count() or 1, record)
+            _run_processes(recipe, todo, out, jobs or os.cpu_count() or 1, record, stems)
     except KeyboardInterrupt:
         finished = sum(r.status != "skipped" for r in results.values())
         log.warning(
@@ -210,8 +215,37 @@ def run_recipe(
     return RunResult(recipe.name, recipe.hash, out, manifest_path, ordered)
 
 
+def _distinct_folders(recipe: Recipe, videos: list[Path]) -> dict[str, str]:
+    """Each video's ``{stem}`` (distinct where camera names repeat, :mod:`vfx.naming`).
+
+    Raises RecipeError before any work when two videos would still write the same files: a
+    folder template without ``{stem}`` puts them in one folder, where the steps name their
+    files after the video's own stem.
+    """
+    from vfx.naming import input_names
+
+    names = input_names(videos)
+    seen: dict[tuple[str, str], Path] = {}
+    for name in names:
+        key = (recipe.output_folder(name.stem).casefold(), name.path.stem.casefold())
+        if key in seen:
+            raise RecipeError(
+                f"{seen[key]} and {name.path} would write the same files into "
+                f"{recipe.output_folder(name.stem)!r}; put {{stem}} in the recipe's folder "
+                "template or run them separately",
+                path=recipe.path,
+            )
+        seen[key] = name.path
+    return {str(n.path): n.stem for n in names}
+
+
 def _run_processes(
-    recipe: Recipe, todo: list[str], out: Path, jobs: int, record: Callable[[InputResult], None]
+    recipe: Recipe,
+    todo: list[str],
+    out: Path,
+    jobs: int,
+    record: Callable[[InputResult], None],
+    stems: dict[str, str],
 ) -> None:
     import multiprocessing
 
@@ -222,7 +256,7 @@ def _run_processes(
         max_workers=min(jobs, len(todo)), mp_context=context, initializer=tune_allocator
     ) as pool:
         pending: set[Future[InputResult]] = {
-            pool.submit(run_one, recipe, video, str(out)) for video in todo
+            pool.submit(run_one, recipe, video, str(out), stems[video]) for video in todo
         }
         try:
             while pending:
@@ -236,7 +270,12 @@ def _run_processes(
 
 
 def _run_dask(
-    recipe: Recipe, todo: list[str], out: Path, address: Any, record: Callable[[InputResult], None]
+    recipe: Recipe,
+    todo: list[str],
+    out: Path,
+    address: Any,
+    record: Callable[[InputResult], None],
+    stems: dict[str, str],
 ) -> None:
     try:
         from distributed import Client, as_completed
@@ -246,7 +285,10 @@ def _run_dask(
         ) from exc
     client = address if isinstance(address, Client) else Client(address)
     try:
-        futures = [client.submit(run_one, recipe, video, str(out), pure=False) for video in todo]
+        futures = [
+            client.submit(run_one, recipe, video, str(out), stems[video], pure=False)
+            for video in todo
+        ]
         for future in as_completed(futures):
             record(future.result())
     finally:
