@@ -162,3 +162,25 @@ def test_ctrl_c_during_a_recipe_run_then_resume(long_clip: Path, tmp_path: Path,
     assert again.returncode == 0, again.stderr
     statuses = [r["status"] for r in json.loads(again.stdout)["inputs"]]
     assert statuses.count("skipped") == len(done) and statuses.count("done") == 4 - len(done)
+
+
+@pytest.mark.parametrize(
+    ("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)], ids=["term", "hup"]
+)
+def test_sigterm_and_sighup_stop_like_ctrl_c(
+    long_clip: Path, tmp_path: Path, sig: signal.Signals, code: int
+) -> None:
+    """A batch scheduler, ``timeout`` or a closed terminal: frames.csv lists every image
+    written, no temporary file is left, and the exit code says which signal."""
+    out = tmp_path / "out"
+    proc = _start(["frames", str(long_clip), "--all", "-o", str(out)])
+    _wait_for(out, "*.tiff", 3, proc)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err and f"stopped by {sig.name}" in err
+    assert _leftovers(out) == []
+    written = sorted(p.name for p in out.glob("*.tiff"))
+    assert 3 <= len(written) < 240
+    table = (out / "frames.csv").read_text().splitlines()[1:]
+    assert sorted(line.split(",")[0] for line in table) == written

@@ -27,7 +27,12 @@ import gc
 import os
 import sys
 
-__all__ = ["single_threaded_blas", "tune_allocator", "tune_collector"]
+__all__ = ["OWNS_PROCESS", "single_threaded_blas", "tune_allocator", "tune_collector"]
+
+#: True when this process is the ``vfx`` command itself (set by :func:`vfx.__main__.main`):
+#: only then may a command fork a helper process (the QoM plot's, see :mod:`vfx.io.plot`).
+#: A program that imports vfx, or calls :func:`vfx.cli.run`, is never forked.
+OWNS_PROCESS = False
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3

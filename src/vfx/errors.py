@@ -11,6 +11,7 @@ from pathlib import Path
 __all__ = [
     "DecodeError",
     "ImageReadError",
+    "Interrupted",
     "MetadataError",
     "OutputError",
     "ParameterError",
@@ -79,3 +80,16 @@ class RecipeError(VfxError):
 
 class ToolNotFoundError(VfxError):
     """An optional external tool or Python package is missing."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop asked for by a signal (SIGTERM, SIGHUP), handled like Ctrl-C.
+
+    The ``vfx`` command raises it from its signal handlers, so every ``except
+    KeyboardInterrupt`` that records what was written and removes temporary files serves it
+    too; the command then exits with ``128 + signum`` as shells expect.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

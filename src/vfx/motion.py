@@ -16,7 +16,6 @@ import logging
 import math
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -189,68 +188,64 @@ def analyse_motion(
     if max_profile < 2:
         raise ParameterError(f"max_profile must be >= 2, got {max_profile}")
     video = Path(video)
-    with ExitStack() as cleanup:
-        if plotter is None and "qom" in wanted:
-            # matplotlib loads while the frames decode (see vfx.io.plot).
-            plotter = cleanup.enter_context(QomPlotter.start())
-        # FFmpeg's own decoding threads (one per megapixel, so one here) would only add
-        # synchronisation beside the encoder's thread.
-        with VideoReader(video, max_pixels=max_pixels, threads=None) as reader:
-            times = reader.index.times_s()
-            ranks = ranks_between(times, start_s, end_s)[::every]
-            if ranks.size < 2:
-                raise DecodeError(
-                    f"motion needs at least 2 frames; {ranks.size} in the chosen range", path=video
-                )
-            out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_motion")
-            fps = reader.stream.average_rate or reader.stream.guessed_rate or Fraction(25)
-            tagger = FrameTagger.for_reader(reader, metadata)
-            job = _MotionJob(
-                video,
-                out,
-                wanted,
-                fps=Fraction(fps) / every,
-                color=color,
-                threshold=threshold,
-                binary=binary,
-                median=median,
-                history_decay=history_decay,
-                history_video=history_video,
-                max_profile=max_profile,
+    # FFmpeg's own decoding threads (one per megapixel, so one here) would only add
+    # synchronisation beside the encoder's thread.
+    with VideoReader(video, max_pixels=max_pixels, threads=None) as reader:
+        times = reader.index.times_s()
+        ranks = ranks_between(times, start_s, end_s)[::every]
+        if ranks.size < 2:
+            raise DecodeError(
+                f"motion needs at least 2 frames; {ranks.size} in the chosen range", path=video
             )
-            whole = ranks.size == reader.index.frame_count
-            # Grey motion reads the luma the decoder gives (no colour conversion at all) and
-            # converts to RGB only when the average image needs colour.
-            pixels = "rgb" if color else ("both" if "average" in wanted else "grey")
-            # This thread decodes and computes; the writer's thread converts and encodes. Two busy
-            # threads for two cores: a third decoding ahead (prefetch) made the pass 15-20 %
-            # slower, through oversubscribed cores and GIL hand-offs.
-            frames = (
-                reader.frames(pixels=pixels)
-                if whole
-                else reader.frames(ranks=ranks.tolist(), pixels=pixels)
-            )
-            # OpenCV's own thread pool on top of them costs more in contention than it gains
-            # (measured 25 % slower).
-            cv_threads = cv2.getNumThreads()
-            cv2.setNumThreads(1)
-            try:
-                for frame in frames:
-                    if pixels == "grey":
-                        job.add(None, frame.image, frame.index, frame.time)
-                    else:
-                        job.add(frame.image, frame.grey, frame.index, frame.time)
-                    if progress:
-                        progress(job.frames, int(ranks.size))
-            except BaseException:
-                job.abort()
-                raise
-            finally:
-                cv2.setNumThreads(cv_threads)
-            if job.frames < 2:
-                job.abort()
-                raise DecodeError(f"only {job.frames} frame(s) could be decoded", path=video)
-            return job.finish(tagger, plotter, normalize=normalize, stretch=stretch)
+        out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_motion")
+        fps = reader.stream.average_rate or reader.stream.guessed_rate or Fraction(25)
+        tagger = FrameTagger.for_reader(reader, metadata)
+        job = _MotionJob(
+            video,
+            out,
+            wanted,
+            fps=Fraction(fps) / every,
+            color=color,
+            threshold=threshold,
+            binary=binary,
+            median=median,
+            history_decay=history_decay,
+            history_video=history_video,
+            max_profile=max_profile,
+        )
+        whole = ranks.size == reader.index.frame_count
+        # Grey motion reads the luma the decoder gives (no colour conversion at all) and
+        # converts to RGB only when the average image needs colour.
+        pixels = "rgb" if color else ("both" if "average" in wanted else "grey")
+        # This thread decodes and computes; the writer's thread converts and encodes. Two busy
+        # threads for two cores: a third decoding ahead (prefetch) made the pass 15-20 %
+        # slower, through oversubscribed cores and GIL hand-offs.
+        frames = (
+            reader.frames(pixels=pixels)
+            if whole
+            else reader.frames(ranks=ranks.tolist(), pixels=pixels)
+        )
+        # OpenCV's own thread pool on top of them costs more in contention than it gains
+        # (measured 25 % slower).
+        cv_threads = cv2.getNumThreads()
+        cv2.setNumThreads(1)
+        try:
+            for frame in frames:
+                if pixels == "grey":
+                    job.add(None, frame.image, frame.index, frame.time)
+                else:
+                    job.add(frame.image, frame.grey, frame.index, frame.time)
+                if progress:
+                    progress(job.frames, int(ranks.size))
+        except BaseException:
+            job.abort()
+            raise
+        finally:
+            cv2.setNumThreads(cv_threads)
+        if job.frames < 2:
+            job.abort()
+            raise DecodeError(f"only {job.frames} frame(s) could be decoded", path=video)
+        return job.finish(tagger, plotter, normalize=normalize, stretch=stretch)
 
 
 class _MotionJob:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import typer.main
 
+from conftest import SAMPLE
 from vfx.cli import app, run
 from vfx.cli.app import _for_command, _invoked
 from vfx.io.images import read_image, write_image
@@ -116,3 +117,42 @@ def test_importing_the_cli_leaves_the_cycle_collector_as_it_was(enabled: bool) -
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == str(enabled), done.stderr
+
+
+VFX = str(Path(sys.executable).with_name("vfx"))
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    """`vfx motion --help | head -3` and `vfx info --json | head -c 10`: no traceback, no
+    internal error, as other Unix tools behave when their reader goes away."""
+    for args in (["motion", "--help"], ["info", str(SAMPLE), "--json"]):
+        proc = subprocess.Popen(
+            [VFX, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_narrow()
+        )
+        assert proc.stdout is not None
+        proc.stdout.read(10)
+        proc.stdout.close()
+        assert proc.stderr is not None
+        with proc.stderr:
+            err = proc.stderr.read().decode()
+        proc.wait(timeout=60)
+        assert "Traceback" not in err and "internal error" not in err, err
+        assert err == "", err
+
+
+def _narrow() -> dict[str, str]:
+    import os
+
+    # A narrow terminal makes the help long enough to outlast a pipe's buffer.
+    return {**os.environ, "COLUMNS": "40"}
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["--version"], ["info", "{sample}"]])
+def test_a_full_disk_for_the_output_is_one_line(args: list[str]) -> None:
+    argv = [a.replace("{sample}", str(SAMPLE)) for a in args]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([VFX, *argv], stdout=full, stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert "No space left on device" in done.stderr and "Traceback" not in done.stderr

@@ -4,6 +4,7 @@ import atexit
 import copy
 import logging
 import os
+import signal
 import sys
 import threading
 from contextlib import suppress
@@ -14,9 +15,9 @@ from typer.core import TyperGroup
 from typer.main import get_command_name
 
 from vfx import __version__
-from vfx.errors import VfxError
+from vfx.errors import Interrupted, VfxError
 
-__all__ = ["app", "main"]
+__all__ = ["app", "exit_now", "run"]
 
 
 def _one_line(text: str) -> str:
@@ -38,13 +39,20 @@ class _Boundary(TyperGroup):
             hint = f" ({exc.hint})" if exc.hint else ""
             typer.echo(f"vfx: error: {_one_line(str(exc))}{hint}", err=True)
             raise typer.Exit(1) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             if os.environ.get("VFX_DEBUG"):
                 raise
-            typer.echo("vfx: interrupted", err=True)
-            raise typer.Exit(130) from None
+            raise typer.Exit(_interrupted(exc)) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
+        except BrokenPipeError:
+            raise  # the reader of the output went away: run() ends quietly
+        except OSError as exc:  # the system refused (a full disk for the output): not a bug
+            if os.environ.get("VFX_DEBUG"):
+                raise
+            where = f": {exc.filename}" if exc.filename else ""
+            typer.echo(f"vfx: error: {exc.strerror or exc}{where}", err=True)
+            raise typer.Exit(1) from None
         except Exception as exc:
             if os.environ.get("VFX_DEBUG"):
                 raise
@@ -54,6 +62,17 @@ class _Boundary(TyperGroup):
                 err=True,
             )
             raise typer.Exit(1) from None
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """Say that the command was stopped; the exit code a shell expects for the signal."""
+    signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+    with suppress(OSError, ValueError):  # a closed terminal (SIGHUP) has no stderr
+        name = signal.Signals(signum).name
+        typer.echo(
+            "vfx: interrupted" if signum == signal.SIGINT else f"vfx: stopped by {name}", err=True
+        )
+    return 128 + int(signum)
 
 
 class _OneLineHandler(logging.Handler):
@@ -159,11 +178,12 @@ def _for_command(root: typer.Typer, name: str | None) -> typer.Typer:
 
 
 def run(args: list[str] | None = None) -> int:
-    """Run the command line with ``args`` (default: the process's) and return its exit code."""
-    from vfx._process import tune_allocator, tune_collector
+    """Run the command line with ``args`` (default: the process's) and return its exit code.
 
-    tune_allocator()
-    tune_collector()
+    Safe to call from a program that imports vfx: it changes nothing process-wide (no signal
+    handlers, collector or allocator settings, no forked helpers); the ``vfx`` command's
+    :func:`vfx.__main__.main` does that around it.
+    """
     args = sys.argv[1:] if args is None else list(args)
     try:
         _for_command(app, _invoked(args))(args, prog_name="vfx")
@@ -172,32 +192,58 @@ def run(args: list[str] | None = None) -> int:
             return exc.code or 0
         sys.stderr.write(f"{exc.code}\n")
         return 1
-    except KeyboardInterrupt:  # raised outside a command (e.g. while importing)
-        sys.stderr.write("vfx: interrupted\n")
-        return 130
+    except KeyboardInterrupt as exc:  # raised outside a command (e.g. while importing)
+        return _interrupted(exc)
+    except BrokenPipeError:  # `vfx ... | head`: stop quietly, as other Unix tools do
+        _quiet_stdout()
+        return 141
+    except OSError as exc:  # writing the output failed outside a command (`--version > /dev/full`)
+        with suppress(OSError, ValueError):
+            sys.stderr.write(f"vfx: error: cannot write the output: {exc.strerror or exc}\n")
+        _quiet_stdout()
+        return 1
     return 0
 
 
-def main() -> None:
-    """Console-script entry point: :func:`run`, then exit without the interpreter's teardown."""
-    _exit_now(run())
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush of what could not
+    be written raises nothing more."""
+    with suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def _exit_now(code: int) -> NoReturn:
+def exit_now(code: int) -> NoReturn:
     """Exit as the interpreter would, less the freeing of every object one by one.
 
     That teardown (numpy's, typer's and vfx's modules) takes 10-15 ms at the end of every
     command; the kernel frees the process's memory at once. As mypy does, the exit handlers
     still run (logging, multiprocessing, Dask register theirs) and the output is flushed
-    first. While another thread runs, the normal exit waits for it instead, and under a
-    profiler, tracer or debugger (``python -m cProfile``, coverage, pdb) the exit is the
-    normal one too: they write their results after the program's last line.
+    first: a flush that fails (a full disk) is one line and exit 1, a closed pipe (``| head``)
+    a quiet exit as other Unix tools make. While another thread runs, the normal exit waits
+    for it instead, and under a profiler, tracer or debugger (``python -m cProfile``,
+    coverage, pdb) the exit is the normal one too: they write their results after the
+    program's last line.
     """
+    code = _flush(code)
     watched = sys.getprofile() is not None or sys.gettrace() is not None
     if watched or threading.active_count() > 1 or not hasattr(atexit, "_run_exitfuncs"):
         sys.exit(code)
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with suppress(OSError, ValueError):  # a closed stream or a broken pipe
-            stream.flush()
+    code = _flush(code)
     os._exit(code)
+
+
+def _flush(code: int) -> int:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()  # the reader went away (| head): stop quietly
+        return code or 141
+    except (OSError, ValueError) as exc:
+        with suppress(OSError, ValueError):
+            sys.stderr.write(f"vfx: error: cannot write the output: {exc}\n")
+        _quiet_stdout()
+        return 1
+    with suppress(OSError, ValueError):
+        sys.stderr.flush()
+    return code

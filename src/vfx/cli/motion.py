@@ -116,9 +116,13 @@ def register(app: typer.Typer) -> None:
         outputs = (
             MOTION_OUTPUTS if only is None else [o.strip() for o in only.split(",") if o.strip()]
         )
-        # The plot's helper process is forked before the progress bar starts its thread.
+        from vfx import _process
+
+        # The plot's helper process is forked before the progress bar starts its thread, and
+        # only by the vfx command itself (a program calling run() is never forked).
+        fork = "qom" in outputs and _process.OWNS_PROCESS
         with (
-            QomPlotter.start() if "qom" in outputs else nullcontext() as plotter,
+            QomPlotter.start() if fork else nullcontext() as plotter,
             progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress,
         ):
             result = analyse_motion(
