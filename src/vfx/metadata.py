@@ -38,8 +38,10 @@ from vfx.telemetry.track import (
 
 __all__ = [
     "TIME_SOURCES",
+    "ClockCheck",
     "FrameTagger",
     "MetadataOptions",
+    "check_creation_time",
     "parse_start_time",
     "span_tags",
     "tags_from_row",
@@ -434,6 +436,47 @@ class FrameTagger:
                 limit,
             )
         return self.summary
+
+
+@dataclass(frozen=True)
+class ClockCheck:
+    """The container's creation time against the GPS clock of the same video."""
+
+    gps_start: datetime
+    creation_minus_gps_s: float
+
+    @property
+    def creation_is_utc(self) -> bool:
+        """False when they differ by more than :data:`DISAGREEMENT_S`: the creation time is
+        then the camera's own clock (often local time), not UTC."""
+        return abs(self.creation_minus_gps_s) <= DISAGREEMENT_S
+
+    def describe(self) -> str:
+        if self.creation_is_utc:
+            return "agrees with GPS time"
+        return (
+            f"camera clock, not UTC: {_duration(self.creation_minus_gps_s)} from GPS time "
+            f"{self.gps_start.strftime('%Y-%m-%d %H:%M:%S')} UTC"
+        )
+
+
+def check_creation_time(video: str | Path, created: datetime | None) -> ClockCheck | None:
+    """Compare ``created`` (the container's creation time) with the video's GPS clock;
+    ``None`` when either is missing or the telemetry cannot be read."""
+    from vfx.telemetry.reader import read_telemetry
+
+    if created is None:
+        return None
+    try:
+        telemetry = read_telemetry(video, fallback=False)
+    except TelemetryError:
+        return None
+    if telemetry.clock is None or telemetry.clock.source != "gps":
+        return None
+    return ClockCheck(
+        utc_datetime(telemetry.clock.offset_s),
+        created.timestamp() - telemetry.clock.offset_s,
+    )
 
 
 def _duration(seconds: float) -> str:

@@ -66,3 +66,25 @@ def test_version_and_verbose() -> None:
     assert runner.invoke(app, ["--version"]).stdout.strip() == f"vfx {__version__}"
     result = runner.invoke(app, ["-v", "info", str(SAMPLE), "--json"])
     assert result.exit_code == 0
+
+
+@pytest.mark.media
+def test_info_says_when_the_creation_time_is_the_camera_clock() -> None:
+    """The HERO7 writes its local time as CreateDate; the GPS clock shows it is 7 h off."""
+    from conftest import media
+
+    path = media("gopro-hero7.mp4")
+    result = CliRunner().invoke(app, ["info", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["creation_time_is_utc"] is False
+    assert record["gps_start_utc"].startswith("2019-05-06T18:15:07")
+    assert record["creation_minus_gps_s"] == pytest.approx(-25299.4, abs=0.5)
+    text = CliRunner().invoke(app, ["info", str(path)], env={"COLUMNS": "120"}).stdout
+    assert "camera clock, not UTC: -7 h 01 min" in text
+
+
+def test_verbose_is_shown_as_a_flag() -> None:
+    text = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "100"}).stdout
+    line = next(line for line in text.splitlines() if "--verbose" in line)
+    assert "<int>" not in line and "default" not in line and "takes no value" in line

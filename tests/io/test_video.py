@@ -250,3 +250,35 @@ def test_opening_in_many_threads_leaves_ffmpeg_logging_as_it_was(ntsc_clip: Clip
     for thread in threads:
         thread.join()
     assert av.logging.get_level() == before
+
+
+def test_an_avi_index_counting_an_empty_entry_is_not_cut_short(
+    avi_clip: ClipSpec, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """AVI muxers write empty index entries (dropped frames, B-frame delay) and may count
+    them in the stream's frame total; the file is complete all the same."""
+    import av
+
+    from vfx.io.video import probe
+
+    def remux(dst: Path, *, keep: int, empty: bool) -> Path:
+        with av.open(str(avi_clip.path)) as src, av.open(str(dst), "w") as out:
+            stream = src.streams.video[0]
+            target = out.add_stream_from_template(stream)
+            packets = [p for p in src.demux(stream) if p.size][:keep]
+            for p in packets:
+                p.stream = target
+                out.mux(p)
+            if empty:
+                last = av.Packet(0)
+                last.stream = target
+                last.pts, last.dts = packets[-1].pts + 1, packets[-1].dts + 1
+                last.time_base = packets[-1].time_base
+                out.mux(last)
+        return dst
+
+    extra = remux(tmp_path / "extra.avi", keep=avi_clip.frames, empty=True)
+    assert probe(extra).frame_count == avi_clip.frames
+    assert not any("cut short" in r.getMessage() for r in caplog.records)
+    with av.open(str(extra)) as c:
+        assert c.streams.video[0].frames == avi_clip.frames + 1  # the index counts it

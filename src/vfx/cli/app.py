@@ -116,7 +116,15 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="Show debug messages.")
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            metavar="",
+            show_default=False,
+            help="Show debug messages (a flag; takes no value).",
+        ),
     ] = 0,
     version: Annotated[
         bool,

@@ -11,6 +11,7 @@ from vfx.params import PARAMS
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from vfx.metadata import ClockCheck
     from vfx.types import VideoInfo
 
 
@@ -20,12 +21,12 @@ def _fmt_fps(info: "VideoInfo") -> str:
     return f"{info.fps} ({float(info.fps):.3f})" if info.fps.denominator != 1 else str(info.fps)
 
 
-def render(info: "VideoInfo", console: "Console") -> None:
+def render(info: "VideoInfo", console: "Console", clock: "ClockCheck | None" = None) -> None:
     from rich.table import Table
 
     table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column()
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
     w, h = info.display_size
     rows = [
         ("file", str(info.path)),
@@ -48,6 +49,8 @@ def render(info: "VideoInfo", console: "Console") -> None:
         ),
         ("created", info.creation_time.isoformat() if info.creation_time else "unknown"),
     ]
+    if clock is not None:
+        rows.append(("creation clock", clock.describe()))
     for key, value in rows:
         table.add_row(key, value)
     console.print(table)
@@ -83,17 +86,28 @@ def register(app: typer.Typer) -> None:
         """Streams, codec, size, exact fps, duration, frame counts, rotation and telemetry.
 
         Frame and keyframe counts come from the packet index (no decoding); the creation time
-        and the telemetry tracks (gpmd, camm, ...) are listed too.
+        (checked against the GPS clock, which shows when it is the camera's local clock) and
+        the telemetry tracks (gpmd, camm, ...) are listed too.
         """
         from vfx.io.video import probe
 
         result = probe(video, max_pixels=max_pixels)
+        clock = None
+        if result.telemetry:
+            from vfx.metadata import check_creation_time
+
+            clock = check_creation_time(video, result.creation_time)
         if json:
-            echo_json(result.to_dict())
+            record = result.to_dict()
+            if clock is not None:
+                record["creation_time_is_utc"] = clock.creation_is_utc
+                record["gps_start_utc"] = clock.gps_start.isoformat()
+                record["creation_minus_gps_s"] = round(clock.creation_minus_gps_s, 3)
+            echo_json(record)
         else:
             from rich.console import Console
 
-            render(result, Console(highlight=False, soft_wrap=True))
+            render(result, Console(highlight=False, soft_wrap=True), clock)
 
     del info
 

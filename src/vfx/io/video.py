@@ -325,9 +325,11 @@ class VideoReader:
         c = self._container
         c.seek(0)
         no_pts = self.uses_dts_times
+        empty = 0  # index entries without data (AVI's dropped-frame or B-frame delay entries)
         try:
             for packet in c.demux(self.stream):
                 if packet.size == 0:
+                    empty += 1
                     continue
                 p = packet.pts if packet.pts is not None else packet.dts
                 if p is None:
@@ -349,7 +351,8 @@ class VideoReader:
         if not pts:
             raise DecodeError("video stream has no packets", path=self.path)
         declared = int(self.stream.frames or 0)
-        if declared > len(pts):
+        # An index that counts its empty entries among the frames is complete all the same.
+        if declared > len(pts) + empty:
             log.warning(
                 "%s: file is cut short: %d of the %d frames it declares are present",
                 self.path,
