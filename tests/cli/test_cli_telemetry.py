@@ -156,3 +156,22 @@ def test_geotag_in_place_with_gap(plain_clip: Path, tmp_path: Path) -> None:
     # the frame on screen at 0.5 s is frame 12, at 0.48 s
     assert exif(tagged)["Composite:GPSLatitude"] == pytest.approx(10.000048, abs=1e-7)
     assert "Composite:GPSLatitude" not in exif(untagged)
+
+
+def test_a_track_without_a_usable_fix_is_not_exported(plain_clip: Path, tmp_path: Path) -> None:
+    """Two fixes at 0,0 (a receiver still searching) are no GPS: one line, exit 1, no file."""
+    from mp4build import add_track, gps5_payload
+
+    clip = add_track(
+        plain_clip,
+        tmp_path / "nofix.mp4",
+        entry="gpmd",
+        samples=[gps5_payload([(0.0, 0.0, 0.0, 0.0, 0.0)] * 2, None)],
+        durations=[1000],
+    )
+    out = tmp_path / "track.gpx"
+    result = CliRunner().invoke(app, ["telemetry", str(clip), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "no usable GPS point in the track of 2 (2 no fix)" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
