@@ -330,7 +330,12 @@ def extract_frames(
     video = Path(video)
     with VideoReader(video, max_pixels=max_pixels) as reader:
         times = reader.index.times_s()
-        if all_frames:
+        step = every_s if every_s is not None else (1.0 / fps if fps else None)
+        gaps = np.diff(times)
+        gaps = gaps[gaps > 0]
+        if all_frames or (step is not None and gaps.size and step <= float(gaps.min())):
+            # Sampling at least as fast as the video gives each frame once: every frame in
+            # the range, without a target time per step (--fps 1e9 would make billions).
             ranks = ranks_between(times, start_s, end_s)
         else:
             last = float(times[-1]) if times.size else 0.0

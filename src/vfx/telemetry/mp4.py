@@ -585,6 +585,7 @@ class Mp4File:
     ) -> Iterator[tuple[Sample, bytes]]:
         """Each sample of ``track`` with its bytes (one sample in memory at a time)."""
         table = self.sample_table(track)
+        self._check_total(track, table)
         too_big = np.flatnonzero(table.size > limit)
         if too_big.size:
             i = int(too_big[0])
@@ -604,6 +605,18 @@ class Mp4File:
         ):
             yield Sample(i, off, size, t, d, c), self.read(off, size)
 
+    def _check_total(self, track: TrackSummary, table: SampleTable) -> int:
+        """The track's sample bytes in all; more than the file holds means samples overlap
+        (a crafted table pointing every sample at one payload), refused before any is read."""
+        total = int(table.size.sum())
+        if total > self.size:
+            raise TelemetryError(
+                f"track {track.track_id}: its {len(table)} samples add up to {total} bytes, "
+                f"more than the file's {self.size}: they overlap",
+                path=self.path,
+            )
+        return total
+
     def sample_bytes(
         self, track: TrackSummary, limit: int = 512 * 1024 * 1024
     ) -> tuple[SampleTable, bytearray, np.ndarray]:
@@ -615,7 +628,7 @@ class Mp4File:
         Refuses tracks whose samples add up to more than ``limit`` bytes.
         """
         table = self.sample_table(track)
-        total = int(table.size.sum())
+        total = self._check_total(track, table)
         if total > limit:
             raise TelemetryError(
                 f"track {track.track_id}: {total} bytes of samples exceed {limit}", path=self.path
