@@ -93,11 +93,13 @@ def test_a_tiff_composite_loads_neither_opencv_tifffile_nor_the_telemetry_reader
 
     from vfx.io.images import write_image
 
+    frames = tmp_path / "frames"
+    frames.mkdir()
     for i in range(3):
-        write_image(tmp_path / f"f{i}.tiff", np.full((8, 8, 3), 50 * i, np.uint8))
+        write_image(frames / f"f{i}.tiff", np.full((8, 8, 3), 50 * i, np.uint8))
     script = (
         "import sys, vfx.cli; from vfx.effects import make_composite; "
-        f"make_composite({str(tmp_path)!r}, {str(tmp_path / 'out.tiff')!r}, mode='darken'); "
+        f"make_composite({str(frames)!r}, {str(tmp_path / 'out.tiff')!r}, mode='darken'); "
         "print(sorted({'cv2', 'tifffile', 'vfx.telemetry'} & set(sys.modules)))"
     )
     out = subprocess.run(

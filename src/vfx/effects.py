@@ -25,7 +25,7 @@ from vfx.errors import ImageReadError, OutputError, ParameterError, VfxError
 from vfx.io.exif import ImageTags
 from vfx.io.images import format_for, prepare_output_dir, read_image, write_image
 from vfx.io.sources import FrameSource, Still, open_source
-from vfx.io.table import format_seconds, write_frame_table
+from vfx.io.table import TABLE_NAME, format_seconds, write_frame_table
 from vfx.ops.background import (
     BACKGROUND_METHODS,
     Darken,
@@ -224,6 +224,47 @@ class Composite:
     dtype: str
 
 
+def _guard_single(out: str | Path, source: FrameSource, overwrite: bool) -> None:
+    """Refuse, before any work, an output file that would replace an input or an existing
+    file the user did not ask to replace.
+
+    An input (a frame of the folder, its frames.csv, the video) is never replaced, with or
+    without ``overwrite``. An image written into a folder of frames that has no frames.csv
+    would be taken for a frame by the next run over that folder, so that is refused too.
+    """
+    out = Path(out)
+    target = out.resolve()
+    inputs = {p.resolve() for p in source._files} | {source.path.resolve()}
+    if source.kind == "folder":
+        inputs.add((source.path / TABLE_NAME).resolve())
+    if target in inputs:
+        raise OutputError(
+            "the output would replace an input of this job; write it elsewhere", path=out
+        )
+    if (
+        source.kind == "folder"
+        and target.parent == source.path.resolve()
+        and not (source.path / TABLE_NAME).is_file()
+    ):
+        raise OutputError(
+            "the output would land among the input frames (a folder without frames.csv), "
+            "where the next run would take it for a frame; write it elsewhere",
+            path=out,
+        )
+    if out.exists() and not overwrite:
+        raise OutputError("already exists; pass --overwrite to replace it", path=out)
+
+
+def _guard_folder(out: Path, source: FrameSource) -> None:
+    """Refuse writing a job's frames.csv and images into the folder it reads its frames from."""
+    if source.kind == "folder" and out.resolve() == source.path.resolve():
+        raise OutputError(
+            "the output folder is the input folder: its frames.csv (times, GPS) would be "
+            "replaced and a re-run would take the outputs for frames; choose another -o",
+            path=out,
+        )
+
+
 def _write_single(
     path: str | Path, image: np.ndarray, quality: int = 95, exposures: _Exposures | None = None
 ) -> Path:
@@ -250,15 +291,18 @@ def make_background(
     engine: str = "numpy",
     max_pixels: int = MAX_PIXELS,
     progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> Composite:
     """Estimate the background (see :func:`estimate_background`) and write it to ``out``.
 
     The image is tagged with the span of the frames it was estimated from (see
-    :func:`vfx.tags.span_tags`).
+    :func:`vfx.tags.span_tags`). An existing ``out`` is replaced only with ``overwrite``, and
+    never when it is one of the inputs.
     """
     format_for(out)
     _check_estimate(method, sample, engine)
     source = _source(input, frames, max_pixels)
+    _guard_single(out, source, overwrite)
     exposures = _Exposures(source, "background")
     image = _estimate(source, method, sample, engine, progress, exposures)
     path = _write_single(out, image, exposures=exposures)
@@ -448,6 +492,7 @@ def make_masks(
     if method != "difference" and engine == "magick":
         raise ParameterError("the magick engine only computes difference masks")
     source = _source(input, frames, max_pixels)
+    _guard_folder(Path(out_dir or Path.cwd() / f"{source.label}_masks"), source)
     out = prepare_output_dir(out_dir or Path.cwd() / f"{source.label}_masks")
     clean_fmt = "png" if colour is None and fmt == "jpg" else fmt
     mask_fmt = "png" if fmt == "jpg" else fmt
@@ -600,6 +645,7 @@ def make_composite(
     quality: int = 95,
     max_pixels: int = MAX_PIXELS,
     progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> Composite:
     """The multi-exposure image of all frames ("keyframe display").
 
@@ -607,7 +653,8 @@ def make_composite(
     figure on a light scene), ``lighten`` the same on black with ``lighten``, ``mean`` the
     average (``uint16``), and ``foreground`` pastes each frame's masked figure over the
     background (mask options as in :func:`make_masks`), optionally fading older exposures.
-    Memory stays flat in the number of frames.
+    Memory stays flat in the number of frames. An existing ``out`` is replaced only with
+    ``overwrite``, and never when it is one of the inputs.
     """
     if mode not in COMPOSITE_MODES:
         raise ParameterError(
@@ -617,6 +664,7 @@ def make_composite(
     format_for(out)
     _check_engine(engine)
     source = _source(input, frames, max_pixels)
+    _guard_single(out, source, overwrite)
     exposures = _Exposures(source, "composite")
     estimate: object
     if mode in ("darken", "lighten"):
@@ -682,6 +730,7 @@ def make_montage(
     font_size: float = 14,
     max_pixels: int = MAX_PIXELS,
     progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> Composite:
     """A contact sheet of the frames via ImageMagick, each labelled with what is known of it.
 
@@ -697,6 +746,7 @@ def make_montage(
     from vfx.io.magick import montage
 
     source = _source(input, frames, max_pixels)
+    _guard_single(out, source, overwrite)
     if out.parent != Path("") and not out.parent.is_dir():
         prepare_output_dir(out.parent)
     exposures = _Exposures(source, "contact sheet")

@@ -61,6 +61,9 @@ EngineOpt = Annotated[
 ]
 Sample = Annotated[int, typer.Option("--sample", help=_p("sample"))]
 OutFile = Annotated[Path, typer.Option("--output", "-o", help="Output image (.tiff, .png, .jpg).")]
+ReplaceFile = Annotated[
+    bool, typer.Option("--overwrite", help="Replace the output image if it already exists.")
+]
 Threshold = Annotated[float, typer.Option("--threshold", help=_p("threshold"))]
 Threshold2 = Annotated[float, typer.Option("--threshold2", help=_p("threshold2"))]
 Blur = Annotated[float, typer.Option("--blur", help=_p("blur"))]
@@ -86,6 +89,7 @@ def register(app: typer.Typer) -> None:
     def background(
         input: Input = Path("."),
         output: OutFile = Path("background.tiff"),
+        overwrite: ReplaceFile = False,
         method: Annotated[
             BackgroundMethod,
             typer.Option(
@@ -115,6 +119,7 @@ def register(app: typer.Typer) -> None:
                 engine=engine.value,
                 max_pixels=max_pixels,
                 progress=progress,
+                overwrite=overwrite,
             )
         _echo_result(
             result,
@@ -210,6 +215,7 @@ def register(app: typer.Typer) -> None:
     def composite(
         input: Input = Path("."),
         output: OutFile = Path("composite.tiff"),
+        overwrite: ReplaceFile = False,
         mode: Annotated[
             CompositeMode,
             typer.Option(
@@ -252,6 +258,7 @@ def register(app: typer.Typer) -> None:
                 quality=quality,
                 max_pixels=max_pixels,
                 progress=progress,
+                overwrite=overwrite,
             )
         _echo_result(
             result,
@@ -264,6 +271,7 @@ def register(app: typer.Typer) -> None:
     def montage(
         input: Input = Path("."),
         output: OutFile = Path("contact-sheet.png"),
+        overwrite: ReplaceFile = False,
         columns: Annotated[int, typer.Option("--columns", "-c", help=_p("columns"))] = PARAMS[
             "columns"
         ].default,
@@ -291,6 +299,7 @@ def register(app: typer.Typer) -> None:
                 font_size=font_size,
                 max_pixels=max_pixels,
                 progress=progress,
+                overwrite=overwrite,
             )
         _echo_result(
             result,

@@ -239,6 +239,18 @@ def _folder_source(folder: Path) -> FrameSource:
         if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
     ]
     rows = {r["file"]: r for r in read_frame_table(folder) if r.get("file")}
+    inside = folder.resolve()
+    for name in rows:
+        # frames.csv names files in its own folder: never a path that leads out of it
+        # (``../outside/secret.tiff``, an absolute path, a symlink pointing elsewhere).
+        if (
+            Path(name).name != name
+            or name in (".", "..")
+            or ((folder / name).exists() and (folder / name).resolve().parent != inside)
+        ):
+            raise ImageReadError(
+                f"frames.csv lists {name!r}, which is not a file of this folder", path=folder
+            )
     listed = [folder / name for name in rows if (folder / name).is_file()]
     ordered = listed or sorted(files, key=lambda p: natural_key(p.name))
     if not ordered:

@@ -124,7 +124,12 @@ def _background(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
 
     out = ctx.out_dir / o["output"]
     make_background(
-        ctx.input, out, method=o["method"], frames=_frames_spec(ctx), sample=o["sample"]
+        ctx.input,
+        out,
+        method=o["method"],
+        frames=_frames_spec(ctx),
+        sample=o["sample"],
+        overwrite=True,  # the run redoes an input it did not finish, in the input's own folder
     )
     return [out]
 
@@ -166,6 +171,7 @@ def _composite(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
         blur2=o["blur2"],
         sample=o["sample"],
         quality=ctx.quality,
+        overwrite=True,
     )
     return [out]
 
@@ -181,6 +187,7 @@ def _montage(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
         columns=o["columns"],
         tile_width=o["tile_width"],
         font_size=o["font_size"],
+        overwrite=True,
     )
     return [out]
 

@@ -31,6 +31,7 @@ import difflib
 import hashlib
 import json
 import re
+import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,21 +86,48 @@ class Recipe:
 
     def output_folder(self, stem: str) -> str:
         """The per-video folder, relative to the run's output folder; refuses escapes."""
-        try:
-            rel = self.folder.format(stem=stem, recipe=self.name)
-        except (KeyError, IndexError, ValueError) as exc:
+        rel = fill_template(self.folder, {"stem": stem, "recipe": self.name}, path=self.path)
+        return inside_name(rel, "output folder", path=self.path)
+
+
+_TEMPLATE_FIELDS = ("stem", "recipe")
+
+
+def fill_template(template: str, values: dict[str, str], *, path: Path | None = None) -> str:
+    """``template`` with ``{stem}`` and ``{recipe}`` filled in, and nothing else.
+
+    Only the bare field names are allowed: no attribute or index access
+    (``{stem.__class__}``), no conversion and no format spec (``{stem:>1000000000}`` would
+    build a gigabyte string), so a recipe can name folders and nothing more.
+    """
+    out: list[str] = []
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise RecipeError(f"output folder template {template!r}: {exc}", path=path) from None
+    for literal, field_name, spec, conversion in parts:
+        out.append(literal)
+        if field_name is None:
+            continue
+        if field_name not in _TEMPLATE_FIELDS or spec or conversion:
             raise RecipeError(
-                f"output folder template {self.folder!r} may use only {{stem}} and {{recipe}}",
-                path=self.path,
-            ) from exc
-        p = Path(rel)
-        if p.is_absolute() or ".." in p.parts or not rel.strip():
-            raise RecipeError(
-                f"output folder {rel!r} must stay inside the output folder (no absolute "
-                "paths, no '..')",
-                path=self.path,
+                f"output folder template {template!r} may use only {{stem}} and {{recipe}} "
+                "(no attributes, indexes or format specs)",
+                path=path,
             )
-        return rel
+        out.append(values[field_name])
+    return "".join(out)
+
+
+def inside_name(rel: str, what: str, *, path: Path | None = None) -> str:
+    """``rel`` when it is a relative path that stays inside its folder, else RecipeError."""
+    p = Path(rel)
+    if p.is_absolute() or ".." in p.parts or not rel.strip() or "\x00" in rel:
+        raise RecipeError(
+            f"{what} {rel!r} must stay inside the output folder (no absolute paths, no '..')",
+            path=path,
+        )
+    return rel
 
 
 def _line_of(text: str, key: str, after: int = 0) -> int | None:
@@ -241,6 +269,11 @@ def parse_recipe(text: str, path: Path) -> Recipe:
                     check(opt.param, value)
                 except ParameterError as exc:
                     raise c.fail(f"step '{step_name}': {exc.message}", key, after) from None
+            if key == "output" and isinstance(value, str):
+                try:
+                    inside_name(value, f"step '{step_name}': output", path=path)
+                except RecipeError as exc:
+                    raise c.fail(exc.message, key, after) from None
             options[key] = value
         full = {o.name: o.default for o in spec.options} | options
         steps.append(Step(step_name, full))
