@@ -7,6 +7,7 @@ Each test copies the session's plain clip under such a name.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from vfx.io.table import read_frame_table
 runner = CliRunner()
 
 NAMES = [
+    os.fsdecode(b"caf\xe9.mp4"),  # a Latin-1 byte: not UTF-8, reaches Python as a surrogate
     "2019-11-18T23:45:15.mp4",
     "co:lon.mp4",
     "-leading dash.mp4",
@@ -28,7 +30,9 @@ NAMES = [
 ]
 
 
-@pytest.fixture(params=NAMES, ids=["iso-time", "colon", "dash", "newline", "unicode", "file"])
+@pytest.fixture(
+    params=NAMES, ids=["latin1", "iso-time", "colon", "dash", "newline", "unicode", "file"]
+)
 def odd_clip(request: pytest.FixtureRequest, plain_clip: Path, tmp_path: Path) -> Path:
     path = tmp_path / "in" / request.param
     path.parent.mkdir()

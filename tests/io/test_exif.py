@@ -200,3 +200,35 @@ def test_a_jpeg_xmp_packet_over_64_kb_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="XMP packet too large for a JPEG segment"):
         write_image(tmp_path / "big.jpg", np.zeros((4, 4, 3), np.uint8), tags=big)
     assert not (tmp_path / "big.jpg").exists()
+
+
+@pytest.mark.parametrize("fmt", ["tiff", "png", "jpg"])
+def test_any_text_gives_valid_tags(tmp_path: Path, fmt: str) -> None:
+    """Names, GPX fields and recipe strings reach the tags: whatever their characters
+    (controls, surrogates from non-UTF-8 file names, non-ASCII), the XMP stays well-formed and
+    exiftool reads every tag without an error."""
+    import xml.etree.ElementTree as ET
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from vfx.io.exif import xmp_packet
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(text=st.text(min_size=1, max_size=40))
+    def check(text: str) -> None:
+        tags = ImageTags(
+            make=text,
+            model=text[::-1],
+            datetime_original=WHEN,
+            xmp={"dc": {"source": text}, "vfx": {"SourceVideo": text + "\udce9"}},
+        )
+        ET.fromstring(xmp_packet(tags.xmp).decode("utf-8").split("?>", 1)[1].rsplit("<?", 1)[0])
+        path = tmp_path / f"t.{fmt}"
+        write_image(path, np.zeros((4, 4, 3), np.uint8), tags=tags)
+        t = exif(path)
+        assert "ExifTool:Error" not in t and "ExifTool:Warning" not in t, t
+        assert isinstance(t.get("IFD0:Make", ""), str | int | float)
+        assert "XMP-dc:Source" in t or not text.strip()
+
+    check()

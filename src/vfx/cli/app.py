@@ -21,7 +21,9 @@ __all__ = ["app", "exit_now", "run"]
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    from vfx.cli.output import shown
+
+    return shown(" ".join(str(text).split()))
 
 
 class _Boundary(TyperGroup):

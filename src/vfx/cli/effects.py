@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from vfx.cli.options import ImageFormat, Json, MaxPixels, Quality, Quiet
-from vfx.cli.output import echo_json
+from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.params import PARAMS
 
@@ -81,7 +81,7 @@ def _echo_result(result: object, text: str, *, quiet: bool, json: bool) -> None:
         data = asdict(result)  # type: ignore[call-overload]
         echo_json(data, default=str)
     elif not quiet:
-        typer.echo(text)
+        say(text)
 
 
 def register(app: typer.Typer) -> None:

@@ -28,7 +28,7 @@ from vfx.cli.options import (
     TimeSourceOpt,
     Videos,
 )
-from vfx.cli.output import echo_json
+from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.errors import ParameterError, VfxError
 
@@ -92,12 +92,12 @@ def run_each(videos: list[Path], job: Job, *, what: str, quiet: bool, json: bool
             if len(videos) == 1:
                 raise
             failed += 1
-            typer.echo(f"vfx: error: {' '.join(str(exc).split())}", err=True)
+            say(f"vfx: error: {' '.join(str(exc).split())}", err=True)
             records.append({"video": str(video), "status": "failed", "error": str(exc)})
             continue
         records.append(_record(result))
         if not quiet and not json:
-            typer.echo(_summary(result, what))
+            say(_summary(result, what))
     if json:
         echo_json(records if len(videos) > 1 else records[0])
     if failed:

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from vfx.cli.options import Json, MaxPixels, Video
-from vfx.cli.output import echo_json
+from vfx.cli.output import echo_json, shown
 from vfx.params import PARAMS
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def render(info: "VideoInfo", console: "Console", clock: "ClockCheck | None" = N
     table.add_column(overflow="fold")
     w, h = info.display_size
     rows = [
-        ("file", str(info.path)),
+        ("file", shown(str(info.path))),
         ("container", info.format),
         ("duration", f"{info.duration_s:.3f} s" if info.duration_s is not None else "unknown"),
         (

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from vfx.cli.options import Json, MaxPixels, OutDir, Quiet, Video
-from vfx.cli.output import echo_json
+from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.params import PARAMS
 from vfx.sampling import parse_time
@@ -158,7 +158,7 @@ def register(app: typer.Typer) -> None:
             echo_json(record)
         elif not quiet:
             names = ", ".join(Path(p).name for p in result.files.values())
-            typer.echo(f"{video.name}: {result.frames} frames -> {result.out_dir}: {names}")
+            say(f"{video.name}: {result.frames} frames -> {result.out_dir}: {names}")
 
     del motion
 

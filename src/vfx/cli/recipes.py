@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from vfx.cli.options import Json, Quiet
-from vfx.cli.output import echo_json
+from vfx.cli.output import echo_json, say, shown
 
 
 def register(app: typer.Typer) -> None:
@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         from vfx.recipe.schema import builtin_recipes, load_recipe
 
         for name, path in builtin_recipes().items():
-            typer.echo(f"{name:<18} {load_recipe(path).description}")
+            say(f"{name:<18} {load_recipe(path).description}")
 
     @recipes.command("show")
     def show(
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
         """Print a recipe's TOML."""
         from vfx.recipe.schema import find_recipe
 
-        typer.echo(find_recipe(name).path.read_text(encoding="utf-8"), nl=False)
+        say(find_recipe(name).path.read_text(encoding="utf-8"), nl=False)
 
     @app.command()
     def run(
@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
         def report(result: InputResult) -> None:
             if not quiet and not json:
                 what = result.error if result.status == "failed" else f"{len(result.outputs)} files"
-                typer.echo(f"{result.status:>7}  {Path(result.video).name}: {what}", err=True)
+                say(f"{result.status:>7}  {Path(result.video).name}: {what}", err=True)
 
         outcome = run_recipe(
             recipe, inputs, output, jobs=jobs, dask=dask, recursive=recursive, on_result=report
@@ -105,14 +105,14 @@ def register(app: typer.Typer) -> None:
                 table.add_column(column)
             for r in outcome.results:
                 table.add_row(
-                    Path(r.video).name,
+                    shown(Path(r.video).name),
                     r.status,
                     str(len(r.outputs)),
                     f"{r.seconds:.1f}",
-                    r.error or "",
+                    shown(r.error or ""),
                 )
             Console().print(table)
-            typer.echo(
+            say(
                 f"{outcome.count('done')} done, {outcome.count('skipped')} skipped, "
                 f"{outcome.count('failed')} failed; manifest {outcome.manifest}"
             )

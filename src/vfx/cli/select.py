@@ -16,7 +16,7 @@ from vfx.cli.options import (
     Quiet,
     Video,
 )
-from vfx.cli.output import echo_json
+from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.errors import ParameterError
 from vfx.params import PARAMS
@@ -151,7 +151,7 @@ def register(app: typer.Typer) -> None:
         console = Console()
         console.print(table)
         all_mb = (result.bytes_all_candidates_estimate or 0) / 1e6
-        typer.echo(
+        say(
             f"written to {result.out_dir} ({result.chosen.frames} frames; writing all "
             f"{result.candidates} candidates would take about {all_mb:.0f} MB)"
         )

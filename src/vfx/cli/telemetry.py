@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from vfx.cli.options import Json, Quiet, Video
-from vfx.cli.output import echo_json
+from vfx.cli.output import echo_json, say
 from vfx.params import PARAMS
 
 
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
             }
             echo_json(record)
         elif not quiet:
-            typer.echo(
+            say(
                 f"{video.name}: {points} GPS points, {orientation} orientation samples "
                 f"({', '.join(tel.sources) or 'none'}) -> {out}"
             )
@@ -119,7 +119,7 @@ def register(app: typer.Typer) -> None:
             }
             echo_json(record)
         elif not quiet:
-            typer.echo(
+            say(
                 f"{folder}: {len(result.tagged)} images geotagged, "
                 f"{len(result.no_position)} too far from the track, "
                 f"{len(result.no_time)} without a time"

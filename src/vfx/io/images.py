@@ -213,9 +213,14 @@ def write_bytes(path: str | Path, data: bytes) -> None:
 
 
 def write_text(path: str | Path, text: str) -> None:
-    """Write UTF-8 ``text`` to ``path`` atomically."""
-    with atomic_path(path, "w") as fh:
-        fh.write(text)
+    """Write UTF-8 ``text`` to ``path`` atomically.
+
+    A file name that is not valid UTF-8 (``caf\\xe9.mp4`` from a Latin-1 system) reaches
+    Python as lone surrogates; they are written back as the name's own bytes, so that the
+    text names the very file (``surrogateescape``, as the file system does).
+    """
+    with atomic_path(path, "wb") as fh:
+        fh.write(text.encode("utf-8", "surrogateescape"))
 
 
 def write_image(

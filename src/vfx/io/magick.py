@@ -159,7 +159,10 @@ def montage(
             ) as item:
                 tile_height = max(1, round(item.height * tile_width / item.width))
                 item.resize(tile_width, tile_height)
-                item.metadata["label"] = label
+                # ImageMagick takes UTF-8: a non-UTF-8 file name's bytes show as U+FFFD.
+                item.metadata["label"] = label.encode("utf-8", "surrogateescape").decode(
+                    "utf-8", "replace"
+                )
                 sheet.image_add(item)
             count += 1
         if count == 0:

@@ -74,7 +74,8 @@ def draw_qom(
     ax.plot(t, q, linewidth=0.8, color="#1f4e79")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("quantity of motion")
-    ax.set_title(title, fontsize=9)
+    # A file name that is not UTF-8 carries lone surrogates, which no font can draw.
+    ax.set_title(title.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), fontsize=9)
     ax.set_xlim(t[0], t[-1] if t[-1] > t[0] else t[0] + 1)
     ax.set_ylim(bottom=0)
     canvas = FigureCanvasAgg(fig)

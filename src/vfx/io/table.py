@@ -52,7 +52,7 @@ def read_frame_table(folder: str | Path) -> list[dict[str, str]]:
     path = Path(folder) / TABLE_NAME
     if not path.is_file():
         return []
-    with path.open(newline="", encoding="utf-8") as fh:
+    with path.open(newline="", encoding="utf-8", errors="surrogateescape") as fh:
         return list(csv.DictReader(fh))
 
 
