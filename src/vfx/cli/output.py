@@ -18,6 +18,6 @@ def shown(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def say(text: str, *, err: bool = False) -> None:
+def say(text: str, *, err: bool = False, nl: bool = True) -> None:
     """Print one line of a command's report (stderr with ``err``)."""
-    typer.echo(shown(text), err=err)
+    typer.echo(shown(text), err=err, nl=nl)

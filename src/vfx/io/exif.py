@@ -39,16 +39,15 @@ log = logging.getLogger("vfx")
 # XML character data: html.escape(quote=False) without loading html.entities (1 ms at start-up);
 # characters XML 1.0 cannot hold at all (C0 controls but tab, newline and CR; lone surrogates;
 # U+FFFE/U+FFFF) become U+FFFD, so the packet stays well-formed whatever a file name holds.
-_XML_TEXT = str.maketrans(
-    {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        **{c: "\ufffd" for c in range(32) if c not in (9, 10, 13)},
-        0xFFFE: "\ufffd",
-        0xFFFF: "\ufffd",
-    }
-)
+_XML_MAP: dict[str | int, str] = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    **{c: "\ufffd" for c in range(32) if c not in (9, 10, 13)},
+    0xFFFE: "\ufffd",
+    0xFFFF: "\ufffd",
+}
+_XML_TEXT = str.maketrans(_XML_MAP)
 
 # TIFF field types
 
@@ -104,7 +103,7 @@ class ImageTags:
             if not _finite(value) or (name in ("speed", "dop") and value < 0):
                 dropped.append(name)
                 changes[name] = None
-        return (replace(self, **changes) if changes else self), dropped
+        return (replace(self, **changes) if changes else self), dropped  # type: ignore[arg-type]
 
     @property
     def empty(self) -> bool:
@@ -349,8 +348,8 @@ def _embed_tiff(data: bytes, tags: ImageTags, xmp: bytes | None) -> bytes:
     at = len(out)
     ifd0_size = len(ifd_bytes(kept + new + _pointers(tags, 0, 0, bo), at, bo, next_ifd))
     subs, exif_at, gps_at = _sub_ifds(tags, at + ifd0_size, bo, "tiff")
-    ifd0 = ifd_bytes(kept + new + _pointers(tags, exif_at, gps_at, bo), at, bo, next_ifd)
-    out += ifd0 + subs
+    block = ifd_bytes(kept + new + _pointers(tags, exif_at, gps_at, bo), at, bo, next_ifd)
+    out += block + subs
     struct.pack_into(bo + "I", out, 4, at)
     return bytes(out)
 

@@ -198,8 +198,8 @@ def run_recipe(
         if dask is not None:
             _run_dask(recipe, todo, out, dask, record, stems)
         elif (jobs or os.cpu_count() or 1) <= 1 or len(todo) <= 1:
-            for video in todo:
-                record(run_one(recipe, video, str(out), stems[video]))
+            for key in todo:
+                record(run_one(recipe, key, str(out), stems[key]))
         else:
             _run_processes(recipe, todo, out, jobs or os.cpu_count() or 1, record, stems)
     except KeyboardInterrupt:

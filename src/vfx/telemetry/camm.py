@@ -172,9 +172,9 @@ def decode_camm(
     if 0 in rows:
         t, v = series(0)
         out.orientation = Orientation(t, axis_angle_to_quaternion(v), "camm 0", "camera to world")
-    for kind, name, unit in ((2, "gyro", "rad/s"), (3, "accel", "m/s2"), (4, "position", "m")):
-        if kind in rows:
-            t, v = series(kind)
+    for code, name, unit in ((2, "gyro", "rad/s"), (3, "accel", "m/s2"), (4, "position", "m")):
+        if code in rows:
+            t, v = series(code)
             out.series[name] = Series(name, unit, t, v, ("x", "y", "z"))
     if 7 in rows:
         t, v = series(7)
