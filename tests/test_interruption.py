@@ -179,8 +179,8 @@ def test_sigterm_and_sighup_stop_like_ctrl_c(
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
     assert "Traceback" not in err and f"stopped by {sig.name}" in err
-    assert _leftovers(out) == []
+    assert _leftovers(out) == [], err
     written = sorted(p.name for p in out.glob("*.tiff"))
-    assert 3 <= len(written) < 240
+    assert 3 <= len(written) < 240, err
     table = (out / "frames.csv").read_text().splitlines()[1:]
-    assert sorted(line.split(",")[0] for line in table) == written
+    assert sorted(line.split(",")[0] for line in table) == written, err
