@@ -174,3 +174,16 @@ def test_corrupted_stream_skips_bad_frames_with_a_warning(
     assert 0 < len(result.rows) <= 61
     for path in result.files:
         assert read_image(path).shape == (96, 160, 3)
+
+
+def test_a_rerun_redoes_cut_and_empty_images(ntsc_clip: ClipSpec, tmp_path: Path) -> None:
+    """frames.csv lists them, but a 0-byte or truncated image is not complete: redone."""
+    result = extract_keyframes(ntsc_clip.path, tmp_path)
+    first, second = result.files[0], result.files[1]
+    good = first.read_bytes()
+    first.write_bytes(b"")
+    second.write_bytes(second.read_bytes()[:100])
+    again = extract_keyframes(ntsc_clip.path, tmp_path)
+    assert sorted(again.written) == sorted([first, second])
+    assert first.read_bytes() == good
+    assert len(again.skipped) == len(result.files) - 2

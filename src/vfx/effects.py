@@ -23,7 +23,13 @@ import numpy as np
 
 from vfx.errors import ImageReadError, OutputError, ParameterError, VfxError
 from vfx.io.exif import ImageTags
-from vfx.io.images import format_for, prepare_output_dir, read_image, write_image
+from vfx.io.images import (
+    format_for,
+    looks_complete,
+    prepare_output_dir,
+    read_image,
+    write_image,
+)
 from vfx.io.sources import FrameSource, Still, open_source
 from vfx.io.table import TABLE_NAME, format_seconds, write_frame_table
 from vfx.ops.background import (
@@ -552,7 +558,7 @@ def make_masks(
         if mask is None:
             mask = mask_of(still)
         mask_path, clean_path = paths(still)
-        if mask_path.is_file() and clean_path.is_file() and not overwrite:
+        if looks_complete(mask_path) and looks_complete(clean_path) and not overwrite:
             return mask, False
         tags = exposures.tags(still)
         write_image(mask_path, mask, tags=tags)

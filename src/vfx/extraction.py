@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import DecodeError, OutputError, ParameterError
-from vfx.io.images import IMAGE_FORMATS, prepare_output_dir, write_image
+from vfx.io.images import IMAGE_FORMATS, looks_complete, prepare_output_dir, write_image
 from vfx.io.table import format_seconds, read_frame_table, write_frame_table
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader
 from vfx.metadata import FrameTagger, MetadataOptions, Summary
@@ -134,7 +134,7 @@ def write_frames(
         )
     if not overwrite:
         for row in table:
-            if (out_dir / row["file"]).is_file():
+            if looks_complete(out_dir / row["file"]):  # a 0-byte or cut file is redone
                 done_rows[int(row["frame_index"])] = dict(row)
     todo = [r for r in wanted if r not in done_rows]
     for r in wanted:

@@ -216,3 +216,20 @@ def test_a_tiff_of_several_pages_gives_its_first(tmp_path: Path) -> None:
             tif.write(np.full((6, 8, 3), level, np.uint8), photometric="rgb", metadata=None)
     image = read_image(path)
     assert image.shape == (6, 8, 3) and (image == 10).all()
+
+
+@pytest.mark.parametrize("fmt", ["tiff", "png", "jpg"])
+def test_a_cut_or_empty_image_is_not_complete(tmp_path: Path, fmt: str) -> None:
+    from vfx.io.exif import ImageTags
+    from vfx.io.images import looks_complete
+
+    path = tmp_path / f"i.{fmt}"
+    tags = ImageTags(make="X", lat=45.0, lon=7.0, datetime_original=None)
+    write_image(
+        path, np.random.default_rng(3).integers(0, 255, (64, 64, 3), dtype=np.uint8), tags=tags
+    )
+    assert looks_complete(path)
+    data = path.read_bytes()
+    for cut in (b"", data[:8], data[: len(data) // 2], data[:-2]):  # -1 may be a pad byte
+        path.write_bytes(cut)
+        assert not looks_complete(path), len(cut)

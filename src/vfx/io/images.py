@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import mmap
 import os
+import struct
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -161,6 +162,35 @@ def publish(tmp: Path, path: str | Path) -> None:
     except OSError as exc:
         discard(tmp)
         raise _output_error(exc, path) from exc
+
+
+def looks_complete(path: str | Path) -> bool:
+    """Whether an image file vfx wrote earlier is whole, judged by its ends (no decoding).
+
+    A re-run skips only complete images: a 0-byte or truncated file (a crash of another tool,
+    a full disk, a copy cut short) is written again. TIFF: a valid header whose first
+    directory lies inside the file, with all its entries; PNG: the signature and a final
+    ``IEND`` chunk; JPEG: the SOI marker and the EOI marker at the end.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(16)
+            fh.seek(max(0, size - 16))
+            tail = fh.read(16)
+            if head[:4] in (b"II*\x00", b"MM\x00*"):
+                from vfx.io.tiff import data_end
+
+                end = data_end(fh)  # type: ignore[arg-type]
+                return end is not None and end <= size
+    except (OSError, struct.error):
+        return False
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return tail[-12:] == b"\x00\x00\x00\x00IEND\xaeB`\x82"
+    if head[:2] == b"\xff\xd8":
+        return tail[-2:] == b"\xff\xd9"
+    return False
 
 
 def discard(tmp: Path) -> None:

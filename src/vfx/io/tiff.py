@@ -194,6 +194,62 @@ def plain_layout(fh: BinaryIO) -> TiffLayout | None:
     return _layout(tags)
 
 
+def data_end(fh: BinaryIO) -> int | None:
+    """Where the first image of a classic TIFF ends: the furthest byte its directory, the
+    Exif and GPS directories it points to, their values and the strips (or tiles) reach;
+    None when the header or a directory cannot be read. A file shorter than this is cut
+    short."""
+    fh.seek(0)
+    head = fh.read(8)
+    if head[:4] not in (b"II*\x00", b"MM\x00*"):
+        return None
+    bo = "<" if head[:2] == b"II" else ">"
+    arrays: dict[int, tuple[int, ...]] = {}
+
+    def directory_end(at: int, depth: int) -> int | None:
+        fh.seek(at)
+        raw = fh.read(2)
+        if len(raw) < 2:
+            return None
+        (count,) = struct.unpack(bo + "H", raw)
+        table = fh.read(12 * count)
+        if len(table) < 12 * count:
+            return None
+        end = at + 2 + 12 * count + 4
+        for i in range(count):
+            tag, kind, n, value = struct.unpack_from(bo + "HHI4s", table, 12 * i)
+            width = _FIELD_SIZE.get(kind, 1)
+            if n * width > 4:  # stored elsewhere: that block must be there too
+                end = max(end, struct.unpack(bo + "I", value)[0] + n * width)
+            if tag in (34665, 34853) and n == 1 and depth == 0:  # Exif, GPS directories
+                sub = directory_end(struct.unpack(bo + "I", value)[0], depth + 1)
+                if sub is None:
+                    return None
+                end = max(end, sub)
+            if depth == 0 and tag in (273, 279, 324, 325) and kind in _INTEGER and n <= 1 << 20:
+                code = _INTEGER[kind]
+                size = n * struct.calcsize(code)
+                if size > 4:
+                    fh.seek(struct.unpack(bo + "I", value)[0])
+                    value = fh.read(size)
+                    if len(value) < size:
+                        return None
+                arrays[tag] = struct.unpack_from(f"{bo}{n}{code}", value)
+        return end
+
+    end = directory_end(struct.unpack(bo + "I", head[4:])[0], 0)
+    if end is None:
+        return None
+    for offsets, counts in ((273, 279), (324, 325)):
+        if offsets in arrays and counts in arrays:
+            for at, size in zip(arrays[offsets], arrays[counts], strict=False):
+                end = max(end, at + size)
+    return end
+
+
+_FIELD_SIZE = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 16: 8}
+
+
 def _layout(tags: dict[int, tuple[int, ...]]) -> TiffLayout | None:
     def one(tag: int, default: int | None = None) -> int | None:
         return tags[tag][0] if tag in tags else default
