@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -210,3 +211,49 @@ def test_video_where_an_image_is_expected(corpus: dict[str, Path], tmp_path: Pat
     assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.output
     assert str(video) in result.stderr and "not a readable image" in result.stderr
     assert _digest(video) == before and (not out.exists() or not any(out.iterdir()))
+
+
+def test_a_pipe_or_a_device_is_named_for_what_it_is(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "fifo.mp4"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        for args in (["info"], ["keyframes", "-o", str(tmp_path / "o")], ["telemetry"]):
+            result = runner.invoke(app, [args[0], str(path), *args[1:]])
+            assert result.exit_code == 1, result.output
+            assert "is not a regular file" in result.output, result.output
+            assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_cut_tiff_in_a_folder_is_one_line_that_says_so(plain_clip: Path, tmp_path: Path) -> None:
+    from vfx.extraction import extract_keyframes
+
+    kf = tmp_path / "kf"
+    first = extract_keyframes(plain_clip, kf).files[0]
+    first.write_bytes(first.read_bytes()[:300])
+    result = runner.invoke(app, ["composite", str(kf), "-o", str(tmp_path / "c.png")])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"vfx: error: {first}: not a readable TIFF (cut short or damaged)"
+    ]
+
+
+def test_motion_of_a_video_too_small_to_encode_is_one_line(tmp_path: Path) -> None:
+    import av
+
+    path = tmp_path / "tiny.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 2, 2, "yuv420p"
+        for i in range(5):
+            frame = av.VideoFrame.from_ndarray(np.full((2, 2, 3), 40 * i, np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    out_dir = tmp_path / "m"
+    result = runner.invoke(app, ["motion", str(path), "-o", str(out_dir), "--quiet"])
+    assert result.exit_code == 1
+    assert "cannot encode this 2x2 video" in result.output and "internal error" not in result.output
+    assert list(out_dir.iterdir()) == []  # nothing half-written

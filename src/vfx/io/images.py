@@ -320,6 +320,8 @@ def read_image(path: str | Path, *, alloc: Allocator | None = None) -> np.ndarra
     if not path.is_file():
         raise ImageReadError("no such file", path=path)
     if path.suffix.lower() in (".tif", ".tiff"):
+        if not looks_complete(path):
+            raise ImageReadError("not a readable TIFF (cut short or damaged)", path=path)
         try:
             image = _read_tiff(path, alloc)
         except Exception as exc:  # libtiff (imagecodecs) and tifffile raise many kinds

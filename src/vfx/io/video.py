@@ -31,7 +31,7 @@ import av.video.reformatter
 import cv2
 import numpy as np
 
-from vfx.errors import DecodeError, TelemetryError, VideoOpenError
+from vfx.errors import DecodeError, OutputError, TelemetryError, VideoOpenError
 from vfx.io.images import discard, publish, temp_beside
 from vfx.telemetry.mp4 import list_tracks
 from vfx.types import Frame, StreamInfo, VideoInfo
@@ -137,6 +137,9 @@ def _check_path(path: Path) -> None:
         raise VideoOpenError("no such file", path=path)
     if path.is_dir():
         raise VideoOpenError("is a folder, not a video file", path=path)
+    if not path.is_file():
+        # A FIFO, a socket or a device (/dev/zero): vfx reads files it can seek in, twice.
+        raise VideoOpenError("is not a regular file (a pipe or a device)", path=path)
     if path.stat().st_size == 0:
         raise VideoOpenError("file is empty (0 bytes)", path=path)
 
@@ -832,9 +835,19 @@ class VideoWriter:
         if self._stream is None:
             self._open(image.shape[1], image.shape[0])
         while len(self._pending) >= 4:
-            self._pending.popleft().result()
+            self._settle()
         self._pending.append(self._pool.submit(self._encode, image, self.frames))
         self.frames += 1
+
+    def _settle(self) -> None:
+        """Wait for the oldest frame's encoding; the encoder's refusal is an OutputError."""
+        try:
+            self._pending.popleft().result()
+        except av.FFmpegError as exc:
+            w, h = self._stream.width, self._stream.height
+            raise OutputError(
+                f"{self.codec} cannot encode this {w}x{h} video ({_reason(exc)})", path=self.path
+            ) from exc
 
     def _encode(self, image: np.ndarray, pts: int) -> None:
         # Runs on the writer's thread: the conversion (OpenCV) and x264 both release the GIL.
@@ -855,7 +868,7 @@ class VideoWriter:
             self.abort()
             raise ValueError(f"{self.path}: no frames were written")
         while self._pending:
-            self._pending.popleft().result()
+            self._settle()
         self._pool.shutdown()
         for packet in self._stream.encode():
             self._container.mux(packet)

@@ -217,8 +217,10 @@ def read_telemetry(path: str | Path, *, fallback: bool = True) -> Telemetry:
         When the file's boxes or telemetry are malformed (the message names the file).
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise TelemetryError("no such file", path=path)
+    if not path.is_file():
+        raise TelemetryError("is not a regular file (a folder, a pipe or a device)", path=path)
     if path.stat().st_size == 0:
         raise TelemetryError("file is empty (0 bytes)", path=path)
     telemetry = Telemetry(path=path)
