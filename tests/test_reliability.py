@@ -181,6 +181,19 @@ RECIPE_CASES = {
         '[output]\nfolder = "/tmp/x"\n[[steps]]\nstep = "frames"\n',
         "must stay inside",
     ),
+    # out-of-range values are refused when the recipe loads, not per video later
+    "every_zero.toml": ('[[steps]]\nstep = "motion"\nevery = 0\n', "must be >= 1"),
+    "every_text.toml": ('[[steps]]\nstep = "motion"\nevery = "abc"\n', "every must be int"),
+    "decay_nan.toml": ('[[steps]]\nstep = "motion"\nhistory_decay = nan\n', "finite number"),
+    "outputs_bogus.toml": (
+        '[[steps]]\nstep = "motion"\noutputs = "video,bogus"\n',
+        "comma-separated list of video",
+    ),
+    "select_every_float.toml": (
+        '[source]\nselect = "coreset"\nn = 3\nevery = 2.7\n[[steps]]\nstep = "frames"\n',
+        "whole number >= 1, got 2.7",
+    ),
+    "not_utf8.toml": ('[[steps]]\nstep = "fr\udce9mes"\n', "not UTF-8 text"),
 }
 
 
@@ -188,7 +201,7 @@ RECIPE_CASES = {
 def test_bad_recipes_through_the_cli(corpus: dict[str, Path], tmp_path: Path, case: str) -> None:
     text, words = RECIPE_CASES[case]
     recipe = tmp_path / case
-    recipe.write_text(text)
+    recipe.write_bytes(text.encode("utf-8", "surrogateescape"))  # not_utf8: a Latin-1 byte
     video = corpus["good.mp4"]
     before = _digest(video)
     out = tmp_path / "out"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,8 @@ PARAMS: dict[str, Param] = {
         Param("blur", 3.0, 0, 100, "sigma of the first Gaussian blur, in pixels"),
         Param("blur2", 3.0, 0, 100, "sigma of the second Gaussian blur, in pixels"),
         Param("history", 500, 1, None, "frames of history for mog2/knn"),
+        Param("every_n", 1, 1, None, "use every N-th frame"),
+        Param("history_decay", 0.9, 0, 1, "fraction of the motion history kept per frame"),
         Param("sample", 31, 1, 1000, "frames sampled for the auto background"),
         Param("fade", 0.0, 0, 0.99, "how much older exposures fade per new one (0-0.99)"),
         Param("columns", 6, 1, 100, "contact sheet columns"),
@@ -62,6 +65,8 @@ def check(name: str, value: Any) -> Any:
     p = PARAMS[name]
     if value is None:
         return value
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParameterError(f"{name} must be a finite number, got {value}")
     too_low = p.low is not None and (value <= p.low if p.low_open else value < p.low)
     too_high = p.high is not None and value > p.high
     if too_low or too_high:

@@ -31,10 +31,13 @@ class Option:
     help: str
     choices: tuple[str, ...] | None = None
     param: str | None = None  # name in vfx.params.PARAMS whose range applies
+    each_of: tuple[str, ...] | None = None  # a comma-separated list of these
 
     def describe(self) -> str:
         if self.choices:
             return " \\| ".join(self.choices)
+        if self.each_of:
+            return "comma-separated: " + ", ".join(self.each_of)
         if self.param:
             return PARAMS[self.param].describe_range()
         return {bool: "true/false", int: "integer", float: "number", str: "text"}.get(
@@ -359,8 +362,9 @@ STEPS: dict[str, StepSpec] = {
                     str,
                     "video,motiongrams,videograms,average,history,qom",
                     "comma-separated outputs",
+                    each_of=("video", "motiongrams", "videograms", "average", "history", "qom"),
                 ),
-                Option("every", int, 1, "use every N-th frame"),
+                Option("every", int, 1, PARAMS["every_n"].help, param="every_n"),
                 Option(
                     "threshold",
                     float,
@@ -369,7 +373,13 @@ STEPS: dict[str, StepSpec] = {
                     param="threshold",
                 ),
                 Option("color", bool, False, "per-channel motion"),
-                Option("history_decay", float, 0.9, "motion history kept per frame"),
+                Option(
+                    "history_decay",
+                    float,
+                    PARAMS["history_decay"].default,
+                    PARAMS["history_decay"].help,
+                    param="history_decay",
+                ),
                 Option("folder", str, "motion", "subfolder"),
             ),
             _motion,

@@ -212,7 +212,10 @@ def parse_recipe(text: str, path: Path) -> Recipe:
         n = source.get("n")
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise c.fail("source select needs n = a whole number >= 1", "n")
-        select = {"select": method, "n": n, "every": int(source.get("every", 1))}
+        every = source.get("every", 1)
+        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+            raise c.fail(f"source every must be a whole number >= 1, got {every!r}", "every")
+        select = {"select": method, "n": n, "every": every}
     fmt = output.get("format", "tiff")
     if fmt not in IMAGE_FORMATS:
         raise c.fail(
@@ -264,6 +267,16 @@ def parse_recipe(text: str, path: Path) -> Recipe:
                     key,
                     after,
                 )
+            if opt.each_of is not None:
+                items = [x.strip() for x in str(value).split(",") if x.strip()]
+                wrong = [x for x in items if x not in opt.each_of]
+                if wrong or not items:
+                    raise c.fail(
+                        f"step '{step_name}': {key} takes a comma-separated list of "
+                        f"{', '.join(opt.each_of)}; got {value!r}",
+                        key,
+                        after,
+                    )
             if opt.param:
                 try:
                     check(opt.param, value)
@@ -299,6 +312,10 @@ def load_recipe(path: str | Path) -> Recipe:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RecipeError(f"cannot read recipe ({exc.strerror or exc})", path=path) from exc
+    except UnicodeDecodeError as exc:
+        raise RecipeError(
+            f"not UTF-8 text (byte {exc.start}); save the recipe as UTF-8", path=path
+        ) from exc
     return parse_recipe(text, path)
 
 
