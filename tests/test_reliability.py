@@ -270,3 +270,29 @@ def test_motion_of_a_video_too_small_to_encode_is_one_line(tmp_path: Path) -> No
     assert result.exit_code == 1
     assert "cannot encode this 2x2 video" in result.output and "internal error" not in result.output
     assert list(out_dir.iterdir()) == []  # nothing half-written
+
+
+def test_api_misuse_raises_the_project_errors_with_short_messages(
+    tmp_path: Path, plain_clip: Path
+) -> None:
+    import vfx
+    from vfx.errors import ImageReadError, ParameterError
+    from vfx.io.images import write_image
+    from vfx.recipe.runner import run_recipe
+
+    with pytest.raises(ParameterError, match="numpy array, got list"):
+        write_image(tmp_path / "a.png", [[1, 2], [3, 4]])  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match=r"non-empty .* got \(0, 0, 3\)"):
+        write_image(tmp_path / "b.png", np.zeros((0, 0, 3), np.uint8))
+    with pytest.raises(ParameterError, match="got None"):
+        vfx.open_source(plain_clip, frames=None)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match=r"w\.mp4: no such file"):  # one input, not chars
+        run_recipe("keyframe-display", "w.mp4", tmp_path / "r")
+    kf = tmp_path / "kf"
+    vfx.extract_keyframes(plain_clip, kf)
+    with pytest.raises(ImageReadError) as info:
+        vfx.make_composite(
+            kf, tmp_path / "c.png", mode="foreground", background=np.zeros((5, 5, 3), np.uint8)
+        )
+    assert len(str(info.value)) < 200 and "background is 5x5" in str(info.value)
+    assert not list(tmp_path.glob("*.png"))

@@ -696,7 +696,7 @@ def make_composite(
         bg = _load_background(background, source, sample=sample, engine=engine, progress=None)
         estimate = _CheckedForeground(
             bg,
-            str(background),
+            "the background array" if isinstance(background, np.ndarray) else str(background),
             fade=fade,
             threshold1=threshold1,
             blur1=blur1,

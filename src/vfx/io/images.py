@@ -23,7 +23,7 @@ from typing import IO
 
 import numpy as np
 
-from vfx.errors import ImageReadError, OutputError
+from vfx.errors import ImageReadError, OutputError, ParameterError
 from vfx.io.exif import ImageTags, embed_tags
 from vfx.io.tiff import encode_tiff, plain_layout
 
@@ -266,6 +266,12 @@ def write_image(
 
     ``threads`` as in :func:`encode_image`. Returns the number of bytes written.
     """
+    if not isinstance(image, np.ndarray):
+        raise ParameterError(f"image must be a numpy array, got {type(image).__name__}")
+    if image.size == 0 or image.ndim not in (2, 3):
+        raise ParameterError(
+            f"image must be a non-empty (H, W) or (H, W, C) array, got {image.shape}"
+        )
     path = Path(path)
     fmt = fmt or format_for(path)
     data = encode_image(image, fmt, quality=quality, threads=threads)

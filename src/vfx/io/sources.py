@@ -54,6 +54,8 @@ class Still:
 
 def parse_frames_spec(spec: str) -> tuple[str, float | None]:
     """``"keyframes"``, ``"all"`` or ``"every:SECONDS"`` as ``(kind, seconds)``."""
+    if not isinstance(spec, str):
+        raise ParameterError(f"frames must be keyframes, all or every:SECONDS, got {spec!r}")
     text = spec.strip().lower()
     if text in ("keyframes", "all"):
         return text, None

@@ -163,6 +163,8 @@ def run_recipe(
     """
     if not isinstance(recipe, Recipe):
         recipe = find_recipe(recipe)
+    if isinstance(inputs, str | Path):  # one input, not the characters of its name
+        inputs = [inputs]
     videos = expand_inputs(inputs, recursive=recursive)
     stems = _distinct_folders(recipe, videos)
     out = prepare_output_dir(out_dir or Path.cwd())
