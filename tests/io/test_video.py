@@ -282,3 +282,67 @@ def test_an_avi_index_counting_an_empty_entry_is_not_cut_short(
     assert not any("cut short" in r.getMessage() for r in caplog.records)
     with av.open(str(extra)) as c:
         assert c.streams.video[0].frames == avi_clip.frames + 1  # the index counts it
+
+
+@pytest.mark.tools
+def test_a_clip_cut_with_an_edit_list_matches_ffmpeg_picture_by_picture(
+    tmp_path: Path,
+) -> None:
+    """``ffmpeg -ss 1.3 -i in.mp4 -c copy out.mp4`` keeps the GOP before the cut and an edit
+    list that hides it: the hidden pictures are no frames (count, times and pictures as ffmpeg
+    shows them), and no "cut short" warning."""
+    import shutil
+    import subprocess
+
+    from clips import make_clip, read_barcode
+    from vfx.extraction import extract_frames
+    from vfx.io.images import read_image
+    from vfx.io.video import probe
+
+    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
+        pytest.skip("ffmpeg is not installed")
+    src = make_clip(tmp_path / "src.mp4", frames=75, gop=12).path
+    cut = tmp_path / "cut.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-ss", "1.3", "-i", str(src), "-c", "copy", str(cut)], check=True
+    )
+    shown = tmp_path / "ffmpeg"
+    shown.mkdir()
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(cut),
+            "-fps_mode",
+            "passthrough",
+            str(shown / "%04d.png"),
+        ],
+        check=True,
+    )
+    times = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "frame=best_effort_timestamp_time",
+            "-of",
+            "csv=p=0",
+            str(cut),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    expected = [read_barcode(read_image(p)) for p in sorted(shown.glob("*.png"))]
+    assert probe(cut).frame_count == len(expected) == len(times)
+    result = extract_frames(cut, tmp_path / "vfx", all_frames=True, fmt="png")
+    assert [read_barcode(read_image(p)) for p in result.files] == expected
+    assert [float(r["time_s"]) for r in result.rows] == pytest.approx([float(t) for t in times])
+    # what --every samples is what is on screen then: t = 0 is the first picture shown
+    first = extract_frames(cut, tmp_path / "at0", at_s=[0.0], fmt="png")
+    assert read_barcode(read_image(first.files[0])) == expected[0]

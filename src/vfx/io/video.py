@@ -329,10 +329,17 @@ class VideoReader:
         c.seek(0)
         no_pts = self.uses_dts_times
         empty = 0  # index entries without data (AVI's dropped-frame or B-frame delay entries)
+        # Packets the container's edit list leaves out (a clip cut with ffmpeg -ss ... -c copy
+        # keeps the GOP before the cut, flagged "discard"): the decoder needs them as
+        # references but never outputs their pictures, so they are no frames of the video.
+        discarded = 0
         try:
             for packet in c.demux(self.stream):
                 if packet.size == 0:
                     empty += 1
+                    continue
+                if packet.is_discard:
+                    discarded += 1
                     continue
                 p = packet.pts if packet.pts is not None else packet.dts
                 if p is None:
@@ -355,7 +362,7 @@ class VideoReader:
             raise DecodeError("video stream has no packets", path=self.path)
         declared = int(self.stream.frames or 0)
         # An index that counts its empty entries among the frames is complete all the same.
-        if declared > len(pts) + empty:
+        if declared > len(pts) + empty + discarded:
             log.warning(
                 "%s: file is cut short: %d of the %d frames it declares are present",
                 self.path,
@@ -541,7 +548,7 @@ class VideoReader:
             return
 
         def wanted(packet: Any) -> bool:
-            if not packet.is_keyframe:
+            if not packet.is_keyframe or packet.is_discard:
                 return False
             return only is None or packet.pts is None or idx.rank_of(int(packet.pts)) in keyset
 
