@@ -91,3 +91,62 @@ def test_sampling_faster_than_any_frame_takes_each_frame_once(
     done = _vfx("frames", plain_clip, *option, "-f", "png", "-o", out, "--no-metadata")
     assert done.returncode == 0, done.stderr
     assert len(list(out.glob("*.png"))) == 61
+
+
+def _png_claiming(path: Path, width: int, height: int) -> Path:
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    data = zlib.compress(b"\0" * 4096)  # far too little for the claimed size
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+    return path
+
+
+def _tiff_claiming(path: Path, width: int, height: int) -> Path:
+    import numpy as np
+
+    from vfx.io.images import write_image
+
+    write_image(path, np.zeros((8, 8, 3), np.uint8))
+    data = bytearray(path.read_bytes())
+    first = struct.unpack_from("<I", data, 4)[0] if data[:2] == b"II" else None
+    assert first is not None
+    count = struct.unpack_from("<H", data, first)[0]
+    for i in range(count):
+        at = first + 2 + 12 * i
+        tag = struct.unpack_from("<H", data, at)[0]
+        if tag in (256, 257):
+            value = width if tag == 256 else height
+            struct.pack_into("<HHII", data, at, tag, 4, 1, value)  # LONG
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["png", "tiff"])
+@pytest.mark.parametrize("command", ["composite", "background", "mask", "montage"])
+def test_an_image_claiming_gigapixels_is_refused_before_decoding(
+    tmp_path: Path, kind: str, command: str
+) -> None:
+    import numpy as np
+
+    from vfx.io.images import write_image
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    write_image(folder / f"a.{kind}", np.zeros((8, 8, 3), np.uint8))
+    maker = _png_claiming if kind == "png" else _tiff_claiming
+    bomb = maker(folder / f"b.{kind}", 60_000, 60_000)
+    assert bomb.stat().st_size < 20_000
+    out = ["-o", str(tmp_path / ("out" if command == "mask" else "out.png"))]
+    extra = ["--background", "first"] if command == "mask" else []
+    done = _vfx(command, folder, *out, *extra, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "60000x60000" in done.stderr and "above the limit" in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "MemoryError" not in done.stderr

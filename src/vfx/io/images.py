@@ -26,6 +26,7 @@ import numpy as np
 from vfx.errors import ImageReadError, OutputError, ParameterError
 from vfx.io.exif import ImageTags, embed_tags
 from vfx.io.tiff import encode_tiff, plain_layout
+from vfx.params import PARAMS
 
 __all__ = [
     "IMAGE_FORMATS",
@@ -310,12 +311,45 @@ def _read_tiff(path: Path, alloc: Allocator | None = None) -> np.ndarray:
     return tifffile.imread(path, maxworkers=1)
 
 
-def read_image(path: str | Path, *, alloc: Allocator | None = None) -> np.ndarray:
+def image_size(path: str | Path) -> tuple[int, int] | None:
+    """``(width, height)`` from an image file's header, without decoding it (TIFF's first
+    directory, PNG's IHDR, JPEG's SOF); None for other formats or an unreadable header."""
+    try:
+        with Path(path).open("rb") as fh:
+            head = fh.read(32)
+            if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
+                w, h = struct.unpack(">II", head[16:24])
+                return w, h
+            if head[:4] in (b"II*\x00", b"MM\x00*"):
+                from vfx.io.tiff import first_size
+
+                return first_size(fh)  # type: ignore[arg-type]
+            if head[:2] == b"\xff\xd8":
+                fh.seek(2)
+                for _ in range(10_000):  # markers before the frame header
+                    marker = fh.read(4)
+                    if len(marker) < 4 or marker[0] != 0xFF:
+                        return None
+                    kind, length = marker[1], struct.unpack(">H", marker[2:])[0]
+                    if 0xC0 <= kind <= 0xCF and kind not in (0xC4, 0xC8, 0xCC):
+                        body = fh.read(5)
+                        h, w = struct.unpack(">HH", body[1:5])
+                        return w, h
+                    fh.seek(length - 2, 1)
+    except (OSError, struct.error):
+        return None
+    return None
+
+
+def read_image(
+    path: str | Path, *, alloc: Allocator | None = None, max_pixels: int | None = None
+) -> np.ndarray:
     """Read an image as RGB(A) or grey, ``uint8`` or ``uint16``.
 
     ``alloc``, when given, provides the array that a TIFF is decoded into, so that a caller
     can reuse frame-sized memory (other images, and TIFF layouts left to tifffile, are read
-    into new arrays).
+    into new arrays). An image whose header claims more than ``max_pixels`` pixels (default
+    the ``max_pixels`` parameter's) is refused before it is decoded.
 
     Raises
     ------
@@ -325,6 +359,15 @@ def read_image(path: str | Path, *, alloc: Allocator | None = None) -> np.ndarra
     path = Path(path)
     if not path.is_file():
         raise ImageReadError("no such file", path=path)
+    limit = PARAMS["max_pixels"].default if max_pixels is None else max_pixels
+    size = image_size(path)
+    if size is not None and size[0] * size[1] > limit:
+        # Checked before anything is allocated: a 12 KB file can claim gigapixels.
+        raise ImageReadError(
+            f"is {size[0]}x{size[1]} ({size[0] * size[1]} pixels), above the limit of {limit} "
+            "(--max-pixels)",
+            path=path,
+        )
     if path.suffix.lower() in (".tif", ".tiff"):
         if not looks_complete(path):
             raise ImageReadError("not a readable TIFF (cut short or damaged)", path=path)

@@ -136,7 +136,14 @@ class FrameSource:
             files = iter(self._files)
             try:
                 for path in files:
-                    pending.append((path, pool.submit(read_image, path, alloc=recycler)))
+                    pending.append(
+                        (
+                            path,
+                            pool.submit(
+                                read_image, path, alloc=recycler, max_pixels=self._max_pixels
+                            ),
+                        )
+                    )
                     if len(pending) > depth:
                         done_path, future = pending.popleft()
                         yield done_path, future.result()
@@ -234,7 +241,7 @@ class _Recycler:
             return array
 
 
-def _folder_source(folder: Path) -> FrameSource:
+def _folder_source(folder: Path, max_pixels: int) -> FrameSource:
     files = [
         p
         for p in folder.iterdir()
@@ -258,7 +265,13 @@ def _folder_source(folder: Path) -> FrameSource:
     if not ordered:
         raise ImageReadError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in this folder", path=folder)
     return FrameSource(
-        folder, "folder", folder.resolve().name or "images", len(ordered), ordered, _rows=rows
+        folder,
+        "folder",
+        folder.resolve().name or "images",
+        len(ordered),
+        ordered,
+        _rows=rows,
+        _max_pixels=max_pixels,
     )
 
 
@@ -276,7 +289,7 @@ def open_source(
     """
     path = Path(path)
     if path.is_dir():
-        return _folder_source(path)
+        return _folder_source(path, max_pixels)
     if not path.exists():
         raise VideoOpenError("no such file or folder", path=path)
     kind, seconds = parse_frames_spec(frames)

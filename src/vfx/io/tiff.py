@@ -194,6 +194,27 @@ def plain_layout(fh: BinaryIO) -> TiffLayout | None:
     return _layout(tags)
 
 
+def first_size(fh: BinaryIO) -> tuple[int, int] | None:
+    """``(width, height)`` of a classic TIFF's first image, from its directory alone."""
+    fh.seek(0)
+    head = fh.read(8)
+    if head[:4] not in (b"II*\x00", b"MM\x00*"):
+        return None
+    bo = "<" if head[:2] == b"II" else ">"
+    fh.seek(struct.unpack(bo + "I", head[4:])[0])
+    raw = fh.read(2)
+    if len(raw) < 2:
+        return None
+    (count,) = struct.unpack(bo + "H", raw)
+    table = fh.read(12 * count)
+    dims: dict[int, int] = {}
+    for i in range(len(table) // 12):
+        tag, kind, n, value = struct.unpack_from(bo + "HHI4s", table, 12 * i)
+        if tag in (256, 257) and kind in _INTEGER and n >= 1:
+            dims[tag] = struct.unpack_from(bo + _INTEGER[kind], value)[0]
+    return (dims[256], dims[257]) if len(dims) == 2 else None
+
+
 def data_end(fh: BinaryIO) -> int | None:
     """Where the first image of a classic TIFF ends: the furthest byte its directory, the
     Exif and GPS directories it points to, their values and the strips (or tiles) reach;
