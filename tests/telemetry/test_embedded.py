@@ -130,3 +130,20 @@ def test_native_telemetry_never_asks_exiftool(
     monkeypatch.setattr(embedded, "read_embedded_docs", boom)
     for clip in (gps_clip, camm_clip):
         assert read_telemetry(clip).sources
+
+
+@pytest.mark.tools
+def test_the_exiftool_fallback_runs_under_a_time_limit(plain_clip: Path) -> None:
+    """A long or crafted telemetry track must not hold a command for minutes: past its time
+    limit exiftool is killed and the fallback reports it (one line, the command goes on)."""
+    import shutil
+
+    from vfx.errors import MetadataError
+    from vfx.io.exiftool import read_embedded_docs
+
+    if shutil.which("exiftool") is None:
+        pytest.skip("exiftool is not installed")
+    main, _ = read_embedded_docs(plain_clip)
+    assert main  # the real thing reads the file
+    with pytest.raises(MetadataError, match="took more than 0.001 s"):
+        read_embedded_docs(plain_clip, timeout_s=0.001)

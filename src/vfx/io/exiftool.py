@@ -116,18 +116,75 @@ def exiftool() -> ExifTool:
 _LINE = re.compile(r"^\[(Doc\d+|Main|Track\d+|[\w-]+)\]\s+(\w+)\s*:\s?(.*)$")
 
 
-def read_embedded_docs(path: Path) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+#: Limits of the ``-ee`` fallback, which reads a whole telemetry track in Perl: on a long or
+#: crafted file it grew past 4.6 GB and ran for minutes.
+EMBEDDED_TIMEOUT_S = 120.0
+EMBEDDED_MEMORY_BYTES = 2 * 1024**3
+
+
+def _limit_memory() -> None:  # pragma: no cover - runs in the child between fork and exec
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (EMBEDDED_MEMORY_BYTES, EMBEDDED_MEMORY_BYTES))
+
+
+def read_embedded_docs(
+    path: Path, *, timeout_s: float | None = None
+) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
     """``exiftool -ee`` of a video: the main tags and, per embedded document, its tag list.
 
     Tags repeat inside a document (a GPS sample holds many points), so each document is a list
     of ``(tag, value)`` pairs in file order. Values are exiftool's numeric (``-n``) form.
+
+    Runs in a process of its own (not the shared one), limited to
+    :data:`EMBEDDED_MEMORY_BYTES` of memory and ``timeout_s`` (default
+    :data:`EMBEDDED_TIMEOUT_S`) seconds, and killed at once on Ctrl-C or a signal.
+
+    Raises
+    ------
+    ToolNotFoundError
+        When exiftool is not installed.
+    MetadataError
+        When exiftool fails, runs out of time or memory.
     """
-    text = exiftool().execute(
-        "-ee", "-n", "-a", "-G3", "-s", "-api", "LargeFileSupport=1", _arg(path)
+    import subprocess
+    import sys
+
+    exe = shutil.which("exiftool")
+    if exe is None:
+        raise ToolNotFoundError("exiftool is not installed", hint=_HINT)
+    limit = EMBEDDED_TIMEOUT_S if timeout_s is None else timeout_s
+    args = [exe, "-ee", "-n", "-a", "-G3", "-s", "-api", "LargeFileSupport=1"]
+    args += ["-charset", "filename=utf8", _arg(path)]
+    proc = subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=_limit_memory if sys.platform.startswith("linux") else None,
     )
+    try:
+        out, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise MetadataError(
+            f"exiftool took more than {limit:g} s reading the embedded telemetry; stopped",
+            path=path,
+        ) from None
+    except BaseException:  # Ctrl-C, a signal: the child goes with us, at once
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.returncode != 0 and not out:
+        reason = err.decode("utf-8", "replace").strip().splitlines()
+        why = reason[-1] if reason else f"exit code {proc.returncode}"
+        if proc.returncode < 0 or "Out of memory" in why:
+            why = "ran out of memory or was stopped"
+        raise MetadataError(f"exiftool failed on the embedded telemetry: {why}", path=path)
     main: dict[str, str] = {}
     docs: dict[str, list[tuple[str, str]]] = {}
-    for line in text.splitlines():
+    for line in out.decode("utf-8", "replace").splitlines():
         m = _LINE.match(line)
         if not m:
             continue
