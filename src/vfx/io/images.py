@@ -155,14 +155,38 @@ def temp_beside(path: str | Path) -> Path:
 
 
 def publish(tmp: Path, path: str | Path) -> None:
-    """Move a finished temporary file over ``path`` (world-readable); on failure drop it."""
+    """Move a finished temporary file over ``path`` (world-readable); on failure drop it.
+
+    The file's data reaches the disk before the rename and the rename before this returns
+    (fsync of the file, then of its folder), so that after a power cut a name vfx published
+    holds the whole file, and frames.csv never lists an image that is not on the disk.
+    """
     path = Path(path)
     try:
         os.chmod(tmp, 0o644)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
+        _fsync_folder(path.parent)
     except OSError as exc:
         discard(tmp)
         raise _output_error(exc, path) from exc
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder if str(folder) else ".", os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:  # some file systems cannot open a folder: the rename stands as it is
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def looks_complete(path: str | Path) -> bool:
