@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,7 +168,9 @@ def run_recipe(
         inputs = [inputs]
     videos = expand_inputs(inputs, recursive=recursive)
     stems = _distinct_folders(recipe, videos)
-    out = prepare_output_dir(out_dir or Path.cwd())
+    # Absolute, so that workers (other processes, Dask workers in other folders) write where
+    # the client looks.
+    out = prepare_output_dir(out_dir or Path.cwd()).resolve()
     manifest_path = out / MANIFEST
     manifest = _load_manifest(manifest_path)
     runs: dict[str, Any] = dict(manifest.get("recipes", {}))
@@ -188,11 +191,9 @@ def run_recipe(
 
     def record(result: InputResult) -> None:
         results[result.video] = result
-        entries[result.video] = asdict(result) | (
-            {"status": "done"} if result.status == "skipped" else {}
-        )
-        runs[recipe.name] = {"recipe_hash": recipe.hash, "inputs": entries}
-        write_text(manifest_path, json.dumps({"recipes": runs}, indent=1) + "\n")
+        entry = asdict(result) | ({"status": "done"} if result.status == "skipped" else {})
+        entries[result.video] = entry
+        _update_manifest(manifest_path, recipe, result.video, entry)
         if on_result:
             on_result(result)
 
@@ -215,6 +216,30 @@ def run_recipe(
         raise
     ordered = [results[str(v)] for v in videos]
     return RunResult(recipe.name, recipe.hash, out, manifest_path, ordered)
+
+
+def _update_manifest(path: Path, recipe: Recipe, video: str, entry: dict[str, Any]) -> None:
+    """Record one input's outcome in run.json, read afresh and rewritten under a lock, so
+    that two runs writing into one folder keep each other's entries."""
+    import fcntl
+
+    # The lock is on the folder itself: run.json is replaced by each write (a lock on the
+    # file would lock a name that the next write moves away), and no lock file is left.
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        runs: dict[str, Any] = dict(_load_manifest(path).get("recipes", {}))
+        run = dict(runs.get(recipe.name, {}))
+        inputs = dict(run.get("inputs", {}))
+        inputs[video] = entry
+        runs[recipe.name] = {"recipe_hash": recipe.hash, "inputs": inputs}
+        write_text(path, json.dumps({"recipes": runs}, indent=1) + "\n")
+    finally:
+        os.close(folder)  # releases the lock
+
+
+def _lost(video: str, recipe: Recipe, why: str) -> InputResult:
+    return InputResult(video, "failed", [], f"{video}: {why}", 0.0, recipe.hash)
 
 
 def _distinct_folders(recipe: Recipe, videos: list[Path]) -> dict[str, str]:
@@ -249,26 +274,107 @@ def _run_processes(
     record: Callable[[InputResult], None],
     stems: dict[str, str],
 ) -> None:
+    """Run the inputs on ``jobs`` worker processes, one input per worker at a time.
+
+    A worker that dies (killed, out of memory, a crash in a library) takes down the pool: the
+    inputs that were running are tried once more in a new pool (which of them killed it cannot
+    be told), and an input running in two pools that died fails with the reason, in its own
+    row. On Ctrl-C or a signal the workers are stopped at once; what finished stays recorded.
+    """
     import multiprocessing
+    from collections import deque
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = multiprocessing.get_context("spawn")  # no forked threads or exiftool pipes
+    queue = deque(todo)
+    deaths: dict[str, int] = {}
+    while queue:
+        pool = ProcessPoolExecutor(
+            max_workers=min(jobs, len(queue)), mp_context=context, initializer=_worker_setup
+        )
+        running: dict[Future[InputResult], str] = {}
+        broken = False
+        try:
+            while queue or running:
+                while queue and len(running) < jobs:
+                    video = queue.popleft()
+                    job = pool.submit(_worker_run, recipe, video, str(out), stems[video])
+                    running[job] = video
+                done, _ = wait(set(running), return_when=FIRST_COMPLETED)
+                for future in done:
+                    video = running.pop(future)
+                    try:
+                        record(future.result())
+                    except BrokenProcessPool:
+                        broken = True
+                        running[future] = video
+                if broken:
+                    break
+            if broken:
+                for video in running.values():
+                    deaths[video] = deaths.get(video, 0) + 1
+                    if deaths[video] >= 2:
+                        record(_lost(video, recipe, "its worker process died (killed?), twice"))
+                    else:
+                        queue.appendleft(video)
+                log.warning("a worker process died; %d inputs go to a new pool", len(queue))
+        except BaseException:
+            _stop_pool(pool)
+            raise
+        finally:
+            pool.shutdown(wait=not broken, cancel_futures=True)
+
+
+_BUSY = False  # in a worker process: whether it is running an input now
+
+
+def _worker_setup() -> None:
+    """A worker process's set-up: the allocator tuning, and Ctrl-C or SIGTERM handled as the
+    command handles them: a busy worker stops its input cleanly (records what it wrote,
+    removes its temporary files), an idle one just ends, without a traceback."""
+    import signal
 
     from vfx._process import tune_allocator
 
-    context = multiprocessing.get_context("spawn")  # no forked threads or exiftool pipes
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(todo)), mp_context=context, initializer=tune_allocator
-    ) as pool:
-        pending: set[Future[InputResult]] = {
-            pool.submit(run_one, recipe, video, str(out), stems[video]) for video in todo
-        }
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    record(future.result())
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+    tune_allocator()
+
+    def stop(signum: int, frame: object) -> None:
+        if _BUSY:
+            raise KeyboardInterrupt
+        os._exit(128 + signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
+
+
+def _worker_run(recipe: Recipe, video: str, out_base: str, stem: str) -> InputResult:
+    global _BUSY
+    _BUSY = True
+    try:
+        return run_one(recipe, video, out_base, stem)
+    finally:
+        _BUSY = False
+
+
+def _stop_pool(pool: ProcessPoolExecutor, grace_s: float = 10.0) -> None:
+    """Stop a pool's workers now (Ctrl-C, SIGTERM): no worker outlives the run.
+
+    Each worker is interrupted as Ctrl-C would (it records what it wrote and removes its
+    temporary files), and killed if it has not ended within ``grace_s``.
+    """
+    import signal
+
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        with suppress(OSError, ValueError):
+            os.kill(process.pid, signal.SIGINT)
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + grace_s
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def _run_dask(
@@ -287,12 +393,29 @@ def _run_dask(
         ) from exc
     client = address if isinstance(address, Client) else Client(address)
     try:
-        futures = [
-            client.submit(run_one, recipe, video, str(out), stems[video], pure=False)
+        futures = {
+            client.submit(run_one, recipe, video, str(out), stems[video], pure=False): video
             for video in todo
-        ]
+        }
         for future in as_completed(futures):
-            record(future.result())
+            video = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # KilledWorker, a lost worker, a cancelled task
+                record(_lost(video, recipe, f"Dask: {type(exc).__name__}: {exc}"))
+                continue
+            missing = [p for p in result.outputs if not Path(p).exists()]
+            if missing:  # a worker with its own file system wrote elsewhere
+                record(
+                    _lost(
+                        video,
+                        recipe,
+                        f"the worker reported {len(missing)} outputs this machine cannot see "
+                        f"(first: {missing[0]}); the output folder must be shared",
+                    )
+                )
+                continue
+            record(result)
     finally:
         if client is not address:
             client.close()

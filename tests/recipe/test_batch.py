@@ -1,0 +1,209 @@
+"""A batch survives its parts: real processes, real signals, a real Dask cluster."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+VFX = str(Path(sys.executable).with_name("vfx"))
+RECIPE = '[[steps]]\nstep = "frames"\n[source]\nframes = "all"\n'
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four copies of a clip that takes a few seconds to write frame by frame."""
+    folder = tmp_path_factory.mktemp("batch")
+    first = folder / "v0.mp4"
+    rng = np.random.default_rng(4)
+    with av.open(str(first), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(25))
+        stream.width, stream.height, stream.pix_fmt = 480, 270, "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        for _ in range(150):
+            img = rng.integers(0, 255, (270, 480, 3), dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    for i in range(1, 4):
+        shutil.copy(first, folder / f"v{i}.mp4")
+    return folder
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        out += [int(x) for x in text]
+    return out
+
+
+def _workers(pid: int, count: int, deadline_s: float = 60) -> list[int]:
+    """The run's worker processes (the resource tracker is a child too: skip it)."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        found = [
+            c
+            for c in _children(pid)
+            if "resource_tracker"
+            not in Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace")
+        ]
+        if len(found) >= count:
+            return found
+        time.sleep(0.05)
+    pytest.fail("the workers did not start")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _recipe(tmp_path: Path) -> Path:
+    path = tmp_path / "all.toml"
+    path.write_text(RECIPE)
+    return path
+
+
+def test_a_killed_worker_is_replaced_and_its_input_tried_again(
+    inputs: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [VFX, "run", str(_recipe(tmp_path)), str(inputs), "-o", str(out), "-j", "2", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    victim = _workers(proc.pid, 2)[0]
+    time.sleep(0.5)
+    os.kill(victim, signal.SIGKILL)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    assert "a worker process died" in stderr and "Traceback" not in stderr
+    rows = json.loads(stdout)["inputs"]
+    assert [r["status"] for r in rows] == ["done"] * 4
+    manifest = json.loads((out / "run.json").read_text())["recipes"]["all"]["inputs"]
+    assert len(manifest) == 4 and {e["status"] for e in manifest.values()} == {"done"}
+
+
+def test_an_input_whose_worker_dies_twice_fails_alone(inputs: Path, tmp_path: Path) -> None:
+    """Each worker is killed as soon as it starts, twice over: the inputs they were running
+    fail, each in its own row with the reason; the batch goes on and writes its summary."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [VFX, "run", str(_recipe(tmp_path)), str(inputs), "-o", str(out), "-j", "2", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    killed: set[int] = set()
+    for _ in range(2):
+        fresh: list[int] = []
+        deadline = time.monotonic() + 60
+        while len(fresh) < 2 and time.monotonic() < deadline:
+            fresh = [w for w in _workers(proc.pid, 1) if w not in killed]
+            time.sleep(0.05)
+        time.sleep(0.3)
+        for worker in fresh:
+            os.kill(worker, signal.SIGKILL)
+            killed.add(worker)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 1, stderr
+    assert "internal error" not in stderr and "Traceback" not in stderr
+    rows = json.loads(stdout)["inputs"]
+    failed = [r for r in rows if r["status"] == "failed"]
+    assert len(rows) == 4 and 1 <= len(failed) <= 2, rows
+    assert all("worker process died" in r["error"] for r in failed)
+    assert [r["status"] for r in rows].count("done") == 4 - len(failed)
+    manifest = json.loads((out / "run.json").read_text())["recipes"]["all"]["inputs"]
+    assert len(manifest) == 4
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_stops_the_workers_and_keeps_the_manifest(
+    inputs: Path, tmp_path: Path, sig: signal.Signals, code: int
+) -> None:
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [VFX, "run", str(_recipe(tmp_path)), str(inputs), "-o", str(out), "-j", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    workers = _workers(proc.pid, 2)
+    deadline = time.monotonic() + 120
+    while not (out / "run.json").is_file():  # at least one input finished
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == code, stderr
+    assert "Traceback" not in stderr
+    time.sleep(0.2)
+    assert not any(_alive(w) for w in workers), "a worker outlived the run"
+    manifest = json.loads((out / "run.json").read_text())["recipes"]["all"]["inputs"]
+    assert 1 <= len(manifest) < 4
+    assert [p for p in out.rglob(".*") if p.is_file()] == []
+
+
+def test_two_runs_into_one_folder_keep_every_entry(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    recipe = _recipe(tmp_path)
+    args = ["-o", str(out), "-j", "1", "--quiet"]
+    procs = [
+        subprocess.Popen(
+            [
+                VFX,
+                "run",
+                str(recipe),
+                str(inputs / f"v{i}.mp4"),
+                str(inputs / f"v{i + 2}.mp4"),
+                *args,
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=300)
+        assert proc.returncode == 0, stderr
+    manifest = json.loads((out / "run.json").read_text())["recipes"]["all"]["inputs"]
+    assert sorted(Path(k).name for k in manifest) == [f"v{i}.mp4" for i in range(4)]
+
+
+def test_dask_with_a_relative_output_writes_where_the_client_looks(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    from vfx.recipe.runner import run_recipe
+    from vfx.recipe.schema import load_recipe
+
+    monkeypatch.chdir(tmp_path)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.run(os.chdir, "/")  # the worker's own working folder is elsewhere
+        result = run_recipe(load_recipe(_recipe(tmp_path)), [inputs / "v0.mp4"], "rel", dask=client)
+    assert [r.status for r in result.results] == ["done"]
+    assert all(
+        Path(p).is_file() and Path(p).is_relative_to(tmp_path) for p in result.results[0].outputs
+    )
