@@ -9,6 +9,16 @@
 * ``audio.m4a``: audio only. ``photo.png``: a still image where a video is expected.
 * ``huge.y4m``: a raw video declaring 60000x60000 frames.
 * ``-odd name é.mp4``: a good clip whose name has spaces, non-ASCII and a leading dash.
+
+``build_hostile_telemetry(folder, clip)`` adds crafted telemetry to a good clip:
+
+* ``claims.mp4``: a gpmd track whose fixed-size ``stsz`` claims 49,999,999 samples of 100
+  bytes in a file of a few KB (it took 9.7 GB before the sample tables were bounded).
+* ``overlap.mp4``: 400 gpmd samples of 30 KB that all point at one payload (hundreds of MB
+  and a minute before).
+
+``image_claiming(path, width, height)`` writes a small PNG or TIFF whose header claims a
+huge image (a 12 KB TIFF took 4.6 GB, a small PNG 5.2 GB, before sizes were checked first).
 """
 
 from __future__ import annotations
@@ -20,6 +30,8 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+
+from mp4build import _top_level, add_track, gps5_payload
 
 
 def _good(path: Path, faststart: bool = True) -> Path:
@@ -90,3 +102,84 @@ def build_corpus(folder: Path) -> dict[str, Path]:
     odd.write_bytes(data)
     paths["odd"] = odd
     return paths
+
+
+def _patch_last(data: bytearray, kind: bytes, values: list[int], at: int = 8) -> None:
+    """Overwrite 32-bit fields of the last ``kind`` box inside moov, from byte ``at`` of it."""
+    (_, moov_at, moov_size) = next(b for b in _top_level(bytes(data)) if b[0] == "moov")
+    pos = bytes(data).rfind(kind, moov_at, moov_at + moov_size) - 4
+    for i, v in enumerate(values):
+        struct.pack_into(">I", data, pos + at + 4 * i, v)
+
+
+def build_hostile_telemetry(folder: Path, clip: Path) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    claims = add_track(
+        clip,
+        folder / "claims.mp4",
+        entry="gpmd",
+        samples=[gps5_payload([(45.0, 7.0, 1.0, 1.0, 1.0)], None)],
+        durations=[1000],
+    )
+    data = bytearray(claims.read_bytes())
+    _patch_last(data, b"stsz", [100, 49_999_999], at=12)  # sample_size, sample_count
+    claims.write_bytes(bytes(data))
+    payload = gps5_payload([(45.0, 7.0, 1.0, 1.0, 1.0)] * 1500, None)  # about 30 KB
+    n = 400
+    overlap = add_track(
+        clip,
+        folder / "overlap.mp4",
+        entry="gpmd",
+        samples=[payload] + [b"\0" * 8] * (n - 1),
+        durations=[1000] * n,
+    )
+    data = bytearray(overlap.read_bytes())
+    _patch_last(data, b"stsz", [0, n] + [len(payload)] * n, at=12)
+    first = struct.unpack_from(">I", data, bytes(data).rfind(b"stco") + 12)[0]
+    _patch_last(data, b"stco", [n] + [first] * n, at=12)
+    overlap.write_bytes(bytes(data))
+    assert n * len(payload) > len(data)
+    return {"claims": claims, "overlap": overlap}
+
+
+def _png_claiming(path: Path, width: int, height: int) -> Path:
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    data = zlib.compress(b"\0" * 4096)  # far too little for the claimed size
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+    return path
+
+
+def _tiff_claiming(path: Path, width: int, height: int) -> Path:
+    import numpy as np
+
+    from vfx.io.images import write_image
+
+    write_image(path, np.zeros((8, 8, 3), np.uint8))
+    data = bytearray(path.read_bytes())
+    first = struct.unpack_from("<I", data, 4)[0] if data[:2] == b"II" else None
+    assert first is not None
+    count = struct.unpack_from("<H", data, first)[0]
+    for i in range(count):
+        at = first + 2 + 12 * i
+        tag = struct.unpack_from("<H", data, at)[0]
+        if tag in (256, 257):
+            value = width if tag == 256 else height
+            struct.pack_into("<HHII", data, at, tag, 4, 1, value)  # LONG
+    path.write_bytes(bytes(data))
+    return path
+
+
+def image_claiming(path: Path, width: int, height: int) -> Path:
+    """A PNG or TIFF (by suffix) whose header claims ``width`` x ``height``."""
+    if path.suffix == ".png":
+        return _png_claiming(path, width, height)
+    return _tiff_claiming(path, width, height)

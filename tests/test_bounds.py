@@ -9,14 +9,13 @@ point at one payload), or were killed at 24 GB (``--fps 1e9``).
 from __future__ import annotations
 
 import resource
-import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from mp4build import _top_level, add_track, gps5_payload
+from corpus import build_hostile_telemetry, image_claiming
 
 VFX = str(Path(sys.executable).with_name("vfx"))
 LIMIT = 2 * 1024**3
@@ -36,25 +35,8 @@ def _vfx(*args: object, timeout: float = 60) -> subprocess.CompletedProcess[str]
     )
 
 
-def _patch_last(data: bytearray, kind: bytes, values: list[int], at: int = 8) -> None:
-    """Overwrite 32-bit fields of the last ``kind`` box inside moov, from byte ``at`` of it."""
-    (_, moov_at, moov_size) = next(b for b in _top_level(bytes(data)) if b[0] == "moov")
-    pos = bytes(data).rfind(kind, moov_at, moov_at + moov_size) - 4
-    for i, v in enumerate(values):
-        struct.pack_into(">I", data, pos + at + 4 * i, v)
-
-
 def test_a_fixed_size_sample_table_claiming_millions(plain_clip: Path, tmp_path: Path) -> None:
-    path = add_track(
-        plain_clip,
-        tmp_path / "claims.mp4",
-        entry="gpmd",
-        samples=[gps5_payload([(45.0, 7.0, 1.0, 1.0, 1.0)], None)],
-        durations=[1000],
-    )
-    data = bytearray(path.read_bytes())
-    _patch_last(data, b"stsz", [100, 49_999_999], at=12)  # sample_size, sample_count
-    path.write_bytes(bytes(data))
+    path = build_hostile_telemetry(tmp_path, plain_clip)["claims"]
     done = _vfx("keyframes", path, "-o", tmp_path / "out")
     assert done.returncode == 0, done.stderr  # the frames are fine; the telemetry is refused
     assert "more than the file holds" in done.stderr
@@ -63,21 +45,7 @@ def test_a_fixed_size_sample_table_claiming_millions(plain_clip: Path, tmp_path:
 
 
 def test_samples_that_all_point_at_one_payload(plain_clip: Path, tmp_path: Path) -> None:
-    payload = gps5_payload([(45.0, 7.0, 1.0, 1.0, 1.0)] * 1500, None)  # about 30 KB
-    n = 400
-    path = add_track(
-        plain_clip,
-        tmp_path / "overlap.mp4",
-        entry="gpmd",
-        samples=[payload] + [b"\0" * 8] * (n - 1),
-        durations=[1000] * n,
-    )
-    data = bytearray(path.read_bytes())
-    _patch_last(data, b"stsz", [0, n] + [len(payload)] * n, at=12)
-    first = struct.unpack_from(">I", data, bytes(data).rfind(b"stco") + 12)[0]
-    _patch_last(data, b"stco", [n] + [first] * n, at=12)
-    path.write_bytes(bytes(data))
-    assert n * len(payload) > len(data)
+    path = build_hostile_telemetry(tmp_path, plain_clip)["overlap"]
     done = _vfx("telemetry", path, "-o", tmp_path / "t.json", timeout=30)
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0 and "they overlap" in done.stderr
@@ -93,42 +61,6 @@ def test_sampling_faster_than_any_frame_takes_each_frame_once(
     assert len(list(out.glob("*.png"))) == 61
 
 
-def _png_claiming(path: Path, width: int, height: int) -> Path:
-    import zlib
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    data = zlib.compress(b"\0" * 4096)  # far too little for the claimed size
-    path.write_bytes(
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
-    )
-    return path
-
-
-def _tiff_claiming(path: Path, width: int, height: int) -> Path:
-    import numpy as np
-
-    from vfx.io.images import write_image
-
-    write_image(path, np.zeros((8, 8, 3), np.uint8))
-    data = bytearray(path.read_bytes())
-    first = struct.unpack_from("<I", data, 4)[0] if data[:2] == b"II" else None
-    assert first is not None
-    count = struct.unpack_from("<H", data, first)[0]
-    for i in range(count):
-        at = first + 2 + 12 * i
-        tag = struct.unpack_from("<H", data, at)[0]
-        if tag in (256, 257):
-            value = width if tag == 256 else height
-            struct.pack_into("<HHII", data, at, tag, 4, 1, value)  # LONG
-    path.write_bytes(bytes(data))
-    return path
-
-
 @pytest.mark.parametrize("kind", ["png", "tiff"])
 @pytest.mark.parametrize("command", ["composite", "background", "mask", "montage"])
 def test_an_image_claiming_gigapixels_is_refused_before_decoding(
@@ -141,8 +73,7 @@ def test_an_image_claiming_gigapixels_is_refused_before_decoding(
     folder = tmp_path / "frames"
     folder.mkdir()
     write_image(folder / f"a.{kind}", np.zeros((8, 8, 3), np.uint8))
-    maker = _png_claiming if kind == "png" else _tiff_claiming
-    bomb = maker(folder / f"b.{kind}", 60_000, 60_000)
+    bomb = image_claiming(folder / f"b.{kind}", 60_000, 60_000)
     assert bomb.stat().st_size < 20_000
     out = ["-o", str(tmp_path / ("out" if command == "mask" else "out.png"))]
     extra = ["--background", "first"] if command == "mask" else []
@@ -150,3 +81,49 @@ def test_an_image_claiming_gigapixels_is_refused_before_decoding(
     assert done.returncode == 1, done.stderr
     assert "60000x60000" in done.stderr and "above the limit" in done.stderr
     assert done.stderr.strip().count("\n") == 0 and "MemoryError" not in done.stderr
+
+
+VIDEO_COMMANDS = {
+    "info": ["info"],
+    "keyframes": ["keyframes", "-o", "{out}"],
+    "frames": ["frames", "--every", "0.5", "-o", "{out}"],
+    "telemetry": ["telemetry", "-o", "{out}/t.json"],
+    "motion": ["motion", "-o", "{out}", "--quiet"],
+    "select": ["select", "-n", "3", "-o", "{out}"],
+    "composite": ["composite", "-o", "{out}/c.png"],
+}
+
+
+@pytest.fixture(scope="module")
+def hostile(plain_clip: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The crafted telemetry files (tests/corpus.py), built once for the command matrix."""
+    return build_hostile_telemetry(tmp_path_factory.mktemp("hostile"), plain_clip)
+
+
+@pytest.mark.parametrize("case", ["claims", "overlap"])
+@pytest.mark.parametrize("command", sorted(VIDEO_COMMANDS))
+def test_every_command_on_hostile_telemetry(
+    hostile: dict[str, Path], tmp_path: Path, case: str, command: str
+) -> None:
+    """Under a 2 GB limit and a minute: the frames are processed (the telemetry refused with a
+    warning) or one line and exit 1; never a crash, the input unchanged, nothing written
+    outside the output folder."""
+    import hashlib
+
+    video = hostile[case]
+    before = hashlib.sha256(video.read_bytes()).hexdigest()
+    around = sorted(p.name for p in video.parent.iterdir())
+    out = tmp_path / "out"
+    args = [a.replace("{out}", str(out)) for a in VIDEO_COMMANDS[command]]
+    done = _vfx(args[0], video, *args[1:], timeout=60)
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert "MemoryError" not in done.stderr
+    if done.returncode == 1:
+        assert done.stderr.strip().count("\n") == 0, done.stderr
+        assert str(video) in done.stderr
+    elif command != "info":  # info lists the tracks without reading them
+        assert "overlap" in done.stderr or "more than the file holds" in done.stderr
+    assert hashlib.sha256(video.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in video.parent.iterdir()) == around
+    assert sorted(p.name for p in tmp_path.iterdir()) in ([], ["out"])
