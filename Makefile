@@ -37,8 +37,8 @@ demo: system $(STAMP)
 	$(BIN)/vfx keyframes samples/dance.mp4 -o $(OUT)/dance_keyframes --overwrite
 	$(BIN)/vfx frames samples/dance.mp4 --every 2 -f png -o $(OUT)/dance_every2s --overwrite
 	$(BIN)/vfx mask $(OUT)/dance_keyframes --background auto -o $(OUT)/dance_masks --overwrite
-	$(BIN)/vfx composite $(OUT)/dance_keyframes --mode foreground -o $(OUT)/dance_keyframe_display.png
-	$(BIN)/vfx montage $(OUT)/dance_keyframes -o $(OUT)/dance_contact_sheet.png
+	$(BIN)/vfx composite $(OUT)/dance_keyframes --mode foreground -o $(OUT)/dance_keyframe_display.png --overwrite
+	$(BIN)/vfx montage $(OUT)/dance_keyframes -o $(OUT)/dance_contact_sheet.png --overwrite
 	$(BIN)/vfx motion samples/dance.mp4 -o $(OUT)/dance_motion --quiet
 	$(BIN)/vfx select samples/dance.mp4 -n 12 --compare -f png -o $(OUT)/dance_selected --overwrite
 	$(BIN)/vfx run keyframe-display samples/ -o $(OUT)/recipes

@@ -37,7 +37,15 @@ def main() -> None:
             ),
             (
                 "composite",
-                ["composite", str(clip), "-o", "{out}/keyframes.png", "--mode", "darken"],
+                [
+                    "composite",
+                    str(clip),
+                    "-o",
+                    "{out}/keyframes.png",
+                    "--mode",
+                    "darken",
+                    "--overwrite",
+                ],
             ),
         ):
             out = fresh(WORK / f"soak_{name}")
