@@ -137,6 +137,55 @@ def _root(
     _setup_logging(verbose)
 
 
+#: One example line per command, shown at the end of its --help.
+EXAMPLES = {
+    "info": "vfx info dance.mp4 --json",
+    "keyframes": "vfx keyframes dance.mp4 GX010001.MP4 -o stills",
+    "frames": "vfx frames ride.mp4 --every 2 -f jpg --start 1:30",
+    "background": "vfx background dance_keyframes -o empty_stage.png --method auto",
+    "mask": "vfx mask dance_keyframes --background auto -o masks",
+    "composite": "vfx composite dance_keyframes --mode foreground -o display.png",
+    "montage": "vfx montage dance_keyframes -o sheet.jpg --columns 8",
+    "telemetry": "vfx telemetry GX010001.MP4 -o track.gpx",
+    "geotag": "vfx geotag photos/ --gpx track.gpx --offset -3600",
+    "motion": "vfx motion dance.mp4 --only motiongrams,qom",
+    "select": "vfx select dance.mp4 -n 12 -f png",
+    "run": "vfx run keyframe-display videos/ -o out -j 2",
+    "list": "vfx recipes list",
+    "show": "vfx recipes show motion",
+}
+
+
+def _reflow(doc: str) -> str:
+    """A docstring as help text: paragraphs joined into single lines (rich re-wraps them to
+    the terminal; a line break kept from the source would break a sentence mid-way), list
+    items (``- ...``) kept on lines of their own."""
+    import inspect
+
+    paragraphs = []
+    for block in inspect.cleandoc(doc).split("\n\n"):
+        lines: list[str] = []
+        for line in block.splitlines():
+            line = line.strip()
+            if lines and not line.startswith(("- ", "* ")):
+                lines[-1] += " " + line
+            else:
+                lines.append(line)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def _with_help(typer_app: typer.Typer) -> None:
+    """Each command's help: its docstring reflowed, and its example line."""
+    for info in typer_app.registered_commands:
+        name = info.name or get_command_name(info.callback.__name__)  # type: ignore[union-attr]
+        text = _reflow(info.help or info.callback.__doc__ or "")  # type: ignore[union-attr]
+        info.help = f"{text}\n\nExample: {EXAMPLES[name]}" if name in EXAMPLES else text
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _with_help(group.typer_instance)
+
+
 def _register() -> None:
     from vfx.cli import effects, extract, info, motion, recipes, select, telemetry
 
@@ -147,6 +196,7 @@ def _register() -> None:
     motion.register(app)
     select.register(app)
     recipes.register(app)
+    _with_help(app)
 
 
 _register()

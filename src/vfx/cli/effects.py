@@ -95,6 +95,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--method",
                 "-m",
+                metavar="METHOD",
                 help="first, mean (16-bit), median (all frames), "
                 "lighten/darken (max/min), auto (robust median, bounded memory).",
             ),
@@ -220,6 +221,7 @@ def register(app: typer.Typer) -> None:
             CompositeMode,
             typer.Option(
                 "--mode",
+                metavar="MODE",
                 help="darken (min, on white), lighten (max, on black), mean "
                 "(16-bit), foreground (masked figures over the background).",
             ),

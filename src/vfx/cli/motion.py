@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = 0.9,
         history_video: Annotated[
-            bool, typer.Option("--history-video", help="Also write <stem>_history.mp4.")
+            bool, typer.Option("--history-video", help="Also write the history as a video.")
         ] = False,
         max_profile: Annotated[
             int,

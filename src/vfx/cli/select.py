@@ -54,6 +54,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--method",
                 "-m",
+                metavar="METHOD",
                 help="coreset: the most different frames (greedy k-center); uniform: evenly "
                 "spread; random (--seed); keyframes: codec keyframes, thinned to N.",
             ),
