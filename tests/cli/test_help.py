@@ -11,24 +11,12 @@ import typer.main
 from typer.testing import CliRunner
 
 from vfx.cli import app
-from vfx.cli.app import EXAMPLES
+from vfx.cli.app import EXAMPLES, command_names
 
 runner = CliRunner()
 
 
-def _commands() -> list[list[str]]:
-    out: list[list[str]] = [[]]
-    for c in app.registered_commands:
-        out.append([c.name or typer.main.get_command_name(c.callback.__name__)])  # type: ignore[union-attr]
-    for g in app.registered_groups:
-        assert g.name and g.typer_instance is not None
-        out.append([g.name])
-        for c in g.typer_instance.registered_commands:
-            out.append([g.name, c.name or typer.main.get_command_name(c.callback.__name__)])  # type: ignore[union-attr]
-    return out
-
-
-COMMANDS = _commands()
+COMMANDS = command_names()
 
 
 def _help(cmd: list[str], columns: int) -> str:
@@ -79,3 +67,17 @@ def test_every_command_has_an_example_that_parses(cmd: list[str]) -> None:
         assert sub is not None
         command, rest = sub, rest[1:]
     command.make_context(args[0], list(rest))  # raises click.UsageError if it does not parse
+
+
+def test_readme_command_reference_is_the_help() -> None:
+    from conftest import ROOT
+    from vfx.cli.app import reference_markdown
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(
+        r"<!-- command-reference:[^>]*-->\n(.*?)<!-- /command-reference -->", text, re.S
+    )
+    assert match is not None, "README lost its command reference markers"
+    assert match.group(1) == reference_markdown(), (
+        "README command reference is stale: paste vfx.cli.app.reference_markdown()"
+    )

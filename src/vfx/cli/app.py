@@ -186,6 +186,34 @@ def _with_help(typer_app: typer.Typer) -> None:
             _with_help(group.typer_instance)
 
 
+def command_names() -> list[list[str]]:
+    """Every command line that has its own help: ``[]`` (vfx), ``["keyframes"]``, ...,
+    ``["recipes", "show"]``."""
+    names: list[list[str]] = [[]]
+    for info in app.registered_commands:
+        names.append([info.name or get_command_name(info.callback.__name__)])  # type: ignore[union-attr]
+    for group in app.registered_groups:
+        if group.name and group.typer_instance is not None:
+            names.append([group.name])
+            for info in group.typer_instance.registered_commands:
+                sub = info.name or get_command_name(info.callback.__name__)  # type: ignore[union-attr]
+                names.append([group.name, sub])
+    return names
+
+
+def reference_markdown(columns: int = 100) -> str:
+    """The README's command reference: every command's ``--help`` at ``columns`` columns."""
+    from typer.testing import CliRunner
+
+    runner = CliRunner()
+    parts = []
+    for name in command_names():
+        text = runner.invoke(app, [*name, "--help"], env={"COLUMNS": str(columns)}).stdout
+        body = "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
+        parts.append(f"#### `{' '.join(['vfx', *name])}`\n\n```text\n{body}\n```\n")
+    return "\n".join(parts)
+
+
 def _register() -> None:
     from vfx.cli import effects, extract, info, motion, recipes, select, telemetry
 
