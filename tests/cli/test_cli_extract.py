@@ -229,3 +229,17 @@ def test_read_only_output_folder(
     assert result.exit_code == 1
     assert "read-only" in result.stderr and result.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_min_distance_flags_frames_that_barely_moved(gps_clip: Path, tmp_path: Path) -> None:
+    """The synthetic ride moves 11.1 m/s; keyframes are 0.48 s (5.3 m) apart: with 10 m, every
+    other one is within reach of the last kept one and is flagged, never dropped."""
+    result = runner.invoke(app, ["keyframes", str(gps_clip), "-o", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert [r["gps_flag"] for r in read_frame_table(tmp_path / "a")] == [""] * 6
+    args = ["keyframes", str(gps_clip), "-o", str(tmp_path / "b"), "--min-distance", "10"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    flags = [r["gps_flag"] for r in read_frame_table(tmp_path / "b")]
+    assert flags == ["", "duplicate", "", "duplicate", "", "duplicate"]
+    assert len(list((tmp_path / "b").glob("*.tiff"))) == 6

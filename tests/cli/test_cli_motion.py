@@ -79,3 +79,16 @@ def test_motion_errors_are_one_line(ntsc_clip: ClipSpec, tmp_path: Path) -> None
     assert result.exit_code == 1 and "at least 2 frames" in result.stderr
     assert result.stderr.count("\n") == 1
     assert not any(tmp_path.iterdir())
+
+
+def test_normalize_scales_the_motiongram_to_full_range(ntsc_clip: ClipSpec, tmp_path: Path) -> None:
+    from vfx.io.images import read_image
+
+    name = f"{ntsc_clip.path.stem}_motiongram_time-x.png"
+    for flag in ("--normalize", "--no-normalize"):
+        result = vfx("motion", ntsc_clip.path, "-o", tmp_path / flag, "--only", "motiongrams", flag)
+        assert result.exit_code == 0, result.output
+    on = read_image(tmp_path / "--normalize" / name)
+    off = read_image(tmp_path / "--no-normalize" / name)
+    assert int(on.max()) == 65535  # scaled by its maximum
+    assert int(off.max()) < int(on.max())  # full scale: faint motion stays faint

@@ -144,3 +144,39 @@ def test_recipes_cli(tmp_path: Path) -> None:
     assert shown.exit_code == 0 and 'step = "motion"' in shown.stdout
     typo = runner.invoke(app, ["run", "keyframe-dispaly", str(SAMPLE), "-o", str(tmp_path)])
     assert typo.exit_code == 1 and "did you mean 'keyframe-display'" in typo.stderr
+
+
+def test_run_cli_recursive_and_dask(videos: list[Path], tmp_path: Path) -> None:
+    """--recursive finds videos in subfolders; --dask runs them on a scheduler's workers."""
+    nested = tmp_path / "in" / "day1"
+    nested.mkdir(parents=True)
+    shutil.copy(videos[0], nested / "clip.mp4")
+    recipe = tmp_path / "kf.toml"
+    recipe.write_text('[[steps]]\nstep = "frames"\n')
+    flat = runner.invoke(app, ["run", str(recipe), str(tmp_path / "in"), "-o", str(tmp_path / "a")])
+    assert flat.exit_code == 1 and "no videos found" in flat.output
+    deep = runner.invoke(
+        app, ["run", str(recipe), str(tmp_path / "in"), "-o", str(tmp_path / "b"), "-r", "--json"]
+    )
+    assert deep.exit_code == 0, deep.output
+    assert [r["status"] for r in json.loads(deep.stdout)["inputs"]] == ["done"]
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        result = runner.invoke(
+            app,
+            [
+                "run",
+                str(recipe),
+                str(videos[0]),
+                "-o",
+                str(tmp_path / "c"),
+                "--dask",
+                cluster.scheduler_address,
+                "--json",
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert [r["status"] for r in json.loads(result.stdout)["inputs"]] == ["done"]
+    assert any((tmp_path / "c").rglob("*.tiff"))
