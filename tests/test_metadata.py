@@ -310,7 +310,7 @@ def test_make_and_model_from_quicktime_keys_and_the_command_line(
     tags = exif(next(out.glob("*.tiff")))
     assert (tags["IFD0:Make"], tags["IFD0:Model"]) == ("Google", "Pixel 8")
     args = ["frames", str(phone), "--at", "1", "-o", str(tmp_path / "fr")]
-    result = CliRunner().invoke(app, [*args, "--make", "Sony", "--model", "A7S III"])
+    result = CliRunner().invoke(app, [*args, "--camera-make", "Sony", "--camera-model", "A7S III"])
     assert result.exit_code == 0, result.output
     tags = exif(next((tmp_path / "fr").glob("*.tiff")))
     assert (tags["IFD0:Make"], tags["IFD0:Model"]) == ("Sony", "A7S III")

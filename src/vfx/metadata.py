@@ -100,7 +100,8 @@ class MetadataOptions:
         Frames closer than this to the previous frame with a position are flagged
         ``duplicate`` in frames.csv (0 disables the check).
     make, model
-        The camera's Make and Model, over what the file says (``--make``, ``--model``).
+        The camera's Make and Model, over what the file says (``--camera-make``,
+        ``--camera-model``).
     """
 
     enabled: bool = True

@@ -72,3 +72,12 @@ def check(name: str, value: Any) -> Any:
     if too_low or too_high:
         raise ParameterError(f"{name} must be {p.describe_range()}, got {value}")
     return value
+
+
+#: Default output files of the commands that write one image, shared by the CLI and the recipe
+#: steps so that both name them alike.
+DEFAULT_OUTPUTS = {
+    "background": "background.tiff",
+    "composite": "composite.tiff",
+    "montage": "contact-sheet.png",
+}

@@ -46,7 +46,7 @@ def test_motion_only_json_and_options(ntsc_clip: ClipSpec, tmp_path: Path) -> No
         "--only",
         "qom,motiongrams",
         "--json",
-        "--every",
+        "--step",
         "2",
         "--start",
         "0.5",
@@ -92,3 +92,21 @@ def test_normalize_scales_the_motiongram_to_full_range(ntsc_clip: ClipSpec, tmp_
     off = read_image(tmp_path / "--no-normalize" / name)
     assert int(on.max()) == 65535  # scaled by its maximum
     assert int(off.max()) < int(on.max())  # full scale: faint motion stays faint
+
+
+def test_the_old_every_frame_count_still_works_with_a_warning(
+    ntsc_clip: ClipSpec, tmp_path: Path
+) -> None:
+    """--every meant a frame count in motion and select and seconds in frames; --step N is
+    the frame count now, and --every N keeps working for a release, with a warning."""
+    new = vfx(
+        "motion", ntsc_clip.path, "-o", tmp_path / "a", "--only", "qom", "--step", "3", "--json"
+    )
+    old = vfx(
+        "motion", ntsc_clip.path, "-o", tmp_path / "b", "--only", "qom", "--every", "3", "--json"
+    )
+    assert new.exit_code == old.exit_code == 0, old.output
+    assert json.loads(new.stdout)["frames"] == json.loads(old.stdout)["frames"] == 21
+    assert "deprecated" in old.stderr and "--step" in old.stderr and "deprecated" not in new.stderr
+    shown = runner.invoke(app, ["motion", "--help"], env={"COLUMNS": "200"}).stdout
+    assert not any(line.strip("│ ").startswith("--every") for line in shown.splitlines())

@@ -87,3 +87,20 @@ def test_model_input_size_mean_and_std(events_clip: Path, tmp_path: Path) -> Non
     assert c["chosen"]["distances"] != a["chosen"]["distances"]
     bad = runner.invoke(app, ["select", str(events_clip), "-n", "4", "--mean", "0.5,0.5"])
     assert bad.exit_code == 1 and "mean" in bad.output
+
+
+def test_select_tags_its_frames_with_the_metadata_options(gps_clip: Path, tmp_path: Path) -> None:
+    """select writes tagged frames as vfx frames does, so it takes the same metadata options."""
+    from vfx.io.table import read_frame_table
+
+    out = tmp_path / "sel"
+    args = ["-n", "3", "-o", str(out), "--offset", "3600", "--no-dedupe", "--camera-make", "Acme"]
+    result = runner.invoke(app, ["select", str(gps_clip), *args])
+    assert result.exit_code == 0, result.output
+    rows = read_frame_table(out)
+    assert len(rows) == 3 and all(r["datetime_utc"].startswith("2024-05-01T11:00") for r in rows)
+    bare = runner.invoke(
+        app, ["select", str(gps_clip), "-n", "3", "-o", str(tmp_path / "b"), "--no-metadata"]
+    )
+    assert bare.exit_code == 0
+    assert all(not r.get("datetime_utc") for r in read_frame_table(tmp_path / "b"))

@@ -10,7 +10,7 @@ import typer
 from vfx.cli.options import ImageFormat, Json, MaxPixels, Quality, Quiet
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
-from vfx.params import PARAMS
+from vfx.params import DEFAULT_OUTPUTS, PARAMS
 
 
 class Engine(StrEnum):
@@ -49,7 +49,8 @@ Input = Annotated[
     Path,
     typer.Argument(
         help="A video, or a folder of images (e.g. from vfx keyframes; ordered by "
-        "its frames.csv, else by name). Default: the current folder."
+        "its frames.csv, else by name). Default: the current folder.",
+        metavar="INPUT",
     ),
 ]
 Frames = Annotated[
@@ -88,7 +89,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def background(
         input: Input = Path("."),
-        output: OutFile = Path("background.tiff"),
+        output: OutFile = Path(DEFAULT_OUTPUTS["background"]),
         overwrite: ReplaceFile = False,
         method: Annotated[
             BackgroundMethod,
@@ -215,7 +216,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def composite(
         input: Input = Path("."),
-        output: OutFile = Path("composite.tiff"),
+        output: OutFile = Path(DEFAULT_OUTPUTS["composite"]),
         overwrite: ReplaceFile = False,
         mode: Annotated[
             CompositeMode,
@@ -272,7 +273,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def montage(
         input: Input = Path("."),
-        output: OutFile = Path("contact-sheet.png"),
+        output: OutFile = Path(DEFAULT_OUTPUTS["montage"]),
         overwrite: ReplaceFile = False,
         columns: Annotated[int, typer.Option("--columns", "-c", help=_p("columns"))] = PARAMS[
             "columns"

@@ -9,24 +9,15 @@ import typer
 
 from vfx.cli.options import (
     Format,
-    Gpx,
     ImageFormat,
     Json,
-    Make,
-    MaxGap,
     MaxPixels,
-    MinDistance,
-    Model,
-    NoMetadata,
-    Offset,
     OutDir,
     Overwrite,
     Quality,
     Quiet,
-    StartTime,
-    TimeSource,
-    TimeSourceOpt,
     Videos,
+    with_metadata_options,
 )
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
@@ -104,36 +95,6 @@ def run_each(videos: list[Path], job: Job, *, what: str, quiet: bool, json: bool
         raise typer.Exit(1)
 
 
-def metadata_options(
-    *,
-    no_metadata: bool,
-    time_source: TimeSource,
-    start_time: str | None,
-    offset: float,
-    gpx: Path | None,
-    max_gap: float,
-    min_distance: float,
-    make: str | None = None,
-    model: str | None = None,
-) -> "MetadataOptions":
-    """The metadata stage's options from the shared CLI options."""
-    from vfx.metadata import MetadataOptions, parse_start_time
-
-    if gpx is not None and not gpx.is_file():
-        raise ParameterError(f"{gpx}: no such GPX file")
-    return MetadataOptions(
-        enabled=not no_metadata,
-        time_source=time_source.value,
-        start_time=parse_start_time(start_time) if start_time else None,
-        offset_s=offset,
-        gpx=gpx,
-        max_gap_s=max_gap,
-        min_distance_m=min_distance,
-        make=make,
-        model=model,
-    )
-
-
 def _parse_at(text: str | None) -> list[float] | None:
     if text is None:
         return None
@@ -145,6 +106,7 @@ def _parse_at(text: str | None) -> list[float] | None:
 
 def register(app: typer.Typer) -> None:
     @app.command()
+    @with_metadata_options
     def keyframes(
         videos: Videos,
         output: OutDir = None,
@@ -154,15 +116,7 @@ def register(app: typer.Typer) -> None:
         quiet: Quiet = False,
         json: Json = False,
         max_pixels: MaxPixels = PARAMS["max_pixels"].default,
-        time_source: TimeSourceOpt = TimeSource.auto,
-        start_time: StartTime = None,
-        offset: Offset = 0.0,
-        gpx: Gpx = None,
-        max_gap: MaxGap = PARAMS["max_gap_s"].default,
-        min_distance: MinDistance = PARAMS["min_distance_m"].default,
-        make: Make = None,
-        model: Model = None,
-        no_metadata: NoMetadata = False,
+        metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
     ) -> None:
         """Decode only the keyframes (I-frames) and write each one losslessly.
 
@@ -174,17 +128,6 @@ def register(app: typer.Typer) -> None:
         """
         from vfx.extraction import extract_keyframes
 
-        meta = metadata_options(
-            no_metadata=no_metadata,
-            time_source=time_source,
-            start_time=start_time,
-            offset=offset,
-            gpx=gpx,
-            max_gap=max_gap,
-            min_distance=min_distance,
-            make=make,
-            model=model,
-        )
         run_each(
             videos,
             lambda name, progress: extract_keyframes(
@@ -195,7 +138,7 @@ def register(app: typer.Typer) -> None:
                 overwrite=overwrite,
                 max_pixels=max_pixels,
                 progress=progress,
-                metadata=meta,
+                metadata=metadata,
                 name=name,
             ),
             what="keyframes",
@@ -204,6 +147,7 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command()
+    @with_metadata_options
     def frames(
         videos: Videos,
         every: Annotated[
@@ -235,15 +179,7 @@ def register(app: typer.Typer) -> None:
         quiet: Quiet = False,
         json: Json = False,
         max_pixels: MaxPixels = PARAMS["max_pixels"].default,
-        time_source: TimeSourceOpt = TimeSource.auto,
-        start_time: StartTime = None,
-        offset: Offset = 0.0,
-        gpx: Gpx = None,
-        max_gap: MaxGap = PARAMS["max_gap_s"].default,
-        min_distance: MinDistance = PARAMS["min_distance_m"].default,
-        make: Make = None,
-        model: Model = None,
-        no_metadata: NoMetadata = False,
+        metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
     ) -> None:
         """Take frames by time: --every SECONDS, --fps F, --all or --at T1,T2,...
 
@@ -256,17 +192,6 @@ def register(app: typer.Typer) -> None:
         start_s = parse_time(start) if start is not None else 0.0
         end_s = parse_time(end) if end is not None else None
         at_s = _parse_at(at)
-        meta = metadata_options(
-            no_metadata=no_metadata,
-            time_source=time_source,
-            start_time=start_time,
-            offset=offset,
-            gpx=gpx,
-            max_gap=max_gap,
-            min_distance=min_distance,
-            make=make,
-            model=model,
-        )
         from vfx.extraction import extract_frames
 
         run_each(
@@ -285,7 +210,7 @@ def register(app: typer.Typer) -> None:
                 overwrite=overwrite,
                 max_pixels=max_pixels,
                 progress=progress,
-                metadata=meta,
+                metadata=metadata,
                 name=name,
             ),
             what="frames",

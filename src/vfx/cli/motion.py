@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vfx.cli.options import Json, MaxPixels, OutDir, Quiet, Video
+from vfx.cli.options import Json, MaxPixels, OldEvery, OutDir, Quiet, Step, Video, step_from
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.params import PARAMS
@@ -35,9 +35,8 @@ def register(app: typer.Typer) -> None:
         end: Annotated[
             str | None, typer.Option("--end", help="End time, exclusive (seconds or [HH:]MM:SS).")
         ] = None,
-        every: Annotated[
-            int, typer.Option("--every", min=1, help="Use every N-th frame.", metavar="N")
-        ] = 1,
+        step: Step = 1,
+        every: OldEvery = None,
         threshold: Annotated[
             float,
             typer.Option(
@@ -131,7 +130,7 @@ def register(app: typer.Typer) -> None:
                 outputs=outputs,
                 start_s=parse_time(start) if start is not None else 0.0,
                 end_s=parse_time(end) if end is not None else None,
-                every=every,
+                every=step_from(step, every),
                 threshold=threshold,
                 binary=binary,
                 color=color,

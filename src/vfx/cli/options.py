@@ -1,12 +1,18 @@
 """Options shared by several commands, written once as ``Annotated`` aliases."""
 
+import functools
+import inspect
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from vfx.params import PARAMS
+
+if TYPE_CHECKING:
+    from vfx.metadata import MetadataOptions
 
 
 class ImageFormat(StrEnum):
@@ -19,7 +25,7 @@ Videos = Annotated[
     list[Path],
     typer.Argument(help="Video files.", show_default=False, metavar="VIDEO..."),
 ]
-Video = Annotated[Path, typer.Argument(help="Video file.", show_default=False)]
+Video = Annotated[Path, typer.Argument(help="Video file.", show_default=False, metavar="VIDEO")]
 OutDir = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Output folder.", show_default=False),
@@ -122,9 +128,120 @@ NoMetadata = Annotated[
 ]
 Make = Annotated[
     str | None,
-    typer.Option("--make", help="Camera make to write, over what the file says.", metavar="TEXT"),
+    typer.Option(
+        "--camera-make",
+        help="Camera make to write, over what the file says.",
+        metavar="TEXT",
+        rich_help_panel="Metadata",
+    ),
 ]
 Model = Annotated[
     str | None,
-    typer.Option("--model", help="Camera model to write, over what the file says.", metavar="TEXT"),
+    typer.Option(
+        "--camera-model",
+        help="Camera model to write, over what the file says.",
+        metavar="TEXT",
+        rich_help_panel="Metadata",
+    ),
 ]
+Step = Annotated[
+    int,
+    typer.Option(
+        "--step",
+        min=1,
+        metavar="N",
+        help="Use every N-th frame (a count of frames; --every is seconds, as in vfx frames).",
+    ),
+]
+OldEvery = Annotated[
+    int | None,
+    typer.Option(
+        "--every",
+        min=1,
+        hidden=True,
+        help="Deprecated spelling of --step N (a frame count) for this command.",
+    ),
+]
+
+
+def step_from(step: int, every: int | None) -> int:
+    """The frame step, from ``--step`` or the deprecated ``--every N`` (one release more)."""
+    if every is None:
+        return step
+    import logging
+
+    logging.getLogger("vfx").warning(
+        "--every N (a frame count) is deprecated for this command: use --step N; --every "
+        "means seconds in vfx frames"
+    )
+    return every
+
+
+#: The metadata stage's options, written once: (parameter, annotated type, default).
+_METADATA_PARAMS: tuple[tuple[str, Any, Any], ...] = (
+    ("time_source", TimeSourceOpt, TimeSource.auto),
+    ("start_time", StartTime, None),
+    ("offset", Offset, 0.0),
+    ("gpx", Gpx, None),
+    ("max_gap", MaxGap, PARAMS["max_gap_s"].default),
+    ("min_distance", MinDistance, PARAMS["min_distance_m"].default),
+    ("camera_make", Make, None),
+    ("camera_model", Model, None),
+    ("no_metadata", NoMetadata, False),
+)
+
+
+def with_metadata_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command that tags frames the metadata options (``--time-source``, ``--gpx``,
+    ``--camera-make``, ... in their own help panel), written once here: the command takes one
+    ``metadata: MetadataOptions`` parameter and receives them built and checked."""
+    signature = inspect.signature(command)
+    kept = [p for p in signature.parameters.values() if p.name != "metadata"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+        for name, kind, default in _METADATA_PARAMS
+    ]
+    names = [name for name, _, _ in _METADATA_PARAMS]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        values = {name: kwargs.pop(name) for name in names}
+        kwargs["metadata"] = metadata_options(**values)
+        command(*args, **kwargs)
+
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in kept] + added
+    wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
+    del wrapper.__wrapped__  # typer must see the signature above, not the command's own
+    return wrapper
+
+
+def metadata_options(
+    *,
+    no_metadata: bool,
+    time_source: TimeSource,
+    start_time: str | None,
+    offset: float,
+    gpx: Path | None,
+    max_gap: float,
+    min_distance: float,
+    camera_make: str | None = None,
+    camera_model: str | None = None,
+) -> "MetadataOptions":
+    """The metadata stage's options from the shared CLI options."""
+    from vfx.errors import ParameterError
+    from vfx.metadata import MetadataOptions, parse_start_time
+
+    if gpx is not None and not gpx.is_file():
+        raise ParameterError(f"{gpx}: no such GPX file")
+    return MetadataOptions(
+        enabled=not no_metadata,
+        time_source=time_source.value,
+        start_time=parse_start_time(start_time) if start_time else None,
+        offset_s=offset,
+        gpx=gpx,
+        max_gap_s=max_gap,
+        min_distance_m=min_distance,
+        make=camera_make,
+        model=camera_model,
+    )

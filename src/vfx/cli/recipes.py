@@ -24,7 +24,9 @@ def register(app: typer.Typer) -> None:
 
     @recipes.command("show")
     def show(
-        name: Annotated[str, typer.Argument(help="A built-in recipe's name or a recipe file.")],
+        name: Annotated[
+            str, typer.Argument(help="A built-in recipe's name or a recipe file.", metavar="RECIPE")
+        ],
     ) -> None:
         """Print a recipe's TOML."""
         from vfx.recipe.schema import find_recipe
@@ -33,7 +35,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def run(
-        recipe: Annotated[str, typer.Argument(help="A recipe file, or a built-in recipe's name.")],
+        recipe: Annotated[
+            str,
+            typer.Argument(help="A recipe file, or a built-in recipe's name.", metavar="RECIPE"),
+        ],
         inputs: Annotated[
             list[str],
             typer.Argument(

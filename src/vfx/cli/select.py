@@ -1,7 +1,7 @@
 """``vfx select``: the N most different frames of a video."""
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,16 +10,23 @@ from vfx.cli.options import (
     ImageFormat,
     Json,
     MaxPixels,
+    OldEvery,
     OutDir,
     Overwrite,
     Quality,
     Quiet,
+    Step,
     Video,
+    step_from,
+    with_metadata_options,
 )
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.errors import ParameterError
 from vfx.params import PARAMS
+
+if TYPE_CHECKING:
+    from vfx.metadata import MetadataOptions
 
 
 class Method(StrEnum):
@@ -45,6 +52,7 @@ def _fmt(value: float | None) -> str:
 
 def register(app: typer.Typer) -> None:
     @app.command()
+    @with_metadata_options
     def select(
         video: Video,
         n: Annotated[int, typer.Option("-n", "--count", min=1, help="How many frames to keep.")],
@@ -59,9 +67,8 @@ def register(app: typer.Typer) -> None:
                 "spread; random (--seed); keyframes: codec keyframes, thinned to N.",
             ),
         ] = Method.coreset,
-        every: Annotated[
-            int, typer.Option("--every", min=1, help="Consider every K-th frame.", metavar="K")
-        ] = 1,
+        step: Step = 1,
+        every: OldEvery = None,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the random method.")] = 0,
         dedupe: Annotated[
             bool,
@@ -95,6 +102,7 @@ def register(app: typer.Typer) -> None:
         quiet: Quiet = False,
         json: Json = False,
         max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+        metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
     ) -> None:
         """Pick the N most different frames (or uniform, random, keyframes) and write them.
 
@@ -112,7 +120,7 @@ def register(app: typer.Typer) -> None:
                 n,
                 output,
                 method=method.value,
-                every=every,
+                every=step_from(step, every),
                 seed=seed,
                 dedupe=dedupe,
                 compare=compare,
@@ -125,6 +133,7 @@ def register(app: typer.Typer) -> None:
                 overwrite=overwrite,
                 max_pixels=max_pixels,
                 progress=progress,
+                metadata=metadata,
             )
         if json:
             echo_json(result.to_dict())

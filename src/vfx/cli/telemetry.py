@@ -71,7 +71,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def geotag(
-        folder: Annotated[Path, typer.Argument(help="Folder of images.", show_default=False)],
+        folder: Annotated[
+            Path, typer.Argument(help="Folder of images.", show_default=False, metavar="FOLDER")
+        ],
         gpx: Annotated[
             Path,
             typer.Option("--gpx", help="GPX track to take positions from.", show_default=False),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vfx.params import PARAMS
+from vfx.params import DEFAULT_OUTPUTS, PARAMS
 
 log = logging.getLogger("vfx")
 
@@ -285,7 +285,7 @@ STEPS: dict[str, StepSpec] = {
                 Option(
                     "sample", int, PARAMS["sample"].default, PARAMS["sample"].help, param="sample"
                 ),
-                Option("output", str, "background.png", "output image"),
+                Option("output", str, DEFAULT_OUTPUTS["background"], "output image"),
             ),
             _background,
         ),
@@ -320,7 +320,7 @@ STEPS: dict[str, StepSpec] = {
                 ),
                 Option("fade", float, PARAMS["fade"].default, PARAMS["fade"].help, param="fade"),
                 *_MASK_OPTIONS,
-                Option("output", str, "composite.png", "output image"),
+                Option("output", str, DEFAULT_OUTPUTS["composite"], "output image"),
             ),
             _composite,
         ),
@@ -349,7 +349,7 @@ STEPS: dict[str, StepSpec] = {
                     PARAMS["font_size"].help,
                     param="font_size",
                 ),
-                Option("output", str, "contact_sheet.png", "output image"),
+                Option("output", str, DEFAULT_OUTPUTS["montage"], "output image"),
             ),
             _montage,
         ),
