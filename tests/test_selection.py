@@ -117,23 +117,28 @@ def test_bad_parameters(events_clip: Path, tmp_path: Path) -> None:
         select_frames(events_clip, 3, tmp_path, model=junk)
 
 
-def test_onnx_model(events_clip: Path, tmp_path: Path) -> None:
+def pool_onnx(path: Path, size: int = 32) -> Path:
+    """A tiny ONNX "model": 8x8 average pooling of the normalised input, flattened."""
     onnx = pytest.importorskip("onnx")
     from onnx import TensorProto, helper
 
-    # a tiny "model": 4x4 average pooling of the normalised input, flattened
     node_pool = helper.make_node("AveragePool", ["x"], ["p"], kernel_shape=[8, 8], strides=[8, 8])
     node_flat = helper.make_node("Flatten", ["p"], ["y"], axis=1)
+    cells = 3 * (size // 8) ** 2
     graph = helper.make_graph(
         [node_pool, node_flat],
         "pool",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 48])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, size, size])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, cells])],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
-    path = tmp_path / "pool.onnx"
     onnx.save(model, str(path))
+    return path
+
+
+def test_onnx_model(events_clip: Path, tmp_path: Path) -> None:
+    path = pool_onnx(tmp_path / "pool.onnx")
     result = select_frames(events_clip, 4, tmp_path / "o", model=path, input_size=32)
     assert result.embedder == "onnx pool.onnx"
     assert {EVENTS.get(i) for i in result.chosen.frame_indices} >= {0, 2}

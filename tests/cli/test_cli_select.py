@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clips import write_lossless
-from test_selection import EVENTS, H, W, _event
+from test_selection import EVENTS, H, W, _event, pool_onnx
 from vfx.cli import app
 
 runner = CliRunner()
@@ -61,21 +61,7 @@ def test_compare_reports_uniform_and_random(events_clip: Path, tmp_path: Path) -
 
 
 def test_model_input_size_mean_and_std(events_clip: Path, tmp_path: Path) -> None:
-    onnx = pytest.importorskip("onnx")
-    from onnx import TensorProto, helper
-
-    node_pool = helper.make_node("AveragePool", ["x"], ["p"], kernel_shape=[8, 8], strides=[8, 8])
-    node_flat = helper.make_node("Flatten", ["p"], ["y"], axis=1)
-    graph = helper.make_graph(
-        [node_pool, node_flat],
-        "pool",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 48])],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    model.ir_version = 8
-    path = tmp_path / "pool.onnx"
-    onnx.save(model, str(path))
+    path = pool_onnx(tmp_path / "pool.onnx")
     base = ["-n", "4", "--model", str(path), "--input-size", "32"]
     a = _select(events_clip, tmp_path / "a", *base)
     assert a["embedder"] == "onnx pool.onnx"

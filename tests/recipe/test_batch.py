@@ -79,16 +79,21 @@ def _recipe(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_killed_worker_is_replaced_and_its_input_tried_again(
-    inputs: Path, tmp_path: Path
-) -> None:
-    out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [VFX, "run", str(_recipe(tmp_path)), str(inputs), "-o", str(out), "-j", "2", "--json"],
+def _start_run(tmp_path: Path, inputs: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
+    """``vfx run`` of the all-frames recipe over ``inputs`` on two workers."""
+    return subprocess.Popen(
+        [VFX, "run", str(_recipe(tmp_path)), str(inputs), "-o", str(out), "-j", "2", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_a_killed_worker_is_replaced_and_its_input_tried_again(
+    inputs: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    proc = _start_run(tmp_path, inputs, out, "--json")
     victim = _workers(proc.pid, 2)[0]
     time.sleep(0.5)
     os.kill(victim, signal.SIGKILL)
@@ -105,12 +110,7 @@ def test_an_input_whose_worker_dies_twice_fails_alone(inputs: Path, tmp_path: Pa
     """Each worker is killed as soon as it starts, twice over: the inputs they were running
     fail, each in its own row with the reason; the batch goes on and writes its summary."""
     out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [VFX, "run", str(_recipe(tmp_path)), str(inputs), "-o", str(out), "-j", "2", "--json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start_run(tmp_path, inputs, out, "--json")
     killed: set[int] = set()
     for _ in range(2):
         fresh: list[int] = []
@@ -139,12 +139,7 @@ def test_a_signal_stops_the_workers_and_keeps_the_manifest(
     inputs: Path, tmp_path: Path, sig: signal.Signals, code: int
 ) -> None:
     out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [VFX, "run", str(_recipe(tmp_path)), str(inputs), "-o", str(out), "-j", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start_run(tmp_path, inputs, out)
     workers = _workers(proc.pid, 2)
     deadline = time.monotonic() + 120
     while not (out / "run.json").is_file():  # at least one input finished

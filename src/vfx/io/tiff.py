@@ -156,11 +156,9 @@ class TiffLayout:
     dtype: np.dtype
 
 
-def plain_layout(fh: BinaryIO) -> TiffLayout | None:
-    """The first image's layout when libtiff decodes it into the samples as stored (grey or
-    RGB(A), 8 or 16 bits, no compression, LZW, deflate or PackBits, pixels interleaved); None
-    for any other TIFF, or for a file that is not a classic TIFF.
-    """
+def _first_directory(fh: BinaryIO) -> tuple[str, int, bytes] | None:
+    """A classic TIFF's byte order, first directory offset and its entries (12 bytes each);
+    None for a file that is not a classic TIFF or whose directory is cut short."""
     fh.seek(0)
     head = fh.read(8)
     if head[:4] == b"II*\x00":
@@ -178,8 +176,20 @@ def plain_layout(fh: BinaryIO) -> TiffLayout | None:
     table = fh.read(12 * count)
     if len(table) < 12 * count:
         return None
+    return bo, first, table
+
+
+def plain_layout(fh: BinaryIO) -> TiffLayout | None:
+    """The first image's layout when libtiff decodes it into the samples as stored (grey or
+    RGB(A), 8 or 16 bits, no compression, LZW, deflate or PackBits, pixels interleaved); None
+    for any other TIFF, or for a file that is not a classic TIFF.
+    """
+    found = _first_directory(fh)
+    if found is None:
+        return None
+    bo, _, table = found
     tags: dict[int, tuple[int, ...]] = {}
-    for i in range(count):
+    for i in range(len(table) // 12):
         tag, kind, n, value = struct.unpack_from(bo + "HHI4s", table, 12 * i)
         if kind not in _INTEGER or n == 0 or n > 8:
             continue  # none of the tags read below
@@ -196,17 +206,10 @@ def plain_layout(fh: BinaryIO) -> TiffLayout | None:
 
 def first_size(fh: BinaryIO) -> tuple[int, int] | None:
     """``(width, height)`` of a classic TIFF's first image, from its directory alone."""
-    fh.seek(0)
-    head = fh.read(8)
-    if head[:4] not in (b"II*\x00", b"MM\x00*"):
+    found = _first_directory(fh)
+    if found is None:
         return None
-    bo = "<" if head[:2] == b"II" else ">"
-    fh.seek(struct.unpack(bo + "I", head[4:])[0])
-    raw = fh.read(2)
-    if len(raw) < 2:
-        return None
-    (count,) = struct.unpack(bo + "H", raw)
-    table = fh.read(12 * count)
+    bo, _, table = found
     dims: dict[int, int] = {}
     for i in range(len(table) // 12):
         tag, kind, n, value = struct.unpack_from(bo + "HHI4s", table, 12 * i)

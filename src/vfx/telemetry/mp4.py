@@ -290,6 +290,12 @@ class SampleTable:
     def presentation_s(self) -> np.ndarray:
         return self.time_s + self.composition_s
 
+    def samples(self) -> Iterator[Sample]:
+        """The rows as :class:`Sample` objects, one at a time."""
+        columns = (self.offset, self.size, self.time_s, self.duration_s, self.composition_s)
+        for i, row in enumerate(zip(*(c.tolist() for c in columns), strict=True)):
+            yield Sample(i, *row)
+
 
 @dataclass(frozen=True)
 class MovieHeader:
@@ -489,20 +495,7 @@ class Mp4File:
 
     def samples(self, track: TrackSummary) -> list[Sample]:
         """Every sample of ``track`` as a :class:`Sample` (see :meth:`sample_table`)."""
-        table = self.sample_table(track)
-        return [
-            Sample(i, off, size, t, d, c)
-            for i, (off, size, t, d, c) in enumerate(
-                zip(
-                    table.offset.tolist(),
-                    table.size.tolist(),
-                    table.time_s.tolist(),
-                    table.duration_s.tolist(),
-                    table.composition_s.tolist(),
-                    strict=True,
-                )
-            )
-        ]
+        return list(self.sample_table(track).samples())
 
     def sample_table(self, track: TrackSummary) -> SampleTable:
         """Every sample of ``track`` with its file offset, size and movie time, as arrays.
@@ -593,17 +586,8 @@ class Mp4File:
                 f"track {track.track_id}: sample {i} of {int(table.size[i])} bytes exceeds {limit}",
                 path=self.path,
             )
-        for i, (off, size, t, d, c) in enumerate(
-            zip(
-                table.offset.tolist(),
-                table.size.tolist(),
-                table.time_s.tolist(),
-                table.duration_s.tolist(),
-                table.composition_s.tolist(),
-                strict=True,
-            )
-        ):
-            yield Sample(i, off, size, t, d, c), self.read(off, size)
+        for sample in table.samples():
+            yield sample, self.read(sample.offset, sample.size)
 
     def _check_total(self, track: TrackSummary, table: SampleTable) -> int:
         """The track's sample bytes in all; more than the file holds means samples overlap
