@@ -168,15 +168,19 @@ def _first_directory(fh: BinaryIO) -> tuple[str, int, bytes] | None:
     else:
         return None
     (first,) = struct.unpack(bo + "I", head[4:])
-    fh.seek(first)
+    table = _directory_at(fh, bo, first)
+    return None if table is None else (bo, first, table)
+
+
+def _directory_at(fh: BinaryIO, bo: str, at: int) -> bytes | None:
+    """The entries (12 bytes each) of the directory at byte ``at``; None when cut short."""
+    fh.seek(at)
     raw = fh.read(2)
     if len(raw) < 2:
         return None
     (count,) = struct.unpack(bo + "H", raw)
     table = fh.read(12 * count)
-    if len(table) < 12 * count:
-        return None
-    return bo, first, table
+    return table if len(table) == 12 * count else None
 
 
 def plain_layout(fh: BinaryIO) -> TiffLayout | None:
@@ -231,14 +235,10 @@ def data_end(fh: BinaryIO) -> int | None:
     arrays: dict[int, tuple[int, ...]] = {}
 
     def directory_end(at: int, depth: int) -> int | None:
-        fh.seek(at)
-        raw = fh.read(2)
-        if len(raw) < 2:
+        table = _directory_at(fh, bo, at)
+        if table is None:
             return None
-        (count,) = struct.unpack(bo + "H", raw)
-        table = fh.read(12 * count)
-        if len(table) < 12 * count:
-            return None
+        count = len(table) // 12
         end = at + 2 + 12 * count + 4
         for i in range(count):
             tag, kind, n, value = struct.unpack_from(bo + "HHI4s", table, 12 * i)
