@@ -42,6 +42,7 @@ from vfx.ops.background import (
     StreamingEstimate,
 )
 from vfx.ops.composite import COMPOSITE_MODES, ForegroundComposite
+from vfx.ops.dtypes import to_uint8
 from vfx.ops.masks import apply_mask, difference_mask, mask_to_uint8
 from vfx.params import PARAMS, check
 
@@ -520,11 +521,7 @@ def make_masks(
         if subtractor is not None:
             import cv2
 
-            image = (
-                still.image
-                if still.image.dtype == np.uint8
-                else (still.image >> 8).astype(np.uint8)
-            )
+            image = still.image if still.image.dtype == np.uint8 else to_uint8(still.image)
             raw = subtractor.apply(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))  # type: ignore[attr-defined]
             return np.where(raw > 127, np.uint8(255), np.uint8(0))
         assert bg is not None

@@ -31,6 +31,7 @@ from vfx.io.table import format_seconds
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, VideoWriter
 from vfx.metadata import FrameTagger, MetadataOptions
 from vfx.ops.background import Mean
+from vfx.ops.dtypes import to_uint8
 from vfx.ops.motion import (
     MotionHistory,
     Profiles,
@@ -300,9 +301,9 @@ class _MotionJob:
             self.first_time, self.first_index = time, index
         self.last_time, self.last_index = time, index
         if rgb is not None and rgb.dtype != np.uint8:
-            rgb = (rgb >> 8).astype(np.uint8)
+            rgb = to_uint8(rgb)
         if grey is not None and grey.dtype != np.uint8:
-            grey = (grey >> 8).astype(np.uint8)
+            grey = to_uint8(grey)
         if self.average is not None and rgb is not None:
             self.average.update(rgb)
         current = rgb if self.color else grey

@@ -26,6 +26,7 @@ import numpy as np
 from vfx.errors import ImageReadError, OutputError, ParameterError
 from vfx.io.exif import ImageTags, embed_tags
 from vfx.io.tiff import encode_tiff, plain_layout
+from vfx.ops.dtypes import to_uint8
 from vfx.params import PARAMS
 
 __all__ = [
@@ -116,7 +117,7 @@ def encode_image(
         ok, data = cv2.imencode(".png", _to_bgr(image), _png_params(image.dtype))
     elif fmt == "jpg":
         if image.dtype != np.uint8:
-            image = (image >> 8).astype(np.uint8)
+            image = to_uint8(image)
         if image.ndim == 3 and image.shape[2] == 4:
             image = image[:, :, :3]
         ok, data = cv2.imencode(".jpg", _to_bgr(image), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])

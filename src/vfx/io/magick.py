@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vfx.errors import OutputError, ToolNotFoundError
+from vfx.ops.dtypes import to_uint8
 
 if TYPE_CHECKING:
     from vfx.io.exif import ImageTags
@@ -154,9 +155,7 @@ def montage(
     tile_height = tile_width
     with wi.Image() as sheet:
         for array, label in images:
-            with _to_wand(
-                array if array.dtype == np.uint8 else (array >> 8).astype(np.uint8)
-            ) as item:
+            with _to_wand(to_uint8(array)) as item:
                 tile_height = max(1, round(item.height * tile_width / item.width))
                 item.resize(tile_width, tile_height)
                 # ImageMagick takes UTF-8: a non-UTF-8 file name's bytes show as U+FFFD.

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import ParameterError, VfxError
+from vfx.ops.dtypes import to_uint8
 
 __all__ = ["OnnxEmbedder"]
 
@@ -49,7 +50,7 @@ class OnnxEmbedder:
         import cv2
 
         if image.dtype != np.uint8:
-            image = (image >> 8).astype(np.uint8)
+            image = to_uint8(image)
         blob = cv2.dnn.blobFromImage(
             image, scalefactor=1 / 255.0, size=(self.size, self.size), swapRB=False, crop=False
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["float_to_image", "max_value"]
+__all__ = ["float_to_image", "max_value", "to_uint8"]
 
 
 def max_value(dtype: np.dtype | type) -> int:
@@ -35,3 +35,19 @@ def float_to_image(
     if fractional and src == np.uint8:
         return np.floor(values * 257.0 + 0.5).clip(0, 65535).astype(np.uint16)
     return np.floor(values + 0.5).clip(0, top).astype(src)
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """An image as ``uint8``: ``uint8`` as it is (no copy), ``uint16`` by its high byte.
+
+    The high byte (``v >> 8``) is what 8-bit consumers of a 16-bit frame show (FFmpeg's and
+    ImageMagick's depth reduction by truncation), used where a pass reads 8 bits only.
+
+    >>> to_uint8(np.array([[0, 255, 256, 65535]], np.uint16))
+    array([[  0,   0,   1, 255]], dtype=uint8)
+    """
+    if image.dtype == np.uint8:
+        return image
+    if image.dtype != np.uint16:
+        raise ValueError(f"image dtype must be uint8 or uint16, got {image.dtype}")
+    return (image >> 8).astype(np.uint8)

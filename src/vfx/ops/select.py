@@ -20,6 +20,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from vfx.ops.dtypes import to_uint8
+
 __all__ = [
     "EMBED_DIM",
     "coreset",
@@ -52,7 +54,7 @@ def describe(image: np.ndarray) -> np.ndarray:
     ((128,), 1.0)
     """
     if image.dtype != np.uint8:
-        image = (image >> 8).astype(np.uint8)
+        image = to_uint8(image)
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
     small = cv2.resize(image, (96, 64), interpolation=cv2.INTER_AREA)
