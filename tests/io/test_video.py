@@ -346,3 +346,23 @@ def test_a_clip_cut_with_an_edit_list_matches_ffmpeg_picture_by_picture(
     # what --every samples is what is on screen then: t = 0 is the first picture shown
     first = extract_frames(cut, tmp_path / "at0", at_s=[0.0], fmt="png")
     assert read_barcode(read_image(first.files[0])) == expected[0]
+
+
+def test_frames_sharing_a_timestamp_each_keep_their_rank(tmp_path: Path) -> None:
+    """A keyframe stamped with the previous frame's timestamp (as some muxers write after a
+    cut) is neither lost nor reported as undecodable: every frame comes out once, in order."""
+    from clips import make_clip, read_barcode
+    from vfx.io.video import VideoReader
+
+    pts = [0, 1, 2, 3, 3, *range(4, 19)]
+    spec = make_clip(
+        tmp_path / "dup.mkv", frames=20, gop=4, bframes=0, pts=pts, time_base=Fraction(1, 10)
+    )
+    with VideoReader(spec.path) as reader:
+        assert reader.index.frame_count == 20
+        everything = [(f.index, read_barcode(f.image)) for f in reader.frames()]
+        keys = [(f.index, read_barcode(f.image)) for f in reader.frames(keyframes=True)]
+        some = [(f.index, read_barcode(f.image)) for f in reader.frames(ranks=[3, 4, 5])]
+    assert everything == [(i, i) for i in range(20)]
+    assert keys == [(i, i) for i in (0, 4, 8, 12, 16)]
+    assert some == [(3, 3), (4, 4), (5, 5)]

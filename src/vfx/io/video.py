@@ -96,6 +96,9 @@ class PacketIndex:
         For each entry of ``key_ranks``, a timestamp to seek to that lands at or before it.
     start
         Timestamp of time zero (the stream's start).
+    packet_ranks
+        The display rank of each packet, in file order (empty and edit-list-discarded packets
+        not counted): frames sharing a timestamp each keep their own rank.
     """
 
     pts: np.ndarray
@@ -104,6 +107,7 @@ class PacketIndex:
     key_seek: np.ndarray
     start: int
     time_base: Fraction
+    packet_ranks: np.ndarray | None = None
 
     @property
     def frame_count(self) -> int:
@@ -348,7 +352,7 @@ class VideoReader:
                 pts.append(p)
                 dts.append(d)
                 if packet.is_keyframe:
-                    keys.append(p)
+                    keys.append(len(pts) - 1)  # the packet's position, not its pts
                     seek_ts.append(min(p, d))
         except av.FFmpegError as exc:
             if not pts:
@@ -373,8 +377,11 @@ class VideoReader:
         order = np.argsort(pts_arr, kind="stable")
         sorted_pts = pts_arr[order]
         out = np.sort(np.asarray(dts, dtype=np.int64)) if no_pts else sorted_pts
-        key_arr = np.asarray(keys, dtype=np.int64)
-        key_ranks = np.searchsorted(sorted_pts, key_arr)
+        # A packet's display rank is its place in pts order (stable, so that frames sharing a
+        # timestamp keep their file order and each keeps its own rank).
+        rank_of_packet = np.empty_like(order)
+        rank_of_packet[order] = np.arange(order.size)
+        key_ranks = rank_of_packet[np.asarray(keys, dtype=np.int64)]
         korder = np.argsort(key_ranks, kind="stable")
         start = self.stream.start_time
         if start is None or no_pts:
@@ -386,6 +393,7 @@ class VideoReader:
             key_seek=np.asarray(seek_ts, dtype=np.int64)[korder],
             start=int(min(start, int(out[0]))),
             time_base=self.time_base,
+            packet_ranks=rank_of_packet,
         )
 
     def info(self) -> VideoInfo:
@@ -505,7 +513,13 @@ class VideoReader:
     def _rank(self, avf: Any, previous: int) -> int:
         if avf.pts is None:
             return previous + 1
-        return self.index.rank_of(int(avf.pts))
+        rank = self.index.rank_of(int(avf.pts))
+        idx = self.index
+        # Frames that share a timestamp come out in display order: the second takes the next
+        # rank of that timestamp instead of the first one's (which would lose it).
+        if rank <= previous < idx.frame_count - 1 and int(idx.pts[previous + 1]) == int(avf.pts):
+            return previous + 1
+        return rank
 
     def _decode(self, packets: Iterable[Any]) -> Iterator[Any]:
         """Decode packets, skipping ones the decoder rejects (counted and logged)."""
@@ -547,10 +561,11 @@ class VideoReader:
         if not keyset:
             return
 
-        def wanted(packet: Any) -> bool:
-            if not packet.is_keyframe or packet.is_discard:
-                return False
-            return only is None or packet.pts is None or idx.rank_of(int(packet.pts)) in keyset
+        def packet_rank(position: int, packet: Any) -> int:
+            ranks = idx.packet_ranks
+            if ranks is not None and position < ranks.size:
+                return int(ranks[position])
+            return idx.rank_of(int(packet.pts)) if packet.pts is not None else -1
 
         # Each keyframe is decoded on its own and the decoder drained after it. Feeding only key
         # packets to a running decoder (or all packets with skip_frame, as ffmpeg's
@@ -564,8 +579,15 @@ class VideoReader:
             cc.thread_type = "SLICE"
         self._container.seek(0)
         errors = 0
+        position = -1  # the packet's place among the index's packets (as _scan counted them)
         for packet in self._demux():
-            if not wanted(packet):
+            if packet.is_discard:
+                continue
+            position += 1
+            if not packet.is_keyframe:
+                continue
+            rank = packet_rank(position, packet)
+            if rank not in keyset:
                 continue
             try:
                 decoded = [*self.stream.decode(packet), *self.stream.decode(None)]
@@ -579,11 +601,8 @@ class VideoReader:
                 )
                 decoded = []
             cc.flush_buffers()
-            for avf in decoded:
-                pts = avf.pts if avf.pts is not None else packet.pts
-                rank = idx.rank_of(int(pts)) if pts is not None else -1
-                if rank in keyset:
-                    yield convert(avf, rank)
+            for avf in decoded[:1]:  # a keyframe decoded alone is that one picture
+                yield convert(avf, rank)
         if errors:
             log.warning(
                 "%s: %d keyframe(s) could not be decoded and were skipped", self.path, errors
