@@ -279,3 +279,34 @@ def test_errors_are_one_line(tmp_path: Path, setup: str, args: list[str], messag
     assert result.exit_code == 1, result.output
     assert message in result.stderr and result.stderr.count("\n") == 1
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("suffix", "codec"),
+    [(".mkv", "libx264"), (".webm", "libvpx"), (".ts", "libx264"), (".avi", "mpeg4")],
+)
+def test_mask_on_other_containers_is_quiet(tmp_path: Path, suffix: str, codec: str) -> None:
+    """No raw Python warning reaches the user (the suite turns warnings into errors)."""
+    from fractions import Fraction
+
+    import av
+    import numpy as np
+
+    path = tmp_path / f"clip{suffix}"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=Fraction(25))
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(20):
+            frame = av.VideoFrame.from_ndarray(
+                np.full((48, 64, 3), i * 10, np.uint8), format="rgb24"
+            )
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    result = runner.invoke(
+        app, ["mask", str(path), "--background", "first", "-o", str(tmp_path / "m")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Warning" not in result.output and "warning:" not in result.output
+    assert list((tmp_path / "m").glob("*_mask.png"))

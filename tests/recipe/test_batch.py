@@ -202,3 +202,52 @@ def test_dask_with_a_relative_output_writes_where_the_client_looks(
     assert all(
         Path(p).is_file() and Path(p).is_relative_to(tmp_path) for p in result.results[0].outputs
     )
+
+
+def test_a_dask_worker_that_dies_fails_its_inputs_not_the_run(
+    inputs: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On a real LocalCluster, the one worker is killed while it holds both inputs: each is a
+    failed row naming Dask's reason (KilledWorker), the run returns with its summary, and
+    run.json has both; the scheduler's own error log is its business, not vfx's."""
+    import logging
+    import threading
+
+    caplog.set_level(logging.CRITICAL, logger="distributed.scheduler")
+
+    dask = pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    from vfx.recipe.runner import run_recipe
+    from vfx.recipe.schema import load_recipe
+
+    recipe = load_recipe(_recipe(tmp_path))
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        outcome: list[object] = []
+        runner_thread = threading.Thread(
+            target=lambda: outcome.append(
+                run_recipe(
+                    recipe, [inputs / "v0.mp4", inputs / "v1.mp4"], tmp_path / "o", dask=client
+                )
+            )
+        )
+        runner_thread.start()
+        deadline = time.monotonic() + 60
+        while not list((tmp_path / "o").rglob("*.tiff")):  # the first input is running
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        (pid,) = client.run(os.getpid).values()
+        os.kill(pid, signal.SIGKILL)
+        runner_thread.join(timeout=240)
+        assert not runner_thread.is_alive()
+    (result,) = outcome
+    rows = result.results  # type: ignore[attr-defined]
+    assert [r.status for r in rows] == ["failed", "failed"]
+    assert all("Dask: KilledWorker" in (r.error or "") for r in rows)
+    manifest = json.loads((tmp_path / "o" / "run.json").read_text())["recipes"]["all"]["inputs"]
+    assert len(manifest) == 2
