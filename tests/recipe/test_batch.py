@@ -251,3 +251,25 @@ def test_a_dask_worker_that_dies_fails_its_inputs_not_the_run(
     assert all("Dask: KilledWorker" in (r.error or "") for r in rows)
     manifest = json.loads((tmp_path / "o" / "run.json").read_text())["recipes"]["all"]["inputs"]
     assert len(manifest) == 2
+
+
+def test_a_dask_cluster_without_workers_fails_the_rest_instead_of_waiting(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    from vfx.recipe import runner
+    from vfx.recipe.schema import load_recipe
+
+    monkeypatch.setattr(runner, "DASK_NO_WORKER_S", 1.0)
+    with (
+        distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        started = time.monotonic()
+        result = runner.run_recipe(
+            load_recipe(_recipe(tmp_path)), [inputs / "v0.mp4"], tmp_path / "o", dask=client
+        )
+    assert time.monotonic() - started < 60
+    (row,) = result.results
+    assert row.status == "failed" and "no worker left" in (row.error or "")
+    assert json.loads((tmp_path / "o" / "run.json").read_text())["recipes"]["all"]["inputs"]

@@ -377,6 +377,33 @@ def _stop_pool(pool: ProcessPoolExecutor, grace_s: float = 10.0) -> None:
             process.join()
 
 
+#: How long a Dask run waits with no worker in the cluster before it fails what is left.
+DASK_NO_WORKER_S = 60.0
+
+
+def _record_dask(
+    future: Any, video: str, recipe: Recipe, record: Callable[[InputResult], None]
+) -> None:
+    """One Dask task's outcome as that input's row."""
+    try:
+        result = future.result()
+    except Exception as exc:  # KilledWorker, a lost worker, a cancelled task
+        record(_lost(video, recipe, f"Dask: {type(exc).__name__}: {exc}"))
+        return
+    missing = [p for p in result.outputs if not Path(p).exists()]
+    if missing:  # a worker with its own file system wrote elsewhere
+        record(
+            _lost(
+                video,
+                recipe,
+                f"the worker reported {len(missing)} outputs this machine cannot see "
+                f"(first: {missing[0]}); the output folder must be shared",
+            )
+        )
+        return
+    record(result)
+
+
 def _run_dask(
     recipe: Recipe,
     todo: list[str],
@@ -386,7 +413,8 @@ def _run_dask(
     stems: dict[str, str],
 ) -> None:
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
+        from distributed import wait as dask_wait
     except ImportError as exc:
         raise ParameterError(
             "--dask needs the distributed package: pip install 'vfx[dask]'"
@@ -397,25 +425,35 @@ def _run_dask(
             client.submit(run_one, recipe, video, str(out), stems[video], pure=False): video
             for video in todo
         }
-        for future in as_completed(futures):
-            video = futures[future]
+        pending = set(futures)
+        alone_since: float | None = None
+        while pending:
             try:
-                result = future.result()
-            except Exception as exc:  # KilledWorker, a lost worker, a cancelled task
-                record(_lost(video, recipe, f"Dask: {type(exc).__name__}: {exc}"))
+                done, pending = dask_wait(pending, timeout=5, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                done = set()
+            for future in done:
+                _record_dask(future, futures[future], recipe, record)
+            if done or not pending:
+                alone_since = None
                 continue
-            missing = [p for p in result.outputs if not Path(p).exists()]
-            if missing:  # a worker with its own file system wrote elsewhere
-                record(
-                    _lost(
-                        video,
-                        recipe,
-                        f"the worker reported {len(missing)} outputs this machine cannot see "
-                        f"(first: {missing[0]}); the output folder must be shared",
+            # No progress for 5 s: is any worker left to do the rest?
+            if client.scheduler_info().get("workers"):
+                alone_since = None
+            elif alone_since is None:
+                alone_since = time.monotonic()
+            elif time.monotonic() - alone_since > DASK_NO_WORKER_S:
+                for future in pending:
+                    future.cancel()
+                    record(
+                        _lost(
+                            futures[future],
+                            recipe,
+                            f"Dask: no worker left for {DASK_NO_WORKER_S:g} s; not run",
+                        )
                     )
-                )
-                continue
-            record(result)
+                log.warning("%s: the Dask cluster has no worker left", recipe.name)
+                pending = set()
     finally:
         if client is not address:
             client.close()
