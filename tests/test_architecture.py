@@ -107,3 +107,20 @@ def test_a_tiff_composite_loads_neither_opencv_tifffile_nor_the_telemetry_reader
     ).stdout.strip()
     assert out == "[]"
     assert (tmp_path / "out.tiff").is_file()
+
+
+def test_io_imports_nothing_from_the_telemetry_readers() -> None:
+    """The readers build on io (the box walker, exiftool); io never reaches back."""
+    offenders = []
+    for path in sorted((SRC / "io").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            offenders += [
+                f"{path.name}:{node.lineno}" for n in names if n.startswith("vfx.telemetry")
+            ]
+    assert offenders == []

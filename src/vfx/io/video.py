@@ -33,7 +33,7 @@ import numpy as np
 
 from vfx.errors import DecodeError, OutputError, TelemetryError, VideoOpenError
 from vfx.io.images import discard, publish, temp_beside
-from vfx.telemetry.mp4 import list_tracks
+from vfx.io.mp4 import list_tracks
 from vfx.types import Frame, StreamInfo, VideoInfo
 
 __all__ = [

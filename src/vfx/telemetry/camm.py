@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import TelemetryError
-from vfx.telemetry.mp4 import Sample
+from vfx.io.mp4 import Sample
 from vfx.telemetry.track import Clock, GpsTrack, Orientation, Series, axis_angle_to_quaternion
 
 __all__ = ["CammReading", "decode_camm", "gps_to_utc", "read_camm"]

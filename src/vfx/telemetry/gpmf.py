@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import TelemetryError
-from vfx.telemetry.mp4 import Sample
+from vfx.io.mp4 import Sample
 from vfx.telemetry.track import Clock, GpsTrack, Orientation, Series
 
 __all__ = ["GpmfReading", "Klv", "parse_klv", "read_gpmf", "values"]

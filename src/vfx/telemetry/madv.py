@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vfx.errors import TelemetryError
-from vfx.telemetry.mp4 import Mp4File
+from vfx.io.mp4 import Mp4File
 
 __all__ = ["MadvReading", "read_madv"]
 

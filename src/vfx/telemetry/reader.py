@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import TelemetryError, ToolNotFoundError, VfxError
+from vfx.io.mp4 import Mp4File
 from vfx.telemetry.camm import CammReading, decode_camm
 from vfx.telemetry.gpmf import GpmfReading, parse_klv, read_gpmf
 from vfx.telemetry.madv import read_madv
-from vfx.telemetry.mp4 import Mp4File
 from vfx.telemetry.spherical import read_projection
 from vfx.telemetry.track import Orientation, Projection, Telemetry, matrix_to_quaternion
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import struct
 
-from vfx.telemetry.mp4 import Mp4File, TrackSummary
+from vfx.io.mp4 import Mp4File, TrackSummary
 from vfx.telemetry.track import Projection
 
 __all__ = ["read_projection"]
