@@ -48,6 +48,7 @@ HOST = """
 import gc, os, signal, sys, threading
 import cv2  # opencv-python's loader adds its lib folder to LD_LIBRARY_PATH: not vfx's doing
 gc.set_threshold(500, 7, 9)
+cv2.setNumThreads(3)
 env = dict(os.environ)
 handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
 forks = []
@@ -67,6 +68,7 @@ for _ in range(5):
 unreachable = gc.collect()
 assert unreachable >= 10, unreachable  # the five cycles are found and freed
 assert gc.get_threshold() == (500, 7, 9), gc.get_threshold()
+assert cv2.getNumThreads() == 3, cv2.getNumThreads()  # OpenCV's pool is the host's
 assert gc.get_freeze_count() == 0, gc.get_freeze_count()
 assert gc.isenabled()
 assert dict(os.environ) == env, set(os.environ.items()) ^ set(env.items())

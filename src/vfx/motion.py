@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from vfx.errors import DecodeError, ParameterError
@@ -226,10 +225,9 @@ def analyse_motion(
             if whole
             else reader.frames(ranks=ranks.tolist(), pixels=pixels)
         )
-        # OpenCV's own thread pool on top of them costs more in contention than it gains
-        # (measured 25 % slower).
-        cv_threads = cv2.getNumThreads()
-        cv2.setNumThreads(1)
+        # OpenCV's thread pool is the process's, so the library leaves it as the caller set
+        # it; the vfx command runs this pass with one OpenCV thread (vfx._process: its pool
+        # on top of these two threads cost 25 % in contention).
         try:
             for frame in frames:
                 if pixels == "grey":
@@ -241,8 +239,6 @@ def analyse_motion(
         except BaseException:
             job.abort()
             raise
-        finally:
-            cv2.setNumThreads(cv_threads)
         if job.frames < 2:
             job.abort()
             raise DecodeError(f"only {job.frames} frame(s) could be decoded", path=video)

@@ -122,6 +122,7 @@ def register(app: typer.Typer) -> None:
         fork = "qom" in outputs and _process.OWNS_PROCESS
         with (
             QomPlotter.start() if fork else nullcontext() as plotter,
+            _process.opencv_threads(1) if _process.OWNS_PROCESS else nullcontext(),
             progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress,
         ):
             result = analyse_motion(
