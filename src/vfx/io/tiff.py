@@ -197,15 +197,24 @@ def plain_layout(fh: BinaryIO) -> TiffLayout | None:
         tag, kind, n, value = struct.unpack_from(bo + "HHI4s", table, 12 * i)
         if kind not in _INTEGER or n == 0 or n > 8:
             continue  # none of the tags read below
-        code = _INTEGER[kind]
-        size = n * struct.calcsize(code)
-        if size > 4:
-            fh.seek(struct.unpack(bo + "I", value)[0])
-            value = fh.read(size)
-            if len(value) < size:
-                return None
-        tags[tag] = struct.unpack_from(f"{bo}{n}{code}", value)
+        values = _integers(fh, bo, kind, n, value)
+        if values is None:
+            return None
+        tags[tag] = values
     return _layout(tags)
+
+
+def _integers(fh: BinaryIO, bo: str, kind: int, n: int, value: bytes) -> tuple[int, ...] | None:
+    """An integer entry's ``n`` values: inline in its 4 value bytes, or at the offset they
+    hold; None when the file ends first."""
+    code = _INTEGER[kind]
+    size = n * struct.calcsize(code)
+    if size > 4:
+        fh.seek(struct.unpack(bo + "I", value)[0])
+        value = fh.read(size)
+        if len(value) < size:
+            return None
+    return struct.unpack_from(f"{bo}{n}{code}", value)
 
 
 def first_size(fh: BinaryIO) -> tuple[int, int] | None:
@@ -251,14 +260,10 @@ def data_end(fh: BinaryIO) -> int | None:
                     return None
                 end = max(end, sub)
             if depth == 0 and tag in (273, 279, 324, 325) and kind in _INTEGER and n <= 1 << 20:
-                code = _INTEGER[kind]
-                size = n * struct.calcsize(code)
-                if size > 4:
-                    fh.seek(struct.unpack(bo + "I", value)[0])
-                    value = fh.read(size)
-                    if len(value) < size:
-                        return None
-                arrays[tag] = struct.unpack_from(f"{bo}{n}{code}", value)
+                values = _integers(fh, bo, kind, n, value)
+                if values is None:
+                    return None
+                arrays[tag] = values
         return end
 
     end = directory_end(struct.unpack(bo + "I", head[4:])[0], 0)
