@@ -127,3 +127,27 @@ def test_a_run_keeps_inputs_of_one_name_apart(twins: tuple[Path, Path], tmp_path
         "a_clip_keyframe-display",
         "b_clip_keyframe-display",
     }
+
+
+def test_a_table_from_before_source_id_is_redone_not_refused(
+    plain_clip: Path, tmp_path: Path
+) -> None:
+    """frames.csv written by an earlier vfx has no source_id: its images are written again
+    from this file, and the folder is not taken for another video's."""
+    import csv
+
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["keyframes", str(plain_clip), "-o", str(out)]).exit_code == 0
+    table = out / "frames.csv"
+    with table.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        row.pop("source_id")
+    with table.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = runner.invoke(app, ["keyframes", str(plain_clip), "-o", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["written"] == 6
+    assert all(r["source_id"] for r in read_frame_table(out))

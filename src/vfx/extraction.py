@@ -125,7 +125,9 @@ def write_frames(
     # made from this very file count (same source name, size and modification time).
     done_rows: dict[int, dict[str, object]] = {}
     table = [row for row in read_frame_table(out_dir) if row.get("source") == source]
-    other = next((r for r in table if r.get("source_id") != identity), None)
+    # A table written before frames.csv recorded source_id says nothing either way: its
+    # images are written again (below), never taken as another file's.
+    other = next((r for r in table if r.get("source_id") not in ("", None, identity)), None)
     if other is not None and not overwrite:
         raise OutputError(
             f"{out_dir / 'frames.csv'} lists frames of another video named {source} (a "
@@ -134,7 +136,8 @@ def write_frames(
         )
     if not overwrite:
         for row in table:
-            if looks_complete(out_dir / row["file"]):  # a 0-byte or cut file is redone
+            # only images known to come from this very file, and whole (0-byte, cut: redone)
+            if row.get("source_id") == identity and looks_complete(out_dir / row["file"]):
                 done_rows[int(row["frame_index"])] = dict(row)
     todo = [r for r in wanted if r not in done_rows]
     for r in wanted:
