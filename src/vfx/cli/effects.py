@@ -85,233 +85,234 @@ def _echo_result(result: object, text: str, *, quiet: bool, json: bool) -> None:
         say(text)
 
 
+def background(
+    input: Input = Path("."),
+    output: OutFile = Path(DEFAULT_OUTPUTS["background"]),
+    overwrite: ReplaceFile = False,
+    method: Annotated[
+        BackgroundMethod,
+        typer.Option(
+            "--method",
+            "-m",
+            metavar="METHOD",
+            help="first, mean (16-bit), median (all frames), "
+            "lighten/darken (max/min), auto (robust median, bounded memory).",
+        ),
+    ] = BackgroundMethod.auto,
+    frames: Frames = "keyframes",
+    sample: Sample = PARAMS["sample"].default,
+    engine: EngineOpt = Engine.numpy,
+    quiet: Quiet = False,
+    json: Json = False,
+    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+) -> None:
+    """Estimate the empty scene behind the moving figure and write it as one image."""
+    with progress_bar("background", enabled=wants_progress(quiet, json)) as progress:
+        from vfx.effects import make_background
+
+        result = make_background(
+            input,
+            output,
+            method=method.value,
+            frames=frames,
+            sample=sample,
+            engine=engine.value,
+            max_pixels=max_pixels,
+            progress=progress,
+            overwrite=overwrite,
+        )
+    _echo_result(
+        result,
+        f"background ({method.value}, {result.frames} frames, {result.dtype}) -> {result.path}",
+        quiet=quiet,
+        json=json,
+    )
+
+
+def mask(
+    input: Input = Path("."),
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Output folder (default ./<name>_masks).", show_default=False
+        ),
+    ] = None,
+    background: BackgroundSpec = "auto",
+    method: Annotated[
+        MaskMethod,
+        typer.Option(
+            "--method",
+            "-m",
+            help="difference (ImageMagick's chain), or OpenCV's "
+            "mog2/knn subtractors run over every frame in order.",
+        ),
+    ] = MaskMethod.difference,
+    threshold: Threshold = PARAMS["threshold"].default,
+    blur: Blur = PARAMS["blur"].default,
+    threshold2: Threshold2 = PARAMS["threshold2"].default,
+    blur2: Blur2 = PARAMS["blur2"].default,
+    history: Annotated[int, typer.Option("--history", help=_p("history"))] = PARAMS[
+        "history"
+    ].default,
+    clean_background: Annotated[
+        str,
+        typer.Option(
+            "--clean-background",
+            help="black, white, transparent (RGBA) or a COLOR (#rrggbb, r,g,b).",
+        ),
+    ] = "black",
+    fmt: Annotated[
+        ImageFormat, typer.Option("--format", "-f", help="Format of the clean images.")
+    ] = ImageFormat.png,
+    quality: Quality = PARAMS["quality"].default,
+    frames: Frames = "keyframes",
+    sample: Sample = PARAMS["sample"].default,
+    engine: EngineOpt = Engine.numpy,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Rewrite existing masks.")] = False,
+    quiet: Quiet = False,
+    json: Json = False,
+    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+) -> None:
+    """A foreground mask and a clean foreground image per frame.
+
+    The difference method is ImageMagick's chain: difference with the background,
+    -threshold (on intensity), -blur 0xBLUR, -threshold, -blur 0xBLUR2.
+    """
+    with progress_bar("masks", enabled=wants_progress(quiet, json)) as progress:
+        from vfx.effects import make_masks
+
+        result = make_masks(
+            input,
+            output,
+            background=background,
+            method=method.value,
+            frames=frames,
+            threshold1=threshold,
+            blur1=blur,
+            threshold2=threshold2,
+            blur2=blur2,
+            history=history,
+            clean_background=clean_background,
+            fmt=fmt.value,
+            quality=quality,
+            sample=sample,
+            engine=engine.value,
+            overwrite=overwrite,
+            max_pixels=max_pixels,
+            progress=progress,
+        )
+    _echo_result(
+        result,
+        f"{len(result.masks)} masks written, {result.skipped} already there, in {result.out_dir}",
+        quiet=quiet,
+        json=json,
+    )
+
+
+def composite(
+    input: Input = Path("."),
+    output: OutFile = Path(DEFAULT_OUTPUTS["composite"]),
+    overwrite: ReplaceFile = False,
+    mode: Annotated[
+        CompositeMode,
+        typer.Option(
+            "--mode",
+            metavar="MODE",
+            help="darken (min, on white), lighten (max, on black), mean "
+            "(16-bit), foreground (masked figures over the background).",
+        ),
+    ] = CompositeMode.darken,
+    background: BackgroundSpec = "auto",
+    fade: Annotated[float, typer.Option("--fade", help=_p("fade"))] = PARAMS["fade"].default,
+    threshold: Threshold = PARAMS["threshold"].default,
+    blur: Blur = PARAMS["blur"].default,
+    threshold2: Threshold2 = PARAMS["threshold2"].default,
+    blur2: Blur2 = PARAMS["blur2"].default,
+    frames: Frames = "keyframes",
+    sample: Sample = PARAMS["sample"].default,
+    engine: EngineOpt = Engine.numpy,
+    quality: Quality = PARAMS["quality"].default,
+    quiet: Quiet = False,
+    json: Json = False,
+    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+) -> None:
+    """A multi-exposure image of all frames (the "keyframe display")."""
+    with progress_bar("composite", enabled=wants_progress(quiet, json)) as progress:
+        from vfx.effects import make_composite
+
+        result = make_composite(
+            input,
+            output,
+            mode=mode.value,
+            frames=frames,
+            background=background,
+            fade=fade,
+            threshold1=threshold,
+            blur1=blur,
+            threshold2=threshold2,
+            blur2=blur2,
+            sample=sample,
+            engine=engine.value,
+            quality=quality,
+            max_pixels=max_pixels,
+            progress=progress,
+            overwrite=overwrite,
+        )
+    _echo_result(
+        result,
+        f"composite ({mode.value}, {result.frames} frames) -> {result.path}",
+        quiet=quiet,
+        json=json,
+    )
+
+
+def montage(
+    input: Input = Path("."),
+    output: OutFile = Path(DEFAULT_OUTPUTS["montage"]),
+    overwrite: ReplaceFile = False,
+    columns: Annotated[int, typer.Option("--columns", "-c", help=_p("columns"))] = PARAMS[
+        "columns"
+    ].default,
+    tile_width: Annotated[int, typer.Option("--tile-width", help=_p("tile_width"))] = (
+        PARAMS["tile_width"].default
+    ),
+    font_size: Annotated[float, typer.Option("--font-size", help=_p("font_size"))] = (
+        PARAMS["font_size"].default
+    ),
+    frames: Frames = "keyframes",
+    quiet: Quiet = False,
+    json: Json = False,
+    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+) -> None:
+    """A contact sheet of the frames labelled with their names and times (ImageMagick)."""
+    with progress_bar("montage", enabled=wants_progress(quiet, json)) as progress:
+        from vfx.effects import make_montage
+
+        result = make_montage(
+            input,
+            output,
+            frames=frames,
+            columns=columns,
+            tile_width=tile_width,
+            font_size=font_size,
+            max_pixels=max_pixels,
+            progress=progress,
+            overwrite=overwrite,
+        )
+    _echo_result(
+        result,
+        f"contact sheet of {result.frames} frames -> {result.path}",
+        quiet=quiet,
+        json=json,
+    )
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def background(
-        input: Input = Path("."),
-        output: OutFile = Path(DEFAULT_OUTPUTS["background"]),
-        overwrite: ReplaceFile = False,
-        method: Annotated[
-            BackgroundMethod,
-            typer.Option(
-                "--method",
-                "-m",
-                metavar="METHOD",
-                help="first, mean (16-bit), median (all frames), "
-                "lighten/darken (max/min), auto (robust median, bounded memory).",
-            ),
-        ] = BackgroundMethod.auto,
-        frames: Frames = "keyframes",
-        sample: Sample = PARAMS["sample"].default,
-        engine: EngineOpt = Engine.numpy,
-        quiet: Quiet = False,
-        json: Json = False,
-        max_pixels: MaxPixels = PARAMS["max_pixels"].default,
-    ) -> None:
-        """Estimate the empty scene behind the moving figure and write it as one image."""
-        with progress_bar("background", enabled=wants_progress(quiet, json)) as progress:
-            from vfx.effects import make_background
-
-            result = make_background(
-                input,
-                output,
-                method=method.value,
-                frames=frames,
-                sample=sample,
-                engine=engine.value,
-                max_pixels=max_pixels,
-                progress=progress,
-                overwrite=overwrite,
-            )
-        _echo_result(
-            result,
-            f"background ({method.value}, {result.frames} frames, {result.dtype}) -> {result.path}",
-            quiet=quiet,
-            json=json,
-        )
-
-    @app.command()
-    def mask(
-        input: Input = Path("."),
-        output: Annotated[
-            Path | None,
-            typer.Option(
-                "--output", "-o", help="Output folder (default ./<name>_masks).", show_default=False
-            ),
-        ] = None,
-        background: BackgroundSpec = "auto",
-        method: Annotated[
-            MaskMethod,
-            typer.Option(
-                "--method",
-                "-m",
-                help="difference (ImageMagick's chain), or OpenCV's "
-                "mog2/knn subtractors run over every frame in order.",
-            ),
-        ] = MaskMethod.difference,
-        threshold: Threshold = PARAMS["threshold"].default,
-        blur: Blur = PARAMS["blur"].default,
-        threshold2: Threshold2 = PARAMS["threshold2"].default,
-        blur2: Blur2 = PARAMS["blur2"].default,
-        history: Annotated[int, typer.Option("--history", help=_p("history"))] = PARAMS[
-            "history"
-        ].default,
-        clean_background: Annotated[
-            str,
-            typer.Option(
-                "--clean-background",
-                help="black, white, transparent (RGBA) or a COLOR (#rrggbb, r,g,b).",
-            ),
-        ] = "black",
-        fmt: Annotated[
-            ImageFormat, typer.Option("--format", "-f", help="Format of the clean images.")
-        ] = ImageFormat.png,
-        quality: Quality = PARAMS["quality"].default,
-        frames: Frames = "keyframes",
-        sample: Sample = PARAMS["sample"].default,
-        engine: EngineOpt = Engine.numpy,
-        overwrite: Annotated[
-            bool, typer.Option("--overwrite", help="Rewrite existing masks.")
-        ] = False,
-        quiet: Quiet = False,
-        json: Json = False,
-        max_pixels: MaxPixels = PARAMS["max_pixels"].default,
-    ) -> None:
-        """A foreground mask and a clean foreground image per frame.
-
-        The difference method is ImageMagick's chain: difference with the background,
-        -threshold (on intensity), -blur 0xBLUR, -threshold, -blur 0xBLUR2.
-        """
-        with progress_bar("masks", enabled=wants_progress(quiet, json)) as progress:
-            from vfx.effects import make_masks
-
-            result = make_masks(
-                input,
-                output,
-                background=background,
-                method=method.value,
-                frames=frames,
-                threshold1=threshold,
-                blur1=blur,
-                threshold2=threshold2,
-                blur2=blur2,
-                history=history,
-                clean_background=clean_background,
-                fmt=fmt.value,
-                quality=quality,
-                sample=sample,
-                engine=engine.value,
-                overwrite=overwrite,
-                max_pixels=max_pixels,
-                progress=progress,
-            )
-        _echo_result(
-            result,
-            f"{len(result.masks)} masks written, {result.skipped} already "
-            f"there, in {result.out_dir}",
-            quiet=quiet,
-            json=json,
-        )
-
-    @app.command()
-    def composite(
-        input: Input = Path("."),
-        output: OutFile = Path(DEFAULT_OUTPUTS["composite"]),
-        overwrite: ReplaceFile = False,
-        mode: Annotated[
-            CompositeMode,
-            typer.Option(
-                "--mode",
-                metavar="MODE",
-                help="darken (min, on white), lighten (max, on black), mean "
-                "(16-bit), foreground (masked figures over the background).",
-            ),
-        ] = CompositeMode.darken,
-        background: BackgroundSpec = "auto",
-        fade: Annotated[float, typer.Option("--fade", help=_p("fade"))] = PARAMS["fade"].default,
-        threshold: Threshold = PARAMS["threshold"].default,
-        blur: Blur = PARAMS["blur"].default,
-        threshold2: Threshold2 = PARAMS["threshold2"].default,
-        blur2: Blur2 = PARAMS["blur2"].default,
-        frames: Frames = "keyframes",
-        sample: Sample = PARAMS["sample"].default,
-        engine: EngineOpt = Engine.numpy,
-        quality: Quality = PARAMS["quality"].default,
-        quiet: Quiet = False,
-        json: Json = False,
-        max_pixels: MaxPixels = PARAMS["max_pixels"].default,
-    ) -> None:
-        """A multi-exposure image of all frames (the "keyframe display")."""
-        with progress_bar("composite", enabled=wants_progress(quiet, json)) as progress:
-            from vfx.effects import make_composite
-
-            result = make_composite(
-                input,
-                output,
-                mode=mode.value,
-                frames=frames,
-                background=background,
-                fade=fade,
-                threshold1=threshold,
-                blur1=blur,
-                threshold2=threshold2,
-                blur2=blur2,
-                sample=sample,
-                engine=engine.value,
-                quality=quality,
-                max_pixels=max_pixels,
-                progress=progress,
-                overwrite=overwrite,
-            )
-        _echo_result(
-            result,
-            f"composite ({mode.value}, {result.frames} frames) -> {result.path}",
-            quiet=quiet,
-            json=json,
-        )
-
-    @app.command()
-    def montage(
-        input: Input = Path("."),
-        output: OutFile = Path(DEFAULT_OUTPUTS["montage"]),
-        overwrite: ReplaceFile = False,
-        columns: Annotated[int, typer.Option("--columns", "-c", help=_p("columns"))] = PARAMS[
-            "columns"
-        ].default,
-        tile_width: Annotated[int, typer.Option("--tile-width", help=_p("tile_width"))] = (
-            PARAMS["tile_width"].default
-        ),
-        font_size: Annotated[float, typer.Option("--font-size", help=_p("font_size"))] = (
-            PARAMS["font_size"].default
-        ),
-        frames: Frames = "keyframes",
-        quiet: Quiet = False,
-        json: Json = False,
-        max_pixels: MaxPixels = PARAMS["max_pixels"].default,
-    ) -> None:
-        """A contact sheet of the frames labelled with their names and times (ImageMagick)."""
-        with progress_bar("montage", enabled=wants_progress(quiet, json)) as progress:
-            from vfx.effects import make_montage
-
-            result = make_montage(
-                input,
-                output,
-                frames=frames,
-                columns=columns,
-                tile_width=tile_width,
-                font_size=font_size,
-                max_pixels=max_pixels,
-                progress=progress,
-                overwrite=overwrite,
-            )
-        _echo_result(
-            result,
-            f"contact sheet of {result.frames} frames -> {result.path}",
-            quiet=quiet,
-            json=json,
-        )
-
-    del background, mask, composite, montage
+    """Add this module's commands to ``app``."""
+    app.command()(background)
+    app.command()(mask)
+    app.command()(composite)
+    app.command()(montage)
 
 
-__all__ = ["register"]
+__all__ = ["background", "composite", "mask", "montage", "register"]

@@ -104,121 +104,123 @@ def _parse_at(text: str | None) -> list[float] | None:
     return [parse_time(p) for p in parts]
 
 
+@with_metadata_options
+def keyframes(
+    videos: Videos,
+    output: OutDir = None,
+    fmt: Format = ImageFormat.tiff,
+    quality: Quality = PARAMS["quality"].default,
+    overwrite: Overwrite = False,
+    quiet: Quiet = False,
+    json: Json = False,
+    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+    metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
+) -> None:
+    """Decode only the keyframes (I-frames) and write each one losslessly.
+
+    Images are RGB TIFF (deflate; 16-bit per channel for sources above 8 bits) named
+    <stem>_<frame_index>.<ext> by display-order index, with frames.csv listing exact
+    times. The default folder is ./<stem>_keyframes; complete images are skipped on a
+    re-run unless --overwrite. Each image carries its UTC time, GPS position and heading
+    (from GoPro GPMF, Google CAMM or what exiftool finds, or --gpx) and its source.
+    """
+    from vfx.extraction import extract_keyframes
+
+    run_each(
+        videos,
+        lambda name, progress: extract_keyframes(
+            name.path,
+            output,
+            fmt=fmt.value,
+            quality=quality,
+            overwrite=overwrite,
+            max_pixels=max_pixels,
+            progress=progress,
+            metadata=metadata,
+            name=name,
+        ),
+        what="keyframes",
+        quiet=quiet,
+        json=json,
+    )
+
+
+@with_metadata_options
+def frames(
+    videos: Videos,
+    every: Annotated[
+        float | None,
+        typer.Option("--every", help="Take a frame every SECONDS.", metavar="SECONDS"),
+    ] = None,
+    fps: Annotated[
+        float | None, typer.Option("--fps", help="Take F frames per second.", metavar="F")
+    ] = None,
+    all_frames: Annotated[bool, typer.Option("--all", help="Take every frame.")] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Take frames at these times: T1,T2,... (seconds or [HH:]MM:SS.fff).",
+            metavar="T1,T2,...",
+        ),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="Start time (seconds or [HH:]MM:SS).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="End time, exclusive (seconds or [HH:]MM:SS).")
+    ] = None,
+    output: OutDir = None,
+    fmt: Format = ImageFormat.tiff,
+    quality: Quality = PARAMS["quality"].default,
+    overwrite: Overwrite = False,
+    quiet: Quiet = False,
+    json: Json = False,
+    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+    metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
+) -> None:
+    """Take frames by time: --every SECONDS, --fps F, --all or --at T1,T2,...
+
+    A time takes the frame on screen at that time. Stretches that are not needed are
+    skipped by seeking. The default folder is ./<stem>_frames.
+    """
+    chosen = sum([every is not None, fps is not None, all_frames, at is not None])
+    if chosen != 1:
+        raise ParameterError("choose frames with exactly one of --every, --fps, --all, --at")
+    start_s = parse_time(start) if start is not None else 0.0
+    end_s = parse_time(end) if end is not None else None
+    at_s = _parse_at(at)
+    from vfx.extraction import extract_frames
+
+    run_each(
+        videos,
+        lambda name, progress: extract_frames(
+            name.path,
+            output,
+            every_s=every,
+            fps=fps,
+            at_s=at_s,
+            all_frames=all_frames,
+            start_s=start_s,
+            end_s=end_s,
+            fmt=fmt.value,
+            quality=quality,
+            overwrite=overwrite,
+            max_pixels=max_pixels,
+            progress=progress,
+            metadata=metadata,
+            name=name,
+        ),
+        what="frames",
+        quiet=quiet,
+        json=json,
+    )
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
-    @with_metadata_options
-    def keyframes(
-        videos: Videos,
-        output: OutDir = None,
-        fmt: Format = ImageFormat.tiff,
-        quality: Quality = PARAMS["quality"].default,
-        overwrite: Overwrite = False,
-        quiet: Quiet = False,
-        json: Json = False,
-        max_pixels: MaxPixels = PARAMS["max_pixels"].default,
-        metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
-    ) -> None:
-        """Decode only the keyframes (I-frames) and write each one losslessly.
-
-        Images are RGB TIFF (deflate; 16-bit per channel for sources above 8 bits) named
-        <stem>_<frame_index>.<ext> by display-order index, with frames.csv listing exact
-        times. The default folder is ./<stem>_keyframes; complete images are skipped on a
-        re-run unless --overwrite. Each image carries its UTC time, GPS position and heading
-        (from GoPro GPMF, Google CAMM or what exiftool finds, or --gpx) and its source.
-        """
-        from vfx.extraction import extract_keyframes
-
-        run_each(
-            videos,
-            lambda name, progress: extract_keyframes(
-                name.path,
-                output,
-                fmt=fmt.value,
-                quality=quality,
-                overwrite=overwrite,
-                max_pixels=max_pixels,
-                progress=progress,
-                metadata=metadata,
-                name=name,
-            ),
-            what="keyframes",
-            quiet=quiet,
-            json=json,
-        )
-
-    @app.command()
-    @with_metadata_options
-    def frames(
-        videos: Videos,
-        every: Annotated[
-            float | None,
-            typer.Option("--every", help="Take a frame every SECONDS.", metavar="SECONDS"),
-        ] = None,
-        fps: Annotated[
-            float | None, typer.Option("--fps", help="Take F frames per second.", metavar="F")
-        ] = None,
-        all_frames: Annotated[bool, typer.Option("--all", help="Take every frame.")] = False,
-        at: Annotated[
-            str | None,
-            typer.Option(
-                "--at",
-                help="Take frames at these times: T1,T2,... (seconds or [HH:]MM:SS.fff).",
-                metavar="T1,T2,...",
-            ),
-        ] = None,
-        start: Annotated[
-            str | None, typer.Option("--start", help="Start time (seconds or [HH:]MM:SS).")
-        ] = None,
-        end: Annotated[
-            str | None, typer.Option("--end", help="End time, exclusive (seconds or [HH:]MM:SS).")
-        ] = None,
-        output: OutDir = None,
-        fmt: Format = ImageFormat.tiff,
-        quality: Quality = PARAMS["quality"].default,
-        overwrite: Overwrite = False,
-        quiet: Quiet = False,
-        json: Json = False,
-        max_pixels: MaxPixels = PARAMS["max_pixels"].default,
-        metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
-    ) -> None:
-        """Take frames by time: --every SECONDS, --fps F, --all or --at T1,T2,...
-
-        A time takes the frame on screen at that time. Stretches that are not needed are
-        skipped by seeking. The default folder is ./<stem>_frames.
-        """
-        chosen = sum([every is not None, fps is not None, all_frames, at is not None])
-        if chosen != 1:
-            raise ParameterError("choose frames with exactly one of --every, --fps, --all, --at")
-        start_s = parse_time(start) if start is not None else 0.0
-        end_s = parse_time(end) if end is not None else None
-        at_s = _parse_at(at)
-        from vfx.extraction import extract_frames
-
-        run_each(
-            videos,
-            lambda name, progress: extract_frames(
-                name.path,
-                output,
-                every_s=every,
-                fps=fps,
-                at_s=at_s,
-                all_frames=all_frames,
-                start_s=start_s,
-                end_s=end_s,
-                fmt=fmt.value,
-                quality=quality,
-                overwrite=overwrite,
-                max_pixels=max_pixels,
-                progress=progress,
-                metadata=metadata,
-                name=name,
-            ),
-            what="frames",
-            quiet=quiet,
-            json=json,
-        )
-
-    del keyframes, frames
+    """Add this module's commands to ``app``."""
+    app.command()(keyframes)
+    app.command()(frames)
 
 
-__all__ = ["register", "run_each"]
+__all__ = ["frames", "keyframes", "register", "run_each"]

@@ -76,40 +76,41 @@ def render(info: "VideoInfo", console: "Console", clock: "ClockCheck | None" = N
         console.print("[bold]telemetry tracks[/bold]: none")
 
 
+def info(
+    video: Video,
+    json: Json = False,
+    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+) -> None:
+    """Streams, codec, size, exact fps, duration, frame counts, rotation and telemetry.
+
+    Frame and keyframe counts come from the packet index (no decoding); the creation time
+    (checked against the GPS clock, which shows when it is the camera's local clock) and
+    the telemetry tracks (gpmd, camm, ...) are listed too.
+    """
+    from vfx.io.video import probe
+
+    result = probe(video, max_pixels=max_pixels)
+    clock = None
+    if result.telemetry:
+        from vfx.metadata import check_creation_time
+
+        clock = check_creation_time(video, result.creation_time)
+    if json:
+        record = result.to_dict()
+        if clock is not None:
+            record["creation_time_is_utc"] = clock.creation_is_utc
+            record["gps_start_utc"] = clock.gps_start.isoformat()
+            record["creation_minus_gps_s"] = round(clock.creation_minus_gps_s, 3)
+        echo_json(record)
+    else:
+        from rich.console import Console
+
+        render(result, Console(highlight=False, soft_wrap=True), clock)
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def info(
-        video: Video,
-        json: Json = False,
-        max_pixels: MaxPixels = PARAMS["max_pixels"].default,
-    ) -> None:
-        """Streams, codec, size, exact fps, duration, frame counts, rotation and telemetry.
-
-        Frame and keyframe counts come from the packet index (no decoding); the creation time
-        (checked against the GPS clock, which shows when it is the camera's local clock) and
-        the telemetry tracks (gpmd, camm, ...) are listed too.
-        """
-        from vfx.io.video import probe
-
-        result = probe(video, max_pixels=max_pixels)
-        clock = None
-        if result.telemetry:
-            from vfx.metadata import check_creation_time
-
-            clock = check_creation_time(video, result.creation_time)
-        if json:
-            record = result.to_dict()
-            if clock is not None:
-                record["creation_time_is_utc"] = clock.creation_is_utc
-                record["gps_start_utc"] = clock.gps_start.isoformat()
-                record["creation_minus_gps_s"] = round(clock.creation_minus_gps_s, 3)
-            echo_json(record)
-        else:
-            from rich.console import Console
-
-            render(result, Console(highlight=False, soft_wrap=True), clock)
-
-    del info
+    """Add this module's commands to ``app``."""
+    app.command()(info)
 
 
-__all__ = ["register"]
+__all__ = ["info", "register"]

@@ -15,152 +15,149 @@ from vfx.sampling import parse_time
 _OUTPUTS = "video, motiongrams, videograms, average, history, qom"
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def motion(
-        video: Video,
-        output: OutDir = None,
-        only: Annotated[
-            str | None,
-            typer.Option(
-                "--only",
-                help=f"Comma-separated outputs to write (default all): {_OUTPUTS}.",
-                metavar="LIST",
-                show_default=False,
-            ),
-        ] = None,
-        start: Annotated[
-            str | None, typer.Option("--start", help="Start time (seconds or [HH:]MM:SS).")
-        ] = None,
-        end: Annotated[
-            str | None, typer.Option("--end", help="End time, exclusive (seconds or [HH:]MM:SS).")
-        ] = None,
-        step: Step = 1,
-        every: OldEvery = None,
-        threshold: Annotated[
-            float,
-            typer.Option(
-                "--threshold",
-                min=0.0,
-                max=1.0,
-                help="Frame differences below this fraction of full scale become 0.",
-            ),
-        ] = PARAMS["threshold"].default,
-        binary: Annotated[
-            bool, typer.Option("--binary", help="Motion is 0 or full scale (no grey levels).")
-        ] = False,
-        color: Annotated[
-            bool,
-            typer.Option(
-                "--color",
-                help="Motion and motiongrams per RGB channel (default: grey, the video's luma).",
-            ),
-        ] = False,
-        median: Annotated[
-            int,
-            typer.Option(
-                "--median", min=0, help="Median filter of this odd size on the difference (noise)."
-            ),
-        ] = 0,
-        normalize: Annotated[
-            bool,
-            typer.Option(
-                "--normalize/--no-normalize",
-                help="Scale motiongrams and the history so their maximum is white.",
-            ),
-        ] = True,
-        stretch: Annotated[
-            bool,
-            typer.Option("--stretch", help="Stretch the 1st-99th percentiles to full range."),
-        ] = False,
-        history_decay: Annotated[
-            float,
-            typer.Option(
-                "--history-decay", min=0.0, max=1.0, help="Motion history kept per frame."
-            ),
-        ] = 0.9,
-        history_video: Annotated[
-            bool, typer.Option("--history-video", help="Also write the history as a video.")
-        ] = False,
-        max_profile: Annotated[
-            int,
-            typer.Option(
-                "--max-profile",
-                min=2,
-                help="Longest motiongram in frames; longer ones average neighbouring frames.",
-            ),
-        ] = 20000,
-        no_metadata: Annotated[
-            bool, typer.Option("--no-metadata", help="Write the stills without tags.")
-        ] = False,
-        quiet: Quiet = False,
-        json: Json = False,
-        max_pixels: MaxPixels = PARAMS["max_pixels"].default,
-    ) -> None:
-        """Motion video, motiongrams, videograms, average, history and QoM in one pass.
+def motion(
+    video: Video,
+    output: OutDir = None,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only",
+            help=f"Comma-separated outputs to write (default all): {_OUTPUTS}.",
+            metavar="LIST",
+            show_default=False,
+        ),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="Start time (seconds or [HH:]MM:SS).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="End time, exclusive (seconds or [HH:]MM:SS).")
+    ] = None,
+    step: Step = 1,
+    every: OldEvery = None,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            "--threshold",
+            min=0.0,
+            max=1.0,
+            help="Frame differences below this fraction of full scale become 0.",
+        ),
+    ] = PARAMS["threshold"].default,
+    binary: Annotated[
+        bool, typer.Option("--binary", help="Motion is 0 or full scale (no grey levels).")
+    ] = False,
+    color: Annotated[
+        bool,
+        typer.Option(
+            "--color",
+            help="Motion and motiongrams per RGB channel (default: grey, the video's luma).",
+        ),
+    ] = False,
+    median: Annotated[
+        int,
+        typer.Option(
+            "--median", min=0, help="Median filter of this odd size on the difference (noise)."
+        ),
+    ] = 0,
+    normalize: Annotated[
+        bool,
+        typer.Option(
+            "--normalize/--no-normalize",
+            help="Scale motiongrams and the history so their maximum is white.",
+        ),
+    ] = True,
+    stretch: Annotated[
+        bool,
+        typer.Option("--stretch", help="Stretch the 1st-99th percentiles to full range."),
+    ] = False,
+    history_decay: Annotated[
+        float,
+        typer.Option("--history-decay", min=0.0, max=1.0, help="Motion history kept per frame."),
+    ] = 0.9,
+    history_video: Annotated[
+        bool, typer.Option("--history-video", help="Also write the history as a video.")
+    ] = False,
+    max_profile: Annotated[
+        int,
+        typer.Option(
+            "--max-profile",
+            min=2,
+            help="Longest motiongram in frames; longer ones average neighbouring frames.",
+        ),
+    ] = 20000,
+    no_metadata: Annotated[
+        bool, typer.Option("--no-metadata", help="Write the stills without tags.")
+    ] = False,
+    quiet: Quiet = False,
+    json: Json = False,
+    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+) -> None:
+    """Motion video, motiongrams, videograms, average, history and QoM in one pass.
 
-        Outputs go to ./<stem>_motion (or -o DIR): <stem>_motion.mp4;
-        <stem>_motiongram_time-x.png, where time runs left to right (one column per frame,
-        each the mean of every row: a vertical profile); <stem>_motiongram_time-y.png, where
-        time runs top to bottom (one row per frame, each the mean of every column: a
-        horizontal profile); the same as <stem>_videogram_* over the frames themselves;
-        <stem>_average.png (exact mean of all frames, 16-bit); <stem>_history.png;
-        <stem>_qom.csv and <stem>_qom.png (quantity of motion, centroid and bounding box per
-        frame).
-        """
-        from vfx.io.plot import QomPlotter
-        from vfx.metadata import MetadataOptions
-        from vfx.motion import MOTION_OUTPUTS, analyse_motion
+    Outputs go to ./<stem>_motion (or -o DIR): <stem>_motion.mp4;
+    <stem>_motiongram_time-x.png, where time runs left to right (one column per frame,
+    each the mean of every row: a vertical profile); <stem>_motiongram_time-y.png, where
+    time runs top to bottom (one row per frame, each the mean of every column: a
+    horizontal profile); the same as <stem>_videogram_* over the frames themselves;
+    <stem>_average.png (exact mean of all frames, 16-bit); <stem>_history.png;
+    <stem>_qom.csv and <stem>_qom.png (quantity of motion, centroid and bounding box per
+    frame).
+    """
+    from vfx.io.plot import QomPlotter
+    from vfx.metadata import MetadataOptions
+    from vfx.motion import MOTION_OUTPUTS, analyse_motion
 
-        outputs = (
-            MOTION_OUTPUTS if only is None else [o.strip() for o in only.split(",") if o.strip()]
+    outputs = MOTION_OUTPUTS if only is None else [o.strip() for o in only.split(",") if o.strip()]
+    from vfx import _process
+
+    # The plot's helper process is forked before the progress bar starts its thread, and
+    # only by the vfx command itself (a program calling run() is never forked).
+    fork = "qom" in outputs and _process.OWNS_PROCESS
+    with (
+        QomPlotter.start() if fork else nullcontext() as plotter,
+        _process.opencv_threads(1) if _process.OWNS_PROCESS else nullcontext(),
+        progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress,
+    ):
+        result = analyse_motion(
+            video,
+            output,
+            outputs=outputs,
+            start_s=parse_time(start) if start is not None else 0.0,
+            end_s=parse_time(end) if end is not None else None,
+            every=step_from(step, every),
+            threshold=threshold,
+            binary=binary,
+            color=color,
+            median=median,
+            normalize=normalize,
+            stretch=stretch,
+            history_decay=history_decay,
+            history_video=history_video,
+            max_profile=max_profile,
+            max_pixels=max_pixels,
+            metadata=MetadataOptions(enabled=not no_metadata),
+            progress=progress,
+            plotter=plotter,
         )
-        from vfx import _process
-
-        # The plot's helper process is forked before the progress bar starts its thread, and
-        # only by the vfx command itself (a program calling run() is never forked).
-        fork = "qom" in outputs and _process.OWNS_PROCESS
-        with (
-            QomPlotter.start() if fork else nullcontext() as plotter,
-            _process.opencv_threads(1) if _process.OWNS_PROCESS else nullcontext(),
-            progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress,
-        ):
-            result = analyse_motion(
-                video,
-                output,
-                outputs=outputs,
-                start_s=parse_time(start) if start is not None else 0.0,
-                end_s=parse_time(end) if end is not None else None,
-                every=step_from(step, every),
-                threshold=threshold,
-                binary=binary,
-                color=color,
-                median=median,
-                normalize=normalize,
-                stretch=stretch,
-                history_decay=history_decay,
-                history_video=history_video,
-                max_profile=max_profile,
-                max_pixels=max_pixels,
-                metadata=MetadataOptions(enabled=not no_metadata),
-                progress=progress,
-                plotter=plotter,
-            )
-        if json:
-            record = {
-                "video": str(video),
-                "out_dir": str(result.out_dir),
-                "frames": result.frames,
-                "motion_frames": result.motion_frames,
-                "mean_qom": result.mean_qom,
-                "files": {k: str(v) for k, v in result.files.items()},
-            }
-            echo_json(record)
-        elif not quiet:
-            names = ", ".join(Path(p).name for p in result.files.values())
-            say(f"{video.name}: {result.frames} frames -> {result.out_dir}: {names}")
-
-    del motion
+    if json:
+        record = {
+            "video": str(video),
+            "out_dir": str(result.out_dir),
+            "frames": result.frames,
+            "motion_frames": result.motion_frames,
+            "mean_qom": result.mean_qom,
+            "files": {k: str(v) for k, v in result.files.items()},
+        }
+        echo_json(record)
+    elif not quiet:
+        names = ", ".join(Path(p).name for p in result.files.values())
+        say(f"{video.name}: {result.frames} frames -> {result.out_dir}: {names}")
 
 
-__all__ = ["register"]
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    app.command()(motion)
+
+
+__all__ = ["motion", "register"]

@@ -50,123 +50,124 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+@with_metadata_options
+def select(
+    video: Video,
+    n: Annotated[int, typer.Option("-n", "--count", min=1, help="How many frames to keep.")],
+    output: OutDir = None,
+    method: Annotated[
+        Method,
+        typer.Option(
+            "--method",
+            "-m",
+            metavar="METHOD",
+            help="coreset: the most different frames (greedy k-center); uniform: evenly "
+            "spread; random (--seed); keyframes: codec keyframes, thinned to N.",
+        ),
+    ] = Method.coreset,
+    step: Step = 1,
+    every: OldEvery = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random method.")] = 0,
+    dedupe: Annotated[
+        bool,
+        typer.Option("--dedupe/--no-dedupe", help="Drop identical frames before choosing."),
+    ] = True,
+    compare: Annotated[
+        bool,
+        typer.Option("--compare", help="Also report uniform and random selections of N."),
+    ] = False,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Embed frames with this ONNX model instead of the built-in descriptor.",
+            metavar="FILE.onnx",
+            show_default=False,
+        ),
+    ] = None,
+    input_size: Annotated[
+        int, typer.Option("--input-size", min=8, help="The model's square input size.")
+    ] = 224,
+    mean: Annotated[
+        str, typer.Option("--mean", help="The model's per-channel input mean (RGB, 0-1).")
+    ] = "0.485,0.456,0.406",
+    std: Annotated[
+        str, typer.Option("--std", help="The model's per-channel input std (RGB, 0-1).")
+    ] = "0.229,0.224,0.225",
+    fmt: Format = ImageFormat.tiff,
+    quality: Quality = PARAMS["quality"].default,
+    overwrite: Overwrite = False,
+    quiet: Quiet = False,
+    json: Json = False,
+    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+    metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
+) -> None:
+    """Pick the N most different frames (or uniform, random, keyframes) and write them.
+
+    One pass computes a small embedding per candidate frame (only embeddings are kept);
+    then only the chosen frames are decoded again and written, with frames.csv and the
+    same tags as vfx frames. selection.json and the printed table report the pairwise
+    embedding distances (L2, 0-2) of the selection, with --compare also of uniform and
+    random selections of the same size.
+    """
+    from vfx.selection import select_frames
+
+    with progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress:
+        result = select_frames(
+            video,
+            n,
+            output,
+            method=method.value,
+            every=step_from(step, every),
+            seed=seed,
+            dedupe=dedupe,
+            compare=compare,
+            model=model,
+            input_size=input_size,
+            mean=_triple(mean, "mean"),
+            std=_triple(std, "std"),
+            fmt=fmt.value,
+            quality=quality,
+            overwrite=overwrite,
+            max_pixels=max_pixels,
+            progress=progress,
+            metadata=metadata,
+        )
+    if json:
+        echo_json(result.to_dict())
+        return
+    if quiet:
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"{video.name}: {result.candidates} candidates, "
+        f"{result.duplicates_removed} duplicates removed"
+    )
+    for column in ("method", "frames", "MB", "mean", "min", "p10", "p90", "max", "nn min"):
+        table.add_column(column, justify="right" if column != "method" else "left")
+    for report in [result.chosen, *result.compared]:
+        d = report.distances
+        mb = "-" if report.bytes_written is None else f"{report.bytes_written / 1e6:.1f}"
+        table.add_row(
+            report.method,
+            str(report.frames),
+            mb,
+            *(_fmt(d[k]) for k in ("mean", "min", "p10", "p90", "max", "nn_min")),
+        )
+    console = Console()
+    console.print(table)
+    all_mb = (result.bytes_all_candidates_estimate or 0) / 1e6
+    say(
+        f"written to {result.out_dir} ({result.chosen.frames} frames; writing all "
+        f"{result.candidates} candidates would take about {all_mb:.0f} MB)"
+    )
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
-    @with_metadata_options
-    def select(
-        video: Video,
-        n: Annotated[int, typer.Option("-n", "--count", min=1, help="How many frames to keep.")],
-        output: OutDir = None,
-        method: Annotated[
-            Method,
-            typer.Option(
-                "--method",
-                "-m",
-                metavar="METHOD",
-                help="coreset: the most different frames (greedy k-center); uniform: evenly "
-                "spread; random (--seed); keyframes: codec keyframes, thinned to N.",
-            ),
-        ] = Method.coreset,
-        step: Step = 1,
-        every: OldEvery = None,
-        seed: Annotated[int, typer.Option("--seed", help="Seed of the random method.")] = 0,
-        dedupe: Annotated[
-            bool,
-            typer.Option("--dedupe/--no-dedupe", help="Drop identical frames before choosing."),
-        ] = True,
-        compare: Annotated[
-            bool,
-            typer.Option("--compare", help="Also report uniform and random selections of N."),
-        ] = False,
-        model: Annotated[
-            str | None,
-            typer.Option(
-                "--model",
-                help="Embed frames with this ONNX model instead of the built-in descriptor.",
-                metavar="FILE.onnx",
-                show_default=False,
-            ),
-        ] = None,
-        input_size: Annotated[
-            int, typer.Option("--input-size", min=8, help="The model's square input size.")
-        ] = 224,
-        mean: Annotated[
-            str, typer.Option("--mean", help="The model's per-channel input mean (RGB, 0-1).")
-        ] = "0.485,0.456,0.406",
-        std: Annotated[
-            str, typer.Option("--std", help="The model's per-channel input std (RGB, 0-1).")
-        ] = "0.229,0.224,0.225",
-        fmt: Format = ImageFormat.tiff,
-        quality: Quality = PARAMS["quality"].default,
-        overwrite: Overwrite = False,
-        quiet: Quiet = False,
-        json: Json = False,
-        max_pixels: MaxPixels = PARAMS["max_pixels"].default,
-        metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
-    ) -> None:
-        """Pick the N most different frames (or uniform, random, keyframes) and write them.
-
-        One pass computes a small embedding per candidate frame (only embeddings are kept);
-        then only the chosen frames are decoded again and written, with frames.csv and the
-        same tags as vfx frames. selection.json and the printed table report the pairwise
-        embedding distances (L2, 0-2) of the selection, with --compare also of uniform and
-        random selections of the same size.
-        """
-        from vfx.selection import select_frames
-
-        with progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress:
-            result = select_frames(
-                video,
-                n,
-                output,
-                method=method.value,
-                every=step_from(step, every),
-                seed=seed,
-                dedupe=dedupe,
-                compare=compare,
-                model=model,
-                input_size=input_size,
-                mean=_triple(mean, "mean"),
-                std=_triple(std, "std"),
-                fmt=fmt.value,
-                quality=quality,
-                overwrite=overwrite,
-                max_pixels=max_pixels,
-                progress=progress,
-                metadata=metadata,
-            )
-        if json:
-            echo_json(result.to_dict())
-            return
-        if quiet:
-            return
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(
-            title=f"{video.name}: {result.candidates} candidates, "
-            f"{result.duplicates_removed} duplicates removed"
-        )
-        for column in ("method", "frames", "MB", "mean", "min", "p10", "p90", "max", "nn min"):
-            table.add_column(column, justify="right" if column != "method" else "left")
-        for report in [result.chosen, *result.compared]:
-            d = report.distances
-            mb = "-" if report.bytes_written is None else f"{report.bytes_written / 1e6:.1f}"
-            table.add_row(
-                report.method,
-                str(report.frames),
-                mb,
-                *(_fmt(d[k]) for k in ("mean", "min", "p10", "p90", "max", "nn_min")),
-            )
-        console = Console()
-        console.print(table)
-        all_mb = (result.bytes_all_candidates_estimate or 0) / 1e6
-        say(
-            f"written to {result.out_dir} ({result.chosen.frames} frames; writing all "
-            f"{result.candidates} candidates would take about {all_mb:.0f} MB)"
-        )
-
-    del select
+    """Add this module's commands to ``app``."""
+    app.command()(select)
 
 
-__all__ = ["register"]
+__all__ = ["register", "select"]
