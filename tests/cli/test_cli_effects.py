@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from clips import ClipSpec
 from conftest import SAMPLE
 from vfx.cli import app
 from vfx.extraction import extract_keyframes
@@ -310,3 +311,21 @@ def test_mask_on_other_containers_is_quiet(tmp_path: Path, suffix: str, codec: s
     assert result.exit_code == 0, result.output
     assert "Warning" not in result.output and "warning:" not in result.output
     assert list((tmp_path / "m").glob("*_mask.png"))
+
+
+def test_effects_choose_frames_as_vfx_frames_does(ntsc_clip: ClipSpec, tmp_path: Path) -> None:
+    """--every SECONDS and --all, as in vfx frames; the older --frames spelling gives the same."""
+
+    def frames_used(*args: str) -> int:
+        out = tmp_path / f"c{len(list(tmp_path.iterdir()))}.png"
+        result = runner.invoke(
+            app, ["composite", str(ntsc_clip.path), "-o", str(out), "--json", *args]
+        )
+        assert result.exit_code == 0, result.output
+        return int(json.loads(result.stdout)["frames"])
+
+    assert frames_used() == len(ntsc_clip.keyframes)
+    assert frames_used("--all") == frames_used("--frames", "all") == ntsc_clip.frames
+    assert frames_used("--every", "1") == frames_used("--frames", "every:1") == 3
+    both = runner.invoke(app, ["composite", str(ntsc_clip.path), "--all", "--every", "1"])
+    assert both.exit_code == 1 and "one of --every, --all" in both.output

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from vfx.cli.options import ImageFormat, Json, MaxPixels, Quality, Quiet
+from vfx.cli.options import ImageFormat, Json, MaxPixels, Quality, Quiet, with_frame_choice
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.params import DEFAULT_OUTPUTS, PARAMS
@@ -53,10 +53,6 @@ Input = Annotated[
         metavar="INPUT",
     ),
 ]
-Frames = Annotated[
-    str,
-    typer.Option("--frames", help="Which frames of a video: keyframes, all or every:SECONDS."),
-]
 EngineOpt = Annotated[
     Engine, typer.Option("--engine", help="numpy (fast) or magick (ImageMagick via Wand).")
 ]
@@ -85,6 +81,7 @@ def _echo_result(result: object, text: str, *, quiet: bool, json: bool) -> None:
         say(text)
 
 
+@with_frame_choice
 def background(
     input: Input = Path("."),
     output: OutFile = Path(DEFAULT_OUTPUTS["background"]),
@@ -99,7 +96,7 @@ def background(
             "lighten/darken (max/min), auto (robust median, bounded memory).",
         ),
     ] = BackgroundMethod.auto,
-    frames: Frames = "keyframes",
+    frames: str = "keyframes",  # built by with_frame_choice
     sample: Sample = PARAMS["sample"].default,
     engine: EngineOpt = Engine.numpy,
     quiet: Quiet = False,
@@ -129,6 +126,7 @@ def background(
     )
 
 
+@with_frame_choice
 def mask(
     input: Input = Path("."),
     output: Annotated[
@@ -165,7 +163,7 @@ def mask(
         ImageFormat, typer.Option("--format", "-f", help="Format of the clean images.")
     ] = ImageFormat.png,
     quality: Quality = PARAMS["quality"].default,
-    frames: Frames = "keyframes",
+    frames: str = "keyframes",  # built by with_frame_choice
     sample: Sample = PARAMS["sample"].default,
     engine: EngineOpt = Engine.numpy,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Rewrite existing masks.")] = False,
@@ -209,6 +207,7 @@ def mask(
     )
 
 
+@with_frame_choice
 def composite(
     input: Input = Path("."),
     output: OutFile = Path(DEFAULT_OUTPUTS["composite"]),
@@ -228,7 +227,7 @@ def composite(
     blur: Blur = PARAMS["blur"].default,
     threshold2: Threshold2 = PARAMS["threshold2"].default,
     blur2: Blur2 = PARAMS["blur2"].default,
-    frames: Frames = "keyframes",
+    frames: str = "keyframes",  # built by with_frame_choice
     sample: Sample = PARAMS["sample"].default,
     engine: EngineOpt = Engine.numpy,
     quality: Quality = PARAMS["quality"].default,
@@ -266,6 +265,7 @@ def composite(
     )
 
 
+@with_frame_choice
 def montage(
     input: Input = Path("."),
     output: OutFile = Path(DEFAULT_OUTPUTS["montage"]),
@@ -279,7 +279,7 @@ def montage(
     font_size: Annotated[float, typer.Option("--font-size", help=_p("font_size"))] = (
         PARAMS["font_size"].default
     ),
-    frames: Frames = "keyframes",
+    frames: str = "keyframes",  # built by with_frame_choice
     quiet: Quiet = False,
     json: Json = False,
     max_pixels: MaxPixels = PARAMS["max_pixels"].default,

@@ -191,29 +191,90 @@ _METADATA_PARAMS: tuple[tuple[str, Any, Any], ...] = (
 )
 
 
+def _options_group(
+    name: str, params: tuple[tuple[str, Any, Any], ...], build: Callable[..., Any]
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A decorator that gives a command the options ``params`` (written once) in place of its
+    parameter ``name``, which receives ``build(**those options)``."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(command)
+        kept = [p for p in signature.parameters.values() if p.name != name]
+        added = [
+            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+            for n, kind, default in params
+        ]
+        names = [n for n, _, _ in params]
+
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> None:
+            kwargs[name] = build(**{n: kwargs.pop(n) for n in names})
+            command(*args, **kwargs)
+
+        new = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in kept] + added
+        wrapper.__signature__ = signature.replace(parameters=new)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in new} | {"return": None}
+        del wrapper.__wrapped__  # typer must see the signature above, not the command's own
+        return wrapper
+
+    return decorate
+
+
 def with_metadata_options(command: Callable[..., None]) -> Callable[..., None]:
     """Give a command that tags frames the metadata options (``--time-source``, ``--gpx``,
     ``--camera-make``, ... in their own help panel), written once here: the command takes one
     ``metadata: MetadataOptions`` parameter and receives them built and checked."""
-    signature = inspect.signature(command)
-    kept = [p for p in signature.parameters.values() if p.name != "metadata"]
-    added = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
-        for name, kind, default in _METADATA_PARAMS
-    ]
-    names = [name for name, _, _ in _METADATA_PARAMS]
+    return _options_group("metadata", _METADATA_PARAMS, metadata_options)(command)
 
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        values = {name: kwargs.pop(name) for name in names}
-        kwargs["metadata"] = metadata_options(**values)
-        command(*args, **kwargs)
 
-    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in kept] + added
-    wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
-    del wrapper.__wrapped__  # typer must see the signature above, not the command's own
-    return wrapper
+EveryS = Annotated[
+    float | None,
+    typer.Option(
+        "--every",
+        min=0.0,
+        metavar="SECONDS",
+        help="Take a video's frames every SECONDS (default: its keyframes).",
+        show_default=False,
+    ),
+]
+AllFrames = Annotated[bool, typer.Option("--all", help="Take every frame of a video.")]
+OldFrames = Annotated[
+    str | None,
+    typer.Option(
+        "--frames",
+        hidden=True,
+        help="Older spelling: keyframes, all or every:SECONDS (use --every or --all).",
+    ),
+]
+_FRAME_PARAMS: tuple[tuple[str, Any, Any], ...] = (
+    ("every", EveryS, None),
+    ("all_frames", AllFrames, False),
+    ("frames_spec", OldFrames, None),
+)
+
+
+def frame_choice(every: float | None, all_frames: bool, frames_spec: str | None) -> str:
+    """The frames of a video an effect reads, as the library's spec (``keyframes``, ``all``,
+    ``every:SECONDS``), from the options ``vfx frames`` uses too."""
+    from vfx.errors import ParameterError
+
+    given = [every is not None, all_frames, frames_spec is not None]
+    if sum(given) > 1:
+        raise ParameterError("choose frames with one of --every, --all (or the older --frames)")
+    if every is not None:
+        if not every > 0:
+            raise ParameterError(f"--every must be > 0 seconds, got {every}")
+        return f"every:{every:g}"
+    if all_frames:
+        return "all"
+    return frames_spec or "keyframes"
+
+
+def with_frame_choice(command: Callable[..., None]) -> Callable[..., None]:
+    """Give an effect command the frame choice of ``vfx frames`` (``--every SECONDS``,
+    ``--all``; keyframes by default), written once here: the command's ``frames`` parameter
+    receives the spec. The older ``--frames SPEC`` still works, hidden."""
+    return _options_group("frames", _FRAME_PARAMS, frame_choice)(command)
 
 
 def metadata_options(
