@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from vfx.cli.options import ImageFormat, Json, MaxPixels, Quality, Quiet, with_frame_choice
+from vfx.cli.options import (
+    ImageFormat,
+    Json,
+    MaxPixels,
+    Quality,
+    Quiet,
+    options_group,
+    with_frame_choice,
+)
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.params import DEFAULT_OUTPUTS, PARAMS
@@ -65,6 +73,24 @@ Threshold = Annotated[float, typer.Option("--threshold", help=_p("threshold"))]
 Threshold2 = Annotated[float, typer.Option("--threshold2", help=_p("threshold2"))]
 Blur = Annotated[float, typer.Option("--blur", help=_p("blur"))]
 Blur2 = Annotated[float, typer.Option("--blur2", help=_p("blur2"))]
+
+
+#: ImageMagick's mask chain, written once: (parameter, annotated type, default).
+_CHAIN_PARAMS = (
+    ("threshold", Threshold, PARAMS["threshold"].default),
+    ("blur", Blur, PARAMS["blur"].default),
+    ("threshold2", Threshold2, PARAMS["threshold2"].default),
+    ("blur2", Blur2, PARAMS["blur2"].default),
+)
+
+
+def _chain(threshold: float, blur: float, threshold2: float, blur2: float) -> dict[str, float]:
+    """The mask chain's options as the library's keyword arguments."""
+    return {"threshold1": threshold, "blur1": blur, "threshold2": threshold2, "blur2": blur2}
+
+
+#: Gives a command the mask chain's four options; its ``chain`` receives them as a dict.
+with_mask_chain = options_group("chain", _CHAIN_PARAMS, _chain)
 BackgroundSpec = Annotated[
     str,
     typer.Option(
@@ -127,6 +153,7 @@ def background(
 
 
 @with_frame_choice
+@with_mask_chain
 def mask(
     input: Input = Path("."),
     output: Annotated[
@@ -145,10 +172,7 @@ def mask(
             "mog2/knn subtractors run over every frame in order.",
         ),
     ] = MaskMethod.difference,
-    threshold: Threshold = PARAMS["threshold"].default,
-    blur: Blur = PARAMS["blur"].default,
-    threshold2: Threshold2 = PARAMS["threshold2"].default,
-    blur2: Blur2 = PARAMS["blur2"].default,
+    chain: dict[str, float] | None = None,  # built by with_mask_chain
     history: Annotated[int, typer.Option("--history", help=_p("history"))] = PARAMS[
         "history"
     ].default,
@@ -185,10 +209,7 @@ def mask(
             background=background,
             method=method.value,
             frames=frames,
-            threshold1=threshold,
-            blur1=blur,
-            threshold2=threshold2,
-            blur2=blur2,
+            **(chain or {}),
             history=history,
             clean_background=clean_background,
             fmt=fmt.value,
@@ -208,6 +229,7 @@ def mask(
 
 
 @with_frame_choice
+@with_mask_chain
 def composite(
     input: Input = Path("."),
     output: OutFile = Path(DEFAULT_OUTPUTS["composite"]),
@@ -223,10 +245,7 @@ def composite(
     ] = CompositeMode.darken,
     background: BackgroundSpec = "auto",
     fade: Annotated[float, typer.Option("--fade", help=_p("fade"))] = PARAMS["fade"].default,
-    threshold: Threshold = PARAMS["threshold"].default,
-    blur: Blur = PARAMS["blur"].default,
-    threshold2: Threshold2 = PARAMS["threshold2"].default,
-    blur2: Blur2 = PARAMS["blur2"].default,
+    chain: dict[str, float] | None = None,  # built by with_mask_chain
     frames: str = "keyframes",  # built by with_frame_choice
     sample: Sample = PARAMS["sample"].default,
     engine: EngineOpt = Engine.numpy,
@@ -246,10 +265,7 @@ def composite(
             frames=frames,
             background=background,
             fade=fade,
-            threshold1=threshold,
-            blur1=blur,
-            threshold2=threshold2,
-            blur2=blur2,
+            **(chain or {}),
             sample=sample,
             engine=engine.value,
             quality=quality,

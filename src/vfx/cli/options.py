@@ -191,7 +191,7 @@ _METADATA_PARAMS: tuple[tuple[str, Any, Any], ...] = (
 )
 
 
-def _options_group(
+def options_group(
     name: str, params: tuple[tuple[str, Any, Any], ...], build: Callable[..., Any]
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """A decorator that gives a command the options ``params`` (written once) in place of its
@@ -224,7 +224,7 @@ def with_metadata_options(command: Callable[..., None]) -> Callable[..., None]:
     """Give a command that tags frames the metadata options (``--time-source``, ``--gpx``,
     ``--camera-make``, ... in their own help panel), written once here: the command takes one
     ``metadata: MetadataOptions`` parameter and receives them built and checked."""
-    return _options_group("metadata", _METADATA_PARAMS, metadata_options)(command)
+    return options_group("metadata", _METADATA_PARAMS, metadata_options)(command)
 
 
 EveryS = Annotated[
@@ -274,7 +274,7 @@ def with_frame_choice(command: Callable[..., None]) -> Callable[..., None]:
     """Give an effect command the frame choice of ``vfx frames`` (``--every SECONDS``,
     ``--all``; keyframes by default), written once here: the command's ``frames`` parameter
     receives the spec. The older ``--frames SPEC`` still works, hidden."""
-    return _options_group("frames", _FRAME_PARAMS, frame_choice)(command)
+    return options_group("frames", _FRAME_PARAMS, frame_choice)(command)
 
 
 def metadata_options(
