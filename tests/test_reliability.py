@@ -182,8 +182,8 @@ RECIPE_CASES = {
         "must stay inside",
     ),
     # out-of-range values are refused when the recipe loads, not per video later
-    "every_zero.toml": ('[[steps]]\nstep = "motion"\nevery = 0\n', "must be >= 1"),
-    "every_text.toml": ('[[steps]]\nstep = "motion"\nevery = "abc"\n', "every must be int"),
+    "every_zero.toml": ('[[steps]]\nstep = "motion"\nstride = 0\n', "must be >= 1"),
+    "every_text.toml": ('[[steps]]\nstep = "motion"\nstride = "abc"\n', "stride must be int"),
     "decay_nan.toml": ('[[steps]]\nstep = "motion"\nhistory_decay = nan\n', "finite number"),
     "outputs_bogus.toml": (
         '[[steps]]\nstep = "motion"\noutputs = "video,bogus"\n',

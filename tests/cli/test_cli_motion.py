@@ -46,7 +46,7 @@ def test_motion_only_json_and_options(ntsc_clip: ClipSpec, tmp_path: Path) -> No
         "--only",
         "qom,motiongrams",
         "--json",
-        "--step",
+        "--stride",
         "2",
         "--start",
         "0.5",
@@ -97,16 +97,18 @@ def test_normalize_scales_the_motiongram_to_full_range(ntsc_clip: ClipSpec, tmp_
 def test_the_old_every_frame_count_still_works_with_a_warning(
     ntsc_clip: ClipSpec, tmp_path: Path
 ) -> None:
-    """--every meant a frame count in motion and select and seconds in frames; --step N is
+    """--every meant a frame count in motion and select and seconds in frames; --stride N is
     the frame count now, and --every N keeps working for a release, with a warning."""
     new = vfx(
-        "motion", ntsc_clip.path, "-o", tmp_path / "a", "--only", "qom", "--step", "3", "--json"
+        "motion", ntsc_clip.path, "-o", tmp_path / "a", "--only", "qom", "--stride", "3", "--json"
     )
     old = vfx(
         "motion", ntsc_clip.path, "-o", tmp_path / "b", "--only", "qom", "--every", "3", "--json"
     )
     assert new.exit_code == old.exit_code == 0, old.output
     assert json.loads(new.stdout)["frames"] == json.loads(old.stdout)["frames"] == 21
-    assert "deprecated" in old.stderr and "--step" in old.stderr and "deprecated" not in new.stderr
+    assert (
+        "deprecated" in old.stderr and "--stride" in old.stderr and "deprecated" not in new.stderr
+    )
     shown = runner.invoke(app, ["motion", "--help"], env={"COLUMNS": "200"}).stdout
     assert not any(line.strip("│ ").startswith("--every") for line in shown.splitlines())

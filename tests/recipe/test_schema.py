@@ -93,3 +93,17 @@ def test_unknown_builtin_name() -> None:
 def test_no_steps(tmp_path: Path) -> None:
     with pytest.raises(RecipeError, match="at least one"):
         parse_recipe("[recipe]\nname='x'\n", tmp_path / "x.toml")
+
+
+def test_the_motion_step_spells_its_frame_count_as_the_command_does(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``stride`` as ``vfx motion --stride``; the earlier ``every`` is read, with a warning."""
+    from vfx.recipe.schema import parse_recipe
+
+    new = parse_recipe('[[steps]]\nstep = "motion"\nstride = 3\n', Path("n.toml"))
+    assert new.steps[0].options["stride"] == 3 and not caplog.records
+    old = parse_recipe('[[steps]]\nstep = "motion"\nevery = 3\n', Path("o.toml"))
+    assert old.steps[0].options["stride"] == 3 and "every" not in old.steps[0].options
+    assert old.hash == new.hash  # the same recipe, whichever spelling
+    assert any("every is now spelled stride" in r.getMessage() for r in caplog.records)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vfx.cli.options import Json, MaxPixels, OldEvery, OutDir, Quiet, Step, Video, step_from
+from vfx.cli.options import Json, MaxPixels, OldEvery, OutDir, Quiet, Stride, Video, stride_from
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.params import PARAMS
@@ -33,7 +33,7 @@ def motion(
     end: Annotated[
         str | None, typer.Option("--end", help="End time, exclusive (seconds or [HH:]MM:SS).")
     ] = None,
-    step: Step = 1,
+    stride: Stride = 1,
     every: OldEvery = None,
     threshold: Annotated[
         float,
@@ -125,7 +125,7 @@ def motion(
             outputs=outputs,
             start_s=parse_time(start) if start is not None else 0.0,
             end_s=parse_time(end) if end is not None else None,
-            every=step_from(step, every),
+            every=stride_from(stride, every),
             threshold=threshold,
             binary=binary,
             color=color,

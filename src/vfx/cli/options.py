@@ -144,10 +144,10 @@ Model = Annotated[
         rich_help_panel="Metadata",
     ),
 ]
-Step = Annotated[
+Stride = Annotated[
     int,
     typer.Option(
-        "--step",
+        "--stride",
         min=1,
         metavar="N",
         help="Use every N-th frame (a count of frames; --every is seconds, as in vfx frames).",
@@ -159,19 +159,19 @@ OldEvery = Annotated[
         "--every",
         min=1,
         hidden=True,
-        help="Deprecated spelling of --step N (a frame count) for this command.",
+        help="Deprecated spelling of --stride N (a frame count) for this command.",
     ),
 ]
 
 
-def step_from(step: int, every: int | None) -> int:
-    """The frame step, from ``--step`` or the deprecated ``--every N`` (one release more)."""
+def stride_from(stride: int, every: int | None) -> int:
+    """The frame stride, from ``--stride`` or the deprecated ``--every N`` (a release more)."""
     if every is None:
-        return step
+        return stride
     import logging
 
     logging.getLogger("vfx").warning(
-        "--every N (a frame count) is deprecated for this command: use --step N; --every "
+        "--every N (a frame count) is deprecated for this command: use --stride N; --every "
         "means seconds in vfx frames"
     )
     return every

@@ -15,9 +15,9 @@ from vfx.cli.options import (
     Overwrite,
     Quality,
     Quiet,
-    Step,
+    Stride,
     Video,
-    step_from,
+    stride_from,
     with_metadata_options,
 )
 from vfx.cli.output import echo_json, say
@@ -65,7 +65,7 @@ def select(
             "spread; random (--seed); keyframes: codec keyframes, thinned to N.",
         ),
     ] = Method.coreset,
-    step: Step = 1,
+    stride: Stride = 1,
     every: OldEvery = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random method.")] = 0,
     dedupe: Annotated[
@@ -118,7 +118,7 @@ def select(
             n,
             output,
             method=method.value,
-            every=step_from(step, every),
+            every=stride_from(stride, every),
             seed=seed,
             dedupe=dedupe,
             compare=compare,

@@ -32,6 +32,7 @@ class Option:
     choices: tuple[str, ...] | None = None
     param: str | None = None  # name in vfx.params.PARAMS whose range applies
     each_of: tuple[str, ...] | None = None  # a comma-separated list of these
+    old_name: str | None = None  # an earlier spelling still read, with a warning
 
     def describe(self) -> str:
         if self.choices:
@@ -72,7 +73,8 @@ class StepSpec:
     run: Callable[[StepContext, dict[str, Any]], list[Path]]
 
     def option(self, name: str) -> Option | None:
-        return next((o for o in self.options if o.name == name), None)
+        """The option called ``name``, or whose earlier spelling ``name`` is."""
+        return next((o for o in self.options if name in (o.name, o.old_name)), None)
 
 
 # -- steps ---------------------------------------------------------------------------------------
@@ -202,7 +204,7 @@ def _motion(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
         ctx.video,
         ctx.out_dir / o["folder"],
         outputs=[s.strip() for s in o["outputs"].split(",") if s.strip()],
-        every=o["every"],
+        every=o["stride"],
         threshold=o["threshold"],
         color=o["color"],
         history_decay=o["history_decay"],
@@ -364,7 +366,7 @@ STEPS: dict[str, StepSpec] = {
                     "comma-separated outputs",
                     each_of=("video", "motiongrams", "videograms", "average", "history", "qom"),
                 ),
-                Option("every", int, 1, PARAMS["every_n"].help, param="every_n"),
+                Option("stride", int, 1, PARAMS["every_n"].help, param="every_n", old_name="every"),
                 Option(
                     "threshold",
                     float,

@@ -30,6 +30,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import logging
 import re
 import string
 import tomllib
@@ -42,6 +43,8 @@ from vfx.io.images import IMAGE_FORMATS
 from vfx.io.sources import parse_frames_spec
 from vfx.params import check
 from vfx.recipe.registry import STEPS
+
+log = logging.getLogger("vfx")
 
 __all__ = ["BUILTIN_DIR", "Recipe", "Step", "builtin_recipes", "find_recipe", "load_recipe"]
 
@@ -252,6 +255,15 @@ def parse_recipe(text: str, path: Path) -> Recipe:
             opt = spec.option(key)
             if opt is None:
                 raise c.unknown(key, {o.name for o in spec.options}, f"step '{step_name}'", after)
+            if key != opt.name:
+                log.warning(
+                    "%s: step '%s': %s is now spelled %s (as the command's --%s)",
+                    path,
+                    step_name,
+                    key,
+                    opt.name,
+                    opt.name,
+                )
             try:
                 value = _coerce(value, opt.kind)
             except TypeError:
@@ -287,7 +299,7 @@ def parse_recipe(text: str, path: Path) -> Recipe:
                     inside_name(value, f"step '{step_name}': output", path=path)
                 except RecipeError as exc:
                     raise c.fail(exc.message, key, after) from None
-            options[key] = value
+            options[opt.name] = value
         full = {o.name: o.default for o in spec.options} | options
         steps.append(Step(step_name, full))
     recipe = Recipe(
