@@ -3,21 +3,17 @@
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from vfx.cli.options import (
-    Format,
-    ImageFormat,
     Json,
-    MaxPixels,
     OutDir,
-    Overwrite,
-    Quality,
     Quiet,
     Videos,
     with_metadata_options,
+    with_stills_options,
 )
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
@@ -27,7 +23,6 @@ if TYPE_CHECKING:
     from vfx.extraction import Extraction
     from vfx.metadata import MetadataOptions
     from vfx.naming import InputName
-from vfx.params import PARAMS
 from vfx.sampling import parse_time
 
 Job = Callable[["InputName", Callable[[int, int | None], None]], "Extraction"]
@@ -104,16 +99,14 @@ def _parse_at(text: str | None) -> list[float] | None:
     return [parse_time(p) for p in parts]
 
 
+@with_stills_options
 @with_metadata_options
 def keyframes(
     videos: Videos,
     output: OutDir = None,
-    fmt: Format = ImageFormat.tiff,
-    quality: Quality = PARAMS["quality"].default,
-    overwrite: Overwrite = False,
     quiet: Quiet = False,
     json: Json = False,
-    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+    stills: dict[str, Any] | None = None,  # built by with_stills_options
     metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
 ) -> None:
     """Decode only the keyframes (I-frames) and write each one losslessly.
@@ -131,11 +124,8 @@ def keyframes(
         lambda name, progress: extract_keyframes(
             name.path,
             output,
-            fmt=fmt.value,
-            quality=quality,
-            overwrite=overwrite,
-            max_pixels=max_pixels,
             progress=progress,
+            **(stills or {}),
             metadata=metadata,
             name=name,
         ),
@@ -145,6 +135,7 @@ def keyframes(
     )
 
 
+@with_stills_options
 @with_metadata_options
 def frames(
     videos: Videos,
@@ -171,12 +162,9 @@ def frames(
         str | None, typer.Option("--end", help="End time, exclusive (seconds or [HH:]MM:SS).")
     ] = None,
     output: OutDir = None,
-    fmt: Format = ImageFormat.tiff,
-    quality: Quality = PARAMS["quality"].default,
-    overwrite: Overwrite = False,
     quiet: Quiet = False,
     json: Json = False,
-    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+    stills: dict[str, Any] | None = None,  # built by with_stills_options
     metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
 ) -> None:
     """Take frames by time: --every SECONDS, --fps F, --all or --at T1,T2,...
@@ -203,11 +191,8 @@ def frames(
             all_frames=all_frames,
             start_s=start_s,
             end_s=end_s,
-            fmt=fmt.value,
-            quality=quality,
-            overwrite=overwrite,
-            max_pixels=max_pixels,
             progress=progress,
+            **(stills or {}),
             metadata=metadata,
             name=name,
         ),

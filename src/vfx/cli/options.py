@@ -306,3 +306,22 @@ def metadata_options(
         make=camera_make,
         model=camera_model,
     )
+
+
+#: How extracted frames are written, written once for keyframes, frames and select.
+_STILLS_PARAMS: tuple[tuple[str, Any, Any], ...] = (
+    ("fmt", Format, ImageFormat.tiff),
+    ("quality", Quality, PARAMS["quality"].default),
+    ("overwrite", Overwrite, False),
+    ("max_pixels", MaxPixels, PARAMS["max_pixels"].default),
+)
+
+
+def _stills(fmt: ImageFormat, quality: int, overwrite: bool, max_pixels: int) -> dict[str, Any]:
+    """The stills options as the extraction functions' keyword arguments."""
+    return {"fmt": fmt.value, "quality": quality, "overwrite": overwrite, "max_pixels": max_pixels}
+
+
+#: Gives a command that writes frames ``-f``, ``-q``, ``--overwrite`` and ``--max-pixels``;
+#: its ``stills`` parameter receives them as the library's keyword arguments.
+with_stills_options = options_group("stills", _STILLS_PARAMS, _stills)

@@ -1,29 +1,24 @@
 """``vfx select``: the N most different frames of a video."""
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from vfx.cli.options import (
-    Format,
-    ImageFormat,
     Json,
-    MaxPixels,
     OldEvery,
     OutDir,
-    Overwrite,
-    Quality,
     Quiet,
     Stride,
     Video,
     stride_from,
     with_metadata_options,
+    with_stills_options,
 )
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.errors import ParameterError
-from vfx.params import PARAMS
 
 if TYPE_CHECKING:
     from vfx.metadata import MetadataOptions
@@ -50,6 +45,7 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+@with_stills_options
 @with_metadata_options
 def select(
     video: Video,
@@ -94,12 +90,9 @@ def select(
     std: Annotated[
         str, typer.Option("--std", help="The model's per-channel input std (RGB, 0-1).")
     ] = "0.229,0.224,0.225",
-    fmt: Format = ImageFormat.tiff,
-    quality: Quality = PARAMS["quality"].default,
-    overwrite: Overwrite = False,
     quiet: Quiet = False,
     json: Json = False,
-    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+    stills: dict[str, Any] | None = None,  # built by with_stills_options
     metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
 ) -> None:
     """Pick the N most different frames (or uniform, random, keyframes) and write them.
@@ -126,12 +119,9 @@ def select(
             input_size=input_size,
             mean=_triple(mean, "mean"),
             std=_triple(std, "std"),
-            fmt=fmt.value,
-            quality=quality,
-            overwrite=overwrite,
-            max_pixels=max_pixels,
             progress=progress,
             metadata=metadata,
+            **(stills or {}),
         )
     if json:
         echo_json(result.to_dict())
