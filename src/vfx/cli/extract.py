@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from vfx.cli.options import (
+    End,
     Json,
     OutDir,
     Quiet,
+    Start,
     Videos,
     with_metadata_options,
     with_stills_options,
@@ -155,12 +157,8 @@ def frames(
             metavar="T1,T2,...",
         ),
     ] = None,
-    start: Annotated[
-        str | None, typer.Option("--start", help="Start time (seconds or [HH:]MM:SS).")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--end", help="End time, exclusive (seconds or [HH:]MM:SS).")
-    ] = None,
+    start: Start = None,
+    end: End = None,
     output: OutDir = None,
     quiet: Quiet = False,
     json: Json = False,

@@ -6,7 +6,18 @@ from typing import Annotated
 
 import typer
 
-from vfx.cli.options import Json, MaxPixels, OldEvery, OutDir, Quiet, Stride, Video, stride_from
+from vfx.cli.options import (
+    End,
+    Json,
+    MaxPixels,
+    OldEvery,
+    OutDir,
+    Quiet,
+    Start,
+    Stride,
+    Video,
+    stride_from,
+)
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.params import PARAMS
@@ -27,12 +38,8 @@ def motion(
             show_default=False,
         ),
     ] = None,
-    start: Annotated[
-        str | None, typer.Option("--start", help="Start time (seconds or [HH:]MM:SS).")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--end", help="End time, exclusive (seconds or [HH:]MM:SS).")
-    ] = None,
+    start: Start = None,
+    end: End = None,
     stride: Stride = 1,
     every: OldEvery = None,
     threshold: Annotated[

@@ -144,6 +144,10 @@ Model = Annotated[
         rich_help_panel="Metadata",
     ),
 ]
+Start = Annotated[str | None, typer.Option("--start", help="Start time (seconds or [HH:]MM:SS).")]
+End = Annotated[
+    str | None, typer.Option("--end", help="End time, exclusive (seconds or [HH:]MM:SS).")
+]
 Stride = Annotated[
     int,
     typer.Option(
