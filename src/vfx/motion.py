@@ -38,7 +38,7 @@ from vfx.ops.motion import (
     motion_image,
     profile_sums,
 )
-from vfx.params import check
+from vfx.params import PARAMS, check
 from vfx.sampling import ranks_between
 from vfx.tags import span_tags
 
@@ -108,12 +108,11 @@ def _check_options(outputs: Iterable[str], every: int, median: int, decay: float
         raise ParameterError(
             f"outputs must be among {', '.join(MOTION_OUTPUTS)}, got {', '.join(sorted(unknown))}"
         )
-    if every < 1:
-        raise ParameterError(f"every must be >= 1 frame, got {every}")
-    if median < 0 or (median > 1 and median % 2 == 0) or median > 255:
+    check("every_n", every)
+    check("median", median)
+    if median > 1 and median % 2 == 0:
         raise ParameterError(f"median must be 0 or an odd kernel size, got {median}")
-    if not 0 <= decay <= 1:
-        raise ParameterError(f"history decay must be between 0 and 1, got {decay}")
+    check("history_decay", decay)
     return wanted
 
 
@@ -124,16 +123,16 @@ def analyse_motion(
     outputs: Iterable[str] = MOTION_OUTPUTS,
     start_s: float = 0.0,
     end_s: float | None = None,
-    every: int = 1,
-    threshold: float = 0.05,
+    every: int = PARAMS["every_n"].default,
+    threshold: float = PARAMS["threshold"].default,
     binary: bool = False,
     color: bool = False,
-    median: int = 0,
+    median: int = PARAMS["median"].default,
     normalize: bool = True,
     stretch: bool = False,
-    history_decay: float = 0.9,
+    history_decay: float = PARAMS["history_decay"].default,
     history_video: bool = False,
-    max_profile: int = 20000,
+    max_profile: int = PARAMS["max_profile"].default,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     metadata: MetadataOptions | None = None,
     progress: Callable[[int, int | None], None] | None = None,
@@ -185,8 +184,7 @@ def analyse_motion(
     """
     wanted = _check_options(outputs, every, median, history_decay)
     check("threshold", threshold)
-    if max_profile < 2:
-        raise ParameterError(f"max_profile must be >= 2, got {max_profile}")
+    check("max_profile", max_profile)
     video = Path(video)
     # FFmpeg's own decoding threads (one per megapixel, so one here) would only add
     # synchronisation beside the encoder's thread.

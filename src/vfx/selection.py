@@ -24,6 +24,7 @@ from vfx.io.images import prepare_output_dir, write_text
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, prefetch
 from vfx.metadata import FrameTagger, MetadataOptions
 from vfx.ops.select import coreset, describe, distance_report, random_choice, uniform
+from vfx.params import PARAMS, check
 
 __all__ = ["SELECT_METHODS", "Selection", "SelectionReport", "select_frames"]
 
@@ -120,12 +121,12 @@ def select_frames(
     out_dir: str | Path | None = None,
     *,
     method: str = "coreset",
-    every: int = 1,
-    seed: int = 0,
+    every: int = PARAMS["every_n"].default,
+    seed: int = PARAMS["seed"].default,
     dedupe: bool = True,
     compare: bool = False,
     model: str | Path | None = None,
-    input_size: int = 224,
+    input_size: int = PARAMS["input_size"].default,
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406),
     std: tuple[float, float, float] = (0.229, 0.224, 0.225),
     fmt: str = "tiff",
@@ -160,10 +161,9 @@ def select_frames(
     """
     if method not in SELECT_METHODS:
         raise ParameterError(f"method must be one of {', '.join(SELECT_METHODS)}, got {method!r}")
-    if n < 1:
-        raise ParameterError(f"n must be >= 1, got {n}")
-    if every < 1:
-        raise ParameterError(f"every must be >= 1, got {every}")
+    check("count", n)
+    check("every_n", every)
+    check("input_size", input_size)
     check_format(fmt, quality)
     embed: Embedder = describe
     embedder = "built-in (thumbnail + colour + gradient histograms, 128-d projection)"

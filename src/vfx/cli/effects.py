@@ -1,9 +1,10 @@
 """``vfx background``, ``mask``, ``composite`` and ``montage``: effects over a video or folder."""
 
+from collections.abc import Callable
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -99,12 +100,26 @@ BackgroundSpec = Annotated[
 ]
 
 
-def _echo_result(result: object, text: str, *, quiet: bool, json: bool) -> None:
+def _run_effect(
+    label: str,
+    make: str,
+    message: Callable[[Any], str],
+    src: Path,
+    out: Path | None,
+    *,
+    quiet: bool,
+    json: bool,
+    **kwargs: Any,
+) -> None:
+    """Parse done: one library call (``vfx.effects.<make>``) under a progress bar, then render."""
+    import vfx.effects
+
+    with progress_bar(label, enabled=wants_progress(quiet, json)) as progress:
+        result = getattr(vfx.effects, make)(src, out, progress=progress, **kwargs)
     if json:
-        data = asdict(result)  # type: ignore[call-overload]
-        echo_json(data, default=str)
+        echo_json(asdict(result), default=str)
     elif not quiet:
-        say(text)
+        say(message(result))
 
 
 @with_frame_choice
@@ -130,25 +145,20 @@ def background(
     max_pixels: MaxPixels = PARAMS["max_pixels"].default,
 ) -> None:
     """Estimate the empty scene behind the moving figure and write it as one image."""
-    with progress_bar("background", enabled=wants_progress(quiet, json)) as progress:
-        from vfx.effects import make_background
-
-        result = make_background(
-            input,
-            output,
-            method=method.value,
-            frames=frames,
-            sample=sample,
-            engine=engine.value,
-            max_pixels=max_pixels,
-            progress=progress,
-            overwrite=overwrite,
-        )
-    _echo_result(
-        result,
-        f"background ({method.value}, {result.frames} frames, {result.dtype}) -> {result.path}",
+    _run_effect(
+        "background",
+        "make_background",
+        lambda r: f"background ({method.value}, {r.frames} frames, {r.dtype}) -> {r.path}",
+        input,
+        output,
         quiet=quiet,
         json=json,
+        method=method.value,
+        frames=frames,
+        sample=sample,
+        engine=engine.value,
+        max_pixels=max_pixels,
+        overwrite=overwrite,
     )
 
 
@@ -200,31 +210,26 @@ def mask(
     The difference method is ImageMagick's chain: difference with the background,
     -threshold (on intensity), -blur 0xBLUR, -threshold, -blur 0xBLUR2.
     """
-    with progress_bar("masks", enabled=wants_progress(quiet, json)) as progress:
-        from vfx.effects import make_masks
-
-        result = make_masks(
-            input,
-            output,
-            background=background,
-            method=method.value,
-            frames=frames,
-            **(chain or {}),
-            history=history,
-            clean_background=clean_background,
-            fmt=fmt.value,
-            quality=quality,
-            sample=sample,
-            engine=engine.value,
-            overwrite=overwrite,
-            max_pixels=max_pixels,
-            progress=progress,
-        )
-    _echo_result(
-        result,
-        f"{len(result.masks)} masks written, {result.skipped} already there, in {result.out_dir}",
+    _run_effect(
+        "masks",
+        "make_masks",
+        lambda r: f"{len(r.masks)} masks written, {r.skipped} already there, in {r.out_dir}",
+        input,
+        output,
         quiet=quiet,
         json=json,
+        background=background,
+        method=method.value,
+        frames=frames,
+        **(chain or {}),
+        history=history,
+        clean_background=clean_background,
+        fmt=fmt.value,
+        quality=quality,
+        sample=sample,
+        engine=engine.value,
+        overwrite=overwrite,
+        max_pixels=max_pixels,
     )
 
 
@@ -255,29 +260,24 @@ def composite(
     max_pixels: MaxPixels = PARAMS["max_pixels"].default,
 ) -> None:
     """A multi-exposure image of all frames (the "keyframe display")."""
-    with progress_bar("composite", enabled=wants_progress(quiet, json)) as progress:
-        from vfx.effects import make_composite
-
-        result = make_composite(
-            input,
-            output,
-            mode=mode.value,
-            frames=frames,
-            background=background,
-            fade=fade,
-            **(chain or {}),
-            sample=sample,
-            engine=engine.value,
-            quality=quality,
-            max_pixels=max_pixels,
-            progress=progress,
-            overwrite=overwrite,
-        )
-    _echo_result(
-        result,
-        f"composite ({mode.value}, {result.frames} frames) -> {result.path}",
+    _run_effect(
+        "composite",
+        "make_composite",
+        lambda r: f"composite ({mode.value}, {r.frames} frames) -> {r.path}",
+        input,
+        output,
         quiet=quiet,
         json=json,
+        mode=mode.value,
+        frames=frames,
+        background=background,
+        fade=fade,
+        **(chain or {}),
+        sample=sample,
+        engine=engine.value,
+        quality=quality,
+        max_pixels=max_pixels,
+        overwrite=overwrite,
     )
 
 
@@ -301,25 +301,20 @@ def montage(
     max_pixels: MaxPixels = PARAMS["max_pixels"].default,
 ) -> None:
     """A contact sheet of the frames labelled with their names and times (ImageMagick)."""
-    with progress_bar("montage", enabled=wants_progress(quiet, json)) as progress:
-        from vfx.effects import make_montage
-
-        result = make_montage(
-            input,
-            output,
-            frames=frames,
-            columns=columns,
-            tile_width=tile_width,
-            font_size=font_size,
-            max_pixels=max_pixels,
-            progress=progress,
-            overwrite=overwrite,
-        )
-    _echo_result(
-        result,
-        f"contact sheet of {result.frames} frames -> {result.path}",
+    _run_effect(
+        "montage",
+        "make_montage",
+        lambda r: f"contact sheet of {r.frames} frames -> {r.path}",
+        input,
+        output,
         quiet=quiet,
         json=json,
+        frames=frames,
+        columns=columns,
+        tile_width=tile_width,
+        font_size=font_size,
+        max_pixels=max_pixels,
+        overwrite=overwrite,
     )
 
 

@@ -40,14 +40,14 @@ def motion(
     ] = None,
     start: Start = None,
     end: End = None,
-    stride: Stride = 1,
+    stride: Stride = PARAMS["every_n"].default,
     every: OldEvery = None,
     threshold: Annotated[
         float,
         typer.Option(
             "--threshold",
-            min=0.0,
-            max=1.0,
+            min=PARAMS["threshold"].low,
+            max=PARAMS["threshold"].high,
             help="Frame differences below this fraction of full scale become 0.",
         ),
     ] = PARAMS["threshold"].default,
@@ -64,9 +64,12 @@ def motion(
     median: Annotated[
         int,
         typer.Option(
-            "--median", min=0, help="Median filter of this odd size on the difference (noise)."
+            "--median",
+            min=PARAMS["median"].low,
+            max=PARAMS["median"].high,
+            help="Median filter of this odd size on the difference (noise).",
         ),
-    ] = 0,
+    ] = PARAMS["median"].default,
     normalize: Annotated[
         bool,
         typer.Option(
@@ -80,8 +83,13 @@ def motion(
     ] = False,
     history_decay: Annotated[
         float,
-        typer.Option("--history-decay", min=0.0, max=1.0, help="Motion history kept per frame."),
-    ] = 0.9,
+        typer.Option(
+            "--history-decay",
+            min=PARAMS["history_decay"].low,
+            max=PARAMS["history_decay"].high,
+            help="Motion history kept per frame.",
+        ),
+    ] = PARAMS["history_decay"].default,
     history_video: Annotated[
         bool, typer.Option("--history-video", help="Also write the history as a video.")
     ] = False,
@@ -89,10 +97,10 @@ def motion(
         int,
         typer.Option(
             "--max-profile",
-            min=2,
+            min=PARAMS["max_profile"].low,
             help="Longest motiongram in frames; longer ones average neighbouring frames.",
         ),
-    ] = 20000,
+    ] = PARAMS["max_profile"].default,
     no_metadata: Annotated[
         bool, typer.Option("--no-metadata", help="Write the stills without tags.")
     ] = False,

@@ -19,6 +19,7 @@ from vfx.cli.options import (
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.errors import ParameterError
+from vfx.params import PARAMS
 
 if TYPE_CHECKING:
     from vfx.metadata import MetadataOptions
@@ -49,7 +50,9 @@ def _fmt(value: float | None) -> str:
 @with_metadata_options
 def select(
     video: Video,
-    n: Annotated[int, typer.Option("-n", "--count", min=1, help="How many frames to keep.")],
+    n: Annotated[
+        int, typer.Option("-n", "--count", min=PARAMS["count"].low, help="How many frames to keep.")
+    ],
     output: OutDir = None,
     method: Annotated[
         Method,
@@ -61,9 +64,11 @@ def select(
             "spread; random (--seed); keyframes: codec keyframes, thinned to N.",
         ),
     ] = Method.coreset,
-    stride: Stride = 1,
+    stride: Stride = PARAMS["every_n"].default,
     every: OldEvery = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random method.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random method.")] = PARAMS[
+        "seed"
+    ].default,
     dedupe: Annotated[
         bool,
         typer.Option("--dedupe/--no-dedupe", help="Drop identical frames before choosing."),
@@ -82,8 +87,14 @@ def select(
         ),
     ] = None,
     input_size: Annotated[
-        int, typer.Option("--input-size", min=8, help="The model's square input size.")
-    ] = 224,
+        int,
+        typer.Option(
+            "--input-size",
+            min=PARAMS["input_size"].low,
+            max=PARAMS["input_size"].high,
+            help="The model's square input size.",
+        ),
+    ] = PARAMS["input_size"].default,
     mean: Annotated[
         str, typer.Option("--mean", help="The model's per-channel input mean (RGB, 0-1).")
     ] = "0.485,0.456,0.406",
