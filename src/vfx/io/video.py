@@ -14,32 +14,43 @@ is the ``r``-th smallest decode timestamp, which in AVI is the frame's slot.
 from __future__ import annotations
 
 import logging
-import os
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
-from datetime import datetime
 from fractions import Fraction
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import av
-import av.video.reformatter
 import cv2
 import numpy as np
 
-from vfx.errors import DecodeError, OutputError, TelemetryError, VideoOpenError
-from vfx.io.images import discard, publish, temp_beside
-from vfx.io.mp4 import list_tracks
-from vfx.types import Frame, StreamInfo, VideoInfo
+from vfx.errors import DecodeError, VideoOpenError
+from vfx.io.containers import (
+    DEFAULT_MAX_PIXELS,
+    IMAGE_SUFFIXES,
+    bit_depth,
+    creation_time,
+    ffmpeg_reason,
+    ffmpeg_url,
+    normalise_rotation,
+    open_container,
+    per_megapixel,
+    stream_info,
+    with_sample_entries,
+)
+from vfx.io.packets import PacketIndex
+from vfx.io.prefetch import prefetch
+from vfx.io.writer import VideoWriter
+from vfx.types import Frame, VideoInfo
 
+# The packet index, the writer and the prefetch thread live in their own modules; they are
+# named here too, where readers of earlier versions import them from.
 __all__ = [
     "DEFAULT_MAX_PIXELS",
     "PacketIndex",
     "VideoReader",
+    "VideoWriter",
     "iter_frames",
     "prefetch",
     "probe",
@@ -47,8 +58,6 @@ __all__ = [
 
 log = logging.getLogger("vfx")
 
-#: Refuse to decode frames larger than this many pixels (guards against absurd declared sizes).
-DEFAULT_MAX_PIXELS = 16384 * 16384
 
 # Containers whose packets carry no presentation time of their own.
 _NO_PTS_FORMATS = frozenset({"avi"})
@@ -76,140 +85,6 @@ _LUMA_PLANE_FORMATS = frozenset(
 #: Video-range luma (16-235) to full range, rounded as FFmpeg's swscale does for "gray".
 _VIDEO_TO_FULL_RANGE = np.clip(np.round((np.arange(256) - 16) * 255 / 219), 0, 255).astype(np.uint8)
 
-# Suffixes of still-image files, to say "an image, not a video" instead of a vague decode error.
-_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"})
-
-
-@dataclass(frozen=True)
-class PacketIndex:
-    """Timestamps of every video packet, in display order; built without decoding.
-
-    Attributes
-    ----------
-    pts
-        Sorted presentation timestamps as the decoder reports them (``int64``), one per frame.
-    out_pts
-        The exact presentation timestamp written for the frame at each display rank.
-    key_ranks
-        Display ranks of the keyframe packets, ascending.
-    key_seek
-        For each entry of ``key_ranks``, a timestamp to seek to that lands at or before it.
-    start
-        Timestamp of time zero (the stream's start).
-    packet_ranks
-        The display rank of each packet, in file order (empty and edit-list-discarded packets
-        not counted): frames sharing a timestamp each keep their own rank.
-    """
-
-    pts: np.ndarray
-    out_pts: np.ndarray
-    key_ranks: np.ndarray
-    key_seek: np.ndarray
-    start: int
-    time_base: Fraction
-    packet_ranks: np.ndarray | None = None
-
-    @property
-    def frame_count(self) -> int:
-        return int(self.pts.size)
-
-    def rank_of(self, pts: int) -> int:
-        """Display rank of a decoded frame's pts (nearest rank at or after it)."""
-        return int(np.searchsorted(self.pts, pts))
-
-    def time_of(self, rank: int) -> Fraction:
-        """Exact presentation time in seconds of the frame at ``rank``."""
-        return (int(self.out_pts[rank]) - self.start) * self.time_base
-
-    def times_s(self) -> np.ndarray:
-        """Presentation times of all frames in seconds (float64, for planning only)."""
-        return (self.out_pts - self.start).astype(np.float64) * float(self.time_base)
-
-
-def ffmpeg_url(path: Path) -> str:
-    """``path`` as FFmpeg must be given it to read it as a local file, whatever its name.
-
-    FFmpeg reads the part of a name before a colon as a protocol (``2019-11-18T23:45:15.mp4``
-    gives "Protocol not found"); the explicit ``file:`` protocol and an absolute path leave no
-    part of the name to be taken for anything else (colon, leading ``-``, spaces, newlines).
-    """
-    return "file:" + str(Path(path).absolute())
-
-
-def _check_path(path: Path) -> None:
-    if not path.exists():
-        raise VideoOpenError("no such file", path=path)
-    if path.is_dir():
-        raise VideoOpenError("is a folder, not a video file", path=path)
-    if not path.is_file():
-        # A FIFO, a socket or a device (/dev/zero): vfx reads files it can seek in, twice.
-        raise VideoOpenError("is not a regular file (a pipe or a device)", path=path)
-    if path.stat().st_size == 0:
-        raise VideoOpenError("file is empty (0 bytes)", path=path)
-
-
-#: FFmpeg's log level is process-wide: opens in several threads (a thread pool, an in-process
-#: Dask worker) take turns to raise and restore it, or one would "restore" another's raised
-#: level and leave FFmpeg logging every decoding error for good.
-_LOG_LEVEL_LOCK = threading.Lock()
-
-
-def _open_container(path: Path) -> Any:
-    _check_path(path)
-    with _LOG_LEVEL_LOCK:
-        level = av.logging.get_level()
-        try:
-            # Capture FFmpeg's own error line (it names the problem) instead of printing it.
-            if level is None:
-                av.logging.set_level(av.logging.ERROR)
-            with av.logging.Capture(local=True):
-                container = av.open(ffmpeg_url(path), mode="r")
-        except PermissionError as exc:
-            raise VideoOpenError("permission denied", path=path) from exc
-        except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
-            raise VideoOpenError(f"not a readable video ({_reason(exc)})", path=path) from exc
-        finally:
-            av.logging.set_level(level)
-    name = str(container.format.name)
-    if name == "image2" or name.endswith("_pipe"):
-        container.close()
-        raise VideoOpenError(
-            f"is a still image ({name.removesuffix('_pipe')}), not a video; commands that take "
-            "images read a folder of them",
-            path=path,
-        )
-    return container
-
-
-def _reason(exc: BaseException) -> str:
-    # PyAV puts FFmpeg's own last log line (e.g. "Picture size 60000x60000 is invalid") in the
-    # fourth argument; it says more than the errno text ("Device or resource busy").
-    args = getattr(exc, "args", ())
-    if len(args) >= 4 and isinstance(args[3], tuple) and len(args[3]) >= 3 and args[3][2]:
-        return " ".join(str(args[3][2]).split())[:120]
-    text = getattr(exc, "strerror", None) or str(exc)
-    text = text.split(":", 1)[0] if "Errno" in text else text
-    return " ".join(text.split())[:120] or type(exc).__name__
-
-
-def _bit_depth(pix_fmt: str | None) -> int:
-    if not pix_fmt:
-        return 8
-    try:
-        return max(c.bits for c in av.VideoFormat(pix_fmt).components)
-    except (ValueError, av.FFmpegError):
-        return 8
-
-
-def _creation_time(metadata: dict[str, str]) -> datetime | None:
-    raw = metadata.get("creation_time")
-    if not raw:
-        return None
-    try:
-        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
 
 class VideoReader:
     """An open video file: its properties, its packet index and its frames.
@@ -233,7 +108,7 @@ class VideoReader:
         self, path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, threads: int | None = 0
     ):
         self.path = Path(path)
-        self._container = _open_container(self.path)
+        self._container = open_container(self.path)
         try:
             self._setup(max_pixels, threads)
         except BaseException:
@@ -246,7 +121,7 @@ class VideoReader:
         c = self._container
         if not c.streams.video:
             kinds = sorted({s.type for s in c.streams}) or ["no streams"]
-            what = "an image" if self.path.suffix.lower() in _IMAGE_SUFFIXES else "a video"
+            what = "an image" if self.path.suffix.lower() in IMAGE_SUFFIXES else "a video"
             raise VideoOpenError(
                 f"no video stream (found: {', '.join(kinds)}); expected {what}", path=self.path
             )
@@ -267,7 +142,7 @@ class VideoReader:
         cc.thread_count = per_megapixel(width, height) if threads is None else threads
         self.width, self.height = width, height
         self.time_base = Fraction(self.stream.time_base)
-        self.bit_depth = _bit_depth(cc.pix_fmt)
+        self.bit_depth = bit_depth(cc.pix_fmt)
         self._rgb_format = "rgb48le" if self.bit_depth > 8 else "rgb24"
         self._grey_format = "gray16le" if self.bit_depth > 8 else "gray"
         # One converter for the reader's life: PyAV's to_ndarray(format=...) builds a new
@@ -319,7 +194,7 @@ class VideoReader:
             with av.open(ffmpeg_url(self.path), mode="r") as probe_container:
                 stream = probe_container.streams.video[0]
                 for frame in probe_container.decode(stream):
-                    return _normalise_rotation(frame.rotation)
+                    return normalise_rotation(frame.rotation)
         except (av.FFmpegError, IndexError):
             return 0
         return 0
@@ -356,9 +231,14 @@ class VideoReader:
                     seek_ts.append(min(p, d))
         except av.FFmpegError as exc:
             if not pts:
-                raise DecodeError(f"cannot read packets ({_reason(exc)})", path=self.path) from exc
+                raise DecodeError(
+                    f"cannot read packets ({ffmpeg_reason(exc)})", path=self.path
+                ) from exc
             log.warning(
-                "%s: packet index stops early at packet %d (%s)", self.path, len(pts), _reason(exc)
+                "%s: packet index stops early at packet %d (%s)",
+                self.path,
+                len(pts),
+                ffmpeg_reason(exc),
             )
         finally:
             c.seek(0)
@@ -400,7 +280,7 @@ class VideoReader:
         """Standard properties of the file (packet index, no decoding beyond one frame)."""
         c = self._container
         idx = self.index
-        streams = _with_sample_entries(self.path, tuple(_stream_info(s) for s in c.streams))
+        streams = with_sample_entries(self.path, tuple(stream_info(s) for s in c.streams))
         telemetry = tuple(s for s in streams if s.type not in ("video", "audio", "subtitle"))
         keys = idx.key_ranks.size
         mean_gop = None
@@ -428,8 +308,8 @@ class VideoReader:
             keyframe_count=int(keys),
             mean_keyframe_interval_s=mean_gop,
             rotation=self.rotation,
-            creation_time=_creation_time(dict(c.metadata))
-            or _creation_time(dict(self.stream.metadata)),
+            creation_time=creation_time(dict(c.metadata))
+            or creation_time(dict(self.stream.metadata)),
             streams=streams,
             telemetry=telemetry,
         )
@@ -485,7 +365,7 @@ class VideoReader:
     def _to_frame(self, avf: Any, rank: int, pixels: str = "rgb") -> Frame:
         idx = self.index
         rank = min(rank, idx.frame_count - 1)
-        rot = _normalise_rotation(avf.rotation)
+        rot = normalise_rotation(avf.rotation)
 
         def upright(image: np.ndarray) -> np.ndarray:
             return np.ascontiguousarray(np.rot90(image, k=rot // 90) if rot else image)
@@ -533,13 +413,13 @@ class VideoReader:
                     "%s: skipped a corrupt packet at pts %s (%s)",
                     self.path,
                     packet.pts,
-                    _reason(exc),
+                    ffmpeg_reason(exc),
                 )
         try:
             yield from self.stream.decode(None)
         except av.FFmpegError as exc:
             errors += 1
-            log.warning("%s: decoder flush failed (%s)", self.path, _reason(exc))
+            log.warning("%s: decoder flush failed (%s)", self.path, ffmpeg_reason(exc))
         if errors:
             log.warning("%s: %d packet(s) could not be decoded and were skipped", self.path, errors)
 
@@ -549,7 +429,7 @@ class VideoReader:
                 if packet.size:
                     yield packet
         except av.FFmpegError as exc:
-            log.warning("%s: stream cut short (%s)", self.path, _reason(exc))
+            log.warning("%s: stream cut short (%s)", self.path, ffmpeg_reason(exc))
 
     def _frames_keyonly(
         self, only: set[int] | None, convert: Callable[[Any, int], Frame]
@@ -597,7 +477,7 @@ class VideoReader:
                     "%s: skipped a corrupt keyframe at pts %s (%s)",
                     self.path,
                     packet.pts,
-                    _reason(exc),
+                    ffmpeg_reason(exc),
                 )
                 decoded = []
             cc.flush_buffers()
@@ -668,59 +548,6 @@ class VideoReader:
                 return
 
 
-def _normalise_rotation(angle: float | int | None) -> int:
-    if not angle:
-        return 0
-    return round(float(angle) / 90.0) * 90 % 360
-
-
-def _stream_info(s: Any) -> StreamInfo:
-    cc = s.codec_context
-    meta = dict(s.metadata)
-    duration = float(s.duration * s.time_base) if s.duration is not None and s.time_base else None
-    handler = meta.get("handler_name")
-    if handler:
-        handler = "".join(ch for ch in handler if ch.isprintable()).strip() or None
-    return StreamInfo(
-        index=int(s.index),
-        type=str(s.type),
-        codec=cc.name if cc is not None else None,
-        tag=None,
-        handler=handler,
-        time_base=Fraction(s.time_base) if s.time_base else None,
-        duration_s=duration,
-        frames=int(s.frames) if s.frames else None,
-        language=meta.get("language"),
-    )
-
-
-def _with_sample_entries(path: Path, streams: tuple[StreamInfo, ...]) -> tuple[StreamInfo, ...]:
-    """Fill in each stream's sample-entry tag (``gpmd``, ``camm``, ...) from the MP4 boxes.
-
-    libavformat does not expose the tags of data tracks; the box walker reads them. Files that are
-    not MP4/QuickTime keep ``tag=None``.
-    """
-    try:
-        tracks = list_tracks(path)
-    except TelemetryError as exc:
-        log.debug("%s", exc)
-        return streams
-    if len(tracks) != len(streams):
-        return streams
-    return tuple(
-        replace(
-            s,
-            tag=t.sample_entry,
-            handler=s.handler or t.handler_name or None,
-            type=s.type if s.type != "data" else _DATA_KINDS.get(t.handler_type, "data"),
-        )
-        for s, t in zip(streams, tracks, strict=True)
-    )
-
-
-_DATA_KINDS = {"meta": "data", "tmcd": "timecode", "text": "data", "sbtl": "subtitle"}
-
-
 def probe(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> VideoInfo:
     """Standard properties of a video without decoding it.
 
@@ -747,230 +574,3 @@ def iter_frames(
     """
     with VideoReader(path, max_pixels=max_pixels) as reader:
         yield from reader.frames(keyframes=keyframes, ranks=ranks)
-
-
-def per_megapixel(width: int, height: int) -> int:
-    """One codec thread per megapixel of frame, at least one and at most one per core."""
-    return min(os.cpu_count() or 1, max(1, round(width * height / 1e6)))
-
-
-#: Full-range grey to video-range luma (16-235), rounded as FFmpeg's swscale does.
-_FULL_TO_VIDEO_RANGE = np.floor(16 + np.arange(256) * 219 / 255 + 0.5).astype(np.uint8)
-
-
-def to_i420(image: np.ndarray) -> np.ndarray:
-    """A ``uint8`` grey or RGB image (even width and height) as planar YUV 4:2:0, video range.
-
-    The layout is the one ``av.VideoFrame.from_ndarray(..., format="yuv420p")`` takes:
-    ``(H * 3 / 2, W)``, the luma then the two quarter-size chroma planes. Grey is exactly
-    FFmpeg's own conversion (luma scaled to 16-235, neutral chroma). RGB is BT.601, video
-    range, like FFmpeg's default (luma within one level), with each chroma sample the mean of
-    its 2x2 block; swscale filters chroma over a slightly wider window, so at sharp colour
-    edges the two differ by a few levels. About half swscale's cost.
-    """
-    h, w = image.shape[:2]
-    if image.ndim == 2:
-        out = np.empty((h * 3 // 2, w), np.uint8)
-        cv2.LUT(image, _FULL_TO_VIDEO_RANGE, dst=out[:h])
-        out[h:] = 128
-        return out
-    # The luma of OpenCV's I420; its chroma takes one pixel of four, so the chroma is
-    # recomputed from the 2x2 means (the conversion is linear) and scaled to video range.
-    out = cv2.cvtColor(image, cv2.COLOR_RGB2YUV_I420)
-    means = cv2.resize(image, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    _, cr, cb = cv2.split(cv2.cvtColor(means, cv2.COLOR_RGB2YCrCb))
-    chroma = out[h:].reshape(2, -1)
-    for plane, values in ((chroma[0], cb), (chroma[1], cr)):
-        cv2.convertScaleAbs(values, plane.reshape(values.shape), 224 / 255, 128 * 31 / 255)
-    return out
-
-
-class VideoWriter:
-    """Encode ``uint8`` frames (grey or RGB) to a video file, atomically.
-
-    Frames go to a temporary file beside ``path`` that is renamed over it by :meth:`close`;
-    on an error (or Ctrl-C) inside the ``with`` block the temporary file is removed. Odd
-    frame sizes are padded by one edge pixel, since 4:2:0 needs even sizes. x264 encodes at
-    the constant quantizer ``qp``, or at the constant rate factor ``crf`` when one is given.
-
-    Examples
-    --------
-    >>> with VideoWriter("motion.mp4", fps=Fraction(25)) as out:  # doctest: +SKIP
-    ...     out.write(grey_uint8_frame)
-    """
-
-    def __init__(
-        self,
-        path: str | Path,
-        *,
-        fps: Fraction,
-        codec: str = "libx264",
-        pix_fmt: str = "yuv420p",
-        qp: int = 18,
-        crf: int | None = None,
-        preset: str = "ultrafast",
-    ):
-        self.path = Path(path)
-        self.fps = Fraction(fps).limit_denominator(100000)
-        self.codec, self.pix_fmt = codec, pix_fmt
-        # A constant quantizer: x264's constant rate factor analyses every frame's complexity
-        # first, a quarter of its encoding time at this preset (measured on motion images:
-        # 0.85 against 0.65 s for 1800 frames at 500x500; qp 18 gives 56.6 dB PSNR there).
-        rate = {"crf": str(crf)} if crf is not None else {"qp": str(qp)}
-        self._options = {**rate, "preset": preset} if codec == "libx264" else {}
-        self._tmp = temp_beside(self.path)
-        self._container: Any = None
-        self._stream: Any = None
-        self.frames = 0
-        # Encoding runs on one worker thread (PyAV releases the GIL while x264 works), so the
-        # caller computes the next frame meanwhile. Up to four frames wait, which absorbs x264's
-        # frame-to-frame jitter (against two: the 60 s motion benchmark 3-6 % faster).
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vfx-encode")
-        self._reformatter = av.video.reformatter.VideoReformatter()
-        self._pending: deque[Future[None]] = deque()
-
-    def _open(self, width: int, height: int) -> None:
-        self._container = av.open(ffmpeg_url(self._tmp), "w", format="mp4")
-        stream = self._container.add_stream(self.codec, rate=self.fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, self.pix_fmt
-        options = dict(self._options)
-        if self.codec == "libx264":
-            # x264's frame threads cost CPU in synchronisation (0.75 against 0.52 ms a frame at
-            # 500x500); the encoder already runs beside the decoder and the caller, so it gets
-            # one thread per megapixel, which keeps pace with them.
-            options["threads"] = str(per_megapixel(width, height))
-        stream.options = options
-        stream.codec_context.thread_type = "AUTO"
-        self._stream = stream
-
-    def write(self, image: np.ndarray, *, copy: bool = True) -> None:
-        """Append one frame: ``uint8`` grey ``(H, W)`` or RGB ``(H, W, 3)``.
-
-        The frame is converted and encoded on the writer's thread while the caller goes on.
-        With ``copy=False`` the writer reads ``image`` itself, later: the caller must not
-        change it afterwards (for a fresh array per frame, this saves a copy).
-        """
-        if image.dtype != np.uint8:
-            raise ValueError(f"VideoWriter takes uint8 frames, got {image.dtype}")
-        h, w = image.shape[:2]
-        if h % 2 or w % 2:
-            pad = ((0, h % 2), (0, w % 2)) + (((0, 0),) if image.ndim == 3 else ())
-            image = np.pad(image, pad, mode="edge")
-        elif copy:
-            image = image.copy()
-        if self._stream is None:
-            self._open(image.shape[1], image.shape[0])
-        while len(self._pending) >= 4:
-            self._settle()
-        self._pending.append(self._pool.submit(self._encode, image, self.frames))
-        self.frames += 1
-
-    def _settle(self) -> None:
-        """Wait for the oldest frame's encoding; the encoder's refusal is an OutputError."""
-        try:
-            self._pending.popleft().result()
-        except av.FFmpegError as exc:
-            w, h = self._stream.width, self._stream.height
-            raise OutputError(
-                f"{self.codec} cannot encode this {w}x{h} video ({_reason(exc)})", path=self.path
-            ) from exc
-
-    def _encode(self, image: np.ndarray, pts: int) -> None:
-        # Runs on the writer's thread: the conversion (OpenCV) and x264 both release the GIL.
-        if self.pix_fmt == "yuv420p":
-            frame = av.VideoFrame.from_numpy_buffer(to_i420(image), format="yuv420p")
-        else:
-            fmt = "gray" if image.ndim == 2 else "rgb24"
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=fmt)
-            # One converter for the whole video (PyAV would make one per frame).
-            frame = self._reformatter.reformat(frame, format=self.pix_fmt, threads=1)
-        frame.pts = pts
-        for packet in self._stream.encode(frame):
-            self._container.mux(packet)
-
-    def close(self) -> None:
-        """Flush the encoder and move the file to its final name."""
-        if self._container is None:
-            self.abort()
-            raise ValueError(f"{self.path}: no frames were written")
-        while self._pending:
-            self._settle()
-        self._pool.shutdown()
-        for packet in self._stream.encode():
-            self._container.mux(packet)
-        self._container.close()
-        self._container = None
-        publish(self._tmp, self.path)
-
-    def abort(self) -> None:
-        """Drop the partial file."""
-        for future in self._pending:
-            future.cancel()
-        self._pool.shutdown(wait=True)
-        self._pending.clear()
-        if self._container is not None:
-            try:
-                self._container.close()
-            except av.FFmpegError:
-                log.debug("%s: closing the partial video failed", self.path)
-            self._container = None
-        discard(self._tmp)
-
-    def __enter__(self) -> VideoWriter:
-        return self
-
-    def __exit__(self, kind: object, *exc: object) -> None:
-        if kind is None:
-            self.close()
-        else:
-            self.abort()
-
-
-def prefetch(items: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
-    """Run a frame generator on a background thread, ``depth`` frames ahead.
-
-    Decoding and colour conversion release the GIL, so the caller's work on one frame overlaps
-    the decoding of the next ones. Exceptions from the generator are raised in the caller; if
-    the caller stops early (or is interrupted), the thread is stopped and the generator closed.
-    """
-    import queue
-
-    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: tuple[str, Any]) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def run() -> None:
-        try:
-            for frame in items:
-                if not put(("frame", frame)):
-                    return
-            put(("done", None))
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            put(("error", exc))
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
-
-    thread = threading.Thread(target=run, name="vfx-decode", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, value = q.get()
-            if kind == "frame":
-                yield value
-            elif kind == "error":
-                raise value
-            else:
-                return
-    finally:
-        stop.set()
-        thread.join()

@@ -1,0 +1,195 @@
+"""Encode frames to a video file (x264), on a worker thread, published atomically."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import av.video.reformatter
+import cv2
+import numpy as np
+
+from vfx.errors import OutputError
+from vfx.io.containers import ffmpeg_reason, ffmpeg_url, per_megapixel
+from vfx.io.images import discard, publish, temp_beside
+
+__all__ = ["VideoWriter", "to_i420"]
+
+log = logging.getLogger("vfx")
+
+#: Full-range grey to video-range luma (16-235), rounded as FFmpeg's swscale does.
+_FULL_TO_VIDEO_RANGE = np.floor(16 + np.arange(256) * 219 / 255 + 0.5).astype(np.uint8)
+
+
+def to_i420(image: np.ndarray) -> np.ndarray:
+    """A ``uint8`` grey or RGB image (even width and height) as planar YUV 4:2:0, video range.
+
+    The layout is the one ``av.VideoFrame.from_ndarray(..., format="yuv420p")`` takes:
+    ``(H * 3 / 2, W)``, the luma then the two quarter-size chroma planes. Grey is exactly
+    FFmpeg's own conversion (luma scaled to 16-235, neutral chroma). RGB is BT.601, video
+    range, like FFmpeg's default (luma within one level), with each chroma sample the mean of
+    its 2x2 block; swscale filters chroma over a slightly wider window, so at sharp colour
+    edges the two differ by a few levels. About half swscale's cost.
+    """
+    h, w = image.shape[:2]
+    if image.ndim == 2:
+        out = np.empty((h * 3 // 2, w), np.uint8)
+        cv2.LUT(image, _FULL_TO_VIDEO_RANGE, dst=out[:h])
+        out[h:] = 128
+        return out
+    # The luma of OpenCV's I420; its chroma takes one pixel of four, so the chroma is
+    # recomputed from the 2x2 means (the conversion is linear) and scaled to video range.
+    out = cv2.cvtColor(image, cv2.COLOR_RGB2YUV_I420)
+    means = cv2.resize(image, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    _, cr, cb = cv2.split(cv2.cvtColor(means, cv2.COLOR_RGB2YCrCb))
+    chroma = out[h:].reshape(2, -1)
+    for plane, values in ((chroma[0], cb), (chroma[1], cr)):
+        cv2.convertScaleAbs(values, plane.reshape(values.shape), 224 / 255, 128 * 31 / 255)
+    return out
+
+
+class VideoWriter:
+    """Encode ``uint8`` frames (grey or RGB) to a video file, atomically.
+
+    Frames go to a temporary file beside ``path`` that is renamed over it by :meth:`close`;
+    on an error (or Ctrl-C) inside the ``with`` block the temporary file is removed. Odd
+    frame sizes are padded by one edge pixel, since 4:2:0 needs even sizes. x264 encodes at
+    the constant quantizer ``qp``, or at the constant rate factor ``crf`` when one is given.
+
+    Examples
+    --------
+    >>> with VideoWriter("motion.mp4", fps=Fraction(25)) as out:  # doctest: +SKIP
+    ...     out.write(grey_uint8_frame)
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        fps: Fraction,
+        codec: str = "libx264",
+        pix_fmt: str = "yuv420p",
+        qp: int = 18,
+        crf: int | None = None,
+        preset: str = "ultrafast",
+    ):
+        self.path = Path(path)
+        self.fps = Fraction(fps).limit_denominator(100000)
+        self.codec, self.pix_fmt = codec, pix_fmt
+        # A constant quantizer: x264's constant rate factor analyses every frame's complexity
+        # first, a quarter of its encoding time at this preset (measured on motion images:
+        # 0.85 against 0.65 s for 1800 frames at 500x500; qp 18 gives 56.6 dB PSNR there).
+        rate = {"crf": str(crf)} if crf is not None else {"qp": str(qp)}
+        self._options = {**rate, "preset": preset} if codec == "libx264" else {}
+        self._tmp = temp_beside(self.path)
+        self._container: Any = None
+        self._stream: Any = None
+        self.frames = 0
+        # Encoding runs on one worker thread (PyAV releases the GIL while x264 works), so the
+        # caller computes the next frame meanwhile. Up to four frames wait, which absorbs x264's
+        # frame-to-frame jitter (against two: the 60 s motion benchmark 3-6 % faster).
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vfx-encode")
+        self._reformatter = av.video.reformatter.VideoReformatter()
+        self._pending: deque[Future[None]] = deque()
+
+    def _open(self, width: int, height: int) -> None:
+        self._container = av.open(ffmpeg_url(self._tmp), "w", format="mp4")
+        stream = self._container.add_stream(self.codec, rate=self.fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, self.pix_fmt
+        options = dict(self._options)
+        if self.codec == "libx264":
+            # x264's frame threads cost CPU in synchronisation (0.75 against 0.52 ms a frame at
+            # 500x500); the encoder already runs beside the decoder and the caller, so it gets
+            # one thread per megapixel, which keeps pace with them.
+            options["threads"] = str(per_megapixel(width, height))
+        stream.options = options
+        stream.codec_context.thread_type = "AUTO"
+        self._stream = stream
+
+    def write(self, image: np.ndarray, *, copy: bool = True) -> None:
+        """Append one frame: ``uint8`` grey ``(H, W)`` or RGB ``(H, W, 3)``.
+
+        The frame is converted and encoded on the writer's thread while the caller goes on.
+        With ``copy=False`` the writer reads ``image`` itself, later: the caller must not
+        change it afterwards (for a fresh array per frame, this saves a copy).
+        """
+        if image.dtype != np.uint8:
+            raise ValueError(f"VideoWriter takes uint8 frames, got {image.dtype}")
+        h, w = image.shape[:2]
+        if h % 2 or w % 2:
+            pad = ((0, h % 2), (0, w % 2)) + (((0, 0),) if image.ndim == 3 else ())
+            image = np.pad(image, pad, mode="edge")
+        elif copy:
+            image = image.copy()
+        if self._stream is None:
+            self._open(image.shape[1], image.shape[0])
+        while len(self._pending) >= 4:
+            self._settle()
+        self._pending.append(self._pool.submit(self._encode, image, self.frames))
+        self.frames += 1
+
+    def _settle(self) -> None:
+        """Wait for the oldest frame's encoding; the encoder's refusal is an OutputError."""
+        try:
+            self._pending.popleft().result()
+        except av.FFmpegError as exc:
+            w, h = self._stream.width, self._stream.height
+            raise OutputError(
+                f"{self.codec} cannot encode this {w}x{h} video ({ffmpeg_reason(exc)})",
+                path=self.path,
+            ) from exc
+
+    def _encode(self, image: np.ndarray, pts: int) -> None:
+        # Runs on the writer's thread: the conversion (OpenCV) and x264 both release the GIL.
+        if self.pix_fmt == "yuv420p":
+            frame = av.VideoFrame.from_numpy_buffer(to_i420(image), format="yuv420p")
+        else:
+            fmt = "gray" if image.ndim == 2 else "rgb24"
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=fmt)
+            # One converter for the whole video (PyAV would make one per frame).
+            frame = self._reformatter.reformat(frame, format=self.pix_fmt, threads=1)
+        frame.pts = pts
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def close(self) -> None:
+        """Flush the encoder and move the file to its final name."""
+        if self._container is None:
+            self.abort()
+            raise ValueError(f"{self.path}: no frames were written")
+        while self._pending:
+            self._settle()
+        self._pool.shutdown()
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+        self._container = None
+        publish(self._tmp, self.path)
+
+    def abort(self) -> None:
+        """Drop the partial file."""
+        for future in self._pending:
+            future.cancel()
+        self._pool.shutdown(wait=True)
+        self._pending.clear()
+        if self._container is not None:
+            try:
+                self._container.close()
+            except av.FFmpegError:
+                log.debug("%s: closing the partial video failed", self.path)
+            self._container = None
+        discard(self._tmp)
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
