@@ -258,7 +258,7 @@ def test_a_background_from_one_frame_has_one_exposure(gps_clip: Path, tmp_path: 
 
 def test_contact_sheet_labels_and_tags(gps_clip: Path, tmp_path: Path) -> None:
     pytest.importorskip("wand.image")
-    from vfx.effects import _label, make_montage
+    from vfx.effects.montage import _label, make_montage
     from vfx.io.sources import open_source
 
     sheet = make_montage(gps_clip, tmp_path / "sheet.jpg", columns=3, tile_width=80)
