@@ -100,28 +100,44 @@ BackgroundSpec = Annotated[
 ]
 
 
+#: The options every effect command ends with: the largest frame it reads and how it reports.
+with_effect_run = options_group(
+    "run",
+    (
+        ("quiet", Quiet, False),
+        ("json", Json, False),
+        ("max_pixels", MaxPixels, PARAMS["max_pixels"].default),
+    ),
+    lambda **options: options,
+)
+
+
 def _run_effect(
     label: str,
     make: str,
     message: Callable[[Any], str],
     src: Path,
     out: Path | None,
-    *,
-    quiet: bool,
-    json: bool,
+    run: dict[str, Any] | None,
     **kwargs: Any,
 ) -> None:
     """Parse done: one library call (``vfx.effects.<make>``) under a progress bar, then render."""
     import vfx.effects
 
+    options = {"quiet": False, "json": False, "max_pixels": PARAMS["max_pixels"].default}
+    options.update(run or {})
+    quiet, json = bool(options["quiet"]), bool(options["json"])
     with progress_bar(label, enabled=wants_progress(quiet, json)) as progress:
-        result = getattr(vfx.effects, make)(src, out, progress=progress, **kwargs)
+        result = getattr(vfx.effects, make)(
+            src, out, progress=progress, max_pixels=options["max_pixels"], **kwargs
+        )
     if json:
         echo_json(asdict(result), default=str)
     elif not quiet:
         say(message(result))
 
 
+@with_effect_run
 @with_frame_choice
 def background(
     input: Input = Path("."),
@@ -140,9 +156,7 @@ def background(
     frames: str = "keyframes",  # built by with_frame_choice
     sample: Sample = PARAMS["sample"].default,
     engine: EngineOpt = Engine.numpy,
-    quiet: Quiet = False,
-    json: Json = False,
-    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+    run: dict[str, Any] | None = None,  # built by with_effect_run
 ) -> None:
     """Estimate the empty scene behind the moving figure and write it as one image."""
     _run_effect(
@@ -151,17 +165,16 @@ def background(
         lambda r: f"background ({method.value}, {r.frames} frames, {r.dtype}) -> {r.path}",
         input,
         output,
-        quiet=quiet,
-        json=json,
+        run,
         method=method.value,
         frames=frames,
         sample=sample,
         engine=engine.value,
-        max_pixels=max_pixels,
         overwrite=overwrite,
     )
 
 
+@with_effect_run
 @with_frame_choice
 @with_mask_chain
 def mask(
@@ -201,9 +214,7 @@ def mask(
     sample: Sample = PARAMS["sample"].default,
     engine: EngineOpt = Engine.numpy,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Rewrite existing masks.")] = False,
-    quiet: Quiet = False,
-    json: Json = False,
-    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+    run: dict[str, Any] | None = None,  # built by with_effect_run
 ) -> None:
     """A foreground mask and a clean foreground image per frame.
 
@@ -216,8 +227,7 @@ def mask(
         lambda r: f"{len(r.masks)} masks written, {r.skipped} already there, in {r.out_dir}",
         input,
         output,
-        quiet=quiet,
-        json=json,
+        run,
         background=background,
         method=method.value,
         frames=frames,
@@ -229,10 +239,10 @@ def mask(
         sample=sample,
         engine=engine.value,
         overwrite=overwrite,
-        max_pixels=max_pixels,
     )
 
 
+@with_effect_run
 @with_frame_choice
 @with_mask_chain
 def composite(
@@ -255,9 +265,7 @@ def composite(
     sample: Sample = PARAMS["sample"].default,
     engine: EngineOpt = Engine.numpy,
     quality: Quality = PARAMS["quality"].default,
-    quiet: Quiet = False,
-    json: Json = False,
-    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+    run: dict[str, Any] | None = None,  # built by with_effect_run
 ) -> None:
     """A multi-exposure image of all frames (the "keyframe display")."""
     _run_effect(
@@ -266,8 +274,7 @@ def composite(
         lambda r: f"composite ({mode.value}, {r.frames} frames) -> {r.path}",
         input,
         output,
-        quiet=quiet,
-        json=json,
+        run,
         mode=mode.value,
         frames=frames,
         background=background,
@@ -276,11 +283,11 @@ def composite(
         sample=sample,
         engine=engine.value,
         quality=quality,
-        max_pixels=max_pixels,
         overwrite=overwrite,
     )
 
 
+@with_effect_run
 @with_frame_choice
 def montage(
     input: Input = Path("."),
@@ -296,9 +303,7 @@ def montage(
         PARAMS["font_size"].default
     ),
     frames: str = "keyframes",  # built by with_frame_choice
-    quiet: Quiet = False,
-    json: Json = False,
-    max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+    run: dict[str, Any] | None = None,  # built by with_effect_run
 ) -> None:
     """A contact sheet of the frames labelled with their names and times (ImageMagick)."""
     _run_effect(
@@ -307,13 +312,11 @@ def montage(
         lambda r: f"contact sheet of {r.frames} frames -> {r.path}",
         input,
         output,
-        quiet=quiet,
-        json=json,
+        run,
         frames=frames,
         columns=columns,
         tile_width=tile_width,
         font_size=font_size,
-        max_pixels=max_pixels,
         overwrite=overwrite,
     )
 

@@ -16,6 +16,7 @@ from vfx.cli.options import (
     Start,
     Stride,
     Video,
+    ranged,
     stride_from,
 )
 from vfx.cli.output import echo_json, say
@@ -24,6 +25,24 @@ from vfx.params import PARAMS
 from vfx.sampling import parse_time
 
 _OUTPUTS = "video, motiongrams, videograms, average, history, qom"
+
+ThresholdOpt = ranged(
+    "threshold",
+    "--threshold",
+    kind=float,
+    help="Frame differences below this fraction of full scale become 0.",
+)
+MedianOpt = ranged(
+    "median", "--median", help="Median filter of this odd size on the difference (noise)."
+)
+HistoryDecayOpt = ranged(
+    "history_decay", "--history-decay", kind=float, help="Motion history kept per frame."
+)
+MaxProfileOpt = ranged(
+    "max_profile",
+    "--max-profile",
+    help="Longest motiongram in frames; longer ones average neighbouring frames.",
+)
 
 
 def motion(
@@ -42,15 +61,7 @@ def motion(
     end: End = None,
     stride: Stride = PARAMS["every_n"].default,
     every: OldEvery = None,
-    threshold: Annotated[
-        float,
-        typer.Option(
-            "--threshold",
-            min=PARAMS["threshold"].low,
-            max=PARAMS["threshold"].high,
-            help="Frame differences below this fraction of full scale become 0.",
-        ),
-    ] = PARAMS["threshold"].default,
+    threshold: ThresholdOpt = PARAMS["threshold"].default,
     binary: Annotated[
         bool, typer.Option("--binary", help="Motion is 0 or full scale (no grey levels).")
     ] = False,
@@ -61,15 +72,7 @@ def motion(
             help="Motion and motiongrams per RGB channel (default: grey, the video's luma).",
         ),
     ] = False,
-    median: Annotated[
-        int,
-        typer.Option(
-            "--median",
-            min=PARAMS["median"].low,
-            max=PARAMS["median"].high,
-            help="Median filter of this odd size on the difference (noise).",
-        ),
-    ] = PARAMS["median"].default,
+    median: MedianOpt = PARAMS["median"].default,
     normalize: Annotated[
         bool,
         typer.Option(
@@ -81,26 +84,11 @@ def motion(
         bool,
         typer.Option("--stretch", help="Stretch the 1st-99th percentiles to full range."),
     ] = False,
-    history_decay: Annotated[
-        float,
-        typer.Option(
-            "--history-decay",
-            min=PARAMS["history_decay"].low,
-            max=PARAMS["history_decay"].high,
-            help="Motion history kept per frame.",
-        ),
-    ] = PARAMS["history_decay"].default,
+    history_decay: HistoryDecayOpt = PARAMS["history_decay"].default,
     history_video: Annotated[
         bool, typer.Option("--history-video", help="Also write the history as a video.")
     ] = False,
-    max_profile: Annotated[
-        int,
-        typer.Option(
-            "--max-profile",
-            min=PARAMS["max_profile"].low,
-            help="Longest motiongram in frames; longer ones average neighbouring frames.",
-        ),
-    ] = PARAMS["max_profile"].default,
+    max_profile: MaxProfileOpt = PARAMS["max_profile"].default,
     no_metadata: Annotated[
         bool, typer.Option("--no-metadata", help="Write the stills without tags.")
     ] = False,

@@ -34,25 +34,35 @@ Format = Annotated[
     ImageFormat,
     typer.Option("--format", "-f", help="Image format: lossless tiff or png, or jpg."),
 ]
-Quality = Annotated[
-    int,
-    typer.Option(
-        "--quality",
-        "-q",
-        min=int(PARAMS["quality"].low or 1),
-        max=int(PARAMS["quality"].high or 100),
-        help=PARAMS["quality"].help,
-    ),
-]
+
+
+def ranged(name: str, *flags: str, kind: type = int, help: str | None = None, **extra: Any) -> Any:
+    """An option whose range (and help, unless given) is parameter ``name`` of ``PARAMS``.
+
+    Typer shows and checks the range, as the library and the recipe loader do from the same
+    table; an open lower bound (``> 0``) is left to the library's check.
+    """
+    p = PARAMS[name]
+    low = None if p.low_open else p.low
+    return Annotated[
+        kind,
+        typer.Option(
+            *flags,
+            min=None if low is None else kind(low),
+            max=None if p.high is None else kind(p.high),
+            help=help or p.help[:1].upper() + p.help[1:] + ".",
+            **extra,
+        ),
+    ]
+
+
+Quality = ranged("quality", "--quality", "-q", help=PARAMS["quality"].help)
 Overwrite = Annotated[
     bool, typer.Option("--overwrite", help="Rewrite images that exist instead of skipping them.")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bar and no summary.")]
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
-MaxPixels = Annotated[
-    int,
-    typer.Option("--max-pixels", min=1, help=PARAMS["max_pixels"].help),
-]
+MaxPixels = ranged("max_pixels", "--max-pixels", help=PARAMS["max_pixels"].help)
 
 
 class TimeSource(StrEnum):

@@ -12,6 +12,7 @@ from vfx.cli.options import (
     Quiet,
     Stride,
     Video,
+    ranged,
     stride_from,
     with_metadata_options,
     with_stills_options,
@@ -46,13 +47,16 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+CountOpt = ranged("count", "-n", "--count", help="How many frames to keep.")
+SeedOpt = ranged("seed", "--seed", help="Seed of the random method.")
+InputSizeOpt = ranged("input_size", "--input-size", help="The model's square input size.")
+
+
 @with_stills_options
 @with_metadata_options
 def select(
     video: Video,
-    n: Annotated[
-        int, typer.Option("-n", "--count", min=PARAMS["count"].low, help="How many frames to keep.")
-    ],
+    n: CountOpt,
     output: OutDir = None,
     method: Annotated[
         Method,
@@ -66,9 +70,7 @@ def select(
     ] = Method.coreset,
     stride: Stride = PARAMS["every_n"].default,
     every: OldEvery = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random method.")] = PARAMS[
-        "seed"
-    ].default,
+    seed: SeedOpt = PARAMS["seed"].default,
     dedupe: Annotated[
         bool,
         typer.Option("--dedupe/--no-dedupe", help="Drop identical frames before choosing."),
@@ -86,15 +88,7 @@ def select(
             show_default=False,
         ),
     ] = None,
-    input_size: Annotated[
-        int,
-        typer.Option(
-            "--input-size",
-            min=PARAMS["input_size"].low,
-            max=PARAMS["input_size"].high,
-            help="The model's square input size.",
-        ),
-    ] = PARAMS["input_size"].default,
+    input_size: InputSizeOpt = PARAMS["input_size"].default,
     mean: Annotated[
         str, typer.Option("--mean", help="The model's per-channel input mean (RGB, 0-1).")
     ] = "0.485,0.456,0.406",
