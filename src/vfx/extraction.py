@@ -20,6 +20,7 @@ import numpy as np
 
 from vfx.errors import DecodeError, OutputError, ParameterError
 from vfx.io.images import IMAGE_FORMATS, looks_complete, prepare_output_dir, write_image
+from vfx.io.panorama import PanoramaOptions, open_video
 from vfx.io.table import format_seconds, read_frame_table, write_frame_table
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader
 from vfx.metadata import FrameTagger, MetadataOptions, Summary
@@ -241,6 +242,7 @@ def extract_keyframes(
     progress: Progress | None = None,
     workers: int | None = None,
     metadata: MetadataOptions | None = None,
+    panorama: PanoramaOptions | None = None,
     name: InputName | None = None,
 ) -> Extraction:
     """Decode only the keyframes of ``video`` and write each one losslessly.
@@ -272,7 +274,7 @@ def extract_keyframes(
     """
     check_format(fmt, quality)
     video = Path(video)
-    with VideoReader(video, max_pixels=max_pixels) as reader:
+    with open_video(video, max_pixels=max_pixels, panorama=panorama) as reader:
         tagger = FrameTagger.for_reader(reader, metadata)
         stem = name.stem if name else video.stem
         out = prepare_output_dir(out_dir or Path.cwd() / f"{stem}_keyframes")
@@ -308,6 +310,7 @@ def extract_frames(
     progress: Progress | None = None,
     workers: int | None = None,
     metadata: MetadataOptions | None = None,
+    panorama: PanoramaOptions | None = None,
     name: InputName | None = None,
 ) -> Extraction:
     """Write the frames of ``video`` chosen by time.
@@ -331,7 +334,7 @@ def extract_frames(
     if end_s is not None and end_s <= start_s:
         raise ParameterError(f"end ({end_s} s) must be after start ({start_s} s)")
     video = Path(video)
-    with VideoReader(video, max_pixels=max_pixels) as reader:
+    with open_video(video, max_pixels=max_pixels, panorama=panorama) as reader:
         times = reader.index.times_s()
         step = every_s if every_s is not None else (1.0 / fps if fps else None)
         gaps = np.diff(times)

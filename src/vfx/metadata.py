@@ -30,6 +30,7 @@ from vfx.tags import parse_start_time, span_tags, tags_from_row
 from vfx.telemetry.track import (
     Clock,
     GpsTrack,
+    Projection,
     Telemetry,
     TrackInterpolator,
     distance_m,
@@ -248,7 +249,18 @@ class FrameTagger:
             return None
         idx = reader.index  # type: ignore[attr-defined]
         start = float(idx.start * idx.time_base)
-        return cls.for_video(reader.path, options, video_start_s=start)  # type: ignore[attr-defined]
+        tagger = cls.for_video(reader.path, options, video_start_s=start)  # type: ignore[attr-defined]
+        # A reader that makes panoramas of a multi-stream recording (GoPro MAX) knows their
+        # projection; the file's own spherical metadata, if any, describes the streams.
+        projection = getattr(reader, "projection", None)
+        if projection == "equirectangular":
+            width, height = reader.width, reader.height  # type: ignore[attr-defined]
+            tagger._projection = Projection(
+                "equirectangular", width, height, 0, 0, width, height, source="GoPro MAX EAC"
+            )
+        elif projection is not None:
+            tagger._projection = None  # the raw strips are no panorama
+        return tagger
 
     def _warn(self, message: str) -> None:
         self.summary.warnings.append(message)
@@ -387,6 +399,9 @@ class FrameTagger:
             "CroppedAreaLeftPixels": round(p.crop_left * scale),
             "CroppedAreaTopPixels": round(p.crop_top * scale),
         }
+        # The heading is the course over ground: GoPro's CORI turns relative to the first
+        # frame, which does not say where north is, and CAMM's world frame has no documented
+        # yaw origin that vfx could check a compass heading against.
         if heading is not None:
             gpano["PoseHeadingDegrees"] = round(heading, 2)
         orientation = self.telemetry.orientation

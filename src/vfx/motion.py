@@ -25,9 +25,10 @@ import numpy as np
 from vfx.errors import DecodeError, ParameterError
 from vfx.io.exif import ImageTags
 from vfx.io.images import prepare_output_dir, write_image, write_text
+from vfx.io.panorama import PanoramaOptions, open_video
 from vfx.io.plot import QomPlotter
 from vfx.io.table import format_seconds
-from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, VideoWriter
+from vfx.io.video import DEFAULT_MAX_PIXELS, VideoWriter
 from vfx.metadata import FrameTagger, MetadataOptions
 from vfx.ops.background import Mean
 from vfx.ops.dtypes import to_uint8
@@ -135,6 +136,7 @@ def analyse_motion(
     max_profile: int = PARAMS["max_profile"].default,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     metadata: MetadataOptions | None = None,
+    panorama: PanoramaOptions | None = None,
     progress: Callable[[int, int | None], None] | None = None,
     plotter: QomPlotter | None = None,
 ) -> MotionResult:
@@ -188,7 +190,7 @@ def analyse_motion(
     video = Path(video)
     # FFmpeg's own decoding threads (one per megapixel, so one here) would only add
     # synchronisation beside the encoder's thread.
-    with VideoReader(video, max_pixels=max_pixels, threads=None) as reader:
+    with open_video(video, max_pixels=max_pixels, threads=None, panorama=panorama) as reader:
         times = reader.index.times_s()
         ranks = ranks_between(times, start_s, end_s)[::every]
         if ranks.size < 2:

@@ -21,6 +21,7 @@ import numpy as np
 from vfx.errors import DecodeError, ParameterError
 from vfx.extraction import Extraction, check_format, write_frames
 from vfx.io.images import prepare_output_dir, write_text
+from vfx.io.panorama import PanoramaOptions, open_video
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader, prefetch
 from vfx.metadata import FrameTagger, MetadataOptions
 from vfx.ops.select import coreset, describe, distance_report, random_choice, uniform
@@ -134,6 +135,7 @@ def select_frames(
     overwrite: bool = False,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     metadata: MetadataOptions | None = None,
+    panorama: PanoramaOptions | None = None,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> Selection:
     """Choose ``n`` frames of ``video`` by ``method`` and write them to ``out_dir``.
@@ -173,7 +175,7 @@ def select_frames(
         onnx = OnnxEmbedder(model, input_size=input_size, mean=mean, std=std)
         embed, embedder = onnx, f"onnx {Path(model).name}"
     video = Path(video)
-    with VideoReader(video, max_pixels=max_pixels) as reader:
+    with open_video(video, max_pixels=max_pixels, panorama=panorama) as reader:
         tagger = FrameTagger.for_reader(reader, metadata)
         indices, embeddings, duplicates = _candidates(
             reader, every, method == "keyframes", dedupe, embed, progress

@@ -98,6 +98,9 @@ class VideoInfo:
     creation_time: datetime | None
     streams: tuple[StreamInfo, ...] = field(default_factory=tuple)
     telemetry: tuple[StreamInfo, ...] = field(default_factory=tuple)
+    #: A layout of several streams that make one picture (``GoPro MAX 360 (5.6K), EAC in 2
+    #: streams``), else None; the size above is then one stream's.
+    layout: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-friendly dict of every field (exact fractions as strings)."""

@@ -15,6 +15,7 @@ from vfx.cli.options import (
     Start,
     Videos,
     with_metadata_options,
+    with_panorama_options,
     with_stills_options,
 )
 from vfx.cli.output import echo_json, say
@@ -23,6 +24,7 @@ from vfx.errors import ParameterError, VfxError
 
 if TYPE_CHECKING:
     from vfx.extraction import Extraction
+    from vfx.io.panorama import PanoramaOptions
     from vfx.metadata import MetadataOptions
     from vfx.naming import InputName
 from vfx.sampling import parse_time
@@ -101,6 +103,7 @@ def _parse_at(text: str | None) -> list[float] | None:
     return [parse_time(p) for p in parts]
 
 
+@with_panorama_options
 @with_stills_options
 @with_metadata_options
 def keyframes(
@@ -110,6 +113,7 @@ def keyframes(
     json: Json = False,
     stills: dict[str, Any] | None = None,  # built by with_stills_options
     metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
+    panorama: "PanoramaOptions | None" = None,  # built by with_panorama_options
 ) -> None:
     """Decode only the keyframes (I-frames) and write each one losslessly.
 
@@ -129,6 +133,7 @@ def keyframes(
             progress=progress,
             **(stills or {}),
             metadata=metadata,
+            panorama=panorama,
             name=name,
         ),
         what="keyframes",
@@ -137,6 +142,7 @@ def keyframes(
     )
 
 
+@with_panorama_options
 @with_stills_options
 @with_metadata_options
 def frames(
@@ -164,6 +170,7 @@ def frames(
     json: Json = False,
     stills: dict[str, Any] | None = None,  # built by with_stills_options
     metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
+    panorama: "PanoramaOptions | None" = None,  # built by with_panorama_options
 ) -> None:
     """Take frames by time: --every SECONDS, --fps F, --all or --at T1,T2,...
 
@@ -192,6 +199,7 @@ def frames(
             progress=progress,
             **(stills or {}),
             metadata=metadata,
+            panorama=panorama,
             name=name,
         ),
         what="frames",

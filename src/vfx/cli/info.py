@@ -37,6 +37,7 @@ def render(info: "VideoInfo", console: "Console", clock: "ClockCheck | None" = N
             f"{info.codec}, {info.width}x{info.height}, {info.pix_fmt}, {info.bit_depth}-bit",
         ),
         ("displayed as", f"{w}x{h} (rotation {info.rotation}°)"),
+        *([("layout", info.layout + "; stills are equirectangular")] if info.layout else []),
         ("fps", _fmt_fps(info)),
         ("time base", str(info.time_base)),
         ("frames", str(info.frame_count)),

@@ -2,7 +2,7 @@
 
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,11 +18,15 @@ from vfx.cli.options import (
     Video,
     ranged,
     stride_from,
+    with_panorama_options,
 )
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.params import PARAMS
 from vfx.sampling import parse_time
+
+if TYPE_CHECKING:
+    from vfx.io.panorama import PanoramaOptions
 
 _OUTPUTS = "video, motiongrams, videograms, average, history, qom"
 
@@ -45,6 +49,7 @@ MaxProfileOpt = ranged(
 )
 
 
+@with_panorama_options
 def motion(
     video: Video,
     output: OutDir = None,
@@ -95,6 +100,7 @@ def motion(
     quiet: Quiet = False,
     json: Json = False,
     max_pixels: MaxPixels = PARAMS["max_pixels"].default,
+    panorama: "PanoramaOptions | None" = None,  # built by with_panorama_options
 ) -> None:
     """Motion video, motiongrams, videograms, average, history and QoM in one pass.
 
@@ -140,6 +146,7 @@ def motion(
             max_profile=max_profile,
             max_pixels=max_pixels,
             metadata=MetadataOptions(enabled=not no_metadata),
+            panorama=panorama,
             progress=progress,
             plotter=plotter,
         )

@@ -241,6 +241,48 @@ def with_metadata_options(command: Callable[..., None]) -> Callable[..., None]:
     return options_group("metadata", _METADATA_PARAMS, metadata_options)(command)
 
 
+class Projection(StrEnum):
+    equirectangular = "equirectangular"
+    eac = "eac"
+
+
+ProjectionOpt = Annotated[
+    Projection,
+    typer.Option(
+        "--projection",
+        help="For GoPro MAX .360 files: equirectangular panoramas, or eac (the two "
+        "recorded strips side by side).",
+        rich_help_panel="360",
+    ),
+]
+PanoWidth = Annotated[
+    int | None,
+    typer.Option(
+        "--width",
+        min=8,
+        metavar="PIXELS",
+        help="Panorama width (even; default the natural width: 5376 for 5.6K, 2944 for 3K).",
+        rich_help_panel="360",
+        show_default=False,
+    ),
+]
+
+
+def _panorama(projection: Projection, width: int | None) -> Any:
+    from vfx.io.panorama import PanoramaOptions
+
+    return PanoramaOptions(projection=projection.value, width=width)
+
+
+#: Gives a command that reads frames the 360 options; its ``panorama`` receives
+#: :class:`vfx.io.panorama.PanoramaOptions`.
+with_panorama_options = options_group(
+    "panorama",
+    (("projection", ProjectionOpt, Projection.equirectangular), ("width", PanoWidth, None)),
+    _panorama,
+)
+
+
 EveryS = Annotated[
     float | None,
     typer.Option(

@@ -15,6 +15,7 @@ from vfx.cli.options import (
     ranged,
     stride_from,
     with_metadata_options,
+    with_panorama_options,
     with_stills_options,
 )
 from vfx.cli.output import echo_json, say
@@ -23,6 +24,7 @@ from vfx.errors import ParameterError
 from vfx.params import PARAMS
 
 if TYPE_CHECKING:
+    from vfx.io.panorama import PanoramaOptions
     from vfx.metadata import MetadataOptions
 
 
@@ -52,6 +54,7 @@ SeedOpt = ranged("seed", "--seed", help="Seed of the random method.")
 InputSizeOpt = ranged("input_size", "--input-size", help="The model's square input size.")
 
 
+@with_panorama_options
 @with_stills_options
 @with_metadata_options
 def select(
@@ -99,6 +102,7 @@ def select(
     json: Json = False,
     stills: dict[str, Any] | None = None,  # built by with_stills_options
     metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
+    panorama: "PanoramaOptions | None" = None,  # built by with_panorama_options
 ) -> None:
     """Pick the N most different frames (or uniform, random, keyframes) and write them.
 
@@ -126,6 +130,7 @@ def select(
             std=_triple(std, "std"),
             progress=progress,
             metadata=metadata,
+            panorama=panorama,
             **(stills or {}),
         )
     if json:

@@ -184,9 +184,9 @@ class FrameSource:
             )
 
     def _iter_video(self, *, all_frames: bool) -> Iterator[Still]:
-        from vfx.io.video import VideoReader  # PyAV is only needed for video sources
+        from vfx.io.panorama import open_video  # PyAV is only needed for video sources
 
-        with VideoReader(self.path, max_pixels=self._max_pixels) as reader:
+        with open_video(self.path, max_pixels=self._max_pixels) as reader:
             wanted = set(self._ranks or [])
             if all_frames:
                 frames = reader.frames()
@@ -293,9 +293,9 @@ def open_source(
     if not path.exists():
         raise VideoOpenError("no such file or folder", path=path)
     kind, seconds = parse_frames_spec(frames)
-    from vfx.io.video import VideoReader
+    from vfx.io.panorama import open_video
 
-    with VideoReader(path, max_pixels=max_pixels) as reader:
+    with open_video(path, max_pixels=max_pixels) as reader:
         idx = reader.index
         if kind == "keyframes":
             ranks = [int(r) for r in idx.key_ranks]

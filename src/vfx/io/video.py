@@ -42,6 +42,7 @@ from vfx.io.containers import (
 from vfx.io.packets import PacketIndex
 from vfx.io.prefetch import prefetch
 from vfx.io.writer import VideoWriter
+from vfx.ops.eac import EacLayout, layout_for
 from vfx.types import Frame, VideoInfo
 
 # The packet index, the writer and the prefetch thread live in their own modules; they are
@@ -102,13 +103,21 @@ class VideoReader:
         Decoder threads; 0 lets FFmpeg choose; ``None``: one per megapixel of frame (for
         pipelines whose other stages keep the cores busy: FFmpeg's frame threads cost a third
         more CPU on small frames).
+    stream
+        Which video stream to read, counted among the video streams (0: the first).
     """
 
     def __init__(
-        self, path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, threads: int | None = 0
+        self,
+        path: str | Path,
+        *,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+        threads: int | None = 0,
+        stream: int = 0,
     ):
         self.path = Path(path)
         self._container = open_container(self.path)
+        self._video_n = stream
         try:
             self._setup(max_pixels, threads)
         except BaseException:
@@ -125,7 +134,12 @@ class VideoReader:
             raise VideoOpenError(
                 f"no video stream (found: {', '.join(kinds)}); expected {what}", path=self.path
             )
-        self.stream = c.streams.video[0]
+        if self._video_n >= len(c.streams.video):
+            raise VideoOpenError(
+                f"has {len(c.streams.video)} video stream(s), no video stream {self._video_n}",
+                path=self.path,
+            )
+        self.stream = c.streams.video[self._video_n]
         cc = self.stream.codec_context
         width, height = int(cc.width or 0), int(cc.height or 0)
         if width <= 0 or height <= 0:
@@ -180,6 +194,15 @@ class VideoReader:
         return self._index
 
     @property
+    def eac_layout(self) -> EacLayout | None:
+        """The GoPro MAX layout when the file holds its two EAC streams, else None."""
+        video = self._container.streams.video
+        if len(video) < 2:
+            return None
+        sizes = {(s.codec_context.width, s.codec_context.height) for s in video[:2]}
+        return layout_for(*sizes.pop()) if len(sizes) == 1 else None
+
+    @property
     def rotation(self) -> int:
         """Counter-clockwise rotation, in degrees, that displays the frames upright."""
         if self._rotation is None:
@@ -192,7 +215,7 @@ class VideoReader:
         # until frames() chooses its threading.
         try:
             with av.open(ffmpeg_url(self.path), mode="r") as probe_container:
-                stream = probe_container.streams.video[0]
+                stream = probe_container.streams.video[self._video_n]
                 for frame in probe_container.decode(stream):
                     return normalise_rotation(frame.rotation)
         except (av.FFmpegError, IndexError):
@@ -312,6 +335,7 @@ class VideoReader:
             or creation_time(dict(self.stream.metadata)),
             streams=streams,
             telemetry=telemetry,
+            layout=_describe_layout(self.eac_layout),
         )
 
     # -- frames ---------------------------------------------------------------------------------
@@ -546,6 +570,12 @@ class VideoReader:
                 for rank in pending:
                     log.debug("%s: frame %d was not found in the stream", self.path, rank)
                 return
+
+
+def _describe_layout(layout: EacLayout | None) -> str | None:
+    if layout is None:
+        return None
+    return f"GoPro MAX 360 ({layout.name}), EAC in 2 streams"
 
 
 def probe(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> VideoInfo:
