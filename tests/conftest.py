@@ -17,6 +17,20 @@ SAMPLE = ROOT / "samples" / "dance.mp4"
 MEDIA = ROOT.parent / "shared" / "media"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Built 360 maps go to a folder of the session's, never the user's cache."""
+    import os
+
+    old = os.environ.get("VFX_CACHE_DIR")
+    os.environ["VFX_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        del os.environ["VFX_CACHE_DIR"]
+    else:
+        os.environ["VFX_CACHE_DIR"] = old
+
+
 #: Every input file the suite reads, with its SHA-256 when first seen; checked at the end.
 _INPUTS: dict[Path, str] = {}
 

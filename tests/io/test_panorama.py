@@ -193,3 +193,25 @@ def test_a_real_max_frame_pair_through_the_video_path(tmp_path: Path) -> None:
     assert 10 * np.log10(255**2 / mse) >= 30
     maps = build_maps(layout_for(2272, 736), 2272)
     assert maps.face.shape == pano.shape[:2]
+
+
+def test_maps_are_kept_on_disk_and_a_bad_cache_is_rebuilt(tmp_path: Path, monkeypatch) -> None:
+    from vfx.io import panorama
+
+    monkeypatch.setenv("VFX_CACHE_DIR", str(tmp_path / "cache"))
+    layout = layout_for(2272, 736)
+    panorama._maps.cache_clear()
+    built = panorama._maps(layout, 300, 1)
+    (cached,) = (tmp_path / "cache").glob("eac-v*-2272x736-300-1.npz")
+    panorama._maps.cache_clear()
+    loaded = panorama._maps(layout, 300, 1)
+    for a, b in ((built.primary, loaded.primary), (built.secondary, loaded.secondary)):
+        assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert np.array_equal(built.blend_at, loaded.blend_at)
+    assert np.array_equal(built.face, loaded.face) and (loaded.width, loaded.height) == (300, 150)
+    cached.write_bytes(b"not a numpy file")
+    panorama._maps.cache_clear()
+    again = panorama._maps(layout, 300, 1)
+    assert np.array_equal(again.alpha, built.alpha)
+    assert not list((tmp_path / "cache").glob(".*.tmp"))
+    panorama._maps.cache_clear()

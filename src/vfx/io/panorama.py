@@ -9,7 +9,9 @@ the first stream's, so frames.csv, seeking and the metadata stage work as for an
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -58,10 +60,64 @@ class PanoramaOptions:
             raise ParameterError(f"supersample must be 1 to 4, got {self.supersample}")
 
 
+#: Bump when the maps' meaning changes, so that older cached maps are not read.
+_MAPS_VERSION = 1
+
+
+def _cache_dir() -> Path:
+    """Where built maps are kept between runs: ``$VFX_CACHE_DIR``, else the XDG cache."""
+    explicit = os.environ.get("VFX_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "vfx"
+
+
 @lru_cache(maxsize=4)
 def _maps(layout: EacLayout, width: int | None, supersample: int) -> EquirectMaps:
-    # Built once per layout and size for the life of the process (1.5 s at 5.6K on 2 cores).
-    return build_maps(layout, width, supersample=supersample)
+    """The maps of a layout and size: built once per process (1.5 s at 5.6K on 2 cores) and
+    kept on disk, as max2sphere keeps its lookup table, so the next run loads them instead."""
+    width = width or layout.natural_width
+    name = f"eac-v{_MAPS_VERSION}-{layout.width}x{layout.height}-{width}-{supersample}.npz"
+    path = _cache_dir() / name
+    try:
+        with np.load(path) as z:
+            fields = {k: z[k] for k in z.files}
+        return EquirectMaps(
+            layout,
+            width,
+            width // 2,
+            supersample,
+            (fields["primary0"], fields["primary1"]),
+            fields["blend_at"],
+            (fields["secondary0"], fields["secondary1"]),
+            fields["alpha"],
+            fields["face"],
+        )
+    except (OSError, KeyError, ValueError) as exc:
+        if path.exists():
+            log.debug("%s: cached maps not read (%s); building them", path, exc)
+    maps = build_maps(layout, width, supersample=supersample)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as f:
+            np.savez(
+                f,
+                primary0=maps.primary[0],
+                primary1=maps.primary[1],
+                blend_at=maps.blend_at,
+                secondary0=maps.secondary[0],
+                secondary1=maps.secondary[1],
+                alpha=maps.alpha,
+                face=maps.face,
+            )
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only home, a full disk: the maps still work, uncached
+        log.debug("%s: maps not cached (%s)", path, exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    return maps
 
 
 def open_video(

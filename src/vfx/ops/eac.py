@@ -220,9 +220,10 @@ def to_equirect(track0: np.ndarray, track5: np.ndarray, maps: EquirectMaps) -> n
         other = other.reshape(-1, *other.shape[2:])[: maps.blend_at.size]
         flat = out.reshape(-1, *out.shape[2:])
         a = maps.alpha if out.ndim == 2 else maps.alpha[:, None]
-        mixed = flat[maps.blend_at] * (1 - a) + other * a
+        mixed = flat[maps.blend_at].astype(np.float32)
+        mixed += (other - mixed) * a  # (1 - a) * this + a * other, in one pass less
         if np.issubdtype(out.dtype, np.integer):
-            mixed = np.rint(mixed)
+            np.rint(mixed, out=mixed)
         flat[maps.blend_at] = mixed.astype(out.dtype)
     if maps.supersample > 1:
         out = cv2.resize(out, (maps.width, maps.height), interpolation=cv2.INTER_AREA)
