@@ -61,7 +61,7 @@ class PanoramaOptions:
 
 
 #: Bump when the maps' meaning changes, so that older cached maps are not read.
-_MAPS_VERSION = 1
+_MAPS_VERSION = 2
 
 
 def _cache_dir() -> Path:
@@ -90,8 +90,6 @@ def _maps(layout: EacLayout, width: int | None, supersample: int) -> EquirectMap
             supersample,
             (fields["primary0"], fields["primary1"]),
             fields["blend_at"],
-            (fields["secondary0"], fields["secondary1"]),
-            fields["alpha"],
             fields["face"],
         )
     except (OSError, KeyError, ValueError) as exc:
@@ -107,9 +105,6 @@ def _maps(layout: EacLayout, width: int | None, supersample: int) -> EquirectMap
                 primary0=maps.primary[0],
                 primary1=maps.primary[1],
                 blend_at=maps.blend_at,
-                secondary0=maps.secondary[0],
-                secondary1=maps.secondary[1],
-                alpha=maps.alpha,
                 face=maps.face,
             )
         os.replace(tmp, path)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -79,9 +80,9 @@ def layout_for(width: int, height: int) -> EacLayout | None:
 class EquirectMaps:
     """Where each panorama pixel is read from two stacked strips (stream 0 above stream 5).
 
-    ``primary`` is a fixed-point map for ``cv2.remap`` over the whole panorama; in the overlap
-    zones, ``blend_at`` (flat indices into the panorama) are also read at ``secondary`` and
-    mixed in with weight ``alpha``.
+    ``primary`` is a fixed-point map for ``cv2.remap`` over the whole panorama. The pixels at
+    ``blend_at`` (flat indices into the panorama) lie in the lenses' overlap zones, which
+    :func:`to_equirect` blends in the strips before sampling them.
     """
 
     layout: EacLayout
@@ -90,8 +91,6 @@ class EquirectMaps:
     supersample: int
     primary: tuple[np.ndarray, np.ndarray]
     blend_at: np.ndarray
-    secondary: tuple[np.ndarray, np.ndarray]
-    alpha: np.ndarray
     face: np.ndarray  # uint8 (height, width): 0 left, 1 right, 2 top, 3 front, 4 back, 5 down
 
 
@@ -151,19 +150,14 @@ def build_maps(
     face = np.concatenate([p[2] for p in parts])
     offsets = np.cumsum([0] + [p[0].size for p in parts[:-1]])
     flat = np.concatenate([p[3] + o for p, o in zip(parts, offsets, strict=True)])
-    bx, by, alpha = (np.concatenate([p[k] for p in parts]) for k in (4, 5, 6))
     primary = cv2.convertMaps(px, py, cv2.CV_16SC2)
-    # remap takes maps of fewer than 32767 columns: the blend samples go in rows of 1024.
-    pad = -flat.size % 1024
-    bx, by = (np.pad(a, (0, pad), mode="edge").reshape(-1, 1024) for a in (bx, by))
-    secondary = cv2.convertMaps(bx, by, cv2.CV_16SC2)
     faces = face[::supersample, ::supersample].astype(np.uint8)
-    return EquirectMaps(layout, width, height, supersample, primary, flat, secondary, alpha, faces)
+    return EquirectMaps(layout, width, height, supersample, primary, flat, faces)
 
 
 def _sample(layout: EacLayout, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, ...]:
     """For the rows at latitudes ``lat``: the strip coordinates of each sample (x, y), its face,
-    and for the samples in an overlap zone their flat indices, second coordinates and weight."""
+    and the flat indices of the samples in an overlap zone."""
     face, u, v = _face_uv(lon[None, :], lat[:, None])
     # The faces of the second stream are stored turned by 90 degrees.
     second = face >= _TOP
@@ -194,12 +188,39 @@ def _sample(layout: EacLayout, lon: np.ndarray, lat: np.ndarray) -> tuple[np.nda
         return xs.astype(np.float32), (ys + lower * layout.height).astype(np.float32)
 
     px, py = coords(slot_u, v, x0, slot_w, second)
-    flat = np.flatnonzero(in_blend)
-    bx, by = coords(
-        right_u.ravel()[flat], v.ravel()[flat], x0.ravel()[flat], layout.side, second.ravel()[flat]
-    )
-    alpha = ((left_u.ravel()[flat] - 0.5 + 2 * d) / (2 * d)).astype(np.float32)
-    return px, py, face.astype(np.uint8), flat, bx, by, alpha
+    return px, py, face.astype(np.uint8), np.flatnonzero(in_blend)
+
+
+@lru_cache(maxsize=8)
+def _overlap_weights(layout: EacLayout) -> tuple[np.ndarray, np.ndarray]:
+    """The columns of a side slot's first half that are blended, and their weights."""
+    d = layout.blend / layout.side
+    # The pixel centre of column x lies at the slot fraction (x + 0.5) / side, where the
+    # blend's weight is max2sphere's alpha of that fraction.
+    alpha = ((np.arange(layout.side) + 0.5) / layout.side - 0.5 + 2 * d) / (2 * d)
+    columns = np.flatnonzero((alpha > 0) & (alpha < 1))
+    return columns, alpha[columns].astype(np.float32)
+
+
+def _blend_overlaps(stacked: np.ndarray, layout: EacLayout) -> None:
+    """Blend, in place, each side slot's two views of its face's middle.
+
+    Where a panorama pixel falls in an overlap zone, max2sphere mixes the first half's sample
+    at slot fraction f with the second half's at f + 2 d, at the same row, with a weight that
+    depends on f alone. Blending those columns of the strips once, before sampling, gives the
+    same mix for every panorama pixel in one ``remap`` (no second pass over the zones).
+    """
+    columns, alpha = _overlap_weights(layout)
+    shift = 2 * layout.blend  # 2 d of a slot
+    a = alpha[:, None] if stacked.ndim == 3 else alpha
+    for x0 in (0, layout.side + layout.face):
+        first = stacked[:, x0 + columns]
+        second = stacked[:, x0 + columns + shift]
+        mixed = first.astype(np.float32)
+        mixed += (second - mixed) * a
+        if np.issubdtype(stacked.dtype, np.integer):
+            np.rint(mixed, out=mixed)
+        stacked[:, x0 + columns] = mixed.astype(stacked.dtype)
 
 
 def to_equirect(track0: np.ndarray, track5: np.ndarray, maps: EquirectMaps) -> np.ndarray:
@@ -212,19 +233,8 @@ def to_equirect(track0: np.ndarray, track5: np.ndarray, maps: EquirectMaps) -> n
                 f"strip {lay.width}x{lay.height}"
             )
     stacked = np.concatenate((track0, track5), axis=0)
+    _blend_overlaps(stacked, lay)
     out = cv2.remap(stacked, *maps.primary, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    if maps.blend_at.size:
-        other = cv2.remap(
-            stacked, *maps.secondary, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-        )
-        other = other.reshape(-1, *other.shape[2:])[: maps.blend_at.size]
-        flat = out.reshape(-1, *out.shape[2:])
-        a = maps.alpha if out.ndim == 2 else maps.alpha[:, None]
-        mixed = flat[maps.blend_at].astype(np.float32)
-        mixed += (other - mixed) * a  # (1 - a) * this + a * other, in one pass less
-        if np.issubdtype(out.dtype, np.integer):
-            np.rint(mixed, out=mixed)
-        flat[maps.blend_at] = mixed.astype(out.dtype)
     if maps.supersample > 1:
         out = cv2.resize(out, (maps.width, maps.height), interpolation=cv2.INTER_AREA)
     return out
