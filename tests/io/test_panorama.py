@@ -214,3 +214,14 @@ def test_maps_are_kept_on_disk_and_a_bad_cache_is_rebuilt(tmp_path: Path, monkey
     assert np.array_equal(again.primary[0], built.primary[0])
     assert not list((tmp_path / "cache").glob(".*.tmp"))
     panorama._maps.cache_clear()
+
+
+def test_effects_read_panoramas(clip: Path, tmp_path: Path) -> None:
+    """A composite of a .360 is made from its panoramas (keyframes by default)."""
+    out = tmp_path / "composite.tiff"
+    assert run(["composite", str(clip), "-o", str(out), "--mode", "lighten", "--quiet"]) == 0
+    image = cv2.imread(str(out))
+    assert image.shape == (1472, 2944, 3)
+    # lighten keeps the brightest exposure: the last keyframe's levels, front and back.
+    front, back = _front_back(image)
+    assert abs(front - level0(15)) <= 2 and abs(back - level5(15)) <= 2
