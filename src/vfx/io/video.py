@@ -371,7 +371,13 @@ class VideoReader:
         elif ranks is None:
             yield from self._frames_all(convert)
         else:
-            yield from self._frames_ranks(sorted(set(int(r) for r in ranks)), convert)
+            wanted = sorted(set(int(r) for r in ranks))
+            if wanted and np.isin(wanted, self.index.key_ranks).all():
+                # Every wanted frame is a keyframe (a sampling step that matches the GOP, a
+                # .360 pair at stream 0's keyframes): only keyframe packets need decoding.
+                yield from self._frames_keyonly(set(wanted), convert)
+            else:
+                yield from self._frames_ranks(wanted, convert)
 
     def _grey(self, avf: Any) -> np.ndarray:
         """The frame's luma, full range: the 8-bit luma plane itself when there is one."""
