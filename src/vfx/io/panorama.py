@@ -214,7 +214,7 @@ class PanoramaReader(VideoReader):
         # Each stream decodes on its own thread; the pairs are converted here meanwhile.
         first, second = prefetch(first, depth=2), prefetch(second, depth=2)
         try:
-            yield from self._pairs(first, second, partner_of, pixels)
+            yield from self._pairs(first, second, partner_of)
         finally:
             first.close()
             second.close()
@@ -224,7 +224,6 @@ class PanoramaReader(VideoReader):
         first: Iterator[Frame],
         second: Iterator[Frame],
         partner_of: dict[int, int],
-        pixels: str,
     ) -> Iterator[Frame]:
         held: Frame | None = None
         for a in first:
@@ -239,14 +238,12 @@ class PanoramaReader(VideoReader):
             if held.index != want:
                 log.warning("%s: no frame of stream 5 at frame %d's time", self.path, a.index)
                 continue
-            yield self._combine(a, held, pixels)
+            yield self._combine(a, held)
 
-    def _combine(self, a: Frame, b: Frame, pixels: str) -> Frame:
-        image = self._convert(a.image, b.image)
+    def _combine(self, a: Frame, b: Frame) -> Frame:
+        # ``grey`` is set only when both pictures were asked for (pixels="both").
         grey = None if a.grey is None or b.grey is None else self._convert(a.grey, b.grey)
-        if pixels == "grey":
-            return replace(a, image=image)
-        return replace(a, image=image, grey=grey)
+        return replace(a, image=self._convert(a.image, b.image), grey=grey)
 
     def _convert(self, strip0: np.ndarray, strip5: np.ndarray) -> np.ndarray:
         if self.options.projection == "eac":

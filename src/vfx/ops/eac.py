@@ -160,8 +160,7 @@ def _sample(layout: EacLayout, lon: np.ndarray, lat: np.ndarray) -> tuple[np.nda
     and the flat indices of the samples in an overlap zone."""
     face, u, v = _face_uv(lon[None, :], lat[:, None])
     # The faces of the second stream are stored turned by 90 degrees.
-    second = face >= _TOP
-    second &= face != _FRONT
+    second = (face == _DOWN) | (face == _BACK) | (face == _TOP)
     u, v = np.where(second, v, u), np.where(second, 1 - u, v)
     centre = (face == _FRONT) | (face == _BACK)
     x0 = np.where(
