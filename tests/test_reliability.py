@@ -144,9 +144,10 @@ def test_gpx_that_misses_the_video_gives_no_positions(
     result = _keyframes_with_gpx(corpus["good.mp4"], out, gpx)
     assert result.exit_code == 0, result.output
     assert "got no position" in " ".join(r.getMessage() for r in caplog.records)
-    assert all(
-        line.endswith("after_track") for line in (out / "frames.csv").read_text().split()[1:]
-    )
+    from vfx.io.table import read_frame_table
+
+    rows = read_frame_table(out)
+    assert rows and all(row["gps_flag"] == "after_track" for row in rows)
 
 
 @pytest.mark.parametrize("kind", ["deep", "past_end"])

@@ -43,6 +43,7 @@ _EXPORTS = {
     "MetadataOptions": "vfx.metadata",
     "read_telemetry": "vfx.telemetry.reader",
     "read_gpx": "vfx.telemetry.gpx",
+    "read_track": "vfx.telemetry.tracks",
     "Telemetry": "vfx.telemetry.track",
     "GpsTrack": "vfx.telemetry.track",
     "export_telemetry_file": "vfx.geotag",
@@ -102,4 +103,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from vfx.telemetry.gpx import read_gpx
     from vfx.telemetry.reader import read_telemetry
     from vfx.telemetry.track import GpsTrack, Telemetry
+    from vfx.telemetry.tracks import read_track
     from vfx.types import Frame, StreamInfo, VideoInfo

@@ -9,20 +9,22 @@ already complete.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from vfx.errors import DecodeError, OutputError, ParameterError
+from vfx.errors import DecodeError, MetadataError, OutputError, ParameterError
 from vfx.io.images import IMAGE_FORMATS, looks_complete, prepare_output_dir, write_image
 from vfx.io.panorama import PanoramaOptions, open_video
 from vfx.io.table import format_seconds, read_frame_table, write_frame_table
 from vfx.io.video import DEFAULT_MAX_PIXELS, VideoReader
+from vfx.mapping import distance_times
 from vfx.metadata import FrameTagger, MetadataOptions, Summary
 from vfx.naming import InputName, source_id
 from vfx.params import check
@@ -120,6 +122,11 @@ def write_frames(
     result = Extraction(video=video, out_dir=out_dir)
     idx = reader.index
     wanted = [int(r) for r in idx.key_ranks] if keyframes else [int(r) for r in (ranks or [])]
+    if tagger is not None:
+        # Places, directions, sequences and duplicates are decided for all frames at once
+        # (a direction towards the next image needs the next image); frames the options
+        # leave out (dropped duplicates, no position with require_position) are not decoded.
+        wanted = tagger.plan(wanted, idx.times_s()[np.asarray(wanted, dtype=np.int64)])
     total = len(wanted)
 
     # Rows of a previous run whose images are complete need no decoding at all; only rows
@@ -301,6 +308,7 @@ def extract_frames(
     fps: float | None = None,
     at_s: Iterable[float] | None = None,
     all_frames: bool = False,
+    distance_m: float | None = None,
     start_s: float = 0.0,
     end_s: float | None = None,
     fmt: str = "tiff",
@@ -313,11 +321,17 @@ def extract_frames(
     panorama: PanoramaOptions | None = None,
     name: InputName | None = None,
 ) -> Extraction:
-    """Write the frames of ``video`` chosen by time.
+    """Write the frames of ``video`` chosen by time, or by distance travelled.
 
     Exactly one of ``every_s``, ``fps``, ``at_s`` or ``all_frames`` chooses the frames; a time
     ``t`` takes the frame on screen at ``t``. ``start_s``/``end_s`` bound the range (``end_s``
     exclusive). The reader seeks over stretches it does not need.
+
+    ``distance_m`` takes a frame each time the camera has moved that many metres along its
+    GPS track (:func:`vfx.mapping.distance_times`: geodesic, at the instant the distance is
+    reached, the frame on screen then); ``every_s`` then caps the time between frames while
+    moving. It needs a GPS track (embedded, or ``metadata.track``), and writes only frames
+    with a position.
 
     Other parameters are as in :func:`extract_keyframes`; the default folder is
     ``./<stem>_frames``.
@@ -325,7 +339,11 @@ def extract_frames(
     check_format(fmt, quality)
     at_list = None if at_s is None else [float(t) for t in at_s]
     chosen = [every_s is not None, fps is not None, at_list is not None, all_frames]
-    if sum(chosen) != 1:
+    if distance_m is not None:
+        check("distance_m", distance_m)
+        if sum(chosen[1:]):
+            raise ParameterError("--distance goes with --every (a maximum interval) only")
+    elif sum(chosen) != 1:
         raise ParameterError("choose frames with exactly one of every, fps, at or all")
     check("every_s", every_s)
     check("fps", fps)
@@ -334,29 +352,23 @@ def extract_frames(
     if end_s is not None and end_s <= start_s:
         raise ParameterError(f"end ({end_s} s) must be after start ({start_s} s)")
     video = Path(video)
+    if distance_m is not None:
+        metadata = replace(metadata or MetadataOptions(), require_position=True)
+        if not metadata.enabled:
+            raise ParameterError("--distance needs the GPS track: drop --no-metadata")
     with open_video(video, max_pixels=max_pixels, panorama=panorama) as reader:
         times = reader.index.times_s()
-        step = every_s if every_s is not None else (1.0 / fps if fps else None)
-        gaps = np.diff(times)
-        gaps = gaps[gaps > 0]
-        if all_frames or (step is not None and gaps.size and step <= float(gaps.min())):
-            # Sampling at least as fast as the video gives each frame once: every frame in
-            # the range, without a target time per step (--fps 1e9 would make billions).
-            ranks = ranks_between(times, start_s, end_s)
+        tagger = FrameTagger.for_reader(reader, metadata)
+        if distance_m is not None:
+            assert tagger is not None
+            ranks = _distance_ranks(video, tagger, times, distance_m, every_s, start_s, end_s)
         else:
-            last = float(times[-1]) if times.size else 0.0
-            stop = end_s if end_s is not None else last + 1e-6
-            targets = target_times(
-                every_s=every_s, fps=fps, at_s=at_list, start_s=start_s, end_s=stop
-            )
-            targets = targets[targets <= last + 1e-6] if at_list is None else targets
-            ranks = ranks_at(times, targets)
+            ranks = _time_ranks(times, every_s, fps, at_list, all_frames, start_s, end_s)
         if ranks.size == 0:
             raise ParameterError(
                 f"no frames between {start_s} s and {end_s if end_s is not None else 'the end'}"
                 f" (the video ends at {float(times[-1]):.3f} s)"
             )
-        tagger = FrameTagger.for_reader(reader, metadata)
         stem = name.stem if name else video.stem
         out = prepare_output_dir(out_dir or Path.cwd() / f"{stem}_frames")
         return write_frames(
@@ -372,3 +384,59 @@ def extract_frames(
             tagger=tagger,
             name=name,
         )
+
+
+def _time_ranks(
+    times: np.ndarray,
+    every_s: float | None,
+    fps: float | None,
+    at_list: list[float] | None,
+    all_frames: bool,
+    start_s: float,
+    end_s: float | None,
+) -> np.ndarray:
+    """The display indices of the frames chosen by time."""
+    step = every_s if every_s is not None else (1.0 / fps if fps else None)
+    gaps = np.diff(times)
+    gaps = gaps[gaps > 0]
+    if all_frames or (step is not None and gaps.size and step <= float(gaps.min())):
+        # Sampling at least as fast as the video gives each frame once: every frame in
+        # the range, without a target time per step (--fps 1e9 would make billions).
+        return ranks_between(times, start_s, end_s)
+    last = float(times[-1]) if times.size else 0.0
+    stop = end_s if end_s is not None else last + 1e-6
+    targets = target_times(every_s=every_s, fps=fps, at_s=at_list, start_s=start_s, end_s=stop)
+    targets = targets[targets <= last + 1e-6] if at_list is None else targets
+    return ranks_at(times, targets)
+
+
+def _distance_ranks(
+    video: Path,
+    tagger: FrameTagger,
+    times: np.ndarray,
+    metres: float,
+    every_s: float | None,
+    start_s: float,
+    end_s: float | None,
+) -> np.ndarray:
+    """The display indices of the frames on screen each time the camera has moved
+    ``metres``; one line naming the file when there is no GPS track to measure on."""
+    track = tagger.track_on_video_axis()
+    if track is None:
+        found = tagger.summary.gps_source
+        why = f"no usable point in {found}" if found else "no GPS track in the video"
+        raise MetadataError(
+            f"--distance needs GPS positions: {why} (give one with --track FILE)", path=video
+        )
+    last = float(times[-1]) if times.size else 0.0
+    targets = distance_times(
+        track.time_s,
+        track.lat,
+        track.lon,
+        metres,
+        speed=track.speed,
+        max_interval_s=every_s,
+        start_s=max(start_s, float(times[0]) if times.size else 0.0),
+        end_s=min(end_s if end_s is not None else math.inf, last + 1e-6),
+    )
+    return ranks_at(times, targets)

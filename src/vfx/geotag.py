@@ -20,9 +20,9 @@ from vfx.io.images import prepare_output_dir, write_text
 from vfx.io.sources import IMAGE_SUFFIXES, natural_key
 from vfx.io.table import read_frame_table, write_frame_table
 from vfx.telemetry.export import EXPORT_FORMATS, export_telemetry
-from vfx.telemetry.gpx import read_gpx
 from vfx.telemetry.reader import read_telemetry
 from vfx.telemetry.track import Telemetry
+from vfx.telemetry.tracks import read_track
 
 __all__ = ["GeotagResult", "export_telemetry_file", "geotag_folder"]
 
@@ -112,13 +112,16 @@ def _image_times(paths: list[Path]) -> dict[Path, float]:
 
 def geotag_folder(
     folder: str | Path,
-    gpx: str | Path,
+    track: str | Path,
     *,
     offset_s: float = 0.0,
     max_gap_s: float = 5.0,
     out_dir: str | Path | None = None,
 ) -> GeotagResult:
-    """Write GPS tags into every image of ``folder`` from the GPX track at the image's time.
+    """Write GPS tags into every image of ``folder`` from the track at the image's time.
+
+    ``track`` is any file :func:`vfx.telemetry.tracks.read_track` reads (GPX, NMEA 0183, FIT,
+    KML/KMZ, CSV).
 
     Each image's UTC time (``DateTimeOriginal`` + ``SubSecTimeOriginal``, in
     ``OffsetTimeOriginal``'s zone, plus ``offset_s``) is looked up on the track: position and
@@ -130,11 +133,10 @@ def geotag_folder(
     folder = Path(folder)
     if not folder.is_dir():
         raise ParameterError(f"{folder}: not a folder")
-    track = read_gpx(gpx)
-    flags = track.quality()
-    usable = track.select(flags == "")
+    points = read_track(track)
+    usable = points.select(points.quality() == "")
     if not len(usable):
-        raise TelemetryError("no usable points in the GPX track", path=gpx)
+        raise TelemetryError("no usable points in the track", path=track)
     interp = usable.interpolator("utc_s")
     images = sorted(
         (
@@ -191,7 +193,7 @@ def geotag_folder(
         )
     if result.no_position:
         log.warning(
-            "%s: %d images are more than %g s from the GPX track and got no position",
+            "%s: %d images are more than %g s from the track and got no position",
             folder,
             len(result.no_position),
             max_gap_s,

@@ -25,7 +25,16 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import MetadataError, ParameterError, TelemetryError
-from vfx.io.exif import ImageTags
+from vfx.io.exif import ImageTags, round_to_ms
+from vfx.mapping import (
+    HEADING_MODES,
+    SequenceCarry,
+    bearings_to_next,
+    flag_duplicates,
+    sequence_id,
+    split_sequences,
+)
+from vfx.naming import source_id
 from vfx.tags import parse_start_time, span_tags, tags_from_row
 from vfx.telemetry.track import (
     Clock,
@@ -33,7 +42,6 @@ from vfx.telemetry.track import (
     Projection,
     Telemetry,
     TrackInterpolator,
-    distance_m,
     utc_datetime,
 )
 
@@ -42,6 +50,7 @@ __all__ = [
     "ClockCheck",
     "FrameTagger",
     "MetadataOptions",
+    "SequenceChain",
     "check_creation_time",
     "parse_start_time",
     "span_tags",
@@ -62,8 +71,10 @@ GPS_COLUMNS = (
     "alt_datum",
     "speed",
     "heading",
+    "course",
     "gps_gap_s",
     "gps_flag",
+    "sequence",
 )
 #: What each GPS source's altitude is measured from. GoPro's GPS5/GPS9 and CAMM give the
 #: receiver's height above the WGS 84 ellipsoid (at the HERO7 clip's beach, -19.5 m: the geoid
@@ -80,9 +91,18 @@ ALT_DATUM = {
 ORIENTATION_COLUMNS = ("yaw", "pitch", "roll")
 
 
+@dataclass
+class SequenceChain:
+    """Where the last sequence of the previous input ended, shared by the inputs of one run
+    (``vfx frames GX01*.MP4``: a ride split over chapters goes on as one sequence when the
+    gap allows). The CLI makes one per command; the library's default is none."""
+
+    carry: SequenceCarry | None = None
+
+
 @dataclass(frozen=True)
 class MetadataOptions:
-    """Choices for the metadata stage (the CLI's ``--time-source``, ``--gpx``, ... options).
+    """Choices for the metadata stage (the CLI's ``--time-source``, ``--track``, ... options).
 
     Attributes
     ----------
@@ -93,31 +113,63 @@ class MetadataOptions:
         (``start_time`` is the UTC time of the video's first instant).
     offset_s
         Seconds added to the chosen clock (for a camera clock known to be off).
-    gpx
-        An external GPX track used for positions instead of the embedded one.
+    track
+        An external track file (GPX, NMEA, FIT, KML/KMZ, CSV) used for positions instead of
+        the embedded one; ``gpx`` is the older name of the same.
     max_gap_s
         Frames further than this from every track point get no position.
-    min_distance_m
-        Frames closer than this to the previous frame with a position are flagged
-        ``duplicate`` in frames.csv (0 disables the check).
+    min_distance_m, min_angle_deg
+        A frame within ``min_distance_m`` of the previous kept frame of its sequence and
+        within ``min_angle_deg`` of its direction is a duplicate, as mapillary_tools judges
+        (its defaults, 0.1 m and 5 degrees); 0 m disables the check.
+    drop_duplicates
+        Do not write duplicates at all (by default they are written and flagged
+        ``duplicate`` in frames.csv).
+    require_position
+        Write only frames that get a position (a mapping upload needs one on every image).
+    camera_angle_deg
+        Added to the direction of travel for the camera's direction (a side camera +90,
+        a rear one 180).
+    heading
+        Where the camera direction (``GPSImgDirection``) comes from: ``track`` (course over
+        ground), ``next`` (towards the next image) or ``none``.
+    split_time_s, split_distance_m, max_sequence
+        A new sequence starts after a longer time or distance between frames, or when a
+        sequence holds that many images (mapillary_tools' 60 s, 100 m, 1000).
     make, model
         The camera's Make and Model, over what the file says (``--camera-make``,
         ``--camera-model``).
+    chain
+        Carries sequences from one input to the next (see :class:`SequenceChain`).
     """
 
     enabled: bool = True
     time_source: str = "auto"
     start_time: datetime | None = None
     offset_s: float = 0.0
-    gpx: Path | None = None
+    track: Path | None = None
     max_gap_s: float = 5.0
-    min_distance_m: float = 0.0
+    min_distance_m: float = 0.1
+    min_angle_deg: float = 5.0
+    drop_duplicates: bool = False
+    require_position: bool = False
+    camera_angle_deg: float = 0.0
+    heading: str = "track"
+    split_time_s: float = 60.0
+    split_distance_m: float = 100.0
+    max_sequence: int = 1000
     max_dop: float = 5.0
     max_speed: float = 100.0
     make: str | None = None
     model: str | None = None
+    gpx: Path | None = None
+    chain: SequenceChain | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.gpx is not None:
+            if self.track is not None and Path(self.track) != Path(self.gpx):
+                raise ParameterError("give one of --track and --gpx")
+            object.__setattr__(self, "track", Path(self.gpx))
         if self.time_source not in TIME_SOURCES:
             raise ParameterError(
                 f"time source must be one of {', '.join(TIME_SOURCES)}, got {self.time_source!r}"
@@ -126,12 +178,27 @@ class MetadataOptions:
             raise ParameterError("--time-source manual needs --start-time")
         if self.start_time is not None and self.time_source not in ("manual", "auto"):
             raise ParameterError("--start-time goes with --time-source manual")
-        for name in ("max_gap_s", "min_distance_m", "max_dop", "max_speed"):
+        if self.heading not in HEADING_MODES:
+            raise ParameterError(
+                f"heading must be one of {', '.join(HEADING_MODES)}, got {self.heading!r}"
+            )
+        for name in (
+            "max_gap_s",
+            "min_distance_m",
+            "min_angle_deg",
+            "max_dop",
+            "max_speed",
+            "split_time_s",
+            "split_distance_m",
+        ):
             value = getattr(self, name)
             if not (value >= 0 and math.isfinite(value)):
                 raise ParameterError(f"{name} must be a finite number >= 0, got {value}")
-        if not math.isfinite(self.offset_s):
-            raise ParameterError(f"offset must be finite, got {self.offset_s}")
+        if not (isinstance(self.max_sequence, int) and self.max_sequence >= 1):
+            raise ParameterError(f"max_sequence must be >= 1, got {self.max_sequence}")
+        for name in ("offset_s", "camera_angle_deg"):
+            if not math.isfinite(getattr(self, name)):
+                raise ParameterError(f"{name} must be finite, got {getattr(self, name)}")
 
 
 def _fmt(value: float, digits: int) -> str:
@@ -156,6 +223,12 @@ class Summary:
     #: Readings left out of the tags because no tag can hold them, by tag (counts).
     dropped_values: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
+    #: Duplicates and frames without a position left unwritten (``drop_duplicates``,
+    #: ``require_position``).
+    dropped_duplicates: int = 0
+    dropped_without_position: int = 0
+    #: Sequences the frames of this input fall into.
+    sequences: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -184,6 +257,8 @@ class FrameTagger:
         track = external if external is not None else telemetry.gps
         self.axis = "utc_s" if external is not None else "time_s"
         self._interp: TrackInterpolator | None = None
+        self._usable: GpsTrack | None = None
+        self._plan: dict[int, dict[str, object]] = {}
         self._alt_datum = "unknown"
         if track is not None and len(track):
             flags = track.quality(max_dop=options.max_dop, max_speed=options.max_speed)
@@ -204,11 +279,12 @@ class FrameTagger:
             self._alt_datum = ALT_DATUM.get(track.source, "unknown")
             if self.axis == "utc_s" and self.clock is None:
                 raise MetadataError(
-                    "placing frames on a GPX track needs the video's UTC time; "
+                    "placing frames on an external track needs the video's UTC time; "
                     "give --start-time (and --time-source manual)",
                     path=video,
                 )
             self._interp = usable.interpolator(self.axis)
+            self._usable = usable
         self._projection = telemetry.projection
         if self._projection is not None and self._projection.type != "equirectangular":
             log.info("%s: %s projection: no GPano tags", video, self._projection.type)
@@ -224,9 +300,9 @@ class FrameTagger:
     def for_video(
         cls, video: str | Path, options: MetadataOptions, *, video_start_s: float = 0.0
     ) -> FrameTagger:
-        """Read ``video``'s telemetry (and ``options.gpx``) and build the tagger."""
-        from vfx.telemetry.gpx import read_gpx
+        """Read ``video``'s telemetry (and ``options.track``) and build the tagger."""
         from vfx.telemetry.reader import read_telemetry
+        from vfx.telemetry.tracks import read_track
 
         video = Path(video)
         try:
@@ -235,7 +311,7 @@ class FrameTagger:
             # The frames may still decode: tag what can be tagged and say why GPS is missing.
             log.warning("%s; images get no telemetry tags", exc)
             telemetry = Telemetry(path=video)
-        external = read_gpx(options.gpx) if options.gpx is not None else None
+        external = read_track(options.track) if options.track is not None else None
         for note in telemetry.notes:
             log.warning("%s: %s", video, note)
         return cls(video, telemetry, options, external=external, video_start_s=video_start_s)
@@ -310,6 +386,133 @@ class FrameTagger:
             self.summary.clock_detail = clock.detail
         return clock
 
+    # -- the plan: every frame's place, direction, sequence and duplicate flag -------------------
+    def track_on_video_axis(self) -> GpsTrack | None:
+        """The usable GPS points (quality checks passed), their ``time_s`` on the video
+        stream's clock (the axis frame times are on), or ``None`` without a usable track."""
+        track = self._usable
+        if track is None or not len(track):
+            return None
+        if self.axis == "time_s":
+            t = track.time_s - self.video_start_s
+        else:
+            assert self.clock is not None
+            t = track.utc_s - self.clock.offset_s - self.video_start_s
+        out = track.select(np.ones(len(track), dtype=bool))
+        out.time_s = t
+        return out
+
+    def _fixes(self, times_s: np.ndarray) -> dict[str, np.ndarray]:
+        """Position, course and gap at stream times (NaN and a flag where none)."""
+        t = np.asarray(times_s, dtype=np.float64) + self.video_start_s
+        if self._interp is None:
+            nan = np.full(t.shape, np.nan)
+            return {
+                "lat": nan,
+                "lon": nan,
+                "alt": nan,
+                "speed": nan,
+                "heading": nan,
+                "gap_s": nan,
+                "flag": np.full(t.shape, "", dtype=object),
+            }
+        query = self.clock.utc_s(t) if self.axis == "utc_s" and self.clock else t
+        return self._interp.at(np.asarray(query), max_gap_s=self.options.max_gap_s)
+
+    def _utc(self, times_s: np.ndarray) -> np.ndarray | None:
+        if self.clock is None:
+            return None
+        return np.asarray(self.clock.utc_s(np.asarray(times_s) + self.video_start_s))
+
+    def plan(self, indices: list[int], times_s: np.ndarray) -> list[int]:
+        """Decide, before any frame is decoded, where each frame is, which way the camera
+        looks, which sequence it belongs to and whether it is a duplicate; returns the
+        indices to write (all, unless duplicates are dropped or a position is required).
+
+        ``times_s`` are the frames' times on the stream's clock, in the order of
+        ``indices`` (ascending). :meth:`tags` then answers from the plan.
+        """
+        opts = self.options
+        idx = np.asarray(indices, dtype=np.int64)
+        times = np.asarray(times_s, dtype=np.float64)
+        fix = self._fixes(times)
+        lat, lon = fix["lat"], fix["lon"]
+        placed = np.isfinite(lat) & np.isfinite(lon)
+        course = fix["heading"]
+        utc = self._utc(times)
+        clock_axis = utc if utc is not None else times
+        chain = opts.chain if utc is not None else None
+        carry = chain.carry if chain is not None else None
+        consider = placed if opts.require_position else np.ones(idx.size, dtype=bool)
+        if opts.require_position:
+            self.summary.dropped_without_position = int((~placed).sum())
+        la, lo = np.where(consider, lat, np.nan), np.where(consider, lon, np.nan)
+        limits = {
+            "split_time_s": opts.split_time_s,
+            "split_distance_m": opts.split_distance_m,
+            "max_sequence": opts.max_sequence,
+        }
+        first, _ = split_sequences(clock_axis, la, lo, counted=consider, carry=carry, **limits)
+        angle = opts.camera_angle_deg
+        if opts.heading == "next":
+            candidate = (bearings_to_next(la, lo, first) + angle) % 360.0
+        elif opts.heading == "track":
+            candidate = (course + angle) % 360.0
+        else:
+            candidate = np.full(idx.size, np.nan)
+        dup = flag_duplicates(
+            la,
+            lo,
+            candidate,
+            first,
+            min_distance_m=opts.min_distance_m,
+            min_angle_deg=opts.min_angle_deg,
+        )
+        kept = consider & ~dup
+        seq, continues = split_sequences(clock_axis, la, lo, counted=kept, carry=carry, **limits)
+        direction = candidate
+        if opts.heading == "next":
+            towards = bearings_to_next(np.where(kept, la, np.nan), lo, seq)
+            direction = np.where(kept, (towards + angle) % 360.0, candidate)
+        written = kept | (dup & ~opts.drop_duplicates)
+        self.summary.duplicates = int(dup.sum())
+        if opts.drop_duplicates:
+            self.summary.dropped_duplicates = int(dup.sum())
+        ids: dict[int, str] = {}
+        identity = source_id(self.video)
+        for i in np.flatnonzero(written):
+            number = int(seq[i])
+            if number not in ids:
+                if number == 0 and continues and carry is not None:
+                    ids[number] = carry.sequence
+                else:
+                    ids[number] = sequence_id(identity, self.video.name, int(idx[i]))
+        self.summary.sequences = len(ids)
+        counted = np.flatnonzero(kept)
+        if chain is not None and counted.size:
+            last = int(counted[-1])
+            in_last = int((seq[counted] == seq[last]).sum())
+            if continues and seq[last] == 0 and carry is not None:
+                in_last += carry.count
+            positioned = [i for i in counted if placed[i]]
+            where = positioned[-1] if positioned else last
+            chain.carry = SequenceCarry(
+                ids[int(seq[last])],
+                float(clock_axis[last]),
+                float(la[where]),
+                float(lo[where]),
+                in_last,
+            )
+        for i in np.flatnonzero(written):
+            self._plan[int(idx[i])] = {
+                **{k: v[i] for k, v in fix.items()},
+                "course": course[i],
+                "direction": direction[i],
+                "duplicate": bool(dup[i]),
+                "sequence": ids[int(seq[i])],
+            }
+        return [int(idx[i]) for i in np.flatnonzero(written)]
+
     # -- per frame -------------------------------------------------------------------------------
     def tags(
         self, time: Fraction, index: int, width: int, height: int
@@ -325,37 +528,23 @@ class FrameTagger:
         columns: dict[str, object] = dict.fromkeys(GPS_COLUMNS, "")
         when = None
         if self.clock is not None:
-            when = utc_datetime(float(self.clock.utc_s(t)))
+            when = round_to_ms(utc_datetime(float(self.clock.utc_s(t))))
             tags.datetime_original = when
             columns["datetime_utc"] = when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        planned = self._plan.get(index)
+        if planned is None:  # a frame nobody planned: its own fix, the course as direction
+            fix = {k: v[0] for k, v in self._fixes(np.array([float(time)])).items()}
+            course = float(fix["heading"])
+            direction = (
+                (course + self.options.camera_angle_deg) % 360.0
+                if self.options.heading == "track"
+                else math.nan
+            )
+            planned = {**fix, "course": course, "direction": direction, "duplicate": False}
         if self._interp is not None:
-            query = float(self.clock.utc_s(t)) if self.axis == "utc_s" and self.clock else t
-            fix = self._interp.at(query, max_gap_s=self.options.max_gap_s)
-            lat, lon = float(fix["lat"][0]), float(fix["lon"][0])
-            columns["gps_gap_s"] = _fmt(float(fix["gap_s"][0]), 3)
-            if np.isfinite(lat) and np.isfinite(lon):
-                self.summary.frames_with_position += 1
-                alt, speed = float(fix["alt"][0]), float(fix["speed"][0])
-                heading = float(fix["heading"][0])
-                tags.lat, tags.lon = lat, lon
-                tags.alt = alt if np.isfinite(alt) else None
-                tags.alt_datum = self._alt_datum if tags.alt is not None else None
-                tags.speed = speed if np.isfinite(speed) else None
-                tags.track = tags.heading = heading if np.isfinite(heading) else None
-                tags.gps_time = when
-                columns.update(
-                    lat=_fmt(lat, 7),
-                    lon=_fmt(lon, 7),
-                    alt=_fmt(alt, 3),
-                    alt_datum=self._alt_datum if np.isfinite(alt) else "",
-                    speed=_fmt(speed, 3),
-                    heading=_fmt(heading, 2),
-                )
-            else:
-                self.summary.frames_without_position += 1
-                flag = str(fix["flag"][0]) or "no_position"
-                self.summary.position_flags[flag] = self.summary.position_flags.get(flag, 0) + 1
-                columns["gps_flag"] = flag
+            self._place(tags, columns, planned, when)
+        if planned.get("sequence"):
+            columns["sequence"] = planned["sequence"]
         xmp: dict[str, dict[str, object]] = {
             "dc": {"source": self.video.name},
             "vfx": {
@@ -365,6 +554,8 @@ class FrameTagger:
                 "TimeSource": self.clock.source if self.clock else "none",
             },
         }
+        if planned.get("sequence"):
+            xmp["vfx"]["Sequence"] = planned["sequence"]
         if self.telemetry.orientation is not None and len(self.telemetry.orientation):
             yaw, pitch, roll = self.telemetry.orientation.euler_deg(np.array([t]))[0]
             columns.update(yaw=_fmt(yaw, 3), pitch=_fmt(pitch, 3), roll=_fmt(roll, 3))
@@ -383,6 +574,46 @@ class FrameTagger:
             self.summary.dropped_values[name] = self.summary.dropped_values.get(name, 0) + 1
         return tags, columns
 
+    def _place(
+        self,
+        tags: ImageTags,
+        columns: dict[str, object],
+        fix: dict[str, object],
+        when: datetime | None,
+    ) -> None:
+        """Fill the position, direction and flag of one frame from its planned ``fix``."""
+        lat, lon = float(fix["lat"]), float(fix["lon"])  # type: ignore[arg-type]
+        columns["gps_gap_s"] = _fmt(float(fix["gap_s"]), 3)  # type: ignore[arg-type]
+        if not (np.isfinite(lat) and np.isfinite(lon)):
+            self.summary.frames_without_position += 1
+            flag = str(fix["flag"]) or "no_position"
+            self.summary.position_flags[flag] = self.summary.position_flags.get(flag, 0) + 1
+            columns["gps_flag"] = flag
+            return
+        self.summary.frames_with_position += 1
+        alt, speed = float(fix["alt"]), float(fix["speed"])  # type: ignore[arg-type]
+        course = float(fix["course"])  # type: ignore[arg-type]
+        direction = float(fix["direction"])  # type: ignore[arg-type]
+        tags.lat, tags.lon = lat, lon
+        tags.alt = alt if np.isfinite(alt) else None
+        tags.alt_datum = self._alt_datum if tags.alt is not None else None
+        tags.speed = speed if np.isfinite(speed) else None
+        if self.options.heading != "none":
+            tags.track = course if np.isfinite(course) else None
+        tags.heading = direction if np.isfinite(direction) else None
+        tags.gps_time = when
+        columns.update(
+            lat=_fmt(lat, 7),
+            lon=_fmt(lon, 7),
+            alt=_fmt(alt, 3),
+            alt_datum=self._alt_datum if np.isfinite(alt) else "",
+            speed=_fmt(speed, 3),
+            heading=_fmt(direction, 2),
+            course=_fmt(course, 2),
+        )
+        if fix.get("duplicate"):
+            columns["gps_flag"] = "duplicate"
+
     def _gpano(
         self, width: int, heading: float | None, pose: dict[str, object]
     ) -> dict[str, object]:
@@ -399,9 +630,9 @@ class FrameTagger:
             "CroppedAreaLeftPixels": round(p.crop_left * scale),
             "CroppedAreaTopPixels": round(p.crop_top * scale),
         }
-        # The heading is the course over ground: GoPro's CORI turns relative to the first
-        # frame, which does not say where north is, and CAMM's world frame has no documented
-        # yaw origin that vfx could check a compass heading against.
+        # The pose heading is the camera direction (course over ground plus --camera-angle):
+        # no reader gives an orientation referenced to north. GoPro's CORI turns relative to
+        # the first frame, and the CAMM spec leaves its world frame to the application.
         if heading is not None:
             gpano["PoseHeadingDegrees"] = round(heading, 2)
         orientation = self.telemetry.orientation
@@ -412,21 +643,8 @@ class FrameTagger:
         return gpano
 
     def finish(self, rows: list[dict[str, object]]) -> Summary:
-        """Flag frames closer than ``min_distance_m`` to the previous positioned frame and
-        report frames without a position. ``rows`` are updated in place."""
-        limit = self.options.min_distance_m
-        last: tuple[float, float] | None = None
-        for row in rows:
-            if not row.get("lat"):
-                continue
-            here = (float(str(row["lat"])), float(str(row["lon"])))
-            if limit > 0 and last is not None:
-                d = float(distance_m(last[0], last[1], here[0], here[1]))
-                if d < limit:
-                    row["gps_flag"] = "duplicate"
-                    self.summary.duplicates += 1
-                    continue
-            last = here
+        """Report frames without a position, readings left out and duplicates (flagged in
+        the plan) in the summary and the log. ``rows`` are those written."""
         missing = self.summary.frames_without_position
         if missing:
             why = {
@@ -439,6 +657,12 @@ class FrameTagger:
                 for flag, n in sorted(self.summary.position_flags.items())
             )
             self._warn(f"{missing} of {self.summary.frames} frames got no position: {detail}")
+        if self.summary.dropped_without_position:
+            log.info(
+                "%s: %d frames without a position not written (--require-gps)",
+                self.video,
+                self.summary.dropped_without_position,
+            )
         if self.summary.dropped_values:
             detail = ", ".join(
                 f"{n} {name}" for name, n in sorted(self.summary.dropped_values.items())
@@ -446,10 +670,12 @@ class FrameTagger:
             self._warn(f"readings not finite or out of range, left out of the tags: {detail}")
         if self.summary.duplicates:
             log.info(
-                "%s: %d frames within %g m of the previous one (flagged duplicate)",
+                "%s: %d frames within %g m and %g degrees of the previous one (%s)",
                 self.video,
                 self.summary.duplicates,
-                limit,
+                self.options.min_distance_m,
+                self.options.min_angle_deg,
+                "not written" if self.options.drop_duplicates else "flagged duplicate",
             )
         return self.summary
 

@@ -56,7 +56,21 @@ PARAMS: dict[str, Param] = {
         Param("font_size", 14, 4, 200, "label font size in points"),
         Param("offset_s", 0.0, None, None, "seconds added to the video's clock"),
         Param("max_gap_s", 5.0, 0, None, "frames further than this from the track get no position"),
-        Param("min_distance_m", 0.0, 0, None, "flag frames closer than this to the previous one"),
+        Param(
+            "min_distance_m",
+            0.1,
+            0,
+            None,
+            "a frame this close to the previous one (and --min-angle) is a duplicate",
+        ),
+        Param("min_angle_deg", 5.0, 0, 180, "duplicates also point within this many degrees"),
+        Param("distance_m", None, 0, None, "metres travelled between frames", low_open=True),
+        Param("camera_angle_deg", 0.0, -360, 360, "camera direction relative to travel"),
+        Param("split_time_s", 60.0, 0, None, "a longer time between frames starts a sequence"),
+        Param(
+            "split_distance_m", 100.0, 0, None, "a longer distance between frames starts a sequence"
+        ),
+        Param("max_sequence", 1000, 1, None, "most images in one sequence"),
     )
 }
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from trackfiles import (
     sample_points,
     write_exiftool_csv,
@@ -15,7 +16,6 @@ from trackfiles import (
     write_kml,
     write_nmea,
 )
-
 from vfx.errors import TelemetryError
 from vfx.telemetry import trackfile
 from vfx.telemetry.tracks import read_track, track_format

@@ -147,7 +147,7 @@ EXAMPLES = {
     "composite": "vfx composite dance_keyframes --mode foreground -o display.png",
     "montage": "vfx montage dance_keyframes -o sheet.jpg --columns 8",
     "telemetry": "vfx telemetry GX010001.MP4 -o track.gpx",
-    "geotag": "vfx geotag photos/ --gpx track.gpx --offset -3600",
+    "geotag": "vfx geotag photos/ --track ride.fit --offset -3600",
     "motion": "vfx motion dance.mp4 --only motiongrams,qom",
     "select": "vfx select dance.mp4 -n 12 -f png",
     "run": "vfx run keyframe-display videos/ -o out -j 2",

@@ -44,7 +44,12 @@ def _summary(result: "Extraction", what: str) -> str:
         if meta.gps_source:
             line += f", {meta.frames_with_position} of {meta.frames} with GPS ({meta.gps_source})"
         if meta.duplicates:
-            line += f", {meta.duplicates} duplicates flagged"
+            done = "dropped" if meta.dropped_duplicates else "flagged"
+            line += f", {meta.duplicates} duplicates {done}"
+        if meta.dropped_without_position:
+            line += f", {meta.dropped_without_position} without GPS not written"
+        if meta.sequences > 1:
+            line += f", {meta.sequences} sequences"
     return line
 
 
@@ -155,6 +160,17 @@ def frames(
         float | None, typer.Option("--fps", help="Take F frames per second.", metavar="F")
     ] = None,
     all_frames: Annotated[bool, typer.Option("--all", help="Take every frame.")] = False,
+    distance: Annotated[
+        float | None,
+        typer.Option(
+            "--distance",
+            help="Take a frame each time the camera has moved METRES along its GPS track "
+            "(with --every SECONDS as the longest wait while moving slowly).",
+            metavar="METRES",
+            rich_help_panel="Mapping",
+            show_default=False,
+        ),
+    ] = None,
     at: Annotated[
         str | None,
         typer.Option(
@@ -172,14 +188,22 @@ def frames(
     metadata: "MetadataOptions | None" = None,  # built by with_metadata_options
     panorama: "PanoramaOptions | None" = None,  # built by with_panorama_options
 ) -> None:
-    """Take frames by time: --every SECONDS, --fps F, --all or --at T1,T2,...
+    """Take frames by time (--every SECONDS, --fps F, --all, --at T1,T2,...) or by distance
+    travelled (--distance METRES).
 
     A time takes the frame on screen at that time. Stretches that are not needed are
-    skipped by seeking. The default folder is ./<stem>_frames.
+    skipped by seeking. --distance measures along the GPS track (geodesic) and takes the
+    frame on screen when the distance is reached; standing still gives no frames. The
+    default folder is ./<stem>_frames.
     """
     chosen = sum([every is not None, fps is not None, all_frames, at is not None])
-    if chosen != 1:
-        raise ParameterError("choose frames with exactly one of --every, --fps, --all, --at")
+    if distance is not None:
+        if fps is not None or all_frames or at is not None:
+            raise ParameterError("--distance goes with --every (a maximum interval) only")
+    elif chosen != 1:
+        raise ParameterError(
+            "choose frames with exactly one of --every, --fps, --all, --at, --distance"
+        )
     start_s = parse_time(start) if start is not None else 0.0
     end_s = parse_time(end) if end is not None else None
     at_s = _parse_at(at)
@@ -194,6 +218,7 @@ def frames(
             fps=fps,
             at_s=at_s,
             all_frames=all_frames,
+            distance_m=distance,
             start_s=start_s,
             end_s=end_s,
             progress=progress,

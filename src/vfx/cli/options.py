@@ -99,11 +99,14 @@ Offset = Annotated[
         rich_help_panel="Metadata",
     ),
 ]
-Gpx = Annotated[
+Track = Annotated[
     Path | None,
     typer.Option(
+        "--track",
         "--gpx",
-        help="Take positions from this GPX track (matched by UTC time).",
+        help="Take positions from this track file, matched by UTC time: GPX, NMEA 0183, "
+        "Garmin FIT, KML/KMZ or CSV (exiftool -csv).",
+        metavar="FILE",
         rich_help_panel="Metadata",
         show_default=False,
     ),
@@ -118,16 +121,87 @@ MaxGap = Annotated[
         rich_help_panel="Metadata",
     ),
 ]
-MinDistance = Annotated[
-    float,
+MinDistance = ranged(
+    "min_distance_m",
+    "--min-distance",
+    kind=float,
+    help="A frame within METRES of the previous kept one, and pointing within --min-angle "
+    "of it, is a duplicate (flagged in frames.csv; 0: no check). mapillary_tools' default.",
+    metavar="METRES",
+    rich_help_panel="Mapping",
+)
+MinAngle = ranged(
+    "min_angle_deg",
+    "--min-angle",
+    kind=float,
+    help="Duplicates also point within DEG of the previous kept frame.",
+    metavar="DEG",
+    rich_help_panel="Mapping",
+)
+DropDuplicates = Annotated[
+    bool,
     typer.Option(
-        "--min-distance",
-        min=0,
-        help="Flag frames closer than METRES to the previous one as duplicates in frames.csv.",
-        metavar="METRES",
-        rich_help_panel="Metadata",
+        "--drop-duplicates",
+        help="Do not write duplicates at all (default: write them and flag them).",
+        rich_help_panel="Mapping",
     ),
 ]
+RequireGps = Annotated[
+    bool,
+    typer.Option(
+        "--require-gps",
+        help="Write only frames that get a GPS position (an upload needs one on every image).",
+        rich_help_panel="Mapping",
+    ),
+]
+CameraAngle = ranged(
+    "camera_angle_deg",
+    "--camera-angle",
+    kind=float,
+    help="Camera direction relative to travel: +90 a right-facing camera, 180 a rear one.",
+    metavar="DEG",
+    rich_help_panel="Mapping",
+)
+
+
+class Heading(StrEnum):
+    track = "track"
+    next = "next"
+    none = "none"
+
+
+HeadingOpt = Annotated[
+    Heading,
+    typer.Option(
+        "--heading",
+        help="Camera direction (GPSImgDirection, GPano pose heading): track (course over "
+        "ground), next (towards the next image) or none (no direction tags).",
+        rich_help_panel="Mapping",
+    ),
+]
+SplitTime = ranged(
+    "split_time_s",
+    "--split-time",
+    kind=float,
+    help="Start a new sequence after more than SECONDS between frames.",
+    metavar="SECONDS",
+    rich_help_panel="Mapping",
+)
+SplitDistance = ranged(
+    "split_distance_m",
+    "--split-distance",
+    kind=float,
+    help="Start a new sequence after more than METRES between frames.",
+    metavar="METRES",
+    rich_help_panel="Mapping",
+)
+MaxSequence = ranged(
+    "max_sequence",
+    "--max-sequence",
+    help="Start a new sequence after N images.",
+    metavar="N",
+    rich_help_panel="Mapping",
+)
 NoMetadata = Annotated[
     bool,
     typer.Option(
@@ -196,9 +270,17 @@ _METADATA_PARAMS: tuple[tuple[str, Any, Any], ...] = (
     ("time_source", TimeSourceOpt, TimeSource.auto),
     ("start_time", StartTime, None),
     ("offset", Offset, 0.0),
-    ("gpx", Gpx, None),
+    ("track", Track, None),
     ("max_gap", MaxGap, PARAMS["max_gap_s"].default),
     ("min_distance", MinDistance, PARAMS["min_distance_m"].default),
+    ("min_angle", MinAngle, PARAMS["min_angle_deg"].default),
+    ("drop_duplicates", DropDuplicates, False),
+    ("require_gps", RequireGps, False),
+    ("camera_angle", CameraAngle, PARAMS["camera_angle_deg"].default),
+    ("heading", HeadingOpt, Heading.track),
+    ("split_time", SplitTime, PARAMS["split_time_s"].default),
+    ("split_distance", SplitDistance, PARAMS["split_distance_m"].default),
+    ("max_sequence", MaxSequence, PARAMS["max_sequence"].default),
     ("camera_make", Make, None),
     ("camera_model", Model, None),
     ("no_metadata", NoMetadata, False),
@@ -339,28 +421,46 @@ def metadata_options(
     time_source: TimeSource,
     start_time: str | None,
     offset: float,
-    gpx: Path | None,
+    track: Path | None,
     max_gap: float,
-    min_distance: float,
+    min_distance: float = PARAMS["min_distance_m"].default,
+    min_angle: float = PARAMS["min_angle_deg"].default,
+    drop_duplicates: bool = False,
+    require_gps: bool = False,
+    camera_angle: float = 0.0,
+    heading: Heading = Heading.track,
+    split_time: float = PARAMS["split_time_s"].default,
+    split_distance: float = PARAMS["split_distance_m"].default,
+    max_sequence: int = PARAMS["max_sequence"].default,
     camera_make: str | None = None,
     camera_model: str | None = None,
 ) -> "MetadataOptions":
-    """The metadata stage's options from the shared CLI options."""
+    """The metadata stage's options from the shared CLI options; one sequence chain for
+    the inputs of the command."""
     from vfx.errors import ParameterError
-    from vfx.metadata import MetadataOptions, parse_start_time
+    from vfx.metadata import MetadataOptions, SequenceChain, parse_start_time
 
-    if gpx is not None and not gpx.is_file():
-        raise ParameterError(f"{gpx}: no such GPX file")
+    if track is not None and not track.is_file():
+        raise ParameterError(f"{track}: no such track file")
     return MetadataOptions(
         enabled=not no_metadata,
         time_source=time_source.value,
         start_time=parse_start_time(start_time) if start_time else None,
         offset_s=offset,
-        gpx=gpx,
+        track=track,
         max_gap_s=max_gap,
         min_distance_m=min_distance,
+        min_angle_deg=min_angle,
+        drop_duplicates=drop_duplicates,
+        require_position=require_gps,
+        camera_angle_deg=camera_angle,
+        heading=heading.value,
+        split_time_s=split_time,
+        split_distance_m=split_distance,
+        max_sequence=max_sequence,
         make=camera_make,
         model=camera_model,
+        chain=SequenceChain(),
     )
 
 

@@ -72,9 +72,15 @@ def geotag(
     folder: Annotated[
         Path, typer.Argument(help="Folder of images.", show_default=False, metavar="FOLDER")
     ],
-    gpx: Annotated[
+    track: Annotated[
         Path,
-        typer.Option("--gpx", help="GPX track to take positions from.", show_default=False),
+        typer.Option(
+            "--track",
+            "--gpx",
+            help="Track to take positions from: GPX, NMEA 0183, Garmin FIT, KML/KMZ or CSV.",
+            metavar="FILE",
+            show_default=False,
+        ),
     ],
     offset: Annotated[
         float,
@@ -101,7 +107,7 @@ def geotag(
     quiet: Quiet = False,
     json: Json = False,
 ) -> None:
-    """Geotag images already on disk from a GPX track, by their DateTimeOriginal.
+    """Geotag images already on disk from a track file, by their DateTimeOriginal.
 
     Sub-second times (SubSecTimeOriginal) and the time zone (OffsetTimeOriginal; none
     means UTC) are honoured. Images more than --max-gap seconds from the track are left
@@ -109,7 +115,7 @@ def geotag(
     """
     from vfx.geotag import geotag_folder
 
-    result = geotag_folder(folder, gpx, offset_s=offset, max_gap_s=max_gap, out_dir=output)
+    result = geotag_folder(folder, track, offset_s=offset, max_gap_s=max_gap, out_dir=output)
     if json:
         record = {
             "folder": str(folder),

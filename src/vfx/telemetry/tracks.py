@@ -56,9 +56,7 @@ def track_format(path: str | Path) -> str:
         return "nmea"
     if b"," in head.split(b"\n", 1)[0]:
         return "csv"
-    raise TelemetryError(
-        "not a track file vfx reads (GPX, NMEA, FIT, KML/KMZ or CSV)", path=path
-    )
+    raise TelemetryError("not a track file vfx reads (GPX, NMEA, FIT, KML/KMZ or CSV)", path=path)
 
 
 def _reader(fmt: str) -> Callable[[Path], GpsTrack]:

@@ -1,0 +1,298 @@
+"""Street-level mapping: frames by distance travelled, sequences, camera directions, duplicates.
+
+Pure functions over arrays, as mapillary_tools defines these things, with geodesic distances
+on the WGS 84 ellipsoid (pyproj's ``Geod``, Karney's algorithm) rather than a sphere:
+
+* :func:`distance_times`: the times at which the camera has moved ``metres`` from the last
+  frame taken, found exactly inside the GPS segment where it happens;
+* :func:`split_sequences`: where a run of frames breaks (time gap, distance jump, size);
+* :func:`flag_duplicates`: frames too close, in place and direction, to the previous kept one;
+* :func:`bearings_to_next`: each frame's direction towards the next one (mapillary_tools'
+  ``--interpolate_directions``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from vfx.errors import ParameterError
+
+__all__ = [
+    "HEADING_MODES",
+    "SequenceCarry",
+    "angle_diff_deg",
+    "bearings_to_next",
+    "distance_times",
+    "flag_duplicates",
+    "geodesic",
+    "sequence_id",
+    "split_sequences",
+]
+
+#: ``--heading``: course over ground from the track, towards the next image, or none.
+HEADING_MODES = ("track", "next", "none")
+#: Below this ground speed (m/s) the camera is taken as standing: GPS wander around a parked
+#: camera is no distance travelled. Only where the track reports a speed.
+STANDING_SPEED = 0.5
+_NAMESPACE = uuid.UUID("6f1d3c1e-4b8a-5a0e-9d27-3c1f0e5b7a41")
+
+
+@cache
+def _geod() -> Any:
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
+
+
+def geodesic(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Distance in metres and initial bearing in degrees [0, 360) between points (degrees),
+    on the WGS 84 ellipsoid; arrays broadcast."""
+    la1, lo1, la2, lo2 = np.broadcast_arrays(
+        *(np.asarray(v, dtype=np.float64) for v in (lat1, lon1, lat2, lon2))
+    )
+    azimuth, _, dist = _geod().inv(lo1.ravel(), la1.ravel(), lo2.ravel(), la2.ravel())
+    shape = la1.shape
+    return (
+        np.asarray(dist, dtype=np.float64).reshape(shape),
+        np.mod(np.asarray(azimuth, dtype=np.float64), 360.0).reshape(shape),
+    )
+
+
+def angle_diff_deg(a: Any, b: Any) -> np.ndarray:
+    """The smaller angle between two directions, degrees in [0, 180]."""
+    d = np.abs((np.asarray(a, dtype=np.float64) - b) % 360.0)
+    return np.minimum(d, 360.0 - d)
+
+
+def _lerp(a: float, b: float, f: float) -> float:
+    return a + (b - a) * f
+
+
+def distance_times(
+    time_s: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    metres: float,
+    *,
+    speed: np.ndarray | None = None,
+    max_interval_s: float | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+) -> np.ndarray:
+    """Times at which to take a frame so that each is ``metres`` from the previous one.
+
+    The first time is the track's first point in ``[start_s, end_s)``. From each time taken
+    the camera's position is followed along the track, and the next time is the instant its
+    geodesic distance from there reaches ``metres``: found inside the GPS segment where it
+    happens (positions interpolated linearly in time), not rounded to a GPS point. Where the
+    track gives a ground speed, an instant below :data:`STANDING_SPEED` is no movement (GPS
+    wander around a parked camera). ``max_interval_s`` adds a time whenever that long has
+    passed since the last one while the camera moves slowly.
+
+    >>> t = np.arange(0.0, 11.0)                    # 1 m/s due north for 10 s
+    >>> lat = 45.0 + t * (1 / 111_132.0)
+    >>> distance_times(t, lat, np.full(t.shape, 7.0), 3.0).round(2)
+    array([0., 3., 6., 9.])
+    """
+    if not (metres > 0 and math.isfinite(metres)):
+        raise ParameterError(f"distance must be > 0 metres, got {metres}")
+    if max_interval_s is not None and not (max_interval_s > 0 and math.isfinite(max_interval_s)):
+        raise ParameterError(f"maximum interval must be > 0 seconds, got {max_interval_s}")
+    t = np.asarray(time_s, dtype=np.float64)
+    keep = np.isfinite(t) & np.isfinite(lat) & np.isfinite(lon)
+    if start_s is not None:
+        keep &= t >= start_s
+    if end_s is not None:
+        keep &= t < end_s
+    t, la, lo = t[keep], np.asarray(lat, dtype=np.float64)[keep], np.asarray(lon)[keep]
+    v = None if speed is None else np.asarray(speed, dtype=np.float64)[keep]
+    order = np.argsort(t, kind="stable")
+    t, la, lo = t[order], la[order], lo[order]
+    if v is not None:
+        v = v[order]
+    n = t.size
+    if n == 0:
+        return np.zeros(0)
+
+    moving = np.ones(n, dtype=bool) if v is None else ~(np.isfinite(v) & (v < STANDING_SPEED))
+    out = [float(t[0])]
+    a_t, a_lat, a_lon = float(t[0]), float(la[0]), float(lo[0])
+    i = 1
+    chunk = 64
+    while i < n:
+        j = min(n, i + chunk)
+        chunk = min(4096, chunk * 2)  # long stands are crossed in few steps
+        d, _ = geodesic(a_lat, a_lon, la[i:j], lo[i:j])
+        due = math.inf if max_interval_s is None else a_t + max_interval_s
+        hits = np.flatnonzero(((d >= metres) & moving[i:j]) | (t[i:j] >= due))
+        if hits.size == 0:
+            i = j
+            continue
+        chunk = 64
+        hit = int(hits[0])
+        k = i + hit
+        p_t, p_lat, p_lon = float(t[k - 1]), float(la[k - 1]), float(lo[k - 1])
+        if k - 1 == 0 or p_t < a_t:
+            p_t, p_lat, p_lon = a_t, a_lat, a_lon
+        if t[k] >= due and not (d[hit] >= metres and moving[k]):
+            # no crossing before the maximum interval: a frame at a_t + max_interval_s
+            f = (due - p_t) / (t[k] - p_t) if t[k] > p_t else 1.0
+            if not moving[k]:
+                i = k + 1  # standing: no frame, and the interval starts again when moving
+                a_t = float(t[k])
+                continue
+        else:
+            d_prev = float(geodesic(a_lat, a_lon, p_lat, p_lon)[0])
+            if d_prev >= metres:
+                f = 0.0  # standing ended already beyond the distance: take the first move
+                p_t, p_lat, p_lon = float(t[k]), float(la[k]), float(lo[k])
+            else:
+                lo_f, hi_f = 0.0, 1.0  # d(f) crosses metres in (0, 1]: bisect
+                for _ in range(40):
+                    mid = (lo_f + hi_f) / 2
+                    dm = float(
+                        geodesic(a_lat, a_lon, _lerp(p_lat, la[k], mid), _lerp(p_lon, lo[k], mid))[
+                            0
+                        ]
+                    )
+                    lo_f, hi_f = (mid, hi_f) if dm < metres else (lo_f, mid)
+                f = hi_f
+        a_t = _lerp(p_t, float(t[k]), f)
+        a_lat, a_lon = _lerp(p_lat, float(la[k]), f), _lerp(p_lon, float(lo[k]), f)
+        out.append(a_t)
+        i = k if f < 1.0 else k + 1
+    return np.asarray(out)
+
+
+@dataclass
+class SequenceCarry:
+    """Where the last sequence of the previous input ended, so that the next input of the
+    same run (a ride split over GoPro chapters) can go on with it."""
+
+    sequence: str
+    utc_s: float
+    lat: float
+    lon: float
+    count: int
+
+
+def sequence_id(source_id: str, source: str, frame_index: int) -> str:
+    """A stable id for the sequence that starts at ``frame_index`` of a source: a UUID 5
+    of the source's identity and that frame, the same on every run over the same file."""
+    # uuid5 by hand: a file name may hold bytes that are no UTF-8 (surrogate escapes)
+    name = f"{source}\x00{source_id}\x00{frame_index}".encode("utf-8", "surrogateescape")
+    digest = hashlib.sha1(_NAMESPACE.bytes + name, usedforsecurity=False).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=5))
+
+
+def split_sequences(
+    utc_s: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    *,
+    split_time_s: float,
+    split_distance_m: float,
+    max_sequence: int,
+    counted: np.ndarray | None = None,
+    carry: SequenceCarry | None = None,
+) -> tuple[np.ndarray, bool]:
+    """A sequence number per frame (0, 1, ...), and whether number 0 continues ``carry``.
+
+    A new sequence starts where the time since the previous frame exceeds ``split_time_s``,
+    where the distance from the previous frame with a position exceeds ``split_distance_m``,
+    or where the sequence already holds ``max_sequence`` frames (only frames marked in
+    ``counted`` count, and only they are compared: flagged duplicates ride along with the
+    frame before them). Frames without a position break no distance.
+    """
+    n = utc_s.size
+    seq = np.zeros(n, dtype=np.int64)
+    counted = np.ones(n, dtype=bool) if counted is None else counted
+    number = count = 0
+    prev_t = prev_lat = prev_lon = math.nan
+    continues = carry is not None
+    if carry is not None:
+        prev_t, prev_lat, prev_lon, count = carry.utc_s, carry.lat, carry.lon, carry.count
+    started = False
+    for i in range(n):
+        if counted[i]:
+            split = count >= max_sequence
+            if math.isfinite(prev_t) and math.isfinite(utc_s[i]):
+                split |= bool(utc_s[i] - prev_t > split_time_s)
+            if math.isfinite(prev_lat) and math.isfinite(lat[i]):
+                split |= float(geodesic(prev_lat, prev_lon, lat[i], lon[i])[0]) > split_distance_m
+            if split:
+                if started:
+                    number += 1
+                else:
+                    continues = False
+                count = 0
+            started = True
+            count += 1
+            if math.isfinite(utc_s[i]):
+                prev_t = float(utc_s[i])
+            if math.isfinite(lat[i]):
+                prev_lat, prev_lon = float(lat[i]), float(lon[i])
+        seq[i] = number
+    return seq, continues and n > 0
+
+
+def flag_duplicates(
+    lat: np.ndarray,
+    lon: np.ndarray,
+    direction: np.ndarray,
+    sequence: np.ndarray,
+    *,
+    min_distance_m: float,
+    min_angle_deg: float,
+) -> np.ndarray:
+    """True for each frame within ``min_distance_m`` of the previous kept frame of its sequence
+    and, when both have a direction, within ``min_angle_deg`` of its direction (as
+    mapillary_tools' duplicate check: a frame without a direction is judged by distance)."""
+    n = lat.size
+    dup = np.zeros(n, dtype=bool)
+    if min_distance_m <= 0:
+        return dup
+    last = -1
+    for i in range(n):
+        if not (math.isfinite(lat[i]) and math.isfinite(lon[i])):
+            continue
+        if last >= 0 and sequence[last] == sequence[i]:
+            d = float(geodesic(lat[last], lon[last], lat[i], lon[i])[0])
+            a, b = direction[last], direction[i]
+            close_angle = (
+                not (np.isfinite(a) and np.isfinite(b))
+                or float(angle_diff_deg(a, b)) <= min_angle_deg
+            )
+            if d <= min_distance_m and close_angle:
+                dup[i] = True
+                continue
+        last = i
+    return dup
+
+
+def bearings_to_next(lat: np.ndarray, lon: np.ndarray, sequence: np.ndarray) -> np.ndarray:
+    """Each frame's bearing towards the next frame of its sequence that is somewhere else; the
+    last frame keeps the direction of the one before (mapillary_tools' interpolation). NaN
+    where there is no position or the sequence never moves."""
+    n = lat.size
+    out = np.full(n, np.nan)
+    idx = [i for i in range(n) if math.isfinite(lat[i]) and math.isfinite(lon[i])]
+    for pos, i in enumerate(idx):
+        for j in idx[pos + 1 :]:
+            if sequence[j] != sequence[i]:
+                break
+            d, b = geodesic(lat[i], lon[i], lat[j], lon[j])
+            if float(d) > 0.01:
+                out[i] = float(b)
+                break
+    for pos, i in enumerate(idx):  # the tail of a sequence takes the direction before it
+        if np.isnan(out[i]) and pos and sequence[idx[pos - 1]] == sequence[i]:
+            out[i] = out[idx[pos - 1]]
+    return out
