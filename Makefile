@@ -7,6 +7,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEBS   := ffmpeg libimage-exiftool-perl imagemagick libmagickwand-dev
 OUT    := out
+# mapillary_tools, the uploader's own processing, checks vfx's outputs in the tests; it lives
+# in a virtual environment of its own so that its pinned dependencies never touch vfx's.
+MAPILLARY       := .venv-mapillary
+MAPILLARY_STAMP := $(MAPILLARY)/.installed-stamp
+MAPILLARY_PIN   := mapillary_tools>=0.14,<0.15
 
 .PHONY: demo test system lint sample clean
 
@@ -53,12 +58,19 @@ demo: system $(STAMP)
 	@echo "  $(OUT)/dance_selected/   the 12 most different frames + selection.json"
 	@echo "  $(OUT)/recipes/          the keyframe-display recipe over samples/ (run.json manifest)"
 
+$(MAPILLARY_STAMP):
+	test -x $(MAPILLARY)/bin/python || $(PYTHON) -m venv $(MAPILLARY)
+	$(MAPILLARY)/bin/python -m pip install -q --upgrade pip
+	$(MAPILLARY)/bin/python -m pip install -q "$(MAPILLARY_PIN)"
+	$(MAPILLARY)/bin/mapillary_tools --version
+	touch $(MAPILLARY_STAMP)
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench samples
 	$(BIN)/ruff format --check src tests bench samples
 
-test: system $(STAMP) lint
-	$(BIN)/python -m pytest -q
+test: system $(STAMP) $(MAPILLARY_STAMP) lint
+	VFX_MAPILLARY_TOOLS=$(CURDIR)/$(MAPILLARY)/bin/mapillary_tools $(BIN)/python -m pytest -q
 
 sample: $(STAMP)
 	$(BIN)/python samples/make_sample.py
