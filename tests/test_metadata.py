@@ -124,6 +124,78 @@ def test_360_video_gets_gpano(plain_clip: Path, tmp_path: Path) -> None:
     assert tags["XMP-GPano:CroppedAreaImageHeightPixels"] == HEIGHT
 
 
+#: The XMP-GPano properties Google's Street View publish guidelines name for a 360 photo.
+STREET_VIEW_GPANO = (
+    "ProjectionType",
+    "UsePanoramaViewer",
+    "FullPanoWidthPixels",
+    "FullPanoHeightPixels",
+    "CroppedAreaImageWidthPixels",
+    "CroppedAreaImageHeightPixels",
+    "CroppedAreaLeftPixels",
+    "CroppedAreaTopPixels",
+    "PoseHeadingDegrees",
+)
+
+
+@pytest.mark.parametrize("angle", [0, 90])
+def test_spherical_clip_gets_the_street_view_gpano_set(
+    plain_clip: Path, tmp_path: Path, angle: int
+) -> None:
+    from telemetry_clips import make_gps_clip
+
+    pano = add_to_video_trak(plain_clip, tmp_path / "pano.mp4", spherical_v1(WIDTH, HEIGHT))
+    clip = make_gps_clip(pano, tmp_path)
+    options = MetadataOptions(camera_angle_deg=angle)
+    result = extract_frames(clip, tmp_path / "o", at_s=[1.0], fmt="jpg", metadata=options)
+    tags = exif(result.files[0])
+    assert all(f"XMP-GPano:{name}" in tags for name in STREET_VIEW_GPANO), tags
+    assert tags["XMP-GPano:UsePanoramaViewer"] is True
+    assert tags["XMP-GPano:FullPanoWidthPixels"] == WIDTH
+    assert tags["XMP-GPano:FullPanoHeightPixels"] == HEIGHT
+    # the clip moves due north: the pose heading is the camera direction
+    assert tags["XMP-GPano:PoseHeadingDegrees"] % 360 == pytest.approx(angle, abs=0.01)
+    assert "XMP-GPano:PosePitchDegrees" not in tags  # GPMF gives no world orientation
+    import shutil
+    import subprocess
+
+    check = subprocess.run(
+        [
+            shutil.which("exiftool") or "exiftool",
+            "-validate",
+            "-warning",
+            "-a",
+            str(result.files[0]),
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "Warning" not in check, check
+
+
+def test_dual_fisheye_is_reported_and_never_tagged_equirectangular(
+    gps_clip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from vfx.io.containers import INSTA360_MAGIC
+    from vfx.io.video import probe
+
+    # an Insta360 recording: its trailer ends the file, whatever the name
+    trailer = bytes(32) + (72).to_bytes(4, "little") + (3).to_bytes(4, "little") + INSTA360_MAGIC
+    clip = tmp_path / "VID_20240501_100000_00_001.mp4"
+    clip.write_bytes(gps_clip.read_bytes() + trailer)
+    insv = tmp_path / "VID.insv"
+    insv.write_bytes(gps_clip.read_bytes())
+    for path in (clip, insv):
+        assert "stitch to equirectangular first" in (probe(path).layout or "")
+        with caplog.at_level(logging.WARNING, logger="vfx"):
+            result = extract_frames(path, tmp_path / path.stem, at_s=[1.0], fmt="jpg")
+        tags = exif(result.files[0])
+        assert not any(key.startswith("XMP-GPano") for key in tags)
+        assert "GPS:GPSLatitude" in tags  # the rest of the metadata is still written
+        assert "stitch to equirectangular first" in caplog.text
+        caplog.clear()
+
+
 def test_options_are_checked() -> None:
     with pytest.raises(ParameterError, match="start-time"):
         MetadataOptions(time_source="manual")

@@ -21,6 +21,10 @@ def _fmt_fps(info: "VideoInfo") -> str:
     return f"{info.fps} ({float(info.fps):.3f})" if info.fps.denominator != 1 else str(info.fps)
 
 
+def _layout(layout: str) -> str:
+    return layout + "; stills are equirectangular" if "EAC in 2 streams" in layout else layout
+
+
 def render(info: "VideoInfo", console: "Console", clock: "ClockCheck | None" = None) -> None:
     from rich.table import Table
 
@@ -37,7 +41,7 @@ def render(info: "VideoInfo", console: "Console", clock: "ClockCheck | None" = N
             f"{info.codec}, {info.width}x{info.height}, {info.pix_fmt}, {info.bit_depth}-bit",
         ),
         ("displayed as", f"{w}x{h} (rotation {info.rotation}°)"),
-        *([("layout", info.layout + "; stills are equirectangular")] if info.layout else []),
+        *([("layout", _layout(info.layout))] if info.layout else []),
         ("fps", _fmt_fps(info)),
         ("time base", str(info.time_base)),
         ("frames", str(info.frame_count)),

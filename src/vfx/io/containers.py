@@ -29,6 +29,29 @@ DEFAULT_MAX_PIXELS = 16384 * 16384
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"})
 
 
+#: Insta360 cameras end every recording with a trailer whose last 32 bytes are this ASCII text.
+INSTA360_MAGIC = b"8db42d694ccc418790edff439fe026bf"
+#: What vfx says of an unstitched dual-fisheye recording (``vfx info``, warnings).
+DUAL_FISHEYE = "dual-fisheye 360 (Insta360, unstitched): stitch to equirectangular first"
+
+
+def is_dual_fisheye(path: Path) -> bool:
+    """Whether ``path`` is an unstitched dual-fisheye recording: an Insta360 ``.insv`` (by
+    its name, or by the trailer Insta360 cameras append to their files). Its frames are two
+    fisheye circles, never an equirectangular panorama."""
+    if Path(path).suffix.lower() == ".insv":
+        return True
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            if fh.tell() < len(INSTA360_MAGIC):
+                return False
+            fh.seek(-len(INSTA360_MAGIC), os.SEEK_END)
+            return fh.read() == INSTA360_MAGIC
+    except OSError:
+        return False
+
+
 def ffmpeg_url(path: Path) -> str:
     """``path`` as FFmpeg must be given it to read it as a local file, whatever its name.
 

@@ -28,11 +28,13 @@ import numpy as np
 from vfx.errors import DecodeError, VideoOpenError
 from vfx.io.containers import (
     DEFAULT_MAX_PIXELS,
+    DUAL_FISHEYE,
     IMAGE_SUFFIXES,
     bit_depth,
     creation_time,
     ffmpeg_reason,
     ffmpeg_url,
+    is_dual_fisheye,
     normalise_rotation,
     open_container,
     per_megapixel,
@@ -335,7 +337,8 @@ class VideoReader:
             or creation_time(dict(self.stream.metadata)),
             streams=streams,
             telemetry=telemetry,
-            layout=_describe_layout(self.eac_layout),
+            layout=_describe_layout(self.eac_layout)
+            or (DUAL_FISHEYE if is_dual_fisheye(self.path) else None),
         )
 
     # -- frames ---------------------------------------------------------------------------------

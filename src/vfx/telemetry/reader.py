@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import TelemetryError, ToolNotFoundError, VfxError
+from vfx.io.containers import DUAL_FISHEYE, is_dual_fisheye
 from vfx.io.mp4 import Mp4File
 from vfx.telemetry.camm import CammReading, decode_camm
 from vfx.telemetry.gpmf import GpmfReading, parse_klv, read_gpmf
@@ -183,7 +184,13 @@ def _read_mp4(path: Path, telemetry: Telemetry) -> bool:
         _make_model(mp4, telemetry, has_gpmf)
         width, height = _video_size(mp4)
         telemetry.projection = read_projection(mp4, width, height)
-        if telemetry.projection is None and madv is not None and width == 2 * height:
+        if is_dual_fisheye(path):
+            # two fisheye circles, whatever else the file says: never tagged equirectangular
+            telemetry.projection = Projection(
+                "dual-fisheye", width, height, 0, 0, width, height, "mono", "Insta360"
+            )
+            telemetry.notes.append(DUAL_FISHEYE + "; images are not tagged as panoramas")
+        elif telemetry.projection is None and madv is not None and width == 2 * height:
             telemetry.projection = Projection(
                 "equirectangular", width, height, 0, 0, width, height, "mono", "madv"
             )
