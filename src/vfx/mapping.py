@@ -213,34 +213,37 @@ def split_sequences(
     """
     n = utc_s.size
     seq = np.zeros(n, dtype=np.int64)
-    counted = np.ones(n, dtype=bool) if counted is None else counted
-    number = count = 0
-    prev_t = prev_lat = prev_lon = math.nan
-    continues = carry is not None
-    if carry is not None:
-        prev_t, prev_lat, prev_lon, count = carry.utc_s, carry.lat, carry.lon, carry.count
-    started = False
-    for i in range(n):
-        if counted[i]:
-            split = count >= max_sequence
-            if math.isfinite(prev_t) and math.isfinite(utc_s[i]):
-                split |= bool(utc_s[i] - prev_t > split_time_s)
-            if math.isfinite(prev_lat) and math.isfinite(lat[i]):
-                split |= float(geodesic(prev_lat, prev_lon, lat[i], lon[i])[0]) > split_distance_m
-            if split:
-                if started:
-                    number += 1
-                else:
-                    continues = False
-                count = 0
-            started = True
-            count += 1
-            if math.isfinite(utc_s[i]):
-                prev_t = float(utc_s[i])
-            if math.isfinite(lat[i]):
-                prev_lat, prev_lon = float(lat[i]), float(lon[i])
-        seq[i] = number
-    return seq, continues and n > 0
+    counted = np.ones(n, dtype=bool) if counted is None else np.asarray(counted, dtype=bool)
+    # Gaps to the previous counted frame (time) and to the previous counted frame with a
+    # position (distance), computed at once; the loop below only decides.
+    order = np.flatnonzero(counted)
+    t = np.asarray(utc_s, dtype=np.float64)[order]
+    placed = np.isfinite(lat[order]) & np.isfinite(lon[order])
+    prev_t = np.r_[carry.utc_s if carry is not None else np.nan, t[:-1]]
+    where = order[placed]
+    plat = np.r_[carry.lat if carry is not None else np.nan, lat[where][:-1]]
+    plon = np.r_[carry.lon if carry is not None else np.nan, lon[where][:-1]]
+    jump = np.zeros(order.size)
+    if where.size:
+        d, _ = geodesic(plat, plon, lat[where], lon[where])
+        jump[placed] = np.nan_to_num(d, nan=0.0)
+    split = (jump > split_distance_m) | (np.nan_to_num(t - prev_t, nan=0.0) > split_time_s)
+    number = 0
+    count = carry.count if carry is not None else 0
+    continues = carry is not None and order.size > 0
+    for k in range(order.size):
+        if split[k] or count >= max_sequence:
+            if k:
+                number += 1
+            else:
+                continues = False
+            count = 0
+        count += 1
+        seq[order[k]] = number
+    # frames that do not count ride along with the counted frame before them
+    last = np.maximum.accumulate(np.where(counted, np.arange(n), -1))
+    seq[~counted] = np.where(last[~counted] >= 0, seq[np.maximum(last[~counted], 0)], 0)
+    return seq, continues
 
 
 def flag_duplicates(
@@ -259,20 +262,26 @@ def flag_duplicates(
     dup = np.zeros(n, dtype=bool)
     if min_distance_m <= 0:
         return dup
-    last = -1
-    for i in range(n):
-        if not (math.isfinite(lat[i]) and math.isfinite(lon[i])):
-            continue
-        if last >= 0 and sequence[last] == sequence[i]:
-            d = float(geodesic(lat[last], lon[last], lat[i], lon[i])[0])
-            a, b = direction[last], direction[i]
-            close_angle = (
-                not (np.isfinite(a) and np.isfinite(b))
-                or float(angle_diff_deg(a, b)) <= min_angle_deg
-            )
-            if d <= min_distance_m and close_angle:
-                dup[i] = True
-                continue
+    idx = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    if idx.size < 2:
+        return dup
+    # distance and angle to the previous placed frame, at once; only after a duplicate is
+    # the previous kept frame another one, and measured again
+    near, _ = geodesic(lat[idx[:-1]], lon[idx[:-1]], lat[idx[1:]], lon[idx[1:]])
+    last = int(idx[0])
+    for k in range(1, idx.size):
+        i = int(idx[k])
+        if sequence[last] == sequence[i]:
+            if last == idx[k - 1]:
+                d = float(near[k - 1])
+            else:
+                d = float(geodesic(lat[last], lon[last], lat[i], lon[i])[0])
+            if d <= min_distance_m:
+                a, b = direction[last], direction[i]
+                both = math.isfinite(a) and math.isfinite(b)
+                if not both or float(angle_diff_deg(a, b)) <= min_angle_deg:
+                    dup[i] = True
+                    continue
         last = i
     return dup
 
@@ -283,16 +292,26 @@ def bearings_to_next(lat: np.ndarray, lon: np.ndarray, sequence: np.ndarray) -> 
     where there is no position or the sequence never moves."""
     n = lat.size
     out = np.full(n, np.nan)
-    idx = [i for i in range(n) if math.isfinite(lat[i]) and math.isfinite(lon[i])]
-    for pos, i in enumerate(idx):
-        for j in idx[pos + 1 :]:
-            if sequence[j] != sequence[i]:
+    idx = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    if idx.size < 2:
+        return out
+    near, towards = geodesic(lat[idx[:-1]], lon[idx[:-1]], lat[idx[1:]], lon[idx[1:]])
+    same = sequence[idx[:-1]] == sequence[idx[1:]]
+    for k in range(idx.size - 1):
+        if not same[k]:
+            continue
+        if near[k] > 0.01:
+            out[idx[k]] = towards[k]
+            continue
+        for m in range(k + 1, idx.size - 1):  # in the same place: look further on
+            if not same[m]:
                 break
-            d, b = geodesic(lat[i], lon[i], lat[j], lon[j])
+            d, b = geodesic(lat[idx[k]], lon[idx[k]], lat[idx[m + 1]], lon[idx[m + 1]])
             if float(d) > 0.01:
-                out[i] = float(b)
+                out[idx[k]] = float(b)
                 break
-    for pos, i in enumerate(idx):  # the tail of a sequence takes the direction before it
-        if np.isnan(out[i]) and pos and sequence[idx[pos - 1]] == sequence[i]:
-            out[i] = out[idx[pos - 1]]
+    for k in range(1, idx.size):  # the tail of a sequence takes the direction before it
+        i, h = int(idx[k]), int(idx[k - 1])
+        if np.isnan(out[i]) and sequence[h] == sequence[i]:
+            out[i] = out[h]
     return out
