@@ -109,6 +109,36 @@ class VideoInfo:
         d["display_width"], d["display_height"] = self.display_size
         return d
 
+    def fact_rows(self) -> list[tuple[str, str]]:
+        """What ``vfx info`` and ``vfx report`` show, as (name, value) rows."""
+        w, h = self.display_size
+        fps = "unknown"
+        if self.fps is not None:
+            fps = str(self.fps)
+            if self.fps.denominator != 1:
+                fps += f" ({float(self.fps):.3f})"
+        layout = self.layout or ""
+        if "EAC in 2 streams" in layout:
+            layout += "; stills are equirectangular"
+        gop = self.mean_keyframe_interval_s
+        return [
+            ("file", str(self.path)),
+            ("container", self.format),
+            ("duration", f"{self.duration_s:.3f} s" if self.duration_s is not None else "unknown"),
+            (
+                "video",
+                f"{self.codec}, {self.width}x{self.height}, {self.pix_fmt}, {self.bit_depth}-bit",
+            ),
+            ("displayed as", f"{w}x{h} (rotation {self.rotation}°)"),
+            *([("layout", layout)] if layout else []),
+            ("fps", fps),
+            ("time base", str(self.time_base)),
+            ("frames", str(self.frame_count)),
+            ("keyframes", str(self.keyframe_count)),
+            ("keyframe interval", f"{gop:.3f} s (mean)" if gop is not None else "n/a"),
+            ("created", self.creation_time.isoformat() if self.creation_time else "unknown"),
+        ]
+
     @property
     def display_size(self) -> tuple[int, int]:
         """``(width, height)`` after the rotation is applied."""

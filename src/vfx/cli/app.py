@@ -151,6 +151,7 @@ EXAMPLES = {
     "motion": "vfx motion dance.mp4 --only motiongrams,qom",
     "select": "vfx select dance.mp4 -n 12 -f png",
     "run": "vfx run keyframe-display videos/ -o out -j 2",
+    "report": "vfx report GX010001.MP4 out/dance_motion -o report",
     "list": "vfx recipes list",
     "show": "vfx recipes show motion",
 }
@@ -215,7 +216,7 @@ def reference_markdown(columns: int = 100) -> str:
 
 
 def _register() -> None:
-    from vfx.cli import effects, extract, info, motion, recipes, select, telemetry
+    from vfx.cli import effects, extract, info, motion, recipes, report, select, telemetry
 
     info.register(app)
     extract.register(app)
@@ -224,6 +225,7 @@ def _register() -> None:
     motion.register(app)
     select.register(app)
     recipes.register(app)
+    report.register(app)
     _with_help(app)
 
 

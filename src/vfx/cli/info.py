@@ -15,45 +15,13 @@ if TYPE_CHECKING:
     from vfx.types import VideoInfo
 
 
-def _fmt_fps(info: "VideoInfo") -> str:
-    if info.fps is None:
-        return "unknown"
-    return f"{info.fps} ({float(info.fps):.3f})" if info.fps.denominator != 1 else str(info.fps)
-
-
-def _layout(layout: str) -> str:
-    return layout + "; stills are equirectangular" if "EAC in 2 streams" in layout else layout
-
-
 def render(info: "VideoInfo", console: "Console", clock: "ClockCheck | None" = None) -> None:
     from rich.table import Table
 
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
-    w, h = info.display_size
-    rows = [
-        ("file", shown(str(info.path))),
-        ("container", info.format),
-        ("duration", f"{info.duration_s:.3f} s" if info.duration_s is not None else "unknown"),
-        (
-            "video",
-            f"{info.codec}, {info.width}x{info.height}, {info.pix_fmt}, {info.bit_depth}-bit",
-        ),
-        ("displayed as", f"{w}x{h} (rotation {info.rotation}°)"),
-        *([("layout", _layout(info.layout))] if info.layout else []),
-        ("fps", _fmt_fps(info)),
-        ("time base", str(info.time_base)),
-        ("frames", str(info.frame_count)),
-        ("keyframes", str(info.keyframe_count)),
-        (
-            "keyframe interval",
-            f"{info.mean_keyframe_interval_s:.3f} s (mean)"
-            if info.mean_keyframe_interval_s is not None
-            else "n/a",
-        ),
-        ("created", info.creation_time.isoformat() if info.creation_time else "unknown"),
-    ]
+    rows = [(k, shown(v) if k == "file" else v) for k, v in info.fact_rows()]
     if clock is not None:
         rows.append(("creation clock", clock.describe()))
     for key, value in rows:
