@@ -47,6 +47,7 @@ demo: system $(STAMP)
 	$(BIN)/vfx motion samples/dance.mp4 -o $(OUT)/dance_motion --quiet
 	$(BIN)/vfx select samples/dance.mp4 -n 12 --compare -f png -o $(OUT)/dance_selected --overwrite
 	$(BIN)/vfx run keyframe-display samples/ -o $(OUT)/recipes
+	$(BIN)/vfx report samples/dance.mp4 $(OUT) -o $(OUT)/report --quiet
 	@echo
 	@echo "Outputs:"
 	@echo "  $(OUT)/dance_keyframes/  lossless RGB TIFF keyframes + frames.csv"
@@ -57,6 +58,8 @@ demo: system $(STAMP)
 	@echo "  $(OUT)/dance_motion/     motion video, motiongrams, videograms, average, history, QoM"
 	@echo "  $(OUT)/dance_selected/   the 12 most different frames + selection.json"
 	@echo "  $(OUT)/recipes/          the keyframe-display recipe over samples/ (run.json manifest)"
+	@echo
+	@echo "Open the sample's report: $(OUT)/report/report.html"
 
 $(MAPILLARY_STAMP):
 	test -x $(MAPILLARY)/bin/python || $(PYTHON) -m venv $(MAPILLARY)

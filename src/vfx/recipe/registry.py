@@ -230,6 +230,14 @@ def _telemetry(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     return outs
 
 
+def _report(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
+    from vfx.report import make_report
+
+    out = ctx.out_dir / o["folder"] if o["folder"] else ctx.out_dir
+    result = make_report([ctx.out_dir], out, tiles=o["tiles"] or None)
+    return [*result.pages, *([result.index] if result.index else [])]
+
+
 _MASK_OPTIONS = (
     Option("background", str, "auto", "first, auto, or an image file"),
     Option(
@@ -400,6 +408,16 @@ STEPS: dict[str, StepSpec] = {
                 ),
             ),
             _telemetry,
+        ),
+        StepSpec(
+            "report",
+            "An HTML page of everything written for the video so far (report.html; see vfx "
+            "report). Put it last.",
+            (
+                Option("folder", str, "", "subfolder for the page (default: the video's folder)"),
+                Option("tiles", str, "", "map tile URL template (default: none, fully offline)"),
+            ),
+            _report,
         ),
     )
 }

@@ -43,6 +43,39 @@ def _safe(name: str) -> str:
     return keep.strip("._") or "report"
 
 
+def _merged(gathered: list[tuple[str, Page]]) -> list[tuple[str, Page]]:
+    """One page per video: a video given beside a folder of its outputs is one page (the
+    video's facts, clocks, telemetry and track; the folder's frames and pictures)."""
+    out: list[tuple[str, Page]] = []
+    by_title: dict[str, Page] = {}
+    for base, page in gathered:
+        other = by_title.get(page.title)
+        if other is None:
+            by_title[page.title] = page
+            out.append((base, page))
+            continue
+        video, folder = (other, page) if other.clocks else (page, other)
+        merged = Page(
+            title=page.title,
+            facts=video.facts + [f for f in folder.facts if f not in video.facts],
+            clocks=video.clocks or folder.clocks,
+            telemetry=video.telemetry or folder.telemetry,
+            frames=folder.frames or video.frames,
+            frames_title=folder.frames_title if folder.frames else video.frames_title,
+            images=other.images + page.images,
+            motion=other.motion + page.motion,
+            masks=other.masks + page.masks,
+            track=video.track or folder.track,
+            plots=video.plots + [p for p in folder.plots if p not in video.plots],
+            duration_s=video.duration_s or folder.duration_s,
+            batch=other.batch + page.batch,
+            warnings=other.warnings + page.warnings,
+        )
+        by_title[page.title] = merged
+        out = [(b, merged if pg is other else pg) for b, pg in out]
+    return out
+
+
 def make_report(
     inputs: list[str | Path],
     out_dir: str | Path | None = None,
@@ -55,7 +88,8 @@ def make_report(
     One input gives ``report.html`` (default folder: the input folder itself, or
     ``./<stem>_report`` for a video); several inputs, a folder holding several source videos
     or a ``vfx run`` folder give one page per video and an ``index.html`` (default folder
-    ``./report``). ``tiles`` is an optional map tile URL template (``.../{z}/{x}/{y}.png``),
+    ``./report``). A video given beside folders of its outputs makes one page with both.
+    ``tiles`` is an optional map tile URL template (``.../{z}/{x}/{y}.png``),
     the only thing a page would then load from the network.
     """
     paths = [Path(p) for p in inputs]
@@ -89,6 +123,7 @@ def make_report(
                          for pg in pages]  # fmt: skip
         else:
             gathered.append((base, gather_video(p, files, progress=progress)))
+    gathered = _merged(gathered)
     result = ReportResult()
     single = len(gathered) == 1 and not batch
     names: set[str] = set()
