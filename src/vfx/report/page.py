@@ -7,13 +7,20 @@ from __future__ import annotations
 import json
 import os
 from datetime import UTC, datetime
-from html import escape
+from html import escape as _escape
 from pathlib import Path
 from urllib.parse import quote
 
 from vfx.report.charts import plot_svg
 from vfx.report.model import BatchRow, ImageEntry, Page
 from vfx.report.svgmap import map_svg
+
+
+def _esc(text: object) -> str:
+    """``text`` for HTML: escaped, and a file name's undecodable bytes (lone surrogates) shown
+    as U+FFFD, since a page is UTF-8."""
+    return _escape(str(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+
 
 __all__ = ["render_index", "render_page"]
 
@@ -83,13 +90,14 @@ _SCRIPT = """
 
 
 def _href(path: Path | None, page_dir: Path) -> str:
+    """A relative link to ``path``, its bytes percent-encoded (a Latin-1 file name too)."""
     if path is None:
         return ""
-    return quote(Path(os.path.relpath(path, page_dir)).as_posix())
+    return quote(os.fsencode(Path(os.path.relpath(path, page_dir)).as_posix()))
 
 
 def _rows(rows: list[tuple[str, str]]) -> str:
-    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
     return f"<table>{body}</table>"
 
 
@@ -103,11 +111,11 @@ def _pictures(
         src = _href(e.thumb or e.path, page_dir)
         figures.append(
             f'<figure><a href="{_href(e.path, page_dir)}"><img src="{src}" loading="lazy" '
-            f'alt="{escape(e.caption)}: {escape(e.path.name)}"></a>'
-            f"<figcaption>{escape(e.caption)} ({escape(e.path.name)})</figcaption></figure>"
+            f'alt="{_esc(e.caption)}: {_esc(e.path.name)}"></a>'
+            f"<figcaption>{_esc(e.caption)} ({_esc(e.path.name)})</figcaption></figure>"
         )
     return (
-        f'<section id="{anchor}"><h2>{escape(title)}</h2>'
+        f'<section id="{anchor}"><h2>{_esc(title)}</h2>'
         f'<div class="{layout}">{"".join(figures)}</div></section>'
     )
 
@@ -119,13 +127,13 @@ def _batch(rows: list[BatchRow]) -> str:
     head += "<th>error</th></tr>"
     body = []
     for r in rows:
-        name = escape(Path(r.input).name)
-        cell = f'<a href="{quote(r.page)}">{name}</a>' if r.page else name
+        name = _esc(Path(r.input).name)
+        cell = f'<a href="{quote(os.fsencode(r.page))}">{name}</a>' if r.page else name
         seconds = f"{r.seconds:.1f}" if r.seconds is not None else ""
         body.append(
-            f"<tr><td>{escape(r.recipe)}</td><td>{cell}</td>"
-            f'<td class="status-{escape(r.status)}">{escape(r.status)}</td>'
-            f"<td>{r.outputs}</td><td>{seconds}</td><td>{escape(r.error)}</td></tr>"
+            f"<tr><td>{_esc(r.recipe)}</td><td>{cell}</td>"
+            f'<td class="status-{_esc(r.status)}">{_esc(r.status)}</td>'
+            f"<td>{r.outputs}</td><td>{seconds}</td><td>{_esc(r.error)}</td></tr>"
         )
     return f'<section id="batch"><h2>Batch</h2><table>{head}{"".join(body)}</table></section>'
 
@@ -137,8 +145,8 @@ def _document(title: str, body: str, script: str = "") -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)} - vfx report</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
-        f"<header><h1>{escape(title)}</h1><p>Made by vfx {__version__} on {made}</p></header>\n"
+        f"<title>{_esc(title)} - vfx report</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"<header><h1>{_esc(title)}</h1><p>Made by vfx {__version__} on {made}</p></header>\n"
         f"<main>\n{body}\n</main>\n{script}</body>\n</html>\n"
     )
 
@@ -153,20 +161,20 @@ def render_page(page: Page, page_dir: Path, *, tiles: str | None = None) -> str:
     if page.telemetry:
         parts.append(f'<section id="telemetry"><h2>Telemetry</h2>{_rows(page.telemetry)}</section>')
     if page.warnings:
-        items = "".join(f"<li>{escape(w)}</li>" for w in page.warnings)
+        items = "".join(f"<li>{_esc(w)}</li>" for w in page.warnings)
         parts.append(f'<section id="warnings"><h2>Warnings</h2><ul class="warnings">{items}</ul>'
                      "</section>")  # fmt: skip
     data = []
     if page.frames:
         figures = []
         for f in page.frames:
-            flag = f' <span class="flag">{escape(f.flag)}</span>' if f.flag else ""
-            when = f"<br>{escape(f.utc)}" if f.utc else ""
+            flag = f' <span class="flag">{_esc(f.flag)}</span>' if f.flag else ""
+            when = f"<br>{_esc(f.utc)}" if f.utc else ""
             target = _href(f.full or f.thumb, page_dir)
             figures.append(
                 f'<figure><a href="{target}"><img src="{_href(f.thumb, page_dir)}" '
-                f'loading="lazy" alt="{escape(f.alt_text)}"></a><figcaption>'
-                f"{escape(f.label)}: {f.time_s:.3f} s{when}{flag}</figcaption></figure>"
+                f'loading="lazy" alt="{_esc(f.alt_text)}"></a><figcaption>'
+                f"{_esc(f.label)}: {f.time_s:.3f} s{when}{flag}</figcaption></figure>"
             )
             data.append({
                 "thumb": _href(f.thumb, page_dir),
@@ -175,13 +183,13 @@ def render_page(page: Page, page_dir: Path, *, tiles: str | None = None) -> str:
                 "flag": f.flag,
             })  # fmt: skip
         parts.append(
-            f'<section id="frames"><h2>{escape(page.frames_title)}</h2>'
+            f'<section id="frames"><h2>{_esc(page.frames_title)}</h2>'
             f'<div class="sheet">{"".join(figures)}</div></section>'
         )
     svg = map_svg(page.track, page.frames, tiles=tiles)
     if svg is not None:
         placed = sum(f.lat is not None for f in page.frames)
-        source = f" from {escape(page.track.source)}" if page.track is not None else ""
+        source = f" from {_esc(page.track.source)}" if page.track is not None else ""
         parts.append(
             f'<section id="map"><h2>Track</h2><p>{placed} frames with a position{source}; '
             "crosses mark GPS points left out (no fix, poor precision, impossible speed), open "
@@ -198,7 +206,7 @@ def render_page(page: Page, page_dir: Path, *, tiles: str | None = None) -> str:
         panels = "".join(plot_svg(p, page.duration_s) for p in page.plots)
         parts.append(f'<section id="plots" class="plots"><h2>Over time</h2>{panels}</section>')
     parts.append(_batch(page.batch))
-    payload = json.dumps(data).replace("</", "<\\/")
+    payload = json.dumps(data).replace("</", "<\\/")  # ASCII: surrogates come out escaped
     script = (
         f'<script type="application/json" id="frame-data">{payload}</script>\n'
         f"<script>{_SCRIPT}</script>\n"
@@ -209,7 +217,7 @@ def render_page(page: Page, page_dir: Path, *, tiles: str | None = None) -> str:
 def render_index(pages: list[tuple[str, str, int]], batch: list[BatchRow]) -> str:
     """The index of several pages: ``(title, file name, frames)`` each, and a batch table."""
     items = "".join(
-        f'<li><a href="{quote(name)}">{escape(title)}</a> ({frames} frames)</li>'
+        f'<li><a href="{quote(os.fsencode(name))}">{_esc(title)}</a> ({frames} frames)</li>'
         for title, name, frames in pages
     )
     body = f'<section id="pages"><h2>Reports</h2><ul>{items}</ul></section>' + _batch(batch)

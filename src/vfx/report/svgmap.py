@@ -12,11 +12,18 @@ over those tiles instead; without one, nothing is fetched from anywhere.
 from __future__ import annotations
 
 import math
-from html import escape
+from html import escape as _escape
 
 import numpy as np
 
 from vfx.report.model import FrameEntry, TrackLine
+
+
+def _esc(text: object) -> str:
+    """``text`` for HTML: escaped, and a file name's undecodable bytes (lone surrogates) shown
+    as U+FFFD, since a page is UTF-8."""
+    return _escape(str(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+
 
 __all__ = ["SEQUENCE_COLOURS", "map_svg", "nice_length"]
 
@@ -36,7 +43,7 @@ def nice_length(metres: float) -> float:
     if not metres > 0:
         return 1.0
     power = 10 ** math.floor(math.log10(metres))
-    return max(m * power for m in (1, 2, 5) if m * power <= metres * (1 + 1e-9))
+    return float(max(m * power for m in (1, 2, 5) if m * power <= metres * (1 + 1e-9)))
 
 
 def _label(metres: float) -> str:
@@ -96,7 +103,7 @@ def _tiles(proj: _Projection, template: str) -> list[str]:
             py = HEIGHT / 2 - (world / 2 - ty * tile_m - proj.cy) * proj.scale
             url = template.format(z=zoom, x=tx % n, y=ty)
             out.append(
-                f'<image href="{escape(url)}" x="{px:.1f}" y="{py:.1f}" width="{size:.1f}" '
+                f'<image href="{_esc(url)}" x="{px:.1f}" y="{py:.1f}" width="{size:.1f}" '
                 f'height="{size:.1f}" preserveAspectRatio="none"/>'
             )
     return out
@@ -138,7 +145,7 @@ def map_svg(
         parts.append(
             f'<circle class="frame{" duplicate" if dup else ""}" data-frame="{k}" '
             f'cx="{x[0]:.2f}" cy="{y[0]:.2f}" r="5" fill="{fill}" stroke="{colour}" '
-            f'stroke-width="{2 if dup else 1}" tabindex="0"><title>{escape(f.alt_text)}'
+            f'stroke-width="{2 if dup else 1}" tabindex="0"><title>{_esc(f.alt_text)}'
             f"{' (duplicate)' if dup else ''}</title></circle>"
         )
     parts += _scale_bar(proj) + _north_arrow()
