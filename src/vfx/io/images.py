@@ -151,7 +151,11 @@ def temp_beside(path: str | Path) -> Path:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as exc:
         raise _output_error(exc, path) from exc
-    os.close(fd)
+    try:
+        os.close(fd)
+    except BaseException:  # a Ctrl-C (or a stopping batch's SIGINT) right here: no leftover
+        discard(Path(tmp))
+        raise
     return Path(tmp)
 
 
@@ -233,18 +237,21 @@ def atomic_path(path: str | Path, mode: str = "wb") -> Iterator[IO]:  # type: ig
     left as it was.
     """
     path = Path(path)
-    tmp = temp_beside(path)
+    tmp: Path | None = None
     try:
+        tmp = temp_beside(path)
         encoding = None if "b" in mode else "utf-8"
         newline = None if "b" in mode else ""
         with open(tmp, mode, encoding=encoding, newline=newline) as fh:
             yield fh
         publish(tmp, path)
     except OSError as exc:
-        discard(tmp)
+        if tmp is not None:
+            discard(tmp)
         raise _output_error(exc, path) from exc
     except BaseException:
-        discard(tmp)
+        if tmp is not None:
+            discard(tmp)
         raise
 
 
