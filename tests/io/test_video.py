@@ -366,3 +366,22 @@ def test_frames_sharing_a_timestamp_each_keep_their_rank(tmp_path: Path) -> None
     assert everything == [(i, i) for i in range(20)]
     assert keys == [(i, i) for i in (0, 4, 8, 12, 16)]
     assert some == [(3, 3), (4, 4), (5, 5)]
+
+
+@pytest.mark.parametrize("codec", ["libx264", "libx265"])
+def test_frames_by_rank_are_the_pixels_of_a_full_decode(codec: str, tmp_path: Path) -> None:
+    """Ranks are decoded with unreferenced pictures skipped (skip_frame NONREF) and seeks
+    to each GOP's keyframe: the frames given are bit for bit those of decoding every frame."""
+    import av
+
+    if codec not in av.codecs_available:
+        pytest.skip(f"{codec} encoder not in this PyAV")
+    clip = make_clip(tmp_path / "b.mp4", frames=90, gop=30, bframes=3, codec=codec).path
+    with VideoReader(clip) as reader:
+        every = {f.index: f.image for f in reader.frames()}
+        wanted = [0, 4, 7, 13, 29, 31, 45, 46, 60, 88]
+        got = {f.index: f.image for f in reader.frames(ranks=wanted)}
+    assert sorted(got) == wanted
+    for rank in wanted:
+        np.testing.assert_array_equal(got[rank], every[rank])
+        assert read_barcode(got[rank]) == rank

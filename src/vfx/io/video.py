@@ -253,7 +253,10 @@ class VideoReader:
                 dts.append(d)
                 if packet.is_keyframe:
                     keys.append(len(pts) - 1)  # the packet's position, not its pts
-                    seek_ts.append(min(p, d))
+                    # The keyframe's presentation time: demuxers that index by it (MP4 with
+                    # an edit list) land a whole GOP early on its decoding time. One that
+                    # lands late is caught after the seek (see _frames_ranks).
+                    seek_ts.append(p)
         except av.FFmpegError as exc:
             if not pts:
                 raise DecodeError(
@@ -434,10 +437,24 @@ class VideoReader:
             return previous + 1
         return rank
 
-    def _decode(self, packets: Iterable[Any]) -> Iterator[Any]:
-        """Decode packets, skipping ones the decoder rejects (counted and logged)."""
+    def _decode(self, packets: Iterable[Any], wanted: set[int] | None = None) -> Iterator[Any]:
+        """Decode packets, skipping ones the decoder rejects (counted and logged).
+
+        With ``wanted`` (display ranks), a packet whose frame is not wanted is decoded with
+        ``skip_frame`` NONREF: a picture no other picture refers to (most B-frames) is then
+        not decoded at all, while every reference picture still is. The setting is switched
+        per packet (FFmpeg hands it to the frame threads with each packet).
+        """
         errors = 0
+        cc = self.stream.codec_context
+        skipping = False
+        rank_of = self.index.rank_of
         for packet in packets:
+            if wanted is not None:
+                skip = packet.pts is not None and rank_of(int(packet.pts)) not in wanted
+                if skip != skipping:
+                    cc.skip_frame = "NONREF" if skip else "DEFAULT"
+                    skipping = skip
             try:
                 yield from self.stream.decode(packet)
             except av.FFmpegError as exc:
@@ -448,6 +465,8 @@ class VideoReader:
                     packet.pts,
                     ffmpeg_reason(exc),
                 )
+        if skipping:
+            cc.skip_frame = "DEFAULT"
         try:
             yield from self.stream.decode(None)
         except av.FFmpegError as exc:
@@ -521,16 +540,24 @@ class VideoReader:
                 "%s: %d keyframe(s) could not be decoded and were skipped", self.path, errors
             )
 
-    def _decoded_from(self, seek_ts: int | None) -> Iterator[tuple[int, Any]]:
-        """``(rank, av_frame)`` for every frame decoded after seeking to ``seek_ts``."""
+    def _decoded_from(
+        self, seek_ts: int | None, wanted: set[int] | None = None
+    ) -> Iterator[tuple[int, Any]]:
+        """``(rank, av_frame)`` for every frame decoded after seeking to ``seek_ts`` (only
+        the reference frames and the ``wanted`` ones, when given)."""
         if seek_ts is None:
             self._container.seek(0)
         else:
             self._container.seek(int(seek_ts), stream=self.stream, backward=True)
         previous = -1
-        for avf in self._decode(self._demux()):
-            previous = self._rank(avf, previous)
-            yield previous, avf
+        cc = self.stream.codec_context
+        try:
+            decoded = self._decode(self._demux(), wanted)
+            for avf in decoded:
+                previous = self._rank(avf, previous)
+                yield previous, avf
+        finally:
+            cc.skip_frame = "DEFAULT"  # a generator left early (a seek) skips nothing after
 
     def _frames_all(self, convert: Callable[[Any, int], Frame]) -> Iterator[Frame]:
         for rank, avf in self._decoded_from(None):
@@ -546,19 +573,23 @@ class VideoReader:
             k = int(np.searchsorted(idx.key_ranks, rank, side="right")) - 1
             return int(idx.key_ranks[k]) if k >= 0 else -1
 
-        def seek_point(rank: int) -> int | None:
-            k = int(np.searchsorted(idx.key_ranks, rank, side="right")) - 1
+        def seek_point(rank: int, back: int = 0) -> int | None:
+            """Where to seek for ``rank``: its keyframe's, or ``back`` keyframes earlier."""
+            k = int(np.searchsorted(idx.key_ranks, rank, side="right")) - 1 - back
             return int(idx.key_seek[k]) if k >= 0 else None
 
+        back = 0
+        wanted_set = set(pending)
         seek_ts = seek_point(pending[0]) if pending else None
         while pending:
             jumped = False
             first = True
-            for rank, avf in self._decoded_from(seek_ts):
+            for rank, avf in self._decoded_from(seek_ts, wanted_set):
                 if first and rank > pending[0] and seek_ts is not None:
-                    # The demuxer landed after the target: decode from the start instead.
+                    # The demuxer landed after the target: seek one keyframe earlier.
+                    back += 1
                     log.debug("%s: seek overshot frame %d", self.path, pending[0])
-                    seek_ts, jumped = None, True
+                    seek_ts, jumped = seek_point(pending[0], back), True
                     break
                 first = False
                 while pending and pending[0] < rank:
@@ -573,7 +604,7 @@ class VideoReader:
                 pending.popleft()
                 # Seek when the next wanted frame's keyframe lies past the frames still ahead.
                 if pending and key_rank(pending[0]) > rank + 1:
-                    seek_ts, jumped = seek_point(pending[0]), True
+                    seek_ts, jumped = seek_point(pending[0], back), True
                     break
             if not jumped:
                 for rank in pending:
