@@ -31,7 +31,9 @@ from contextlib import contextmanager
 
 __all__ = [
     "OWNS_PROCESS",
+    "cores",
     "opencv_threads",
+    "share_cores",
     "single_threaded_blas",
     "tune_allocator",
     "tune_collector",
@@ -41,6 +43,29 @@ __all__ = [
 #: only then may a command fork a helper process (the QoM plot's, see :mod:`vfx.io.plot`).
 #: A program that imports vfx, or calls :func:`vfx.cli.run`, is never forked.
 OWNS_PROCESS = False
+
+#: The cores this process may keep busy (``None``: all of them). A ``vfx run --jobs N`` worker
+#: gets its share, so that N workers each sizing their thread pools for every core do not
+#: oversubscribe the machine (see :func:`share_cores`).
+_CORES: int | None = None
+
+
+def cores() -> int:
+    """How many threads a pool of CPU work should use in this process."""
+    return _CORES or os.cpu_count() or 1
+
+
+def share_cores(jobs: int) -> int:
+    """Give this process ``1/jobs`` of the machine's cores (at least one): codec threads, the
+    image writers' pools and OpenCV's own thread pool are then sized to it. For the worker
+    processes of ``vfx run``; returns the share."""
+    global _CORES
+    _CORES = max(1, (os.cpu_count() or 1) // max(1, jobs))
+    import cv2
+
+    cv2.setNumThreads(_CORES)
+    return _CORES
+
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vfx._process import cores
 from vfx.errors import DecodeError, MetadataError, OutputError, ParameterError
 from vfx.io.images import IMAGE_FORMATS, looks_complete, prepare_output_dir, write_image
 from vfx.io.panorama import PanoramaOptions, open_video
@@ -156,7 +156,7 @@ def write_frames(
     done = len(rows)
     if progress:
         progress(done, total)
-    workers = workers or min(4, os.cpu_count() or 1)
+    workers = workers or min(4, cores())
     pending: deque[tuple[Future[int], Path, dict[str, object]]] = deque()
 
     def settle_oldest() -> None:

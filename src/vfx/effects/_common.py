@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vfx._process import cores
 from vfx.errors import ImageReadError, OutputError, ParameterError, VfxError
 from vfx.io.exif import ImageTags
 from vfx.io.images import (
@@ -181,7 +181,7 @@ def _write_single(
         log.warning("%s: JPEG keeps 8 bits; use .tiff or .png to keep all 16", path)
     tags = exposures.span(image.shape[1], image.shape[0]) if exposures else None
     # Nothing else runs now: the strips compress on every core.
-    write_image(path, image, quality=quality, tags=tags, threads=os.cpu_count() or 1)
+    write_image(path, image, quality=quality, tags=tags, threads=cores())
     return path
 
 

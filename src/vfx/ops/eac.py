@@ -22,13 +22,14 @@ of frames with ``cv2.remap``.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
 import cv2
 import numpy as np
+
+from vfx._process import cores
 
 __all__ = [
     "FACES",
@@ -143,7 +144,7 @@ def build_maps(
     lat = (((np.arange(h)[::-1] / supersample + grid) / height - 0.5) * np.pi).astype(np.float32)
     # Rows are independent: blocks of them are computed on every core (numpy releases the GIL).
     blocks = np.array_split(np.arange(h), max(1, h // 64))
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with ThreadPoolExecutor(max_workers=cores()) as pool:
         parts = list(pool.map(lambda rows: _sample(layout, lon, lat[rows]), blocks))
     px = np.concatenate([p[0] for p in parts])
     py = np.concatenate([p[1] for p in parts])

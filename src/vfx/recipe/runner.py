@@ -290,7 +290,10 @@ def _run_processes(
     deaths: dict[str, int] = {}
     while queue:
         pool = ProcessPoolExecutor(
-            max_workers=min(jobs, len(queue)), mp_context=context, initializer=_worker_setup
+            max_workers=min(jobs, len(queue)),
+            mp_context=context,
+            initializer=_worker_setup,
+            initargs=(jobs,),
         )
         running: dict[Future[InputResult], str] = {}
         broken = False
@@ -328,15 +331,18 @@ def _run_processes(
 _BUSY = False  # in a worker process: whether it is running an input now
 
 
-def _worker_setup() -> None:
-    """A worker process's set-up: the allocator tuning, and Ctrl-C or SIGTERM handled as the
-    command handles them: a busy worker stops its input cleanly (records what it wrote,
-    removes its temporary files), an idle one just ends, without a traceback."""
+def _worker_setup(jobs: int = 1) -> None:
+    """A worker process's set-up: the allocator tuning, its share of the cores (one of
+    ``jobs`` workers: its thread pools sized to that, not to the whole machine), and Ctrl-C
+    or SIGTERM handled as the command handles them: a busy worker stops its input cleanly
+    (records what it wrote, removes its temporary files), an idle one just ends, without a
+    traceback."""
     import signal
 
-    from vfx._process import tune_allocator
+    from vfx._process import share_cores, tune_allocator
 
     tune_allocator()
+    share_cores(jobs)
 
     def stop(signum: int, frame: object) -> None:
         if _BUSY:
