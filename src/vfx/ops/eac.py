@@ -213,14 +213,17 @@ def _blend_overlaps(stacked: np.ndarray, layout: EacLayout) -> None:
     columns, alpha = _overlap_weights(layout)
     shift = 2 * layout.blend  # 2 d of a slot
     a = alpha[:, None] if stacked.ndim == 3 else alpha
+    # The blended columns are one run: slices (views), not a gather of column indices.
+    c0, c1 = int(columns[0]), int(columns[-1]) + 1
+    assert c1 - c0 == columns.size
     for x0 in (0, layout.side + layout.face):
-        first = stacked[:, x0 + columns]
-        second = stacked[:, x0 + columns + shift]
+        first = stacked[:, x0 + c0 : x0 + c1]
+        second = stacked[:, x0 + c0 + shift : x0 + c1 + shift]
         mixed = first.astype(np.float32)
         mixed += (second - mixed) * a
         if np.issubdtype(stacked.dtype, np.integer):
             np.rint(mixed, out=mixed)
-        stacked[:, x0 + columns] = mixed.astype(stacked.dtype)
+        first[...] = mixed
 
 
 def to_equirect(track0: np.ndarray, track5: np.ndarray, maps: EquirectMaps) -> np.ndarray:
