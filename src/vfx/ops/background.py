@@ -115,8 +115,16 @@ class Mean(StreamingEstimate):
     """The exact mean of every frame (float64 sum, exact for integer frames); ``uint16`` out for
     8-bit input."""
 
+    #: 8-bit frames are first summed into a ``uint16`` block, exact for this many frames
+    #: (257 x 255 = 65535), then the block into the float64 sum: numpy adds 8-bit frames into
+    #: 16-bit twice as fast as OpenCV accumulates them into float64 (0.07 against 0.14 ms a
+    #: 518x496 RGB frame), with the same, exact, sums.
+    BLOCK = 257
+
     def __init__(self) -> None:
         self._sum: np.ndarray | None = None
+        self._block: np.ndarray | None = None
+        self._in_block = 0
 
     def update(self, frame: np.ndarray, *, copy: bool = True) -> None:
         import cv2
@@ -124,13 +132,29 @@ class Mean(StreamingEstimate):
         self._check(frame)
         if self._sum is None:
             self._sum = np.zeros(frame.shape, np.float64)
-        # Integer frames sum exactly in float64 up to 2**53 (35 million years of 8-bit video at
-        # 60 fps), and cv2.accumulate adds uint8/uint16 into float64 with SIMD.
+        if frame.dtype == np.uint8:
+            if self._block is None:
+                self._block = np.zeros(frame.shape, np.uint16)
+            np.add(self._block, frame, out=self._block)
+            self._in_block += 1
+            if self._in_block == self.BLOCK:
+                self._flush()
+            return
+        # Other integer frames sum exactly in float64 up to 2**53, and cv2.accumulate adds
+        # uint16 into float64 with SIMD.
         cv2.accumulate(frame, self._sum)
+
+    def _flush(self) -> None:
+        if self._in_block:
+            assert self._sum is not None and self._block is not None
+            self._sum += self._block
+            self._block.fill(0)
+            self._in_block = 0
 
     def mean(self) -> np.ndarray:
         """The mean as float64, in the scale of the input dtype."""
         self._require()
+        self._flush()
         assert self._sum is not None
         return self._sum / self.count
 
