@@ -274,3 +274,25 @@ def test_duplicates_flagged_or_dropped_and_counted(ride: Path, tmp_path: Path) -
     assert len(dropped) == len(rows) - len(flagged)
     assert not any(r["gps_flag"] == "duplicate" for r in dropped)
     assert json.loads(result.stdout)["metadata"]["dropped_duplicates"] == len(flagged)
+
+
+def test_distance_on_an_external_track_by_utc(tmp_path: Path) -> None:
+    """A video without GPS, its positions from a FIT file matched by UTC (manual start time):
+    frames every 4 m along the track, at 2 m/s every 2 s."""
+    from trackfiles import write_fit
+
+    clip = make_clip(tmp_path / "plain.mp4", frames=250, gop=25).path  # 10 s at 25 fps
+    points = [(T0 + timedelta(seconds=i), *travelled_north(2.0 * i), 100.0, 2.0)
+              for i in range(12)]  # fmt: skip
+    track = write_fit(tmp_path / "ride.fit", points)
+    clock = ["--time-source", "manual", "--start-time", T0.isoformat()]
+    args = ["frames", str(clip), "--distance", "4", "--track", str(track), *clock]
+    result = run([*args, "-o", str(tmp_path / "o"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    times = [float(r["time_s"]) for r in read_frame_table(tmp_path / "o")]
+    assert times == pytest.approx([0.0, 2.0, 4.0, 6.0, 8.0], abs=0.041)  # one frame at 25 fps
+
+
+def travelled_north(metres: float) -> tuple[float, float]:
+    lon, lat, _ = GEOD.fwd(7.0, 45.0, 0.0, metres)
+    return lat, lon
