@@ -109,6 +109,11 @@ def test_cli_report_and_its_errors(gps_clip: Path, tmp_path: Path) -> None:
     missing = runner.invoke(app, ["report", str(tmp_path / "nope.mp4")])
     assert missing.exit_code == 1 and "nope.mp4" in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video")
+    refused = runner.invoke(app, ["report", str(gps_clip), str(bad), "-o", str(tmp_path / "b")])
+    assert refused.exit_code == 1 and "notes.mp4" in refused.stderr
+    assert not (tmp_path / "b").exists()  # nothing written, not even the folder
     tiles = runner.invoke(app, ["report", str(gps_clip), "--tiles", "https://t.example/a.png"])
     assert tiles.exit_code == 1 and "{z}" in tiles.stderr
 

@@ -9,7 +9,9 @@ network; their thumbnails lie beside them in ``<page>_files/``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,12 +108,43 @@ def make_report(
             out_dir = Path.cwd() / "report"
         else:
             out_dir = first if first.is_dir() else Path.cwd() / f"{first.stem}_report"
+    from vfx.io.video import probe
+
+    for p in paths:  # a file that is no video fails here, before anything is written
+        if p.is_file():
+            probe(p)
+    out_existed = Path(out_dir).is_dir()
     out = prepare_output_dir(out_dir)
+    made: list[Path] = []
+    try:
+        return _write(paths, out, made, tiles=tiles, progress=progress)
+    except BaseException:
+        # No half-made report: the thumbnail folders this call made go, and the output
+        # folder too when this call made it and nothing else is in it.
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
+        if not out_existed:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+
+
+def _write(
+    paths: list[Path],
+    out: Path,
+    made: list[Path],
+    *,
+    tiles: str | None,
+    progress: Callable[[int, int | None], None] | None,
+) -> ReportResult:
     gathered: list[tuple[str, Page]] = []
     batch = []
     for p in paths:
         base = _safe(p.stem if p.is_file() else p.name)
-        files = prepare_output_dir(out / f"{base}_files")
+        files = out / f"{base}_files"
+        if not files.is_dir():
+            made.append(files)
+        files = prepare_output_dir(files)
         if p.is_dir():
             pages = gather_folder(p, files, progress=progress)
             if (p / "run.json").is_file():
