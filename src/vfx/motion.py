@@ -220,11 +220,10 @@ def analyse_motion(
         # This thread decodes and computes; the writer's thread converts and encodes. Two busy
         # threads for two cores: a third decoding ahead (prefetch) made the pass 15-20 %
         # slower, through oversubscribed cores and GIL hand-offs.
-        # The pass only reads frames through numpy and OpenCV: no packed copy of each.
         frames = (
-            reader.frames(pixels=pixels, contiguous=False)
+            reader.frames(pixels=pixels)
             if whole
-            else reader.frames(ranks=ranks.tolist(), pixels=pixels, contiguous=False)
+            else reader.frames(ranks=ranks.tolist(), pixels=pixels)
         )
         # OpenCV's thread pool is the process's, so the library leaves it as the caller set
         # it; the vfx command runs this pass with one OpenCV thread (vfx._process: its pool

@@ -385,15 +385,3 @@ def test_frames_by_rank_are_the_pixels_of_a_full_decode(codec: str, tmp_path: Pa
     for rank in wanted:
         np.testing.assert_array_equal(got[rank], every[rank])
         assert read_barcode(got[rank]) == rank
-
-
-def test_unpacked_frames_are_views_with_the_same_pixels(tmp_path: Path) -> None:
-    """``contiguous=False`` gives RGB frames as views of the converted rows (no copy) at a
-    width the converter pads; their pixels are the packed frames' pixels."""
-    clip = make_clip(tmp_path / "w.mp4", frames=6, gop=3).path
-    with VideoReader(clip) as reader:
-        packed = [f.image for f in reader.frames()]
-        views = [f.image for f in reader.frames(contiguous=False)]
-    assert all(p.flags.c_contiguous for p in packed)
-    for p, v in zip(packed, views, strict=True):
-        np.testing.assert_array_equal(p, v)

@@ -182,10 +182,8 @@ class PanoramaReader(VideoReader):
         keyframes: bool = False,
         ranks: Iterable[int] | None = None,
         pixels: str = "rgb",
-        contiguous: bool = True,
     ) -> Iterator[Frame]:
-        """Pairs of frames at the same times, as panoramas; see :meth:`VideoReader.frames`
-        (a panorama is always a packed array, whatever ``contiguous`` says).
+        """Pairs of frames at the same times, as panoramas; see :meth:`VideoReader.frames`.
 
         Keyframes are the first stream's; the second stream's frame at the same time is
         decoded from its own keyframe when the streams' keyframes differ.

@@ -351,7 +351,6 @@ class VideoReader:
         keyframes: bool = False,
         ranks: Iterable[int] | None = None,
         pixels: str = "rgb",
-        contiguous: bool = True,
     ) -> Iterator[Frame]:
         """Decode frames in display order.
 
@@ -367,16 +366,11 @@ class VideoReader:
             ``rgb``: ``Frame.image`` is RGB; ``grey``: ``Frame.image`` is the luma ``(H, W)``,
             full range (FFmpeg's ``gray`` conversion; read straight from the luma plane of 8-bit
             YUV); ``both``: RGB in ``image`` and the luma in ``grey``.
-        contiguous
-            False lets an upright RGB image be a view of the converted frame's rows, which
-            carry the converter's line padding at most widths, instead of a packed copy: for a
-            consumer that only reads it through numpy or OpenCV (the motion pass saves a copy
-            of every frame).
         """
         if pixels not in PIXELS:
             raise ValueError(f"pixels must be one of {', '.join(PIXELS)}, got {pixels!r}")
         self.index  # noqa: B018 - the demux pass must run before decoding starts
-        convert = partial(self._to_frame, pixels=pixels, contiguous=contiguous)
+        convert = partial(self._to_frame, pixels=pixels)
         if keyframes:
             only = None if ranks is None else set(int(r) for r in ranks)
             yield from self._frames_keyonly(only, convert)
@@ -404,14 +398,12 @@ class VideoReader:
             avf, format=self._grey_format, threads=self._convert_threads
         ).to_ndarray()
 
-    def _to_frame(self, avf: Any, rank: int, pixels: str = "rgb", contiguous: bool = True) -> Frame:
+    def _to_frame(self, avf: Any, rank: int, pixels: str = "rgb") -> Frame:
         idx = self.index
         rank = min(rank, idx.frame_count - 1)
         rot = normalise_rotation(avf.rotation)
 
         def upright(image: np.ndarray) -> np.ndarray:
-            if not rot and not contiguous:
-                return image
             return np.ascontiguousarray(np.rot90(image, k=rot // 90) if rot else image)
 
         grey = upright(self._grey(avf)) if pixels != "rgb" else None
