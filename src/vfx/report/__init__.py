@@ -108,11 +108,6 @@ def make_report(
             out_dir = Path.cwd() / "report"
         else:
             out_dir = first if first.is_dir() else Path.cwd() / f"{first.stem}_report"
-    from vfx.io.video import probe
-
-    for p in paths:  # a file that is no video fails here, before anything is written
-        if p.is_file():
-            probe(p)
     out_existed = Path(out_dir).is_dir()
     out = prepare_output_dir(out_dir)
     made: list[Path] = []

@@ -9,9 +9,11 @@ linked where they are.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 import math
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -303,7 +305,9 @@ def _picture(caption: str, path: Path, files: Path, width: int = 640) -> ImageEn
         image = read_image(path)
     except VfxError:
         return entry
-    name = f"pic_{abs(hash(str(path))) % 10**10:010d}.jpg"
+    # A stable name (str's hash changes from run to run): a re-run replaces its thumbnail.
+    digest = hashlib.blake2b(os.fsencode(path), digest_size=6).hexdigest()
+    name = f"pic_{digest}.jpg"
     entry.thumb = thumbnail(image, files / name, width)
     return entry
 
