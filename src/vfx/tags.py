@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from vfx.errors import ParameterError
 from vfx.io.exif import ImageTags
 
-__all__ = ["parse_start_time", "span_tags", "tags_from_row"]
+__all__ = ["finite_number", "parse_start_time", "span_tags", "tags_from_row"]
 
 
 def parse_start_time(text: str) -> datetime:
@@ -31,12 +31,17 @@ def parse_start_time(text: str) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def _number(row: dict[str, str], key: str) -> float | None:
+def finite_number(text: object) -> float | None:
+    """A table cell as a finite float, or ``None`` (empty, not a number, NaN, infinite)."""
     try:
-        value = float(row.get(key) or "nan")
+        value = float(str(text))
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def _number(row: dict[str, str], key: str) -> float | None:
+    return finite_number(row.get(key) or "nan")
 
 
 def tags_from_row(row: dict[str, str], width: int, height: int) -> ImageTags:

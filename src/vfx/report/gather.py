@@ -12,7 +12,6 @@ import csv
 import hashlib
 import json
 import logging
-import math
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -25,6 +24,7 @@ from vfx.io.images import read_image, write_image
 from vfx.io.sources import IMAGE_SUFFIXES, natural_key
 from vfx.io.table import TABLE_NAME, read_frame_table
 from vfx.report.model import BatchRow, FrameEntry, ImageEntry, Page, Plot, TrackLine
+from vfx.tags import finite_number as _number
 
 __all__ = ["THUMB_WIDTH", "gather_folder", "gather_video", "thumbnail"]
 
@@ -65,14 +65,6 @@ def thumbnail(image: np.ndarray, path: Path, width: int = THUMB_WIDTH) -> Path:
         )
     write_image(path, image, fmt="jpg", quality=80)
     return path
-
-
-def _number(text: object) -> float | None:
-    try:
-        value = float(str(text))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 # -- a video --------------------------------------------------------------------------------
