@@ -36,6 +36,7 @@ from vfx.ops.motion import (
     MotionHistory,
     Profiles,
     batch_stats,
+    extent_from_sums,
     motion_image,
     profile_sums,
 )
@@ -312,11 +313,12 @@ class _MotionJob:
             return
         motion = motion_image(previous, current, **self.motion_options)
         self.result.motion_frames += 1
-        if self.writer is not None:
-            self.writer.write(motion, copy=False)  # a new array for every frame
-        if self.motiongram is not None or self.qom is not None:
-            # One pair of exact row and column sums serves both the motiongram and the stats.
+        if self.writer is not None or self.motiongram is not None or self.qom is not None:
+            # One pair of exact row and column sums serves the motiongram, the stats and the
+            # writer, which converts only the part of the picture that has motion.
             sums = profile_sums(motion)
+            if self.writer is not None:  # a new array for every frame: not copied
+                self.writer.write(motion, copy=False, extent=extent_from_sums(*sums))
             if self.motiongram is not None:
                 self.motiongram.add_sums(*sums)
             if self.qom is not None:

@@ -218,6 +218,19 @@ def test_grey_frames_are_the_full_range_luma(fixture: str, request, tmp_path: Pa
     assert np.array_equal(both.image, rgb.image) and rgb.grey is None
 
 
+def test_video_range_luma_scales_to_full_range_as_the_table_says() -> None:
+    """The fast scaling of 8-bit luma gives the table's value for each of the 256 levels,
+    also on a view with padded rows (a decoded plane)."""
+    from vfx.io.video import _VIDEO_TO_FULL_RANGE, _luma_to_full_range
+
+    plane = np.zeros((16, 24), np.uint8)
+    plane[:, :16] = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    scaled = _luma_to_full_range(plane[:, :16])
+    assert scaled.dtype == np.uint8 and scaled.flags["C_CONTIGUOUS"]
+    assert np.array_equal(scaled.ravel(), _VIDEO_TO_FULL_RANGE)
+    assert scaled[1, 0] == 0 and scaled[14, 11] == 255  # 16 is black, 235 white
+
+
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
 def test_full_range_luma_is_kept(tmp_path: Path) -> None:
     spec = make_clip(tmp_path / "full.mp4", frames=3, gop=1, pix_fmt="yuvj420p")

