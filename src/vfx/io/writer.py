@@ -105,6 +105,7 @@ class VideoWriter:
         qp: int = 18,
         crf: int | None = None,
         preset: str = "ultrafast",
+        background: bool = True,
     ):
         self.path = Path(path)
         self.fps = Fraction(fps).limit_denominator(100000)
@@ -120,8 +121,13 @@ class VideoWriter:
         self.frames = 0
         # Encoding runs on one worker thread (PyAV releases the GIL while x264 works), so the
         # caller computes the next frame meanwhile. Up to four frames wait, which absorbs x264's
-        # frame-to-frame jitter (against two: the 60 s motion benchmark 3-6 % faster).
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vfx-encode")
+        # frame-to-frame jitter (against two: the 60 s motion benchmark 3-6 % faster). A
+        # caller with a worker thread of its own encodes there (``background=False``).
+        self._pool = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="vfx-encode")
+            if background
+            else None
+        )
         self._reformatter = av.video.reformatter.VideoReformatter()
         self._pending: deque[Future[None]] = deque()
 
@@ -148,9 +154,10 @@ class VideoWriter:
     ) -> None:
         """Append one frame: ``uint8`` grey ``(H, W)`` or RGB ``(H, W, 3)``.
 
-        The frame is converted and encoded on the writer's thread while the caller goes on.
-        With ``copy=False`` the writer reads ``image`` itself, later: the caller must not
-        change it afterwards (for a fresh array per frame, this saves a copy). ``extent``
+        The frame is converted and encoded on the writer's thread while the caller goes on
+        (or at once, without ``background``). With ``copy=False`` the writer reads ``image``
+        itself, later: the caller must not change it afterwards (for a fresh array per frame,
+        this saves a copy). ``extent``
         ``(x0, y0, x1, y1)``: the image is black (0) outside these columns and rows, which
         spares converting the rest (see :func:`to_i420`).
         """
@@ -162,10 +169,17 @@ class VideoWriter:
             # An extent that reaches the last column or row covers its copy too: to_i420
             # widens extents to even bounds.
             image = np.pad(image, pad, mode="edge")
-        elif copy:
+        elif copy and self._pool is not None:
             image = image.copy()
         if self._stream is None:
             self._open(image.shape[1], image.shape[0])
+        if self._pool is None:
+            try:
+                self._encode(image, self.frames, extent)
+            except av.FFmpegError as exc:
+                raise self._refused(exc) from exc
+            self.frames += 1
+            return
         while len(self._pending) >= 4:
             self._settle()
         self._pending.append(self._pool.submit(self._encode, image, self.frames, extent))
@@ -176,11 +190,13 @@ class VideoWriter:
         try:
             self._pending.popleft().result()
         except av.FFmpegError as exc:
-            w, h = self._stream.width, self._stream.height
-            raise OutputError(
-                f"{self.codec} cannot encode this {w}x{h} video ({ffmpeg_reason(exc)})",
-                path=self.path,
-            ) from exc
+            raise self._refused(exc) from exc
+
+    def _refused(self, exc: av.FFmpegError) -> OutputError:
+        w, h = self._stream.width, self._stream.height
+        return OutputError(
+            f"{self.codec} cannot encode this {w}x{h} video ({ffmpeg_reason(exc)})", path=self.path
+        )
 
     def _encode(
         self, image: np.ndarray, pts: int, extent: tuple[int, int, int, int] | None
@@ -204,7 +220,8 @@ class VideoWriter:
             raise ValueError(f"{self.path}: no frames were written")
         while self._pending:
             self._settle()
-        self._pool.shutdown()
+        if self._pool is not None:
+            self._pool.shutdown()
         for packet in self._stream.encode():
             self._container.mux(packet)
         self._container.close()
@@ -215,7 +232,8 @@ class VideoWriter:
         """Drop the partial file."""
         for future in self._pending:
             future.cancel()
-        self._pool.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
         self._pending.clear()
         if self._container is not None:
             try:
