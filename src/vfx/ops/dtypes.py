@@ -32,9 +32,18 @@ def float_to_image(
     """
     src = np.dtype(source_dtype)
     top = max_value(src)
+    # The same operations in one temporary array, in place.
     if fractional and src == np.uint8:
-        return np.floor(values * 257.0 + 0.5).clip(0, 65535).astype(np.uint16)
-    return np.floor(values + 0.5).clip(0, top).astype(src)
+        out = np.multiply(values, 257.0)
+        out += 0.5
+        top = 65535
+        dtype = np.dtype(np.uint16)
+    else:
+        out = np.add(values, 0.5)
+        dtype = src
+    np.floor(out, out=out)
+    np.clip(out, 0, top, out=out)
+    return out.astype(dtype)
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
