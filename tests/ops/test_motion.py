@@ -87,6 +87,21 @@ def test_profiles_stay_bounded(caplog: pytest.LogCaptureFixture) -> None:
     assert any("averaging neighbouring frames" in r.getMessage() for r in caplog.records)
 
 
+def test_profiles_of_many_frames_are_each_frames_means() -> None:
+    """Past a block of frames (their sums become means a block at a time), and with float
+    frames in between, every profile is still its own frame's mean, in order."""
+    rng = np.random.default_rng(2)
+    frames = rng.integers(0, 256, (Profiles.BLOCK * 2 + 5, 4, 6), dtype=np.uint8)
+    p = Profiles()
+    for i, frame in enumerate(frames):
+        p.update(frame.astype(np.float32) if i == Profiles.BLOCK + 3 else frame)
+    assert p.count == len(frames)
+    time_x, time_y = p.result()
+    assert time_x.shape == (4, len(frames)) and time_y.shape == (len(frames), 6)
+    np.testing.assert_allclose(time_x, frames.mean(axis=2).T, rtol=1e-6)
+    np.testing.assert_allclose(time_y, frames.mean(axis=1), rtol=1e-6)
+
+
 def test_motion_history_decays() -> None:
     h = MotionHistory(decay=0.5)
     first = np.array([[200, 0]], np.uint8)
