@@ -1,0 +1,48 @@
+"""The ImageMagick engine's IO: finding the library, and the contact sheet it makes."""
+
+from __future__ import annotations
+
+import ctypes.util
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vfx.io.images import read_image
+
+magick = pytest.importorskip("vfx.io.magick")
+try:
+    magick.wand_image()
+except Exception:
+    pytest.skip("Wand/ImageMagick not installed", allow_module_level=True)
+
+
+def test_the_library_name_found_is_one_the_linker_knows() -> None:
+    suffix = magick._magickwand_suffix()
+    assert suffix is not None
+    assert ctypes.util.find_library("MagickWand" + suffix) is not None
+
+
+def test_a_contact_sheet_is_8_bit_rgb_with_the_tiles_in_it(tmp_path: Path) -> None:
+    """ImageMagick draws sheets in 16-bit RGBA; of 8-bit tiles vfx writes an 8-bit RGB
+    sheet, which ImageMagick reads back as such, each tile the picture reduced."""
+    colours = [(200, 30, 30), (30, 200, 30), (30, 30, 200)]
+    tiles = [(np.full((90, 160, 3), c, np.uint8), f"tile {i}") for i, c in enumerate(colours)]
+    out = tmp_path / "sheet.png"
+    width, height = magick.montage(iter(tiles), out, columns=3, tile_width=80)
+    if shutil.which("identify"):
+        info = subprocess.run(
+            ["identify", "-format", "%w %h %z %[channels]", str(out)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        assert info[:3] == [str(width), str(height), "8"] and info[3].startswith("srgb")
+        assert "a" not in info[3].removeprefix("srgb")  # no alpha channel
+    sheet = read_image(out)
+    assert sheet.dtype == np.uint8 and sheet.shape == (height, width, 3)
+    # Tile i's centre, 4 pixels of border and 80 + 8 per tile across.
+    for i, colour in enumerate(colours):
+        assert np.abs(sheet[4 + 22, 4 + i * 88 + 40].astype(int) - colour).max() <= 1
