@@ -33,7 +33,17 @@ def timed(inputs: Path, jobs: int) -> tuple[float, float]:
     out = fresh(WORK / f"recipe_out_{jobs}")
     before = _children_cpu()
     r = run(
-        [VFX, "run", "keyframe-display", str(inputs), "-o", str(out), "--jobs", str(jobs), "--quiet"]
+        [
+            VFX,
+            "run",
+            "keyframe-display",
+            str(inputs),
+            "-o",
+            str(out),
+            "--jobs",
+            str(jobs),
+            "--quiet",
+        ]
     )
     return r.seconds, _children_cpu() - before
 
@@ -68,7 +78,9 @@ def main() -> None:
         f"speed-up --jobs 2 over --jobs 1: {batch[1][0] / batch[2][0]:.2f}x "
         f"(target 1.8x; ceiling with --jobs 1 keeping {busy:.2f} cores busy: {2 / busy:.2f}x)"
     )
-    long_clip = make_clip(WORK / "recipe_720p_120s.mp4", width=1280, height=720, seconds=120, fps=30)
+    long_clip = make_clip(
+        WORK / "recipe_720p_120s.mp4", width=1280, height=720, seconds=120, fps=30
+    )
     one = fresh(WORK / "recipe_one_input")
     shutil.copy(long_clip, one / "long.mp4")
     single = compare(one, args.repeat)
