@@ -25,6 +25,18 @@ def test_the_library_name_found_is_one_the_linker_knows() -> None:
     assert ctypes.util.find_library("MagickWand" + suffix) is not None
 
 
+def test_the_library_chosen_is_the_one_wand_prefers() -> None:
+    listing = (
+        "1234 libs found in cache\n"
+        "\tlibMagickWand-6.Q16.so.6 (libc6,x86-64) => /usr/lib/libMagickWand-6.Q16.so.6\n"
+        "\tlibMagickWand-7.Q16HDRI.so.10 (libc6,x86-64) => /usr/lib/libMagickWand-7.Q16HDRI.so.10\n"
+        "\tlibMagickCore-7.Q16HDRI.so.10 (libc6,x86-64) => /usr/lib/libMagickCore-7.Q16HDRI.so.10\n"
+    )
+    assert magick._suffix_in_listing(listing) == "-7.Q16HDRI"
+    assert magick._suffix_in_listing(listing.split("\n\tlibMagickWand-7")[0]) == "-6.Q16"
+    assert magick._suffix_in_listing("\tlibc.so.6 (libc6,x86-64) => /lib/libc.so.6\n") is None
+
+
 def test_a_contact_sheet_is_8_bit_rgb_with_the_tiles_in_it(tmp_path: Path) -> None:
     """ImageMagick draws sheets in 16-bit RGBA; of 8-bit tiles vfx writes an 8-bit RGB
     sheet, which ImageMagick reads back as such, each tile the picture reduced."""

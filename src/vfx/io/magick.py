@@ -32,7 +32,6 @@ __all__ = [
 def _magickwand_suffix() -> str | None:
     """The suffix of the MagickWand library the system's linker knows (``-6.Q16`` for
     ``libMagickWand-6.Q16.so.6``), from one ``ldconfig -p``; None when there is none."""
-    import re
     import shutil
     import subprocess
 
@@ -47,8 +46,19 @@ def _magickwand_suffix() -> str | None:
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    wands = re.findall(r"^\s*libMagickWand([-.\w]*?)\.so", listing, re.MULTILINE)
-    return wands[0] if wands else None
+    return _suffix_in_listing(listing)
+
+
+def _suffix_in_listing(listing: str) -> str | None:
+    """The MagickWand suffix Wand would choose among the libraries of an ``ldconfig -p``."""
+    import re
+
+    found = set(re.findall(r"^\s*libMagickWand([-.\w]*?)\.so", listing, re.MULTILINE))
+    # Wand's own order of preference (wand.api.library_paths), so that the library chosen is
+    # the one Wand would have found by itself.
+    versions = ("", "-7", "-7.Q8", "-7.Q16", "-6", "-Q16", "-Q8", "-6.Q16")
+    preferred = [v + o for v in versions for o in ("", "HDRI", "HDRI-2")]
+    return next((s for s in preferred if s in found), min(found, default=None))
 
 
 def wand_image() -> Any:
