@@ -100,6 +100,16 @@ def test_median_keeps_whole_pixels_ordered_by_intensity() -> None:
     assert median_by_intensity(stack[:, None]).tolist() == [[[0, 0, 90]]]
 
 
+def test_median_in_bands_of_rows_is_the_median_of_the_whole() -> None:
+    """Tall frames are taken a band of rows at a time; the bands' seams change nothing."""
+    from vfx.ops.background import _median_band
+
+    rng = np.random.default_rng(4)
+    stack = rng.integers(0, 256, (5, 150, 2000, 3), dtype=np.uint8)
+    stack[:, 60:70] = stack[:, 60:70, :, :1]  # grey rows across a seam: ties in intensity
+    assert np.array_equal(median_by_intensity(stack), _median_band(stack))
+
+
 def test_float_to_image_dtype_rule() -> None:
     assert float_to_image(np.array([1.5]), np.uint8, fractional=True).dtype == np.uint16
     assert float_to_image(np.array([1.5]), np.uint8, fractional=False).tolist() == [2]

