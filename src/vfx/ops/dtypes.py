@@ -29,17 +29,20 @@ def float_to_image(
 
     >>> float_to_image(np.array([[0.5, 255.0]]), np.uint8, fractional=True)
     array([[  129, 65535]], dtype=uint16)
+    >>> float_to_image(np.float64(254.6), np.uint8, fractional=False)
+    array(255, dtype=uint8)
     """
     src = np.dtype(source_dtype)
     top = max_value(src)
-    # The same operations in one temporary array, in place.
+    # The same operations in one temporary array, in place (asarray: a 0-d input's result
+    # would be a scalar, which cannot be written into).
     if fractional and src == np.uint8:
-        out = np.multiply(values, 257.0)
+        out = np.asarray(np.multiply(values, 257.0))
         out += 0.5
         top = 65535
         dtype = np.dtype(np.uint16)
     else:
-        out = np.add(values, 0.5)
+        out = np.asarray(np.add(values, 0.5))
         dtype = src
     np.floor(out, out=out)
     np.clip(out, 0, top, out=out)
