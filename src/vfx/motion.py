@@ -14,7 +14,6 @@ import csv
 import io
 import logging
 import math
-from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vfx._worker import OrderedWorker
 from vfx.errors import DecodeError, ParameterError
 from vfx.io.exif import ImageTags
 from vfx.io.images import prepare_output_dir, write_image, write_text
@@ -290,11 +290,10 @@ class _MotionJob:
             else None
         )
         self._output = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="vfx-output")
+            OrderedWorker("vfx-output")
             if self.writer is not None or self.history is not None
             else None
         )
-        self._pending: deque[Future[None]] = deque()
         self.qom = _QomTable() if "qom" in wanted else None
         self.previous: np.ndarray | None = None
         self.frames = 0
@@ -337,10 +336,8 @@ class _MotionJob:
             if self.qom is not None:
                 self.qom.add(index, time, *sums)
         if self._output is not None:
-            while len(self._pending) >= 4:  # four frames may wait, absorbing x264's jitter
-                self._pending.popleft().result()
             # ``motion`` is a new array for every frame, which nothing here changes.
-            self._pending.append(self._output.submit(self._emit, motion, extent))
+            self._output.submit(self._emit, motion, extent)
 
     def _emit(self, motion: np.ndarray, extent: tuple[int, int, int, int] | None) -> None:
         """On the output thread: the motion history and the videos, one frame."""
@@ -351,24 +348,9 @@ class _MotionJob:
         if self.writer is not None:
             self.writer.write(motion, copy=False, extent=extent)
 
-    def _drain(self, *, cancel: bool = False) -> None:
-        """Wait for the output thread's frames (or drop those not begun) and end it."""
-        if self._output is None:
-            return
-        try:
-            while self._pending:
-                future = self._pending.popleft()
-                if cancel:
-                    future.cancel()  # one that has begun is waited for by the shutdown
-                else:
-                    future.result()  # raises what the output thread raised
-        finally:
-            self._output.shutdown(wait=True)
-            self._output = None
-            self._pending.clear()
-
     def abort(self) -> None:
-        self._drain(cancel=True)
+        if self._output is not None:
+            self._output.cancel()
         for writer in (self.writer, self.history_writer):
             if writer is not None:
                 writer.abort()
@@ -414,7 +396,8 @@ class _MotionJob:
         stretch: bool,
     ) -> MotionResult:
         try:
-            self._drain()
+            if self._output is not None:
+                self._output.drain()
             for writer, key in ((self.writer, "video"), (self.history_writer, "history_video")):
                 if writer is not None:
                     writer.close()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ import av.video.reformatter
 import cv2
 import numpy as np
 
+from vfx._worker import OrderedWorker
 from vfx.errors import OutputError
 from vfx.io.containers import ffmpeg_reason, ffmpeg_url, per_megapixel
 from vfx.io.images import discard, publish, temp_beside
@@ -120,16 +119,10 @@ class VideoWriter:
         self._stream: Any = None
         self.frames = 0
         # Encoding runs on one worker thread (PyAV releases the GIL while x264 works), so the
-        # caller computes the next frame meanwhile. Up to four frames wait, which absorbs x264's
-        # frame-to-frame jitter (against two: the 60 s motion benchmark 3-6 % faster). A
-        # caller with a worker thread of its own encodes there (``background=False``).
-        self._pool = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="vfx-encode")
-            if background
-            else None
-        )
+        # caller computes the next frame meanwhile. A caller with a worker thread of its own
+        # encodes there (``background=False``).
+        self._worker = OrderedWorker("vfx-encode") if background else None
         self._reformatter = av.video.reformatter.VideoReformatter()
-        self._pending: deque[Future[None]] = deque()
 
     def _open(self, width: int, height: int) -> None:
         self._container = av.open(ffmpeg_url(self._tmp), "w", format="mp4")
@@ -169,39 +162,34 @@ class VideoWriter:
             # An extent that reaches the last column or row covers its copy too: to_i420
             # widens extents to even bounds.
             image = np.pad(image, pad, mode="edge")
-        elif copy and self._pool is not None:
+        elif copy and self._worker is not None:
             image = image.copy()
         if self._stream is None:
             self._open(image.shape[1], image.shape[0])
-        if self._pool is None:
-            try:
-                self._encode(image, self.frames, extent)
-            except av.FFmpegError as exc:
-                raise self._refused(exc) from exc
-            self.frames += 1
-            return
-        while len(self._pending) >= 4:
-            self._settle()
-        self._pending.append(self._pool.submit(self._encode, image, self.frames, extent))
+        if self._worker is None:
+            self._encode(image, self.frames, extent)
+        else:
+            self._worker.submit(self._encode, image, self.frames, extent)
         self.frames += 1
-
-    def _settle(self) -> None:
-        """Wait for the oldest frame's encoding; the encoder's refusal is an OutputError."""
-        try:
-            self._pending.popleft().result()
-        except av.FFmpegError as exc:
-            raise self._refused(exc) from exc
-
-    def _refused(self, exc: av.FFmpegError) -> OutputError:
-        w, h = self._stream.width, self._stream.height
-        return OutputError(
-            f"{self.codec} cannot encode this {w}x{h} video ({ffmpeg_reason(exc)})", path=self.path
-        )
 
     def _encode(
         self, image: np.ndarray, pts: int, extent: tuple[int, int, int, int] | None
     ) -> None:
-        # Runs on the writer's thread: the conversion (OpenCV) and x264 both release the GIL.
+        """Convert and encode one frame (on the writer's thread, or the caller's); the
+        encoder's refusal is an OutputError."""
+        try:
+            self._encode_frame(image, pts, extent)
+        except av.FFmpegError as exc:
+            w, h = self._stream.width, self._stream.height
+            raise OutputError(
+                f"{self.codec} cannot encode this {w}x{h} video ({ffmpeg_reason(exc)})",
+                path=self.path,
+            ) from exc
+
+    def _encode_frame(
+        self, image: np.ndarray, pts: int, extent: tuple[int, int, int, int] | None
+    ) -> None:
+        # The conversion (OpenCV) and x264 both release the GIL.
         if self.pix_fmt == "yuv420p":
             frame = av.VideoFrame.from_numpy_buffer(to_i420(image, extent), format="yuv420p")
         else:
@@ -218,10 +206,8 @@ class VideoWriter:
         if self._container is None:
             self.abort()
             raise ValueError(f"{self.path}: no frames were written")
-        while self._pending:
-            self._settle()
-        if self._pool is not None:
-            self._pool.shutdown()
+        if self._worker is not None:
+            self._worker.drain()
         for packet in self._stream.encode():
             self._container.mux(packet)
         self._container.close()
@@ -230,11 +216,8 @@ class VideoWriter:
 
     def abort(self) -> None:
         """Drop the partial file."""
-        for future in self._pending:
-            future.cancel()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-        self._pending.clear()
+        if self._worker is not None:
+            self._worker.cancel()
         if self._container is not None:
             try:
                 self._container.close()
