@@ -150,9 +150,8 @@ class VideoWriter:
         The frame is converted and encoded on the writer's thread while the caller goes on
         (or at once, without ``background``). With ``copy=False`` the writer reads ``image``
         itself, later: the caller must not change it afterwards (for a fresh array per frame,
-        this saves a copy). ``extent``
-        ``(x0, y0, x1, y1)``: the image is black (0) outside these columns and rows, which
-        spares converting the rest (see :func:`to_i420`).
+        this saves a copy). ``extent`` ``(x0, y0, x1, y1)``: the image is black (0) outside
+        these columns and rows, which spares converting the rest (see :func:`to_i420`).
         """
         if image.dtype != np.uint8:
             raise ValueError(f"VideoWriter takes uint8 frames, got {image.dtype}")
