@@ -58,3 +58,42 @@ def test_a_contact_sheet_is_8_bit_rgb_with_the_tiles_in_it(tmp_path: Path) -> No
     # Tile i's centre, 4 pixels of border and 80 + 8 per tile across.
     for i, colour in enumerate(colours):
         assert np.abs(sheet[4 + 22, 4 + i * 88 + 40].astype(int) - colour).max() <= 1
+
+
+def _noise_tiles(count: int) -> list[tuple[np.ndarray, str]]:
+    rng = np.random.default_rng(7)
+    return [(rng.integers(0, 256, (90, 160, 3), dtype=np.uint8), f"t{i}") for i in range(count)]
+
+
+@pytest.mark.parametrize("threads", [3, 4])
+def test_tiles_reduced_on_threads_make_the_same_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    """The tiles are reduced on the process's cores; the sheet is the one a single thread
+    makes, tile for tile in order (more tiles than are ever in flight)."""
+    import vfx._process
+
+    tiles = _noise_tiles(13)
+    monkeypatch.setattr(vfx._process, "_CORES", 1)
+    one = magick.montage(iter(tiles), tmp_path / "one.png", columns=5, tile_width=48)
+    monkeypatch.setattr(vfx._process, "_CORES", threads)
+    many = magick.montage(iter(tiles), tmp_path / "many.png", columns=5, tile_width=48)
+    assert one == many
+    assert np.array_equal(read_image(tmp_path / "one.png"), read_image(tmp_path / "many.png"))
+
+
+def test_a_failing_frame_stops_the_sheet_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vfx._process
+
+    monkeypatch.setattr(vfx._process, "_CORES", 2)
+
+    def frames():
+        yield from _noise_tiles(5)
+        raise OSError("frame 6 is unreadable")
+
+    out = tmp_path / "sheet.png"
+    with pytest.raises(OSError, match="frame 6"):
+        magick.montage(frames(), out, columns=3, tile_width=40)
+    assert list(tmp_path.iterdir()) == []
