@@ -1,19 +1,24 @@
-"""One worker thread that runs calls in order, with a bounded queue.
+"""Worker threads for frame pipelines, with bounded queues.
 
-For the stages of a frame pipeline that follow the decoding thread (encoding a video, the
-motion history): the caller hands each frame over and goes on, at most ``depth`` frames
-wait, and an error raised on the worker comes back to the caller at its next hand-over or at
-:meth:`OrderedWorker.drain`.
+- :class:`OrderedWorker`: one thread that runs calls in order, for the stages that follow the
+  decoding thread (encoding a video, the motion history). The caller hands each frame over
+  and goes on, at most ``depth`` frames wait, and an error raised on the worker comes back to
+  the caller at its next hand-over or at :meth:`OrderedWorker.drain`.
+- :func:`ordered_map`: a call on each item on a few threads, a few items ahead of the
+  consumer, the results in order (reading a folder of images, reducing contact-sheet tiles).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["OrderedWorker"]
+__all__ = ["OrderedWorker", "ordered_map"]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class OrderedWorker:
@@ -49,3 +54,38 @@ class OrderedWorker:
             future.cancel()
         self._pending.clear()
         self._pool.shutdown(wait=True)
+
+
+def ordered_map(
+    call: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    threads: int,
+    ahead: int,
+    name: str,
+    discard: Callable[[R], None] | None = None,
+) -> Generator[tuple[T, R], None, None]:
+    """``(item, call(item))`` for each item, in order, with ``call`` running on ``threads``
+    threads at most ``ahead`` items before the one the consumer is given.
+
+    For calls that release the GIL (decoding a file, an ImageMagick operation). ``items`` is
+    read on the consumer's thread. An error raised by ``call`` comes back with its item. When
+    the consumer stops early (an error, or the generator closed), the calls not begun are
+    dropped and ``discard`` gets each result made but not handed out (to free what Python's
+    collector does not, such as an ImageMagick image).
+    """
+    pending: deque[tuple[T, Future[R]]] = deque()
+    with ThreadPoolExecutor(max(1, threads), thread_name_prefix=name) as pool:
+        try:
+            for item in items:
+                pending.append((item, pool.submit(call, item)))
+                if len(pending) > ahead:
+                    first, future = pending.popleft()
+                    yield first, future.result()
+            while pending:
+                first, future = pending.popleft()
+                yield first, future.result()
+        finally:
+            for _, future in pending:
+                if not future.cancel() and discard is not None and future.exception() is None:
+                    discard(future.result())

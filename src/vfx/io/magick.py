@@ -7,8 +7,8 @@ contract.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -198,8 +198,6 @@ def montage(
     thumbnails, and labelled with its text. ``tags(width, height)``, called once every image
     has been added, gives the tags written into the sheet.
     """
-    from contextlib import closing
-
     wi = wand_image()
     from wand.color import Color
     from wand.font import Font
@@ -245,20 +243,21 @@ def montage(
     return size
 
 
-def _tiles(images: Iterable[tuple[np.ndarray, str]], tile_width: int) -> Iterator[tuple[Any, str]]:
-    """Each image reduced to ``tile_width`` by ImageMagick (its default filter, as its montage
-    command does), with its label, in order.
+def _tiles(
+    images: Iterable[tuple[np.ndarray, str]], tile_width: int
+) -> Generator[tuple[Any, str], None, None]:
+    """Each image reduced to ``tile_width`` by ImageMagick's resize (its default filter), with
+    its label, in order.
 
-    The reductions run on this process's cores (Wand calls release the GIL): ImageMagick's
-    resize takes 22 ms a 720p frame, most of a contact sheet's time. At most two images per
-    thread are held at full size.
+    The reductions run on this process's cores (Wand's calls release the GIL): the resize
+    takes 22 ms for a 720p frame, most of a contact sheet's time. About two frames per thread
+    are held at full size.
     """
-    from concurrent.futures import Future, ThreadPoolExecutor
-
     from vfx._process import cores
+    from vfx._worker import ordered_map
 
-    def reduce(array: np.ndarray) -> Any:
-        item = _to_wand(to_uint8(array))
+    def reduce(image: tuple[np.ndarray, str]) -> Any:
+        item = _to_wand(to_uint8(image[0]))
         try:
             item.resize(tile_width, max(1, round(item.height * tile_width / item.width)))
         except BaseException:
@@ -267,25 +266,16 @@ def _tiles(images: Iterable[tuple[np.ndarray, str]], tile_width: int) -> Iterato
         return item
 
     threads = cores()
-    if threads <= 1:
-        for array, label in images:
-            yield reduce(array), label
-        return
-    pending: deque[tuple[Future[Any], str]] = deque()
-    with ThreadPoolExecutor(threads, thread_name_prefix="vfx-tile") as pool:
-        try:
-            for array, label in images:
-                pending.append((pool.submit(reduce, array), label))
-                if len(pending) >= 2 * threads:
-                    future, text = pending.popleft()
-                    yield future.result(), text
-            while pending:
-                future, text = pending.popleft()
-                yield future.result(), text
-        finally:  # an error or an abandoned sheet: free the tiles not handed out
-            for future, _ in pending:
-                if not future.cancel() and future.exception() is None:
-                    future.result().close()
+    tiles = ordered_map(
+        reduce, images, threads=threads, ahead=2 * threads, name="vfx-tile", discard=_close
+    )
+    with closing(tiles):
+        for (_, label), item in tiles:
+            yield item, label
+
+
+def _close(item: Any) -> None:
+    item.close()
 
 
 def _default_font() -> str | None:

@@ -10,15 +10,14 @@ from __future__ import annotations
 import re
 import sys
 import threading
-from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from vfx._worker import ordered_map
 from vfx.errors import ImageReadError, ParameterError, VideoOpenError
 from vfx.io.images import read_image
 from vfx.io.table import read_frame_table
@@ -131,28 +130,11 @@ class FrameSource:
         """Images of the folder in order, decoded by two threads a few files ahead, into
         memory the consumer has let go of (:class:`_Recycler`)."""
         recycler = _Recycler(keep=depth + 4)
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vfx-read") as pool:
-            pending: deque[tuple[Path, Future[np.ndarray]]] = deque()
-            files = iter(self._files)
-            try:
-                for path in files:
-                    pending.append(
-                        (
-                            path,
-                            pool.submit(
-                                read_image, path, alloc=recycler, max_pixels=self._max_pixels
-                            ),
-                        )
-                    )
-                    if len(pending) > depth:
-                        done_path, future = pending.popleft()
-                        yield done_path, future.result()
-                while pending:
-                    done_path, future = pending.popleft()
-                    yield done_path, future.result()
-            finally:
-                for _, future in pending:
-                    future.cancel()
+
+        def read(path: Path) -> np.ndarray:
+            return read_image(path, alloc=recycler, max_pixels=self._max_pixels)
+
+        yield from ordered_map(read, self._files, threads=2, ahead=depth, name="vfx-read")
 
     def _iter_folder(self) -> Iterator[Still]:
         first: tuple[tuple[int, ...], np.dtype, Path] | None = None
