@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import types
 from fractions import Fraction
 from pathlib import Path
 
@@ -187,3 +188,63 @@ def test_a_rerun_redoes_cut_and_empty_images(ntsc_clip: ClipSpec, tmp_path: Path
     assert sorted(again.written) == sorted([first, second])
     assert first.read_bytes() == good
     assert len(again.skipped) == len(result.files) - 2
+
+
+def _code_objects(code: types.CodeType) -> set[types.CodeType]:
+    """A function's code and that of the functions defined in it."""
+    found = {code}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            found |= _code_objects(const)
+    return found
+
+
+def test_a_ctrl_c_between_any_two_statements_keeps_frames_csv_exact(tmp_path: Path) -> None:
+    """Ctrl-C raises KeyboardInterrupt on the main thread between any two of its statements,
+    wherever that is. Raised at each line of the extraction loop in turn (the writer threads
+    run on), frames.csv must list exactly the images on disk, each one complete, so that a
+    re-run resumes from it."""
+    import sys
+
+    from vfx import extraction
+
+    clip = make_clip(tmp_path / "k.mp4", frames=24, gop=4)  # 6 keyframes
+    targets = _code_objects(extraction.write_frames.__code__)
+    lines_run = 0
+    raise_at: int | None = None
+
+    def local(frame: types.FrameType, event: str, arg: object) -> object:
+        nonlocal lines_run, raise_at
+        if event == "line" and raise_at is not None:
+            lines_run += 1
+            if lines_run == raise_at:
+                raise_at = None  # once: the handler's own clean-up runs untraced
+                raise KeyboardInterrupt
+        return local
+
+    def calls(frame: types.FrameType, event: str, arg: object) -> object:
+        return local if frame.f_code in targets and frame.f_code.co_name != "finish" else None
+
+    def run(out: Path, at: int | None) -> bool:
+        nonlocal lines_run, raise_at
+        lines_run, raise_at = 0, at
+        sys.settrace(calls)
+        try:
+            extract_keyframes(clip.path, out, workers=2)
+        except KeyboardInterrupt:
+            return True
+        finally:
+            sys.settrace(None)
+        return False
+
+    assert not run(tmp_path / "counted", 10**9)  # counts the lines of an uninterrupted run
+    total = lines_run
+    assert total > 50
+    for at in range(1, total + 1):
+        out = tmp_path / f"at{at}"
+        assert run(out, at), at
+        images = sorted(p.name for p in out.glob("*.tiff")) if out.is_dir() else []
+        listed = [r["file"] for r in read_frame_table(out)] if images else []
+        assert listed == images, f"interrupted at line {at} of {total}"
+        for name in images:  # each listed image is whole, the frame its name says
+            assert read_barcode(read_image(out / name)) == int(name[-11:-5])

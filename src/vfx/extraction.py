@@ -20,6 +20,7 @@ import numpy as np
 
 from vfx._process import cores
 from vfx.errors import DecodeError, MetadataError, OutputError, ParameterError
+from vfx.io.exif import ImageTags
 from vfx.io.images import IMAGE_FORMATS, looks_complete, prepare_output_dir, write_image
 from vfx.io.panorama import PanoramaOptions, open_video
 from vfx.io.table import format_seconds, read_frame_table, write_frame_table
@@ -157,31 +158,38 @@ def write_frames(
     if progress:
         progress(done, total)
     workers = workers or min(4, cores())
-    pending: deque[tuple[Future[int], Path, dict[str, object]]] = deque()
+    pending: deque[Future[None]] = deque()
+    # Each image is recorded by the writer thread that completed it, not by this thread: a
+    # Ctrl-C is raised here between any two statements, and could otherwise fall between an
+    # image's completion and its record, leaving a complete image out of frames.csv.
+    completed: dict[int, tuple[Path, dict[str, object]]] = {}
+
+    def write(
+        path: Path, image: np.ndarray, tags: ImageTags | None, row: dict[str, object]
+    ) -> None:
+        write_image(path, image, fmt=fmt, quality=quality, tags=tags)
+        completed[int(str(row["frame_index"]))] = (path, row)
 
     def settle_oldest() -> None:
-        """Wait for the oldest write and record it. It leaves ``pending`` only once done, so a
-        Ctrl-C during the wait still finds it there and records it when it completes."""
+        """Wait for the oldest write (raising its error) and count it."""
         nonlocal done
-        future, path, row = pending[0]
-        future.result()
+        pending[0].result()
         pending.popleft()
-        result.written.append(path)
-        rows[int(str(row["frame_index"]))] = row
         done += 1
         if progress:
             progress(done, total)
 
     def finish(failing: bool) -> None:
-        for future, _, _ in pending:
+        for future in pending:
             future.cancel()
         pool.shutdown(wait=True)
         # Record whatever completed, also when interrupted, so a re-run resumes from here.
-        for future, path, row in pending:
-            if future.done() and not future.cancelled() and future.exception() is None:
-                result.written.append(path)
-                rows[int(str(row["frame_index"]))] = row
-        result.rows = [rows[r] for r in sorted(rows)]
+        # Derived afresh, not accumulated: when a Ctrl-C falls inside the call that ends a
+        # run, the call that handles it gives the same.
+        made = sorted(completed.items())
+        result.written = [path for _, (path, _) in made]
+        listed = rows | {index: row for index, (_, row) in made}
+        result.rows = [listed[index] for index in sorted(listed)]
         if failing and not result.rows:
             return
         if tagger is not None:
@@ -201,27 +209,25 @@ def write_frames(
             for frame in frames:
                 file_name = _image_name(stem, frame.index, fmt)
                 path = out_dir / file_name
-                row = _row(frame, file_name, source, identity)
+                entry = _row(frame, file_name, source, identity)
                 tags = None
                 if tagger is not None:
                     height, width = frame.image.shape[:2]
                     tags, columns = tagger.tags(frame.time, frame.index, width, height)
-                    row.update(columns)
+                    entry.update(columns)
                 # An image of that name that frames.csv does not list as made from this file
                 # is not known to be complete or ours: it is written again.
-                future = pool.submit(
-                    write_image, path, frame.image, fmt=fmt, quality=quality, tags=tags
-                )
-                pending.append((future, path, row))
+                pending.append(pool.submit(write, path, frame.image, tags, entry))
                 while len(pending) > 2 * workers:
                     settle_oldest()
         while pending:
             settle_oldest()
-        missing = len(wanted) - len(rows)
+        missing = len(wanted) - len(rows) - len(completed)
         if todo and missing == len(todo):
             raise DecodeError(f"none of the {len(todo)} frames could be decoded", path=video)
         if missing:
             log.warning("%s: %d of %d frames could not be decoded", video, missing, len(wanted))
+        finish(failing=False)
     except KeyboardInterrupt:
         finish(failing=True)
         log.warning(
@@ -234,7 +240,6 @@ def write_frames(
     except BaseException:
         finish(failing=True)
         raise
-    finish(failing=False)
     return result
 
 
