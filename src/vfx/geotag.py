@@ -8,15 +8,25 @@ instead of a silent nearest fix, and the quality checks of the metadata stage.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from vfx.errors import ParameterError, TelemetryError
-from vfx.io.images import prepare_output_dir, write_text
+from vfx.errors import OutputError, ParameterError, TelemetryError
+from vfx.io.images import (
+    discard,
+    looks_complete,
+    prepare_output_dir,
+    publish,
+    stage_copy,
+    write_text,
+)
 from vfx.io.sources import IMAGE_SUFFIXES, natural_key
 from vfx.io.table import read_frame_table, write_frame_table
 from vfx.telemetry.export import EXPORT_FORMATS, export_telemetry
@@ -97,7 +107,7 @@ def _image_times(paths: list[Path]) -> dict[Path, float]:
         "-OffsetTimeOriginal",
     )
     out: dict[Path, float] = {}
-    for path, rec in zip(paths, records, strict=False):
+    for path, rec in zip(paths, records, strict=True):
         base = rec.get("DateTimeOriginal")
         if not base:
             continue
@@ -108,6 +118,51 @@ def _image_times(paths: list[Path]) -> dict[Path, float]:
         if dt is not None:
             out[path] = dt.timestamp()
     return out
+
+
+#: How close (degrees) a copy's position must be to the planned one to count as already tagged.
+_SAME_POSITION_DEG = 1e-6
+
+
+def _already_tagged(plan: list[tuple[Path, Path, dict[str, object]]]) -> set[Path]:
+    """Destinations of ``plan`` that already hold a whole image with the planned position.
+
+    An earlier ``geotag -o`` that was stopped published some copies (each one whole, by a
+    rename); a second run skips them.
+    """
+    from vfx.io.exiftool import exiftool
+
+    there = [(dest, tags) for _, dest, tags in plan if dest.is_file() and looks_complete(dest)]
+    if not there:
+        return set()
+    records = exiftool().read_json([d for d, _ in there], "-n", "-GPSLatitude", "-GPSLongitude")
+    done: set[Path] = set()
+    for (dest, tags), rec in zip(there, records, strict=True):
+        try:
+            lat, lon = float(rec["GPSLatitude"]), float(rec["GPSLongitude"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        want_lat = float(str(tags["GPSLatitude"])) * (-1 if tags["GPSLatitudeRef"] == "S" else 1)
+        want_lon = float(str(tags["GPSLongitude"])) * (-1 if tags["GPSLongitudeRef"] == "W" else 1)
+        if abs(lat - want_lat) <= _SAME_POSITION_DEG and abs(lon - want_lon) <= _SAME_POSITION_DEG:
+            done.add(dest)
+    return done
+
+
+def _target(folder: Path, out_dir: str | Path | None) -> Path | None:
+    """The folder tagged copies go to (``None``: in place), checked before anything is written."""
+    if out_dir is None:
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise OutputError(
+                "folder is not writable; give -o FOLDER for tagged copies", path=folder
+            )
+        return None
+    out = Path(out_dir)
+    if out.is_dir() and out.resolve() == folder.resolve():
+        raise ParameterError(
+            f"{out}: the output folder is the input folder; leave out -o to tag in place"
+        )
+    return prepare_output_dir(out)
 
 
 def geotag_folder(
@@ -127,8 +182,23 @@ def geotag_folder(
     ``OffsetTimeOriginal``'s zone, plus ``offset_s``) is looked up on the track: position and
     altitude interpolated linearly, heading circularly. Images further than ``max_gap_s`` from
     every usable track point are left untagged and reported. With ``out_dir`` tagged copies go
-    there; otherwise the images are updated in place (exiftool writes a temporary file and
-    renames it). A ``frames.csv`` in the folder gets the positions too.
+    there; otherwise the images are updated in place. A ``frames.csv`` in the folder gets the
+    positions too.
+
+    Every image is tagged in a private copy first (exiftool never sees the image's own name);
+    only when all of them are tagged are they published, each by a rename. So a file exiftool
+    cannot write (a truncated JPEG) stops the run with its name and exiftool's reason before
+    any image is changed, and a stopped run leaves every image either as it was or whole and
+    tagged. With ``out_dir``, copies an earlier run already made are skipped.
+
+    Raises
+    ------
+    ParameterError
+        When ``folder`` holds no images or ``out_dir`` is ``folder``.
+    OutputError
+        When the images or the output folder cannot be written.
+    MetadataError
+        When exiftool cannot tag an image (the message names it and gives exiftool's reason).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -148,12 +218,10 @@ def geotag_folder(
     )
     if not images:
         raise ParameterError(f"{folder}: no JPEG, PNG or TIFF images to geotag")
-    target = prepare_output_dir(out_dir) if out_dir is not None else None
+    target = _target(folder, out_dir)
     result = GeotagResult(out_dir=target)
     times = _image_times(images)
-    from vfx.io.exiftool import exiftool
-
-    tool = exiftool()
+    plan: list[tuple[Path, Path, dict[str, object]]] = []
     positions: dict[str, dict[str, str]] = {}
     for path in images:
         if path not in times:
@@ -176,8 +244,7 @@ def geotag_folder(
         heading = float(fix["heading"][0])
         if np.isfinite(heading):
             tags.update(GPSTrack=f"{heading:.2f}", GPSTrackRef="T")
-        tool.write(path, tags, out=(target / path.name) if target else None)
-        result.tagged.append(path)
+        plan.append((path, (target / path.name) if target else path, tags))
         positions[path.name] = {
             "lat": f"{lat:.7f}",
             "lon": f"{lon:.7f}",
@@ -185,6 +252,8 @@ def geotag_folder(
             "heading": f"{heading:.2f}" if np.isfinite(heading) else "",
             "gps_gap_s": f"{float(fix['gap_s'][0]):.3f}",
         }
+    _tag_and_publish(plan, skip=_already_tagged(plan) if target else set())
+    result.tagged = [path for path, _, _ in plan]
     if result.no_time:
         log.warning(
             "%s: %d images have no DateTimeOriginal and were not tagged",
@@ -200,6 +269,34 @@ def geotag_folder(
         )
     _update_table(folder, target, positions)
     return result
+
+
+def _tag_and_publish(plan: list[tuple[Path, Path, dict[str, object]]], *, skip: set[Path]) -> None:
+    """Tag a copy of each planned image beside its destination, then publish them all."""
+    from vfx.io.exiftool import exiftool, tag_copy
+
+    tool = exiftool()
+    staged: list[
+        tuple[Path, Path, Path]
+    ] = []  # (temporary beside destination, destination, source)
+    try:
+        for source, dest, tags in plan:
+            if dest in skip:
+                continue
+            work = tag_copy(source, tags, tool=tool)
+            try:
+                staged.append((stage_copy(work, dest), dest, source))
+            finally:
+                work.unlink(missing_ok=True)
+        for tmp, dest, source in staged:
+            mode = source.stat().st_mode if dest == source else None
+            publish(tmp, dest)
+            if mode is not None:  # an image tagged in place keeps its permissions
+                with contextlib.suppress(OSError):
+                    os.chmod(dest, stat.S_IMODE(mode))
+    finally:
+        for tmp, _, _ in staged:
+            discard(tmp)
 
 
 def _update_table(folder: Path, target: Path | None, positions: dict[str, dict[str, str]]) -> None:

@@ -181,6 +181,23 @@ def publish(tmp: Path, path: str | Path) -> None:
         raise _output_error(exc, path) from exc
 
 
+def stage_copy(source: str | Path, path: str | Path) -> Path:
+    """A copy of ``source`` in a new temporary file beside ``path``, for :func:`publish`."""
+    import shutil
+
+    path = Path(path)
+    tmp = temp_beside(path)
+    try:
+        shutil.copyfile(source, tmp)
+    except OSError as exc:
+        discard(tmp)
+        raise _output_error(exc, path) from exc
+    except BaseException:
+        discard(tmp)
+        raise
+    return tmp
+
+
 def _fsync_folder(folder: Path) -> None:
     try:
         fd = os.open(folder if str(folder) else ".", os.O_RDONLY | os.O_DIRECTORY)
