@@ -66,7 +66,7 @@ def decode_fps(clip: Path, frames: int) -> tuple[float, float, float]:
     speeds = []
     for pixels in ("grey", "rgb"):
         code = (
-            "import sys; from vfx.io.video import VideoReader\n"
+            "import sys; from vfx.io.video.reader import VideoReader\n"
             "with VideoReader(sys.argv[1]) as r:\n"
             f"    for f in r.frames(pixels={pixels!r}): pass\n"
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -23,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MEDIA = ROOT.parent / "shared" / "media"
+MEDIA = Path(os.environ.get("VFX_SHARED_MEDIA", ROOT.parent / "shared" / "media"))
 VFX = str(Path(sys.executable).with_name("vfx"))
 
 #: (name, arguments) run in a fresh folder; ``{S}`` the sample, ``{M}`` the media folder.
@@ -45,7 +46,10 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("report", ["report", "{S}", "kf", "-o", "report", "--quiet"]),
     ("hero7-keyframes", ["keyframes", "{M}/gopro-hero7.mp4", "-f", "jpg", "-o", "hero7"]),
     ("hero7-info", ["info", "{M}/gopro-hero7.mp4", "--json"]),
-    ("hero7-distance", ["frames", "{M}/gopro-hero7.mp4", "--distance", "3", "-f", "jpg", "-o", "d3"]),
+    (
+        "hero7-distance",
+        ["frames", "{M}/gopro-hero7.mp4", "--distance", "3", "-f", "jpg", "-o", "d3"],
+    ),
     ("hero7-gpx", ["telemetry", "{M}/gopro-hero7.mp4", "-o", "hero7.gpx"]),
     ("hero7-csv", ["telemetry", "{M}/gopro-hero7.mp4", "-o", "hero7.csv"]),
     ("geotag", ["geotag", "hero7", "--track", "hero7.gpx", "-o", "tagged"]),
@@ -58,7 +62,7 @@ COMMANDS: list[tuple[str, list[str]]] = [
 #: Text that records when or where a run happened, blanked before hashing.
 _VARYING = [
     re.compile(rb'"(started|finished|elapsed_s|seconds|duration_s|made|generated)": [^,}\n]+'),
-    re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)? ?\(made\)"),
+    re.compile(rb"vfx [\w.]+ on \d{4}-\d\d-\d\d \d\d:\d\d UTC"),
 ]
 
 
@@ -71,26 +75,37 @@ def _digest(path: Path) -> str:
 
 
 def record(out: Path) -> None:
-    sample = ROOT / "samples" / "dance.mp4"
     # one fixed folder, so that pages naming their files' paths (and thumbnails named by a
     # digest of the path) are the same on every run
     work = Path(tempfile.gettempdir()) / "vfx-outputs"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
+    # inputs by relative names, so that paths written into outputs are the same in any tree
+    shutil.copy(ROOT / "samples" / "dance.mp4", work / "dance.mp4")
+    # the file's time is a time source of last resort: the same one in every tree
+    os.utime(work / "dance.mp4", (1_700_000_000, 1_700_000_000))
+    if MEDIA.is_dir():
+        (work / "media").symlink_to(MEDIA)
     result: dict[str, dict[str, str]] = {}
     try:
         for name, args in COMMANDS:
             if any("{M}" in a for a in args) and not MEDIA.is_dir():
                 continue
-            argv = [a.replace("{S}", str(sample)).replace("{M}", str(MEDIA)) for a in args]
-            before = {p for p in work.rglob("*") if p.is_file()}
+            argv = [a.replace("{S}", "dance.mp4").replace("{M}", "media") for a in args]
+            before = {p for p in work.rglob("*") if p.is_file() and "media" not in p.parts}
             proc = subprocess.run([VFX, *argv], cwd=work, capture_output=True)
-            files = sorted(p for p in work.rglob("*") if p.is_file() and p not in before)
+            files = sorted(
+                p
+                for p in work.rglob("*")
+                if p.is_file() and p not in before and p.parts[len(work.parts)] != "media"
+            )
             entry = {str(p.relative_to(work)): _digest(p) for p in files}
             text = proc.stdout if name.endswith("info") else b""
             entry["(exit code)"] = str(proc.returncode)
             if text:
-                entry["(stdout)"] = hashlib.sha256(text.replace(str(MEDIA).encode(), b"")).hexdigest()
+                entry["(stdout)"] = hashlib.sha256(
+                    text.replace(str(MEDIA).encode(), b"")
+                ).hexdigest()
             result[name] = entry
             print(f"{name}: {len(files)} files, exit {proc.returncode}", flush=True)
     finally:
@@ -106,7 +121,8 @@ def compare(a: Path, b: Path) -> int:
         for key in sorted(set(x) | set(y)):
             if x.get(key) != y.get(key):
                 differ += 1
-                print(f"differs: {name}: {key}")
+                if differ <= 20:
+                    print(f"differs: {name}: {key}")
     files = sum(len(v) for v in old.values())
     print(f"{len(old)} commands, {files} outputs compared, {differ} differ")
     return 1 if differ else 0

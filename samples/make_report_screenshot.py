@@ -23,7 +23,7 @@ OUT = ROOT / "docs" / "report.jpg"
 
 
 def main() -> int:
-    from vfx.report import make_report
+    from vfx.jobs.report import make_report
 
     chromium = shutil.which("chromium")
     if chromium is None or not CLIP.is_file():

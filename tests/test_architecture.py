@@ -58,7 +58,7 @@ def test_every_library_module_imports_without_ui_packages() -> None:
         for info in pkgutil.walk_packages(vfx.__path__, "vfx.")
         if not info.name.startswith("vfx.cli") and info.name != "vfx.__main__"
     ]
-    assert "vfx.extraction" in names and "vfx.telemetry.gpmf" in names
+    assert "vfx.jobs.stills" in names and "vfx.telemetry.gpmf" in names
     # Importing every library module pulls in no CLI package.
     script = (
         f"import importlib, sys; [importlib.import_module(n) for n in {names!r}]; "
@@ -98,7 +98,7 @@ def test_a_tiff_composite_loads_neither_opencv_tifffile_nor_the_telemetry_reader
     for i in range(3):
         write_image(frames / f"f{i}.tiff", np.full((8, 8, 3), 50 * i, np.uint8))
     script = (
-        "import sys, vfx.cli; from vfx.effects import make_composite; "
+        "import sys, vfx.cli; from vfx.jobs.composite import make_composite; "
         f"make_composite({str(frames)!r}, {str(tmp_path / 'out.tiff')!r}, mode='darken'); "
         "print(sorted({'cv2', 'tifffile', 'vfx.telemetry'} & set(sys.modules)))"
     )

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from vfx.cli import app
 from vfx.errors import RecipeError
-from vfx.extraction import extract_keyframes
 from vfx.io.images import write_image
+from vfx.jobs.stills import extract_keyframes
 from vfx.recipe.schema import parse_recipe
 
 runner = CliRunner()

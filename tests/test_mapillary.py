@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from conftest import ROOT, media
 from max360 import make_max_clip
-from test_mapping import make_ride
+from rides import make_ride
 from vfx.cli import app
 from vfx.io.table import read_frame_table
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import media
-from vfx.extraction import extract_keyframes
 from vfx.io.table import read_frame_table
-from vfx.io.video import probe
+from vfx.io.video.reader import probe
+from vfx.jobs.stills import extract_keyframes
 
 pytestmark = pytest.mark.media
 

@@ -241,7 +241,7 @@ def test_a_pipe_or_a_device_is_named_for_what_it_is(tmp_path: Path) -> None:
 
 
 def test_a_cut_tiff_in_a_folder_is_one_line_that_says_so(plain_clip: Path, tmp_path: Path) -> None:
-    from vfx.extraction import extract_keyframes
+    from vfx.jobs.stills import extract_keyframes
 
     kf = tmp_path / "kf"
     first = extract_keyframes(plain_clip, kf).files[0]

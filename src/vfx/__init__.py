@@ -23,35 +23,35 @@ _EXPORTS = {
     "ToolNotFoundError": "vfx.errors",
     "VfxError": "vfx.errors",
     "VideoOpenError": "vfx.errors",
-    "Extraction": "vfx.extraction",
-    "extract_frames": "vfx.extraction",
-    "extract_keyframes": "vfx.extraction",
-    "estimate_background": "vfx.effects",
-    "make_background": "vfx.effects",
-    "make_composite": "vfx.effects",
-    "make_masks": "vfx.effects",
-    "make_montage": "vfx.effects",
+    "Extraction": "vfx.jobs.stills",
+    "extract_frames": "vfx.jobs.stills",
+    "extract_keyframes": "vfx.jobs.stills",
+    "estimate_background": "vfx.jobs.background",
+    "make_background": "vfx.jobs.background",
+    "make_composite": "vfx.jobs.composite",
+    "make_masks": "vfx.jobs.masks",
+    "make_montage": "vfx.jobs.montage",
     "open_source": "vfx.io.sources",
     "read_image": "vfx.io.images",
     "write_image": "vfx.io.images",
-    "VideoReader": "vfx.io.video",
-    "iter_frames": "vfx.io.video",
-    "probe": "vfx.io.video",
+    "VideoReader": "vfx.io.video.reader",
+    "iter_frames": "vfx.io.video.reader",
+    "probe": "vfx.io.video.reader",
     "Frame": "vfx.types",
     "StreamInfo": "vfx.types",
     "VideoInfo": "vfx.types",
-    "MetadataOptions": "vfx.metadata",
+    "MetadataOptions": "vfx.tagging.tagger",
     "read_telemetry": "vfx.telemetry.reader",
-    "read_gpx": "vfx.telemetry.gpx",
-    "read_track": "vfx.telemetry.tracks",
+    "read_gpx": "vfx.telemetry.trackfiles.gpx",
+    "read_track": "vfx.telemetry.trackfiles",
     "Telemetry": "vfx.telemetry.track",
     "GpsTrack": "vfx.telemetry.track",
-    "export_telemetry_file": "vfx.geotag",
-    "geotag_folder": "vfx.geotag",
+    "export_telemetry_file": "vfx.jobs.geotag",
+    "geotag_folder": "vfx.jobs.geotag",
     "run_recipe": "vfx.recipe.runner",
     "load_recipe": "vfx.recipe.schema",
-    "analyse_motion": "vfx.motion",
-    "select_frames": "vfx.selection",
+    "analyse_motion": "vfx.jobs.motion",
+    "select_frames": "vfx.jobs.select",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -71,13 +71,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from vfx.effects import (
-        estimate_background,
-        make_background,
-        make_composite,
-        make_masks,
-        make_montage,
-    )
     from vfx.errors import (
         DecodeError,
         ImageReadError,
@@ -90,18 +83,22 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         VfxError,
         VideoOpenError,
     )
-    from vfx.extraction import Extraction, extract_frames, extract_keyframes
-    from vfx.geotag import export_telemetry_file, geotag_folder
     from vfx.io.images import read_image, write_image
     from vfx.io.sources import open_source
-    from vfx.io.video import VideoReader, iter_frames, probe
-    from vfx.metadata import MetadataOptions
-    from vfx.motion import analyse_motion
+    from vfx.io.video.reader import VideoReader, iter_frames, probe
+    from vfx.jobs.background import estimate_background, make_background
+    from vfx.jobs.composite import make_composite
+    from vfx.jobs.geotag import export_telemetry_file, geotag_folder
+    from vfx.jobs.masks import make_masks
+    from vfx.jobs.montage import make_montage
+    from vfx.jobs.motion import analyse_motion
+    from vfx.jobs.select import select_frames
+    from vfx.jobs.stills import Extraction, extract_frames, extract_keyframes
     from vfx.recipe.runner import run_recipe
     from vfx.recipe.schema import load_recipe
-    from vfx.selection import select_frames
-    from vfx.telemetry.gpx import read_gpx
+    from vfx.tagging.tagger import MetadataOptions
     from vfx.telemetry.reader import read_telemetry
     from vfx.telemetry.track import GpsTrack, Telemetry
-    from vfx.telemetry.tracks import read_track
+    from vfx.telemetry.trackfiles import read_track
+    from vfx.telemetry.trackfiles.gpx import read_gpx
     from vfx.types import Frame, StreamInfo, VideoInfo

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from clips import ClipSpec
 from conftest import SAMPLE
 from vfx.cli import app
-from vfx.extraction import extract_keyframes
 from vfx.io.images import read_image, write_image
 from vfx.io.table import read_frame_table
+from vfx.jobs.stills import extract_keyframes
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clips import write_lossless
-from test_selection import EVENTS, H, W, _event, pool_onnx
+from selection_clips import EVENTS, H, W, _event, pool_onnx
 from vfx.cli import app
 
 runner = CliRunner()

@@ -8,9 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
+import conftest
 from vfx.ops.eac import FACES, LAYOUTS, build_maps, layout_for, to_equirect
 
-MEDIA = Path(__file__).resolve().parents[2] / ".." / "shared" / "media" / "gopro-max-eac"
+MEDIA = conftest.MEDIA / "gopro-max-eac"
 
 
 def _directions(width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -12,8 +12,8 @@ from conftest import media
 from mp4build import camm_packet
 from telemetry_clips import T0
 from vfx.errors import TelemetryError
+from vfx.io.mp4 import Sample
 from vfx.telemetry.camm import gps_to_utc, read_camm
-from vfx.telemetry.mp4 import Sample
 from vfx.telemetry.reader import read_telemetry
 
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from mp4build import box, gps5_payload, klv, nest
 from vfx.errors import TelemetryError
+from vfx.io.mp4 import Sample
 from vfx.telemetry.gpmf import parse_klv, read_gpmf
-from vfx.telemetry.mp4 import Sample
 from vfx.telemetry.reader import read_telemetry
 
 SETTINGS = settings(

@@ -11,8 +11,8 @@ import pytest
 from conftest import MEDIA
 from mp4build import gps5_payload, klv, nest
 from vfx.errors import TelemetryError
+from vfx.io.mp4 import Sample
 from vfx.telemetry.gpmf import parse_gpsu, parse_klv, read_gpmf, values
-from vfx.telemetry.mp4 import Sample
 
 
 def _one(payload: bytes, duration: float = 1.0, start: float = 0.0):

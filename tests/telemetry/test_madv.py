@@ -10,8 +10,8 @@ import pytest
 
 from mp4build import add_udta, box
 from vfx.errors import TelemetryError
+from vfx.io.mp4 import Mp4File
 from vfx.telemetry.madv import read_madv
-from vfx.telemetry.mp4 import Mp4File
 from vfx.telemetry.reader import read_telemetry
 
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import media
 from mp4build import add_track
 from vfx.errors import TelemetryError
-from vfx.telemetry.mp4 import Mp4File, list_tracks
+from vfx.io.mp4 import Mp4File, list_tracks
 
 
 def _samples(path: Path, entry: str) -> list:

@@ -121,14 +121,17 @@ def _run_effect(
     run: dict[str, Any] | None,
     **kwargs: Any,
 ) -> None:
-    """Parse done: one library call (``vfx.effects.<make>``) under a progress bar, then render."""
-    import vfx.effects
+    """Parse done: one library call (``vfx.jobs.<job>.make_<job>``) under a progress bar,
+    then render."""
+    import importlib
+
+    job = importlib.import_module(f"vfx.jobs.{make.removeprefix('make_')}")
 
     options = {"quiet": False, "json": False, "max_pixels": PARAMS["max_pixels"].default}
     options.update(run or {})
     quiet, json = bool(options["quiet"]), bool(options["json"])
     with progress_bar(label, enabled=wants_progress(quiet, json)) as progress:
-        result = getattr(vfx.effects, make)(
+        result = getattr(job, make)(
             src, out, progress=progress, max_pixels=options["max_pixels"], **kwargs
         )
     if json:

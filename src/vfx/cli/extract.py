@@ -23,11 +23,11 @@ from vfx.cli.progress import progress_bar, wants_progress
 from vfx.errors import ParameterError, VfxError
 
 if TYPE_CHECKING:
-    from vfx.extraction import Extraction
-    from vfx.io.panorama import PanoramaOptions
-    from vfx.metadata import MetadataOptions
-    from vfx.naming import InputName
-from vfx.sampling import parse_time
+    from vfx.io.video.panorama import PanoramaOptions
+    from vfx.jobs.naming import InputName
+    from vfx.jobs.stills import Extraction
+    from vfx.tagging.tagger import MetadataOptions
+from vfx.ops.sampling import parse_time
 
 Job = Callable[["InputName", Callable[[int, int | None], None]], "Extraction"]
 
@@ -71,9 +71,9 @@ def _record(result: "Extraction") -> dict[str, object]:
 def run_each(videos: list[Path], job: Job, *, what: str, quiet: bool, json: bool) -> None:
     """Run ``job`` on each video; with several videos one failure does not stop the others.
 
-    Videos that share a stem get distinct output names (:mod:`vfx.naming`).
+    Videos that share a stem get distinct output names (:mod:`vfx.jobs.naming`).
     """
-    from vfx.naming import input_names
+    from vfx.jobs.naming import input_names
 
     records: list[dict[str, object]] = []
     failed = 0
@@ -128,7 +128,7 @@ def keyframes(
     re-run unless --overwrite. Each image carries its UTC time, GPS position and heading
     (from GoPro GPMF, Google CAMM or what exiftool finds, or --gpx) and its source.
     """
-    from vfx.extraction import extract_keyframes
+    from vfx.jobs.stills import extract_keyframes
 
     run_each(
         videos,
@@ -207,7 +207,7 @@ def frames(
     start_s = parse_time(start) if start is not None else 0.0
     end_s = parse_time(end) if end is not None else None
     at_s = _parse_at(at)
-    from vfx.extraction import extract_frames
+    from vfx.jobs.stills import extract_frames
 
     run_each(
         videos,

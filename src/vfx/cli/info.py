@@ -11,7 +11,7 @@ from vfx.params import PARAMS
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from vfx.metadata import ClockCheck
+    from vfx.tagging.tagger import ClockCheck
     from vfx.types import VideoInfo
 
 
@@ -60,12 +60,12 @@ def info(
     (checked against the GPS clock, which shows when it is the camera's local clock) and
     the telemetry tracks (gpmd, camm, ...) are listed too.
     """
-    from vfx.io.video import probe
+    from vfx.io.video.reader import probe
 
     result = probe(video, max_pixels=max_pixels)
     clock = None
     if result.telemetry:
-        from vfx.metadata import check_creation_time
+        from vfx.tagging.tagger import check_creation_time
 
         clock = check_creation_time(video, result.creation_time)
     if json:

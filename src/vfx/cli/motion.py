@@ -22,11 +22,11 @@ from vfx.cli.options import (
 )
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
+from vfx.ops.sampling import parse_time
 from vfx.params import PARAMS
-from vfx.sampling import parse_time
 
 if TYPE_CHECKING:
-    from vfx.io.panorama import PanoramaOptions
+    from vfx.io.video.panorama import PanoramaOptions
 
 _OUTPUTS = "video, motiongrams, videograms, average, history, qom"
 
@@ -114,8 +114,8 @@ def motion(
     frame).
     """
     from vfx.io.plot import QomPlotter
-    from vfx.metadata import MetadataOptions
-    from vfx.motion import MOTION_OUTPUTS, analyse_motion
+    from vfx.jobs.motion import MOTION_OUTPUTS, analyse_motion
+    from vfx.tagging.tagger import MetadataOptions
 
     outputs = MOTION_OUTPUTS if only is None else [o.strip() for o in only.split(",") if o.strip()]
     from vfx import _process

@@ -12,7 +12,7 @@ import typer
 from vfx.params import PARAMS
 
 if TYPE_CHECKING:
-    from vfx.metadata import MetadataOptions
+    from vfx.tagging.tagger import MetadataOptions
 
 
 class ImageFormat(StrEnum):
@@ -351,13 +351,13 @@ PanoWidth = Annotated[
 
 
 def _panorama(projection: Projection, width: int | None) -> Any:
-    from vfx.io.panorama import PanoramaOptions
+    from vfx.io.video.panorama import PanoramaOptions
 
     return PanoramaOptions(projection=projection.value, width=width)
 
 
 #: Gives a command that reads frames the 360 options; its ``panorama`` receives
-#: :class:`vfx.io.panorama.PanoramaOptions`.
+#: :class:`vfx.io.video.panorama.PanoramaOptions`.
 with_panorama_options = options_group(
     "panorama",
     (("projection", ProjectionOpt, Projection.equirectangular), ("width", PanoWidth, None)),
@@ -438,7 +438,7 @@ def metadata_options(
     """The metadata stage's options from the shared CLI options; one sequence chain for
     the inputs of the command."""
     from vfx.errors import ParameterError
-    from vfx.metadata import MetadataOptions, SequenceChain, parse_start_time
+    from vfx.tagging.tagger import MetadataOptions, SequenceChain, parse_start_time
 
     if track is not None and not track.is_file():
         raise ParameterError(f"{track}: no such track file")

@@ -41,7 +41,7 @@ def report(
     each and an index.html (default ./report). Pages open offline: thumbnails lie beside
     them, full images are linked.
     """
-    from vfx.report import make_report
+    from vfx.jobs.report import make_report
 
     with progress_bar("report", enabled=wants_progress(quiet, json)) as progress:
         result = make_report(inputs, output, tiles=tiles, progress=progress)

@@ -24,8 +24,8 @@ from vfx.errors import ParameterError
 from vfx.params import PARAMS
 
 if TYPE_CHECKING:
-    from vfx.io.panorama import PanoramaOptions
-    from vfx.metadata import MetadataOptions
+    from vfx.io.video.panorama import PanoramaOptions
+    from vfx.tagging.tagger import MetadataOptions
 
 
 class Method(StrEnum):
@@ -112,7 +112,7 @@ def select(
     embedding distances (L2, 0-2) of the selection, with --compare also of uniform and
     random selections of the same size.
     """
-    from vfx.selection import select_frames
+    from vfx.jobs.select import select_frames
 
     with progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress:
         result = select_frames(

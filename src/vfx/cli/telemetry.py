@@ -47,7 +47,7 @@ def telemetry(
     Sphere madv box directly, and other cameras through exiftool. CSV and JSON also hold
     the orientation samples; JSON adds the clock, projection and sensor summaries.
     """
-    from vfx.geotag import export_telemetry_file
+    from vfx.jobs.geotag import export_telemetry_file
 
     out, tel = export_telemetry_file(video, output, fmt=fmt.value if fmt else None)
     points = len(tel.gps) if tel.gps is not None else 0
@@ -113,7 +113,7 @@ def geotag(
     means UTC) are honoured. Images more than --max-gap seconds from the track are left
     untagged and counted, never given the nearest fix.
     """
-    from vfx.geotag import geotag_folder
+    from vfx.jobs.geotag import geotag_folder
 
     result = geotag_folder(folder, track, offset_s=offset, max_gap_s=max_gap, out_dir=output)
     if json:

@@ -254,7 +254,7 @@ def _tiles(
     are held at full size.
     """
     from vfx._process import cores
-    from vfx._worker import ordered_map
+    from vfx.workers import ordered_map
 
     def reduce(image: tuple[np.ndarray, str]) -> Any:
         item = _to_wand(to_uint8(image[0]))

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from vfx._worker import ordered_map
 from vfx.errors import ImageReadError, ParameterError, VideoOpenError
 from vfx.io.images import read_image
 from vfx.io.table import read_frame_table
+from vfx.ops.sampling import ranks_at, target_times
 from vfx.params import PARAMS
-from vfx.sampling import ranks_at, target_times
+from vfx.workers import ordered_map
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -166,7 +166,7 @@ class FrameSource:
             )
 
     def _iter_video(self, *, all_frames: bool) -> Iterator[Still]:
-        from vfx.io.panorama import open_video  # PyAV is only needed for video sources
+        from vfx.io.video.panorama import open_video  # PyAV is only needed for video sources
 
         with open_video(self.path, max_pixels=self._max_pixels) as reader:
             wanted = set(self._ranks or [])
@@ -275,7 +275,7 @@ def open_source(
     if not path.exists():
         raise VideoOpenError("no such file or folder", path=path)
     kind, seconds = parse_frames_spec(frames)
-    from vfx.io.panorama import open_video
+    from vfx.io.video.panorama import open_video
 
     with open_video(path, max_pixels=max_pixels) as reader:
         idx = reader.index

@@ -79,14 +79,14 @@ class StepSpec:
 
 # -- steps ---------------------------------------------------------------------------------------
 def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
-    from vfx.extraction import extract_frames, extract_keyframes
     from vfx.io.sources import parse_frames_spec
-    from vfx.metadata import MetadataOptions
+    from vfx.jobs.stills import extract_frames, extract_keyframes
+    from vfx.tagging.tagger import MetadataOptions
 
     out = ctx.out_dir / o["folder"]
     meta = MetadataOptions(max_gap_s=o["max_gap_s"], min_distance_m=o["min_distance_m"])
     if ctx.select is not None:
-        from vfx.selection import select_frames
+        from vfx.jobs.select import select_frames
 
         sel = select_frames(
             ctx.video,
@@ -125,7 +125,7 @@ def _frames_spec(ctx: StepContext) -> str:
 
 
 def _background(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
-    from vfx.effects import make_background
+    from vfx.jobs.background import make_background
 
     out = ctx.out_dir / o["output"]
     make_background(
@@ -140,7 +140,7 @@ def _background(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
 
 
 def _mask(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
-    from vfx.effects import make_masks
+    from vfx.jobs.masks import make_masks
 
     out = ctx.out_dir / o["folder"]
     result = make_masks(
@@ -160,7 +160,7 @@ def _mask(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
 
 
 def _composite(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
-    from vfx.effects import make_composite
+    from vfx.jobs.composite import make_composite
 
     out = ctx.out_dir / o["output"]
     make_composite(
@@ -182,7 +182,7 @@ def _composite(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
 
 
 def _montage(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
-    from vfx.effects import make_montage
+    from vfx.jobs.montage import make_montage
 
     out = ctx.out_dir / o["output"]
     make_montage(
@@ -198,7 +198,7 @@ def _montage(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
 
 
 def _motion(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
-    from vfx.motion import analyse_motion
+    from vfx.jobs.motion import analyse_motion
 
     result = analyse_motion(
         ctx.video,
@@ -214,7 +214,7 @@ def _motion(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
 
 def _telemetry(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     from vfx.errors import TelemetryError
-    from vfx.geotag import export_telemetry_file
+    from vfx.jobs.geotag import export_telemetry_file
 
     outs = []
     for fmt in (s.strip() for s in o["formats"].split(",") if s.strip()):
@@ -231,7 +231,7 @@ def _telemetry(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
 
 
 def _report(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
-    from vfx.report import make_report
+    from vfx.jobs.report import make_report
 
     out = ctx.out_dir / o["folder"] if o["folder"] else ctx.out_dir
     result = make_report([ctx.out_dir], out, tiles=o["tiles"] or None)

@@ -93,7 +93,7 @@ def run_one(recipe: Recipe, video: str, out_base: str, stem: str | None = None) 
     """Run every step of ``recipe`` on one video; never raises for the video's own problems.
 
     ``stem`` names the video's folder (``{stem}`` in the recipe's template); by default the
-    video's own stem (:func:`vfx.naming.input_names` gives distinct ones for a batch).
+    video's own stem (:func:`vfx.jobs.naming.input_names` gives distinct ones for a batch).
     """
     start = time.perf_counter()
     path = Path(video)
@@ -243,13 +243,13 @@ def _lost(video: str, recipe: Recipe, why: str) -> InputResult:
 
 
 def _distinct_folders(recipe: Recipe, videos: list[Path]) -> dict[str, str]:
-    """Each video's ``{stem}`` (distinct where camera names repeat, :mod:`vfx.naming`).
+    """Each video's ``{stem}`` (distinct where camera names repeat, :mod:`vfx.jobs.naming`).
 
     Raises RecipeError before any work when two videos would still write the same files: a
     folder template without ``{stem}`` puts them in one folder, where the steps name their
     files after the video's own stem.
     """
-    from vfx.naming import input_names
+    from vfx.jobs.naming import input_names
 
     names = input_names(videos)
     seen: dict[tuple[str, str], Path] = {}

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import TelemetryError, ToolNotFoundError, VfxError
-from vfx.io.containers import DUAL_FISHEYE, is_dual_fisheye
 from vfx.io.mp4 import Mp4File
+from vfx.io.video.containers import DUAL_FISHEYE, is_dual_fisheye
 from vfx.telemetry.camm import CammReading, decode_camm
 from vfx.telemetry.gpmf import GpmfReading, parse_klv, read_gpmf
 from vfx.telemetry.madv import read_madv

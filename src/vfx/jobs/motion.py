@@ -1,0 +1,529 @@
+"""``vfx motion``: motion video, motiongrams, videograms, average image, motion history and the
+quantity-of-motion table, all from one decoding pass.
+
+The pictures are those of the Musical Gestures Toolbox (``MgVideo.motion()``, ``.motiongrams()``,
+``.videograms()``, ``.average()``, ``.history()``), computed correctly: the average is over every
+decoded frame, and the threshold applies to the frame difference. Memory does not grow with the
+video's length except for the motiongrams' one row or column per frame, which is bounded by
+``max_profile`` (see :class:`~vfx.ops.motiongram.Profiles`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from vfx.errors import DecodeError, ParameterError
+from vfx.io.exif import ImageTags
+from vfx.io.images import prepare_output_dir, write_image, write_text
+from vfx.io.plot import QomPlotter
+from vfx.io.table import format_seconds
+from vfx.io.video.containers import DEFAULT_MAX_PIXELS
+from vfx.io.video.panorama import PanoramaOptions, open_video
+from vfx.io.video.writer import VideoWriter
+from vfx.ops.dtypes import to_uint8
+from vfx.ops.motiongram import (
+    MotionHistory,
+    Profiles,
+    batch_stats,
+    extent_from_sums,
+    motion_image,
+    profile_sums,
+)
+from vfx.ops.sampling import ranks_between
+from vfx.ops.stack import Mean
+from vfx.params import PARAMS, check
+from vfx.tagging.rows import span_tags
+from vfx.tagging.tagger import FrameTagger, MetadataOptions
+from vfx.workers import OrderedWorker
+
+__all__ = ["MOTION_OUTPUTS", "MotionResult", "analyse_motion"]
+
+log = logging.getLogger("vfx")
+
+#: What ``vfx motion`` can write; all by default.
+MOTION_OUTPUTS = ("video", "motiongrams", "videograms", "average", "history", "qom")
+QOM_COLUMNS = (
+    "frame_index",
+    "time_s",
+    "qom",
+    "centroid_x",
+    "centroid_y",
+    "bbox_x0",
+    "bbox_y0",
+    "bbox_x1",
+    "bbox_y1",
+)
+
+_DESCRIPTIONS = {
+    "time-x": "time runs left to right, one column per frame; each column is the mean of "
+    "each row of the {what} image (a vertical profile)",
+    "time-y": "time runs top to bottom, one row per frame; each row is the mean of each "
+    "column of the {what} image (a horizontal profile)",
+}
+
+
+@dataclass
+class MotionResult:
+    """What :func:`analyse_motion` wrote, by output name."""
+
+    video: Path
+    out_dir: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    frames: int = 0
+    motion_frames: int = 0
+    profile_factor: int = 1
+    mean_qom: float = 0.0
+
+
+def _to_uint16(image: np.ndarray, *, normalize: bool, stretch: bool) -> np.ndarray:
+    """A 0-255 float picture as ``uint16``, scaled by its maximum (normalize) or with its 1st
+    to 99th percentiles stretched to full range (stretch), else by full scale.
+
+    Works on one float32 copy, in place, so a long motiongram costs about three times its
+    ``uint16`` size at the peak.
+    """
+    if stretch:
+        lo, hi = (float(v) for v in np.percentile(image, [1, 99]))
+        img = np.subtract(image, np.float32(lo), dtype=np.float32)
+        img *= np.float32(65535.0 / (hi - lo) if hi > lo else 0.0)
+    else:
+        top = float(image.max()) if normalize else 255.0
+        img = np.multiply(image, np.float32(65535.0 / top if top > 0 else 0.0), dtype=np.float32)
+    # Round half up, and clip: adding 0.5 first and truncating is the same in one pass less.
+    img += np.float32(0.5)
+    np.clip(img, 0, 65535.5, out=img)
+    return img.astype(np.uint16)
+
+
+def _check_options(outputs: Iterable[str], every: int, median: int, decay: float) -> set[str]:
+    wanted = set(outputs)
+    unknown = wanted - set(MOTION_OUTPUTS)
+    if unknown or not wanted:
+        raise ParameterError(
+            f"outputs must be among {', '.join(MOTION_OUTPUTS)}, got {', '.join(sorted(unknown))}"
+        )
+    check("every_n", every)
+    check("median", median)
+    if median > 1 and median % 2 == 0:
+        raise ParameterError(f"median must be 0 or an odd kernel size, got {median}")
+    check("history_decay", decay)
+    return wanted
+
+
+def analyse_motion(
+    video: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    outputs: Iterable[str] = MOTION_OUTPUTS,
+    start_s: float = 0.0,
+    end_s: float | None = None,
+    every: int = PARAMS["every_n"].default,
+    threshold: float = PARAMS["threshold"].default,
+    binary: bool = False,
+    color: bool = False,
+    median: int = PARAMS["median"].default,
+    normalize: bool = True,
+    stretch: bool = False,
+    history_decay: float = PARAMS["history_decay"].default,
+    history_video: bool = False,
+    max_profile: int = PARAMS["max_profile"].default,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    metadata: MetadataOptions | None = None,
+    panorama: PanoramaOptions | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+    plotter: QomPlotter | None = None,
+) -> MotionResult:
+    """Decode ``video`` once and write the motion pictures asked for in ``outputs``.
+
+    Files (``<stem>`` is the video's stem) in ``out_dir`` (default ``./<stem>_motion``):
+
+    * ``video``: ``<stem>_motion.mp4``, the motion images (H.264, yuv420p);
+    * ``motiongrams``: ``<stem>_motiongram_time-x.png`` (time left to right, one column per
+      frame: the mean of each row) and ``<stem>_motiongram_time-y.png`` (time top to bottom,
+      one row per frame: the mean of each column);
+    * ``videograms``: the same over the frames, ``<stem>_videogram_time-x.png`` and
+      ``_time-y.png``;
+    * ``average``: ``<stem>_average.png``, the exact mean of every decoded frame (16-bit);
+    * ``history``: ``<stem>_history.png`` (and ``<stem>_history.mp4`` with
+      ``history_video``), the decaying motion history;
+    * ``qom``: ``<stem>_qom.csv`` (per frame: time, quantity of motion, normalised centroid
+      and bounding box of motion) and ``<stem>_qom.png``, its plot.
+
+    Parameters
+    ----------
+    start_s, end_s
+        Time range (``end_s`` exclusive).
+    every
+        Use every N-th frame of the range (motion is between consecutive used frames).
+    threshold, binary, median
+        The motion image (see :func:`vfx.ops.motiongram.motion_image`).
+    color
+        Motion and motiongrams in colour (per RGB channel) instead of grey. Grey is the
+        video's own luma, full range (FFmpeg's ``gray``), read without colour conversion.
+    normalize, stretch
+        Scale motiongrams and the history by their maximum (default), or stretch their 1st to
+        99th percentiles to full range; with neither, values keep full scale.
+    history_decay
+        Fraction of the motion history kept per frame.
+    max_profile
+        Longest motiongram/videogram, in frames, before the time axis is halved.
+
+    Raises
+    ------
+    DecodeError
+        When fewer than 2 frames decode in the range.
+    VideoOpenError
+        For files without a video stream (audio only, images).
+    OutputError
+        When the output folder cannot be written.
+    """
+    wanted = _check_options(outputs, every, median, history_decay)
+    check("threshold", threshold)
+    check("max_profile", max_profile)
+    video = Path(video)
+    # FFmpeg's own decoding threads (one per megapixel, so one here) would only add
+    # synchronisation beside the encoder's thread.
+    with open_video(video, max_pixels=max_pixels, threads=None, panorama=panorama) as reader:
+        times = reader.index.times_s()
+        ranks = ranks_between(times, start_s, end_s)[::every]
+        if ranks.size < 2:
+            raise DecodeError(
+                f"motion needs at least 2 frames; {ranks.size} in the chosen range", path=video
+            )
+        out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_motion")
+        fps = reader.stream.average_rate or reader.stream.guessed_rate or Fraction(25)
+        tagger = FrameTagger.for_reader(reader, metadata)
+        job = _MotionJob(
+            video,
+            out,
+            wanted,
+            fps=Fraction(fps) / every,
+            color=color,
+            threshold=threshold,
+            binary=binary,
+            median=median,
+            history_decay=history_decay,
+            history_video=history_video,
+            max_profile=max_profile,
+        )
+        whole = ranks.size == reader.index.frame_count
+        # Grey motion reads the luma the decoder gives (no colour conversion at all) and
+        # converts to RGB only when the average image needs colour.
+        pixels = "rgb" if color else ("both" if "average" in wanted else "grey")
+        # This thread decodes and computes; the writer's thread converts and encodes. Two busy
+        # threads for two cores: a third decoding ahead (prefetch) made the pass 15-20 %
+        # slower, through oversubscribed cores and GIL hand-offs.
+        frames = (
+            reader.frames(pixels=pixels)
+            if whole
+            else reader.frames(ranks=ranks.tolist(), pixels=pixels)
+        )
+        # OpenCV's thread pool is the process's, so the library leaves it as the caller set
+        # it; the vfx command runs this pass with one OpenCV thread (vfx._process: its pool
+        # on top of these two threads cost 25 % in contention).
+        try:
+            for frame in frames:
+                if pixels == "grey":
+                    job.add(None, frame.image, frame.index, frame.time)
+                else:
+                    job.add(frame.image, frame.grey, frame.index, frame.time)
+                if progress:
+                    progress(job.frames, int(ranks.size))
+        except BaseException:
+            job.abort()
+            raise
+        if job.frames < 2:
+            job.abort()
+            raise DecodeError(f"only {job.frames} frame(s) could be decoded", path=video)
+        return job.finish(tagger, plotter, normalize=normalize, stretch=stretch)
+
+
+class _MotionJob:
+    """The per-frame state of one motion pass; writes the outputs at :meth:`finish`."""
+
+    def __init__(
+        self,
+        video: Path,
+        out: Path,
+        wanted: set[str],
+        *,
+        fps: Fraction,
+        color: bool,
+        threshold: float,
+        binary: bool,
+        median: int,
+        history_decay: float,
+        history_video: bool,
+        max_profile: int,
+    ):
+        self.video, self.out, self.wanted, self.color = video, out, wanted, color
+        self.motion_options = {"threshold": threshold, "binary": binary, "median": median}
+        self.stem = video.stem
+        self.result = MotionResult(video=video, out_dir=out)
+        self.motiongram = (
+            Profiles(max_profile, name="motiongram") if "motiongrams" in wanted else None
+        )
+        self.videogram = Profiles(max_profile, name="videogram") if "videograms" in wanted else None
+        self.average = Mean() if "average" in wanted else None
+        self.history = MotionHistory(history_decay) if "history" in wanted else None
+        # The motion history and the videos are made on one output thread, in frame order,
+        # while this thread decodes and computes the next frames: the two threads then carry
+        # about equal work (on the motion benchmark: decoding, conversions, the average, the
+        # profiles and the motion image here; the history, colour conversion and x264 there).
+        self.writer = (
+            VideoWriter(out / f"{self.stem}_motion.mp4", fps=fps, background=False)
+            if "video" in wanted
+            else None
+        )
+        self.history_writer = (
+            VideoWriter(out / f"{self.stem}_history.mp4", fps=fps, background=False)
+            if history_video and "history" in wanted
+            else None
+        )
+        self._output = (
+            OrderedWorker("vfx-output")
+            if self.writer is not None or self.history is not None
+            else None
+        )
+        self.qom = _QomTable() if "qom" in wanted else None
+        self.previous: np.ndarray | None = None
+        self.frames = 0
+        self.first_time: Fraction | None = None
+        self.first_index = 0
+        self.last_time: Fraction | None = None
+        self.last_index = 0
+
+    def add(
+        self, rgb: np.ndarray | None, grey: np.ndarray | None, index: int, time: Fraction
+    ) -> None:
+        """One frame: its RGB image and/or its luma (what the motion pass was set to read)."""
+        if self.first_time is None:
+            self.first_time, self.first_index = time, index
+        self.last_time, self.last_index = time, index
+        if rgb is not None and rgb.dtype != np.uint8:
+            rgb = to_uint8(rgb)
+        if grey is not None and grey.dtype != np.uint8:
+            grey = to_uint8(grey)
+        if self.average is not None and rgb is not None:
+            self.average.update(rgb)
+        current = rgb if self.color else grey
+        assert current is not None
+        if self.videogram is not None:
+            self.videogram.update(current)
+        self.frames += 1
+        previous, self.previous = self.previous, current
+        if previous is None:
+            return
+        motion = motion_image(previous, current, **self.motion_options)
+        self.result.motion_frames += 1
+        extent = None
+        if self.writer is not None or self.motiongram is not None or self.qom is not None:
+            # One pair of exact row and column sums serves the motiongram, the stats and the
+            # writer, which converts only the part of the picture that has motion.
+            sums = profile_sums(motion)
+            extent = extent_from_sums(*sums) if self.writer is not None else None
+            if self.motiongram is not None:
+                self.motiongram.add_sums(*sums)
+            if self.qom is not None:
+                self.qom.add(index, time, *sums)
+        if self._output is not None:
+            # ``motion`` is a new array for every frame, which nothing here changes.
+            self._output.submit(self._emit, motion, extent)
+
+    def _emit(self, motion: np.ndarray, extent: tuple[int, int, int, int] | None) -> None:
+        """On the output thread: the motion history and the videos, one frame."""
+        if self.history is not None:
+            hist = self.history.update(motion)
+            if self.history_writer is not None:
+                self.history_writer.write(np.clip(hist + 0.5, 0, 255).astype(np.uint8), copy=False)
+        if self.writer is not None:
+            self.writer.write(motion, copy=False, extent=extent)
+
+    def abort(self) -> None:
+        if self._output is not None:
+            self._output.cancel()
+        for writer in (self.writer, self.history_writer):
+            if writer is not None:
+                writer.abort()
+
+    def _tags(self, tagger: FrameTagger | None, image: np.ndarray, description: str) -> ImageTags:
+        if tagger is None:
+            return ImageTags(xmp={"dc": {"description": description}})
+        assert self.first_time is not None and self.last_time is not None
+        h, w = image.shape[:2]
+        # Made from every frame: the span of times, no single place (see span_tags).
+        first, _ = tagger.tags(self.first_time, self.first_index, w, h)
+        last, _ = tagger.tags(self.last_time, self.last_index, w, h)
+        tags = span_tags(
+            first,
+            last,
+            self.frames,
+            w,
+            h,
+            first_time_s=float(self.first_time),
+            last_time_s=float(self.last_time),
+        )
+        tags.xmp.setdefault("dc", {})["description"] = description
+        return tags
+
+    def _still(
+        self,
+        stills: ThreadPoolExecutor,
+        name: str,
+        image: np.ndarray,
+        tagger: FrameTagger | None,
+        what: str,
+    ) -> Future[None]:
+        path = self.out / f"{self.stem}_{name}.png"
+        self.result.files[name] = path
+        return stills.submit(write_image, path, image, tags=self._tags(tagger, image, what))
+
+    def finish(
+        self,
+        tagger: FrameTagger | None,
+        plotter: QomPlotter | None,
+        *,
+        normalize: bool,
+        stretch: bool,
+    ) -> MotionResult:
+        try:
+            if self._output is not None:
+                self._output.drain()
+            for writer, key in ((self.writer, "video"), (self.history_writer, "history_video")):
+                if writer is not None:
+                    writer.close()
+                    self.result.files[key] = writer.path
+        except BaseException:
+            self.abort()
+            raise
+        plotter = plotter or QomPlotter()
+        if self.qom:
+            stats = self.qom.stats()
+            self._write_qom(self.qom, stats, plotter)
+            self.result.mean_qom = float(np.mean(stats["qom"]))
+        # The stills are compressed on two threads (zlib runs without the GIL) while the plot
+        # is drawn, by the plotting helper or on this thread.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vfx-still") as stills:
+            pending = self._stills(stills, tagger, normalize=normalize, stretch=stretch)
+            try:
+                plotter.wait()
+                for future in pending:
+                    future.result()
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
+        self.result.frames = self.frames
+        return self.result
+
+    def _stills(
+        self,
+        stills: ThreadPoolExecutor,
+        tagger: FrameTagger | None,
+        *,
+        normalize: bool,
+        stretch: bool,
+    ) -> list[Future[None]]:
+        pending = []
+        for name, profiles in (("motiongram", self.motiongram), ("videogram", self.videogram)):
+            if profiles is None:
+                continue
+            time_x, time_y = profiles.result()
+            self.result.profile_factor = max(self.result.profile_factor, profiles.factor)
+            what = "motion" if name == "motiongram" else "video"
+            for axis, picture in (("time-x", time_x), ("time-y", time_y)):
+                picture16 = _to_uint16(
+                    picture, normalize=normalize and name == "motiongram", stretch=stretch
+                )
+                description = f"{name.capitalize()} of {self.video.name}: " + _DESCRIPTIONS[
+                    axis
+                ].format(what=what)
+                if profiles.factor > 1:
+                    description += f" (each line averages {profiles.factor} frames)"
+                pending.append(
+                    self._still(stills, f"{name}_{axis}", picture16, tagger, description)
+                )
+        if self.average is not None:
+            pending.append(
+                self._still(
+                    stills,
+                    "average",
+                    self.average.result(),
+                    tagger,
+                    f"Average of all {self.frames} decoded frames of {self.video.name}",
+                )
+            )
+        if self.history is not None:
+            pending.append(
+                self._still(
+                    stills,
+                    "history",
+                    _to_uint16(self.history.result(), normalize=normalize, stretch=stretch),
+                    tagger,
+                    f"Motion history of {self.video.name} (decay {self.history.decay:g} per frame)",
+                )
+            )
+        return pending
+
+    def _write_qom(self, qom: _QomTable, stats: dict[str, np.ndarray], plotter: QomPlotter) -> None:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(QOM_COLUMNS)
+        columns = [stats[k].tolist() for k in QOM_COLUMNS[2:]]
+        for index, time, *values in zip(qom.index, qom.time, *columns, strict=True):
+            cells = ("" if math.isnan(v) else f"{v:.10g}" for v in values)
+            writer.writerow((index, format_seconds(time), *cells))
+        path = self.out / f"{self.stem}_qom.csv"
+        write_text(path, buf.getvalue())
+        self.result.files["qom"] = path
+        plot = self.out / f"{self.stem}_qom.png"
+        times = [float(t) for t in qom.time]
+        plotter.draw(plot, times, columns[0], self.video.name)  # collected by finish()
+        self.result.files["qom_plot"] = plot
+
+
+class _QomTable:
+    """Per motion frame: index, time and statistics (:func:`vfx.ops.motiongram.batch_stats`).
+
+    The statistics are computed a block of frames at a time from the frames' row and column
+    sums, and formatted once, at the end. Memory: one block of sums, plus nine numbers a frame.
+    """
+
+    BLOCK = 256
+
+    def __init__(self) -> None:
+        self.index: list[int] = []
+        self.time: list[Fraction] = []
+        self._sums: list[tuple[np.ndarray, np.ndarray]] = []
+        self._blocks: list[dict[str, np.ndarray]] = []
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def add(self, index: int, time: Fraction, columns: np.ndarray, rows: np.ndarray) -> None:
+        self.index.append(index)
+        self.time.append(time)
+        self._sums.append((columns, rows))
+        if len(self._sums) == self.BLOCK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._sums:
+            columns, rows = zip(*self._sums, strict=True)
+            self._blocks.append(batch_stats(np.stack(columns), np.stack(rows)))
+            self._sums.clear()
+
+    def stats(self) -> dict[str, np.ndarray]:
+        """Every frame's statistics, by name (arrays in frame order)."""
+        self._flush()
+        return {k: np.concatenate([b[k] for b in self._blocks]) for k in self._blocks[0]}

@@ -1,0 +1,126 @@
+"""``vfx report``: pages built from videos, output folders and batches, checked as a user
+would: valid HTML, every image described, a marker per geotagged frame, nothing fetched."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import html5lib
+import numpy as np
+from typer.testing import CliRunner
+
+from vfx.cli import app
+from vfx.jobs.report import make_report
+from vfx.jobs.report.content import FrameEntry, TrackLine
+from vfx.jobs.report.svgmap import map_svg
+
+runner = CliRunner()
+
+
+def _parse(path: Path):
+    """The page as html5lib's strict parser reads it: any parse error raises."""
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    return parser.parse(path.read_text(encoding="utf-8"))
+
+
+def _fetches(text: str) -> list[str]:
+    """Every URL the page would load (src/href), other than its own relative files."""
+    urls = re.findall(r'(?:src|href)="([^"]*)"', text)
+    return [u for u in urls if re.match(r"^[a-z][a-z0-9+.-]*:", u, re.I)]
+
+
+def _frame(k: int, lat: float | None, lon: float | None, **kw: object) -> FrameEntry:
+    return FrameEntry(f"frame {k}", k / 10, Path(f"t{k}.jpg"), lat=lat, lon=lon, **kw)
+
+
+def test_map_has_one_marker_per_placed_frame_scale_and_north() -> None:
+    frames = [_frame(k, 45 + k * 1e-5, 7.0, sequence="a" if k < 3 else "b") for k in range(5)]
+    frames.append(_frame(9, None, None, flag="after_track"))
+    frames[2].flag = "duplicate"
+    t = np.arange(10.0)
+    track = TrackLine(t, 45 + t * 5e-6, np.full(10, 7.0), np.array([""] * 9 + ["no_fix"]),
+                      np.ones(10), np.ones(10))  # fmt: skip
+    svg = map_svg(track, frames)
+    assert svg is not None
+    assert svg.count('class="frame') == 5
+    assert svg.count('class="frame duplicate"') == 1
+    assert svg.count('class="flagged"') == 1
+    assert "scale-bar" in svg and "north-arrow" in svg
+    assert re.search(r">\d+(\.\d+)? (m|km)</text>", svg)
+    assert map_svg(None, [_frame(0, None, None)]) is None
+
+
+def test_report_of_a_gps_video(gps_clip: Path, tmp_path: Path) -> None:
+    result = make_report([gps_clip], tmp_path / "r")
+    page = result.main
+    assert page == tmp_path / "r" / "report.html"
+    doc = _parse(page)
+    text = page.read_text(encoding="utf-8")
+    images = doc.findall(".//img")
+    assert len(images) == 6  # the clip's keyframes
+    for img in images:
+        assert re.fullmatch(r"keyframe \d+ at \d+\.\d{3} s \(2024-05-01T10:00:\d\d\.\d{3}Z\)",
+                            img.get("alt")), img.get("alt")  # fmt: skip
+        assert (page.parent / img.get("src")).is_file()
+    assert text.count('class="frame') == 6
+    assert not _fetches(text)
+    for section in ("facts", "clocks", "telemetry", "frames", "map", "plots"):
+        assert f'id="{section}"' in text
+
+
+def test_report_of_output_folders(plain_clip: Path, tmp_path: Path) -> None:
+    from vfx.jobs.motion import analyse_motion
+    from vfx.jobs.stills import extract_keyframes
+
+    keys = extract_keyframes(plain_clip, tmp_path / "keys").out_dir
+    motion = tmp_path / "motion"
+    analyse_motion(plain_clip, motion)
+    result = make_report([keys, motion], tmp_path / "r")
+    assert result.index == tmp_path / "r" / "index.html"
+    assert [p.name for p in result.pages] == ["keys.html", "motion.html"]
+    index = _parse(result.index)
+    assert {a.get("href") for a in index.findall(".//a")} == {"keys.html", "motion.html"}
+    text = result.pages[1].read_text(encoding="utf-8")
+    _parse(result.pages[1])
+    assert "Motiongram" in text and "Quantity of motion" in text
+    keys_page = result.pages[0].read_text(encoding="utf-8")
+    assert keys_page.count("<figure>") == 6
+    assert not _fetches(keys_page) and not _fetches(text)
+
+
+def test_report_of_a_batch(plain_clip: Path, tmp_path: Path) -> None:
+    from vfx.recipe.runner import run_recipe
+
+    run_recipe("keyframe-display", [plain_clip], tmp_path / "batch")
+    result = make_report([tmp_path / "batch"], tmp_path / "r")
+    assert result.index is not None
+    index = result.index.read_text(encoding="utf-8")
+    _parse(result.index)
+    assert 'class="status-done"' in index and "plain.mp4" in index
+
+
+def test_cli_report_and_its_errors(gps_clip: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    done = runner.invoke(app, ["report", str(gps_clip), "-o", str(out), "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["main"] == str(out / "report.html")
+    missing = runner.invoke(app, ["report", str(tmp_path / "nope.mp4")])
+    assert missing.exit_code == 1 and "nope.mp4" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video")
+    refused = runner.invoke(app, ["report", str(gps_clip), str(bad), "-o", str(tmp_path / "b")])
+    assert refused.exit_code == 1 and "notes.mp4" in refused.stderr
+    assert not (tmp_path / "b").exists()  # nothing written, not even the folder
+    tiles = runner.invoke(app, ["report", str(gps_clip), "--tiles", "https://t.example/a.png"])
+    assert tiles.exit_code == 1 and "{z}" in tiles.stderr
+
+
+def test_tiles_are_the_only_thing_fetched_and_only_when_asked(
+    gps_clip: Path, tmp_path: Path
+) -> None:
+    result = make_report([gps_clip], tmp_path / "r", tiles="https://tiles.example/{z}/{x}/{y}.png")
+    urls = _fetches(result.main.read_text(encoding="utf-8"))
+    assert urls and all(u.startswith("https://tiles.example/") for u in urls)

@@ -1,0 +1,144 @@
+"""Every track format vfx reads gives the same track; hostile files are refused in one line."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trackfiles import (
+    sample_points,
+    write_exiftool_csv,
+    write_fit,
+    write_gpx,
+    write_kml,
+    write_nmea,
+)
+from vfx.errors import TelemetryError
+from vfx.telemetry.trackfiles import common as trackfile
+from vfx.telemetry.trackfiles import read_track, track_format
+
+WRITERS = {
+    "gpx": (write_gpx, "t.gpx", {}),
+    "nmea": (write_nmea, "t.nmea", {}),
+    "fit": (write_fit, "t.fit", {}),
+    "kml": (write_kml, "t.kml", {}),
+    "kmz": (write_kml, "t.kmz", {"kmz": True}),
+    "csv": (write_exiftool_csv, "t.csv", {}),
+    "csv-printed": (write_exiftool_csv, "p.csv", {"printed": True}),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(WRITERS))
+def test_every_format_gives_the_written_track(tmp_path: Path, kind: str) -> None:
+    write, name, kwargs = WRITERS[kind]
+    points = sample_points()
+    track = read_track(write(tmp_path / name, points, **kwargs))
+    assert len(track) == len(points)
+    # crossing midnight UTC: NMEA's GGA and RMC dates and FIT's epoch both hold
+    want_utc = [p[0].timestamp() for p in points]
+    assert track.utc_s == pytest.approx(want_utc, abs=1e-3)
+    # NMEA writes ddmm.mmmm (1e-4 minutes = 0.2 m); the others write the value itself
+    tol = 2e-6 if kind in ("nmea", "csv-printed") else 1e-7
+    assert track.lat == pytest.approx([p[1] for p in points], abs=tol)
+    assert track.lon == pytest.approx([p[2] for p in points], abs=tol)
+    assert track.alt == pytest.approx([p[3] for p in points], abs=0.2)
+    if kind in ("nmea", "fit", "csv", "csv-printed"):
+        assert track.speed == pytest.approx([p[4] for p in points], abs=1e-3)
+    assert track.source.endswith(name)
+
+
+def test_format_from_content_when_the_suffix_says_nothing(tmp_path: Path) -> None:
+    points = sample_points()
+    for kind in ("gpx", "nmea", "fit", "kml"):
+        write, _, kwargs = WRITERS[kind]
+        path = write(tmp_path / f"track_{kind}.dat", points, **kwargs)
+        assert track_format(path) == kind
+        assert len(read_track(path)) == len(points)
+
+
+def test_nmea_southern_western_and_gga_only(tmp_path: Path) -> None:
+    points = [(p[0], -p[1], -p[2], p[3], p[4]) for p in sample_points()]
+    track = read_track(write_nmea(tmp_path / "sw.nmea", points))
+    assert track.lat == pytest.approx([p[1] for p in points], abs=2e-6)
+    assert track.lon == pytest.approx([p[2] for p in points], abs=2e-6)
+    with pytest.raises(TelemetryError, match="without a date: GGA needs RMC or ZDA"):
+        read_track(write_nmea(tmp_path / "gga.nmea", sample_points(), gga_only=True))
+
+
+def test_nmea_bad_checksums_are_skipped_not_trusted(tmp_path: Path) -> None:
+    path = write_nmea(tmp_path / "t.nmea", sample_points())
+    lines = path.read_text().splitlines()
+    lines[0] = lines[0].replace("45", "46", 1)  # the checksum no longer matches
+    path.write_text("\n".join(lines))
+    track = read_track(path)
+    assert np.all(track.lat < 45.01)
+
+
+def _entity_bomb(tag: str) -> str:
+    return (
+        '<?xml version="1.0"?><!DOCTYPE k [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        f"<{tag}>&b;</{tag}>"
+    )
+
+
+def _truncated_fit(path: Path) -> Path:
+    data = write_fit(path, sample_points()).read_bytes()
+    path.write_bytes(data[:-7])
+    return path
+
+
+def _altered_fit(path: Path) -> Path:
+    data = bytearray(write_fit(path, sample_points()).read_bytes())
+    data[30] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return path
+
+
+HOSTILE = {
+    "gpx entities": ("t.gpx", lambda p: p.write_text(_entity_bomb("gpx")), "DOCTYPE"),
+    "kml entities": ("t.kml", lambda p: p.write_text(_entity_bomb("kml")), "DOCTYPE"),
+    "nmea binary": ("t.nmea", lambda p: p.write_bytes(bytes(range(256)) * 40), "not an NMEA"),
+    "fit cut": ("t.fit", _truncated_fit, "not a readable FIT"),
+    "fit altered": ("t.fit", _altered_fit, "not a readable FIT"),
+    "csv no columns": ("t.csv", lambda p: p.write_text("a,b\n1,2\n"), "needs a time column"),
+    "csv huge field": (
+        "t.csv",
+        lambda p: p.write_text("time,lat,lon\n" + '"' + "9" * 200_000 + '",1,2\n'),
+        "not a readable CSV",
+    ),
+    "kmz not zip": ("t.kmz", lambda p: p.write_bytes(b"PK\x03\x04garbage"), "KML"),
+    "unknown": ("t.bin", lambda p: p.write_bytes(b"\x00\x01\x02"), "not a track file"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_track_files_are_refused_in_one_line(tmp_path: Path, case: str) -> None:
+    name, make, reason = HOSTILE[case]
+    path = tmp_path / name
+    make(path)
+    with pytest.raises(TelemetryError, match=reason) as info:
+        read_track(path)
+    assert str(path) in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_oversized_files_and_kmz_bombs_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(trackfile, "MAX_TRACK_BYTES", 10_000)
+    from vfx.telemetry.trackfiles import kml
+
+    monkeypatch.setattr(kml, "MAX_TRACK_BYTES", 10_000)
+    big = write_nmea(tmp_path / "big.nmea", sample_points(200))
+    with pytest.raises(TelemetryError, match="larger than"):
+        read_track(big)
+    bomb = tmp_path / "bomb.kmz"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("doc.kml", "<kml>" + " " * 1_000_000 + "</kml>")
+    assert bomb.stat().st_size < 10_000
+    with pytest.raises(TelemetryError, match="unpacks to"):
+        read_track(bomb)
