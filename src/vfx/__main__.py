@@ -4,7 +4,7 @@ Everything process-wide happens here, never when vfx is imported or :func:`vfx.c
 called: one OpenBLAS thread (before numpy loads), the collector frozen around the command's
 imports and tuned for the run, glibc's allocator keeping frame-sized blocks, SIGTERM and SIGHUP
 stopping the command as Ctrl-C does (outputs recorded, temporary files removed, exit
-``128 + signal``), and the quick exit. See :mod:`vfx._process` for the measurements.
+``128 + signal``), and the quick exit. See :mod:`vfx.cli.process` for the measurements.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 def main() -> NoReturn:
     """Console-script entry point: set up the process, run the command line, exit."""
-    from vfx import _process
+    from vfx.cli import process
 
-    _process.single_threaded_blas()  # before anything imports numpy
+    process.single_threaded_blas()  # before anything imports numpy
     # The command's imports (typer, numpy, vfx's command modules) create some 200,000
     # objects and no garbage: the collector stays off while they load (about sixty
     # collections, 8 ms) and they are frozen out of its reach before it is switched on again
@@ -38,16 +38,16 @@ def main() -> NoReturn:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        from vfx.cli.app import exit_now, run
+        from vfx.cli.application import exit_now, run
     finally:
         gc.freeze()
         if collecting:
             gc.enable()
-    _process.tune_allocator()
-    _process.tune_collector()
+    process.tune_allocator()
+    process.tune_collector()
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _stop)
-    _process.OWNS_PROCESS = True
+    process.OWNS_PROCESS = True
     exit_now(run())
 
 

@@ -10,12 +10,27 @@
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["OrderedWorker", "ordered_map"]
+__all__ = ["OrderedWorker", "available_cores", "ordered_map"]
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which a ``taskset`` or a
+    container's cpuset narrows), at least one: the default size of vfx's thread pools.
+
+    It is the operating system's answer for this process, not a setting of vfx's, so a
+    program that imports vfx gets what the ``vfx`` command gets.
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no affinity outside Linux
+        return os.cpu_count() or 1
+
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -12,7 +12,7 @@ import typer.main
 
 from conftest import SAMPLE
 from vfx.cli import app, run
-from vfx.cli.app import _for_command, _invoked
+from vfx.cli.application import _for_command, _invoked
 from vfx.io.images import read_image, write_image
 
 

@@ -11,7 +11,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from vfx.cli import app
-from vfx.cli.app import EXAMPLES, command_names
+from vfx.cli.application import EXAMPLES, command_names
 
 runner = CliRunner()
 
@@ -71,7 +71,7 @@ def test_every_command_has_an_example_that_parses(cmd: list[str]) -> None:
 
 def test_readme_command_reference_is_the_help() -> None:
     from conftest import ROOT
-    from vfx.cli.app import reference_markdown
+    from vfx.cli.application import reference_markdown
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     match = re.search(
@@ -79,5 +79,5 @@ def test_readme_command_reference_is_the_help() -> None:
     )
     assert match is not None, "README lost its command reference markers"
     assert match.group(1) == reference_markdown(), (
-        "README command reference is stale: paste vfx.cli.app.reference_markdown()"
+        "README command reference is stale: paste vfx.cli.application.reference_markdown()"
     )

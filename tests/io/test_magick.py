@@ -71,13 +71,11 @@ def test_tiles_reduced_on_threads_make_the_same_sheet(
 ) -> None:
     """The tiles are reduced on the process's cores; the sheet is the one a single thread
     makes, tile for tile in order (more tiles than are ever in flight)."""
-    import vfx._process
-
     tiles = _noise_tiles(13)
-    monkeypatch.setattr(vfx._process, "_CORES", 1)
-    one = magick.montage(iter(tiles), tmp_path / "one.png", columns=5, tile_width=48)
-    monkeypatch.setattr(vfx._process, "_CORES", threads)
-    many = magick.montage(iter(tiles), tmp_path / "many.png", columns=5, tile_width=48)
+    one = magick.montage(iter(tiles), tmp_path / "one.png", columns=5, tile_width=48, threads=1)
+    many = magick.montage(
+        iter(tiles), tmp_path / "many.png", columns=5, tile_width=48, threads=threads
+    )
     assert one == many
     assert np.array_equal(read_image(tmp_path / "one.png"), read_image(tmp_path / "many.png"))
 
@@ -85,15 +83,11 @@ def test_tiles_reduced_on_threads_make_the_same_sheet(
 def test_a_failing_frame_stops_the_sheet_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import vfx._process
-
-    monkeypatch.setattr(vfx._process, "_CORES", 2)
-
     def frames():
         yield from _noise_tiles(5)
         raise OSError("frame 6 is unreadable")
 
     out = tmp_path / "sheet.png"
     with pytest.raises(OSError, match="frame 6"):
-        magick.montage(frames(), out, columns=3, tile_width=40)
+        magick.montage(frames(), out, columns=3, tile_width=40, threads=2)
     assert list(tmp_path.iterdir()) == []

@@ -75,7 +75,7 @@ def test_interrupted_run_leaves_no_partial_files_and_resumes(
     ntsc_clip: ClipSpec, tmp_path: Path
 ) -> None:
     reference = tmp_path / "ref"
-    extract_keyframes(ntsc_clip.path, reference, workers=1)
+    extract_keyframes(ntsc_clip.path, reference, threads=1)
 
     def interrupt(done: int, total: int | None) -> None:
         if done >= 2:
@@ -83,7 +83,7 @@ def test_interrupted_run_leaves_no_partial_files_and_resumes(
 
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
-        extract_keyframes(ntsc_clip.path, out, progress=interrupt, workers=1)
+        extract_keyframes(ntsc_clip.path, out, progress=interrupt, threads=1)
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
     assert leftovers == []
     rows = read_frame_table(out)
@@ -230,7 +230,7 @@ def test_a_ctrl_c_between_any_two_statements_keeps_frames_csv_exact(tmp_path: Pa
         lines_run, raise_at = 0, at
         sys.settrace(calls)
         try:
-            extract_keyframes(clip.path, out, workers=2)
+            extract_keyframes(clip.path, out, threads=2)
         except KeyboardInterrupt:
             return True
         finally:

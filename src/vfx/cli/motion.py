@@ -118,14 +118,14 @@ def motion(
     from vfx.tagging.tagger import MetadataOptions
 
     outputs = MOTION_OUTPUTS if only is None else [o.strip() for o in only.split(",") if o.strip()]
-    from vfx import _process
+    from vfx.cli import process
 
     # The plot's helper process is forked before the progress bar starts its thread, and
     # only by the vfx command itself (a program calling run() is never forked).
-    fork = "qom" in outputs and _process.OWNS_PROCESS
+    fork = "qom" in outputs and process.OWNS_PROCESS
     with (
         QomPlotter.start() if fork else nullcontext() as plotter,
-        _process.opencv_threads(1) if _process.OWNS_PROCESS else nullcontext(),
+        process.opencv_threads(1) if process.OWNS_PROCESS else nullcontext(),
         progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress,
     ):
         result = analyse_motion(

@@ -81,8 +81,17 @@ def run(
             what = result.error if result.status == "failed" else f"{len(result.outputs)} files"
             say(f"{result.status:>7}  {Path(result.video).name}: {what}", err=True)
 
+    from vfx.cli.process import tune_worker
+
     outcome = run_recipe(
-        recipe, inputs, output, jobs=jobs, dask=dask, recursive=recursive, on_result=report
+        recipe,
+        inputs,
+        output,
+        jobs=jobs,
+        dask=dask,
+        recursive=recursive,
+        on_result=report,
+        worker_setup=tune_worker,
     )
     if json:
         echo_json(

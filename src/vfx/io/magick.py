@@ -191,12 +191,14 @@ def montage(
     font_size: float = 14,
     background: str = "white",
     tags: Callable[[int, int], ImageTags | None] | None = None,
+    threads: int | None = None,
 ) -> tuple[int, int]:
     """A contact sheet through ImageMagick's montage; returns ``(width, height)``.
 
-    Each image is reduced to ``tile_width`` before it is added, so memory stays bounded by the
-    thumbnails, and labelled with its text. ``tags(width, height)``, called once every image
-    has been added, gives the tags written into the sheet.
+    Each image is reduced to ``tile_width`` before it is added (on ``threads`` threads,
+    default the process's cores), so memory stays bounded by the thumbnails, and labelled
+    with its text. ``tags(width, height)``, called once every image has been added, gives
+    the tags written into the sheet.
     """
     wi = wand_image()
     from wand.color import Color
@@ -204,7 +206,7 @@ def montage(
 
     count = 0
     tile_height = tile_width
-    with wi.Image() as sheet, closing(_tiles(images, tile_width)) as tiles:
+    with wi.Image() as sheet, closing(_tiles(images, tile_width, threads)) as tiles:
         for item, label in tiles:
             with item:
                 tile_height = item.height
@@ -244,17 +246,17 @@ def montage(
 
 
 def _tiles(
-    images: Iterable[tuple[np.ndarray, str]], tile_width: int
+    images: Iterable[tuple[np.ndarray, str]], tile_width: int, threads: int | None = None
 ) -> Generator[tuple[Any, str], None, None]:
     """Each image reduced to ``tile_width`` by ImageMagick's resize (its default filter), with
     its label, in order.
 
-    The reductions run on this process's cores (Wand's calls release the GIL): the resize
+    The reductions run on ``threads`` threads (default: the process's cores; Wand's calls
+    release the GIL): the resize
     takes 22 ms for a 720p frame, most of a contact sheet's time. About two frames per thread
     are held at full size.
     """
-    from vfx._process import cores
-    from vfx.workers import ordered_map
+    from vfx.workers import available_cores, ordered_map
 
     def reduce(image: tuple[np.ndarray, str]) -> Any:
         item = _to_wand(to_uint8(image[0]))
@@ -265,7 +267,7 @@ def _tiles(
             raise
         return item
 
-    threads = cores()
+    threads = threads or available_cores()
     tiles = ordered_map(
         reduce, images, threads=threads, ahead=2 * threads, name="vfx-tile", discard=_close
     )

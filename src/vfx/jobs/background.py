@@ -160,8 +160,10 @@ def make_background(
     max_pixels: int = MAX_PIXELS,
     progress: Progress | None = None,
     overwrite: bool = False,
+    threads: int | None = None,
 ) -> Composite:
-    """Estimate the background (see :func:`estimate_background`) and write it to ``out``.
+    """Estimate the background (see :func:`estimate_background`) and write it to ``out``
+    (compressed on ``threads`` threads, default the process's cores).
 
     The image is tagged with the span of the frames it was estimated from (see
     :func:`vfx.tagging.rows.span_tags`). An existing ``out`` is replaced only with
@@ -173,7 +175,7 @@ def make_background(
     _guard_single(out, source, overwrite)
     exposures = _Exposures(source, "background")
     image = _estimate(source, method, sample, engine, progress, exposures)
-    path = _write_single(out, image, exposures=exposures)
+    path = _write_single(out, image, exposures=exposures, threads=threads)
     return Composite(path, exposures.count, image.shape, str(image.dtype))
 
 

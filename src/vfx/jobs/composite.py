@@ -49,8 +49,10 @@ def make_composite(
     max_pixels: int = MAX_PIXELS,
     progress: Progress | None = None,
     overwrite: bool = False,
+    threads: int | None = None,
 ) -> Composite:
-    """The multi-exposure image of all frames ("keyframe display").
+    """The multi-exposure image of all frames ("keyframe display"); written on ``threads``
+    threads (default: the process's cores).
 
     ``darken`` is ``convert ... -background white -compose darken -flatten`` (good for a dark
     figure on a light scene), ``lighten`` the same on black with ``lighten``, ``mean`` the
@@ -88,7 +90,7 @@ def make_composite(
         # darken, lighten and mean combine every frame as the background methods of the same
         # name do, with either engine.
         image = _combine(source, mode, engine, progress, exposures)
-    path = _write_single(out, image, quality, exposures)
+    path = _write_single(out, image, quality, exposures, threads)
     return Composite(path, source.count, image.shape, str(image.dtype))
 
 

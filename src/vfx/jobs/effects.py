@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vfx._process import cores
 from vfx.errors import ImageReadError, OutputError, ParameterError, VfxError
 from vfx.io.exif import ImageTags
 from vfx.io.images import (
@@ -26,6 +25,7 @@ from vfx.ops.stack import (
     StreamingEstimate,
 )
 from vfx.params import PARAMS
+from vfx.workers import available_cores
 
 if TYPE_CHECKING:
     from vfx.tagging.tagger import FrameTagger
@@ -170,9 +170,14 @@ def _guard_folder(out: Path, source: FrameSource) -> None:
 
 
 def _write_single(
-    path: str | Path, image: np.ndarray, quality: int = 95, exposures: _Exposures | None = None
+    path: str | Path,
+    image: np.ndarray,
+    quality: int = 95,
+    exposures: _Exposures | None = None,
+    threads: int | None = None,
 ) -> Path:
-    """Write one image made from many frames, tagged with their span when it is known."""
+    """Write one image made from many frames, tagged with their span when it is known; its
+    strips compress on ``threads`` threads (default: the process's cores)."""
     path = Path(path)
     fmt = format_for(path)
     if path.parent != Path("") and not path.parent.is_dir():
@@ -181,7 +186,7 @@ def _write_single(
         log.warning("%s: JPEG keeps 8 bits; use .tiff or .png to keep all 16", path)
     tags = exposures.span(image.shape[1], image.shape[0]) if exposures else None
     # Nothing else runs now: the strips compress on every core.
-    write_image(path, image, quality=quality, tags=tags, threads=cores())
+    write_image(path, image, quality=quality, tags=tags, threads=threads or available_cores())
     return path
 
 

@@ -43,8 +43,11 @@ def make_montage(
     max_pixels: int = MAX_PIXELS,
     progress: Progress | None = None,
     overwrite: bool = False,
+    threads: int | None = None,
 ) -> Composite:
     """A contact sheet of the frames via ImageMagick, each labelled with what is known of it.
+
+    The tiles are reduced on ``threads`` threads (default: the process's cores).
 
     A label has the frame's name, its time in the video, and from the metadata stage its UTC
     time and position (``frames.csv`` rows for a folder). The sheet is tagged with the span of
@@ -75,6 +78,7 @@ def make_montage(
             tile_width=tile_width,
             font_size=font_size,
             tags=exposures.span,
+            threads=threads,
         )
     except ValueError as exc:
         raise ImageReadError(str(exc), path=source.path) from exc

@@ -229,7 +229,7 @@ def analyse_motion(
             else reader.frames(ranks=ranks.tolist(), pixels=pixels)
         )
         # OpenCV's thread pool is the process's, so the library leaves it as the caller set
-        # it; the vfx command runs this pass with one OpenCV thread (vfx._process: its pool
+        # it; the vfx command runs this pass with one OpenCV thread (vfx.cli.process: its pool
         # on top of these two threads cost 25 % in contention).
         try:
             for frame in frames:

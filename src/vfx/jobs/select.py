@@ -200,7 +200,7 @@ def select_frames(
             quality=quality,
             overwrite=overwrite,
             progress=None,
-            workers=None,
+            threads=None,
             tagger=tagger,
         )
     written = sum(p.stat().st_size for p in extraction.files if p.is_file())

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 
-from vfx._process import cores
 from vfx.errors import DecodeError, MetadataError, OutputError, ParameterError
 from vfx.io.exif import ImageTags
 from vfx.io.images import IMAGE_FORMATS, looks_complete, prepare_output_dir, write_image
@@ -32,6 +31,7 @@ from vfx.params import check
 from vfx.tagging.sequences import distance_times
 from vfx.tagging.tagger import FrameTagger, MetadataOptions, Summary
 from vfx.types import Frame
+from vfx.workers import available_cores
 
 __all__ = [
     "Extraction",
@@ -107,7 +107,7 @@ def write_frames(
     quality: int,
     overwrite: bool,
     progress: Progress | None,
-    workers: int | None,
+    threads: int | None,
     tagger: FrameTagger | None = None,
     name: InputName | None = None,
 ) -> Extraction:
@@ -158,7 +158,7 @@ def write_frames(
     done = len(rows)
     if progress:
         progress(done, total)
-    workers = workers or min(4, cores())
+    threads = threads or min(4, available_cores())
     pending: deque[Future[None]] = deque()
     # Each image is recorded by the writer thread that completed it, not by this thread: a
     # Ctrl-C is raised here between any two statements, and could otherwise fall between an
@@ -203,7 +203,7 @@ def write_frames(
             # The error being raised already says what went wrong (a full disk, say).
             log.debug("%s: could not update frames.csv", out_dir)
 
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vfx-write")
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="vfx-write")
     try:
         if todo:
             frames = reader.frames(keyframes=keyframes, ranks=todo)
@@ -219,7 +219,7 @@ def write_frames(
                 # An image of that name that frames.csv does not list as made from this file
                 # is not known to be complete or ours: it is written again.
                 pending.append(pool.submit(write, path, frame.image, tags, entry))
-                while len(pending) > 2 * workers:
+                while len(pending) > 2 * threads:
                     settle_oldest()
         while pending:
             settle_oldest()
@@ -253,7 +253,7 @@ def extract_keyframes(
     overwrite: bool = False,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     progress: Progress | None = None,
-    workers: int | None = None,
+    threads: int | None = None,
     metadata: MetadataOptions | None = None,
     panorama: PanoramaOptions | None = None,
     name: InputName | None = None,
@@ -300,7 +300,7 @@ def extract_keyframes(
             quality=quality,
             overwrite=overwrite,
             progress=progress,
-            workers=workers,
+            threads=threads,
             tagger=tagger,
             name=name,
         )
@@ -322,7 +322,7 @@ def extract_frames(
     overwrite: bool = False,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     progress: Progress | None = None,
-    workers: int | None = None,
+    threads: int | None = None,
     metadata: MetadataOptions | None = None,
     panorama: PanoramaOptions | None = None,
     name: InputName | None = None,
@@ -385,7 +385,7 @@ def extract_frames(
             quality=quality,
             overwrite=overwrite,
             progress=progress,
-            workers=workers,
+            threads=threads,
             tagger=tagger,
             name=name,
         )

@@ -29,7 +29,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from vfx._process import cores
+from vfx.workers import available_cores
 
 __all__ = [
     "FACES",
@@ -119,13 +119,18 @@ def _face_uv(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 
 def build_maps(
-    layout: EacLayout, width: int | None = None, *, supersample: int = 1
+    layout: EacLayout,
+    width: int | None = None,
+    *,
+    supersample: int = 1,
+    threads: int | None = None,
 ) -> EquirectMaps:
     """The sampling maps of a ``width`` x ``width/2`` panorama (default: the natural width).
 
     With ``supersample`` > 1 each output pixel is the mean of ``supersample``² samples
     (antialiasing when the panorama is smaller than the strips); the maps are built at that
-    resolution and :func:`to_equirect` reduces the result.
+    resolution and :func:`to_equirect` reduces the result. Blocks of rows are computed on
+    ``threads`` threads (default: :func:`vfx.workers.available_cores`).
     """
     width = layout.natural_width if width is None else int(width)
     if width < 8 or width % 2:
@@ -142,9 +147,9 @@ def build_maps(
     grid = 0.25 - (supersample - 1) / (2 * supersample)
     lon = (((np.arange(w) / supersample + grid) / width * 2 - 1) * np.pi).astype(np.float32)
     lat = (((np.arange(h)[::-1] / supersample + grid) / height - 0.5) * np.pi).astype(np.float32)
-    # Rows are independent: blocks of them are computed on every core (numpy releases the GIL).
+    # Rows are independent: blocks of them are computed on threads (numpy releases the GIL).
     blocks = np.array_split(np.arange(h), max(1, h // 64))
-    with ThreadPoolExecutor(max_workers=cores()) as pool:
+    with ThreadPoolExecutor(max_workers=threads or available_cores()) as pool:
         parts = list(pool.map(lambda rows: _sample(layout, lon, lat[rows]), blocks))
     px = np.concatenate([p[0] for p in parts])
     py = np.concatenate([p[1] for p in parts])

@@ -56,6 +56,7 @@ class StepContext:
     select: dict[str, Any] | None  # {"method": "coreset", "n": 50} when the source selects
     image_format: str
     quality: int
+    threads: int | None = None  # thread pools' size (None: the process's cores)
     frames_dir: Path | None = None  # set by the frames step; later steps read from it
     outputs: list[Path] = field(default_factory=list)
 
@@ -103,7 +104,12 @@ def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
         kind, every = parse_frames_spec(ctx.frames)
         if kind == "keyframes":
             extraction = extract_keyframes(
-                ctx.video, out, fmt=ctx.image_format, quality=ctx.quality, metadata=meta
+                ctx.video,
+                out,
+                fmt=ctx.image_format,
+                quality=ctx.quality,
+                metadata=meta,
+                threads=ctx.threads,
             )
         else:
             extraction = extract_frames(
@@ -114,6 +120,7 @@ def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
                 fmt=ctx.image_format,
                 quality=ctx.quality,
                 metadata=meta,
+                threads=ctx.threads,
             )
         files = extraction.files
     ctx.frames_dir = out
@@ -135,6 +142,7 @@ def _background(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
         frames=_frames_spec(ctx),
         sample=o["sample"],
         overwrite=True,  # the run redoes an input it did not finish, in the input's own folder
+        threads=ctx.threads,
     )
     return [out]
 
@@ -177,6 +185,7 @@ def _composite(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
         sample=o["sample"],
         quality=ctx.quality,
         overwrite=True,
+        threads=ctx.threads,
     )
     return [out]
 
@@ -193,6 +202,7 @@ def _montage(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
         tile_width=o["tile_width"],
         font_size=o["font_size"],
         overwrite=True,
+        threads=ctx.threads,
     )
     return [out]
 

@@ -26,6 +26,7 @@ from vfx.errors import ParameterError, RecipeError, VfxError
 from vfx.io.images import prepare_output_dir, write_text
 from vfx.recipe.registry import STEPS, StepContext
 from vfx.recipe.schema import Recipe, find_recipe
+from vfx.workers import available_cores
 
 __all__ = ["MANIFEST", "InputResult", "RunResult", "expand_inputs", "run_one", "run_recipe"]
 
@@ -89,11 +90,19 @@ def expand_inputs(inputs: Iterable[str | Path], *, recursive: bool = False) -> l
     return unique
 
 
-def run_one(recipe: Recipe, video: str, out_base: str, stem: str | None = None) -> InputResult:
+def run_one(
+    recipe: Recipe,
+    video: str,
+    out_base: str,
+    stem: str | None = None,
+    *,
+    threads: int | None = None,
+) -> InputResult:
     """Run every step of ``recipe`` on one video; never raises for the video's own problems.
 
     ``stem`` names the video's folder (``{stem}`` in the recipe's template); by default the
     video's own stem (:func:`vfx.jobs.naming.input_names` gives distinct ones for a batch).
+    ``threads`` sizes the steps' thread pools (default: the process's cores).
     """
     start = time.perf_counter()
     path = Path(video)
@@ -106,6 +115,7 @@ def run_one(recipe: Recipe, video: str, out_base: str, stem: str | None = None) 
             select=recipe.select,
             image_format=recipe.image_format,
             quality=recipe.quality,
+            threads=threads,
         )
         outputs: list[Path] = []
         for step in recipe.steps:
@@ -154,6 +164,7 @@ def run_recipe(
     dask: str | None = None,
     recursive: bool = False,
     on_result: Callable[[InputResult], None] | None = None,
+    worker_setup: Callable[[], None] | None = None,
 ) -> RunResult:
     """Run ``recipe`` (a :class:`Recipe`, a file or a built-in name) over ``inputs``.
 
@@ -161,6 +172,10 @@ def run_recipe(
     ``dask``, tasks on the Dask scheduler at that address (``tcp://host:8786``) or an existing
     ``distributed.Client``. Returns the per-input results; ``run.json`` in ``out_dir`` (default
     the current folder) records them.
+
+    Each of the ``jobs`` worker processes sizes its thread pools to its share of the cores,
+    and calls ``worker_setup`` (a module-level function, so that it reaches a new process) once
+    when it starts: the ``vfx`` command passes its allocator tuning there.
     """
     if not isinstance(recipe, Recipe):
         recipe = find_recipe(recipe)
@@ -200,11 +215,12 @@ def run_recipe(
     try:
         if dask is not None:
             _run_dask(recipe, todo, out, dask, record, stems)
-        elif (jobs or os.cpu_count() or 1) <= 1 or len(todo) <= 1:
+        elif (jobs or available_cores()) <= 1 or len(todo) <= 1:
             for key in todo:
                 record(run_one(recipe, key, str(out), stems[key]))
         else:
-            _run_processes(recipe, todo, out, jobs or os.cpu_count() or 1, record, stems)
+            workers = jobs or available_cores()
+            _run_processes(recipe, todo, out, workers, record, stems, worker_setup)
     except KeyboardInterrupt:
         finished = sum(r.status != "skipped" for r in results.values())
         log.warning(
@@ -273,6 +289,7 @@ def _run_processes(
     jobs: int,
     record: Callable[[InputResult], None],
     stems: dict[str, str],
+    worker_setup: Callable[[], None] | None = None,
 ) -> None:
     """Run the inputs on ``jobs`` worker processes, one input per worker at a time.
 
@@ -293,7 +310,7 @@ def _run_processes(
             max_workers=min(jobs, len(queue)),
             mp_context=context,
             initializer=_worker_setup,
-            initargs=(jobs,),
+            initargs=(worker_setup,),
         )
         running: dict[Future[InputResult], str] = {}
         broken = False
@@ -301,7 +318,8 @@ def _run_processes(
             while queue or running:
                 while queue and len(running) < jobs:
                     video = queue.popleft()
-                    job = pool.submit(_worker_run, recipe, video, str(out), stems[video])
+                    share = max(1, available_cores() // jobs)
+                    job = pool.submit(_worker_run, recipe, video, str(out), stems[video], share)
                     running[job] = video
                 done, _ = wait(set(running), return_when=FIRST_COMPLETED)
                 for future in done:
@@ -331,18 +349,14 @@ def _run_processes(
 _BUSY = False  # in a worker process: whether it is running an input now
 
 
-def _worker_setup(jobs: int = 1) -> None:
-    """A worker process's set-up: the allocator tuning, its share of the cores (one of
-    ``jobs`` workers: its thread pools sized to that, not to the whole machine), and Ctrl-C
-    or SIGTERM handled as the command handles them: a busy worker stops its input cleanly
-    (records what it wrote, removes its temporary files), an idle one just ends, without a
-    traceback."""
+def _worker_setup(setup: Callable[[], None] | None = None) -> None:
+    """A worker process's set-up: the caller's ``setup``, and Ctrl-C or SIGTERM handled as the
+    command handles them: a busy worker stops its input cleanly (records what it wrote,
+    removes its temporary files), an idle one just ends, without a traceback."""
     import signal
 
-    from vfx._process import share_cores, tune_allocator
-
-    tune_allocator()
-    share_cores(jobs)
+    if setup is not None:
+        setup()
 
     def stop(signum: int, frame: object) -> None:
         if _BUSY:
@@ -353,11 +367,16 @@ def _worker_setup(jobs: int = 1) -> None:
         signal.signal(sig, stop)
 
 
-def _worker_run(recipe: Recipe, video: str, out_base: str, stem: str) -> InputResult:
+def _worker_run(recipe: Recipe, video: str, out_base: str, stem: str, threads: int) -> InputResult:
+    """One input in a worker process whose share of the cores is ``threads`` (its thread
+    pools and OpenCV's are sized to it, not to the whole machine)."""
     global _BUSY
+    import cv2
+
+    cv2.setNumThreads(threads)
     _BUSY = True
     try:
-        return run_one(recipe, video, out_base, stem)
+        return run_one(recipe, video, out_base, stem, threads=threads)
     finally:
         _BUSY = False
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import av
 
-from vfx._process import cores
 from vfx.errors import TelemetryError, VideoOpenError
 from vfx.io.mp4 import list_tracks
 from vfx.types import StreamInfo
+from vfx.workers import available_cores
 
 log = logging.getLogger("vfx")
 
@@ -193,4 +193,4 @@ _DATA_KINDS = {"meta": "data", "tmcd": "timecode", "text": "data", "sbtl": "subt
 
 def per_megapixel(width: int, height: int) -> int:
     """One codec thread per megapixel of frame, at least one and at most one per core."""
-    return min(cores(), max(1, round(width * height / 1e6)))
+    return min(available_cores(), max(1, round(width * height / 1e6)))

@@ -1,4 +1,8 @@
-"""Process-wide settings for the ``vfx`` command and its worker processes (not for importers).
+"""Process-wide settings of the ``vfx`` command and its worker processes: the one place.
+
+Only :mod:`vfx.__main__` and the CLI read or set these; library code takes what it needs as
+arguments (threads, a plot helper, a worker set-up), so a program that imports vfx gets none
+of it and behaves the same.
 
 glibc's allocator hands the memory of a freed large block (a decoded frame: 750 KB at 500x500,
 6 MB at 1080p) back to the kernel, so the next frame of the same size page-faults all of it in
@@ -31,41 +35,17 @@ from contextlib import contextmanager
 
 __all__ = [
     "OWNS_PROCESS",
-    "cores",
     "opencv_threads",
-    "share_cores",
     "single_threaded_blas",
     "tune_allocator",
     "tune_collector",
+    "tune_worker",
 ]
 
 #: True when this process is the ``vfx`` command itself (set by :func:`vfx.__main__.main`):
 #: only then may a command fork a helper process (the QoM plot's, see :mod:`vfx.io.plot`).
 #: A program that imports vfx, or calls :func:`vfx.cli.run`, is never forked.
 OWNS_PROCESS = False
-
-#: The cores this process may keep busy (``None``: all of them). A ``vfx run --jobs N`` worker
-#: gets its share, so that N workers each sizing their thread pools for every core do not
-#: oversubscribe the machine (see :func:`share_cores`).
-_CORES: int | None = None
-
-
-def cores() -> int:
-    """How many threads a pool of CPU work should use in this process."""
-    return _CORES or os.cpu_count() or 1
-
-
-def share_cores(jobs: int) -> int:
-    """Give this process ``1/jobs`` of the machine's cores (at least one): codec threads, the
-    image writers' pools and OpenCV's own thread pool are then sized to it. For the worker
-    processes of ``vfx run``; returns the share."""
-    global _CORES
-    _CORES = max(1, (os.cpu_count() or 1) // max(1, jobs))
-    import cv2
-
-    cv2.setNumThreads(_CORES)
-    return _CORES
-
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -118,3 +98,9 @@ def opencv_threads(count: int) -> Iterator[None]:
         yield
     finally:
         cv2.setNumThreads(before)
+
+
+def tune_worker() -> None:
+    """The set-up of a ``vfx run --jobs N`` worker process that this command starts (given to
+    :func:`vfx.recipe.runner.run_recipe` as ``worker_setup``): the allocator tuning."""
+    tune_allocator()

@@ -1,4 +1,4 @@
-"""Process-wide settings of the ``vfx`` command (vfx._process)."""
+"""Process-wide settings of the ``vfx`` command (vfx.cli.process)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from vfx._process import single_threaded_blas, tune_allocator, tune_collector
+from vfx.cli.process import single_threaded_blas, tune_allocator, tune_collector
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
@@ -54,7 +54,7 @@ handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, sign
 forks = []
 os.register_at_fork(before=lambda: forks.append(1))
 import vfx, vfx.cli
-from vfx.cli.app import run
+from vfx.cli.application import run
 clip, out = sys.argv[1], sys.argv[2]
 for args in (["info", clip, "--json"], ["motion", clip, "-o", out + "/cli", "--quiet"]):
     assert run(args) == 0, args
