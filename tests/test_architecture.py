@@ -112,7 +112,7 @@ def test_a_tiff_composite_loads_neither_opencv_tifffile_nor_the_telemetry_reader
 def test_io_imports_nothing_from_the_telemetry_readers() -> None:
     """The readers build on io (the box walker, exiftool); io never reaches back."""
     offenders = []
-    for path in sorted((SRC / "io").glob("*.py")):
+    for path in sorted((SRC / "io").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names = []
@@ -121,6 +121,205 @@ def test_io_imports_nothing_from_the_telemetry_readers() -> None:
             elif isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             offenders += [
-                f"{path.name}:{node.lineno}" for n in names if n.startswith("vfx.telemetry")
+                f"{path.relative_to(SRC)}:{node.lineno}"
+                for n in names
+                if n.startswith("vfx.telemetry")
             ]
     assert offenders == []
+
+
+# -- the rooms and the arrows between them ------------------------------------------------------
+def _module_name(path: Path, src: Path = SRC) -> str:
+    parts = list(path.relative_to(src.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement, also inside functions, except those under ``TYPE_CHECKING``."""
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    return [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Import | ast.ImportFrom) and id(n) not in skip
+    ]
+
+
+def import_graph(src: Path = SRC) -> dict[str, set[str]]:
+    """vfx's modules and the vfx modules each imports at run time (lazy imports included)."""
+    modules = {_module_name(p, src): p for p in src.rglob("*.py")}
+
+    def known(name: str) -> str | None:
+        while name not in modules and "." in name:
+            name = name.rsplit(".", 1)[0]
+        return name if name in modules else None
+
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        deps: set[str | None] = set()
+        for node in _runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                deps.update(known(a.name) for a in node.names if a.name.startswith("vfx"))
+            elif node.module and node.level == 0 and node.module.startswith("vfx"):
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    deps.add(full if full in modules else known(node.module))
+        graph[name] = {d for d in deps if d is not None and d != name}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected parts of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            part = []
+            while True:
+                w = stack.pop()
+                part.append(w)
+                if w == v:
+                    break
+            if len(part) > 1:
+                cycles.append(sorted(part))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return cycles
+
+
+def _room(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def test_no_import_cycle() -> None:
+    assert import_cycles(import_graph()) == []
+
+
+def test_the_cycle_check_finds_a_planted_cycle(tmp_path: Path) -> None:
+    (tmp_path / "vfx" / "ops").mkdir(parents=True)
+    (tmp_path / "vfx" / "__init__.py").write_text("")
+    (tmp_path / "vfx" / "ops" / "__init__.py").write_text("")
+    (tmp_path / "vfx" / "ops" / "a.py").write_text("def f():\n    from vfx.ops import b\n")
+    (tmp_path / "vfx" / "ops" / "b.py").write_text("from vfx.ops.a import f\n")
+    (tmp_path / "vfx" / "ops" / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from vfx.ops import a\n"
+    )
+    assert import_cycles(import_graph(tmp_path / "vfx")) == [["vfx.ops.a", "vfx.ops.b"]]
+
+
+def test_ops_import_neither_io_nor_the_cli() -> None:
+    """ops/ is pure arrays: it reaches no file, container, process or command-line code."""
+    graph = import_graph()
+    offenders = {
+        (m, d)
+        for m, deps in graph.items()
+        if _room(m) == "vfx.ops"
+        for d in deps
+        if _room(d) in ("vfx.io", "vfx.cli", "vfx.jobs", "vfx.recipe", "vfx.telemetry")
+    }
+    assert offenders == set()
+
+
+def test_nothing_below_the_cli_imports_it() -> None:
+    """Process tuning (vfx.cli.process) and the command line are the CLI's; the library gets
+    what it needs as arguments."""
+    graph = import_graph()
+    offenders = {
+        (m, d)
+        for m, deps in graph.items()
+        if _room(m) != "vfx.cli" and m != "vfx.__main__"
+        for d in deps
+        if _room(d) == "vfx.cli"
+    }
+    assert offenders == set()
+
+
+#: Calls that read or write a file's content or start a process.
+_FILE_CALLS = {
+    "open",
+    "read_bytes",
+    "read_text",
+    "write_bytes",
+    "write_text",
+    "Popen",
+    "run",
+    "check_output",
+    "check_call",
+    "system",
+    "popen",
+    "copyfile",
+    "copy",
+    "copy2",
+    "imread",
+    "imwrite",
+    "VideoCapture",
+    "ZipFile",
+    "mkstemp",
+    "mkdtemp",
+}
+#: Owners whose ``run``/``copy``/``open``/... are not file access (``dict.copy()``, ...).
+_FILE_OWNERS = {"os", "subprocess", "shutil", "cv2", "tifffile", "zipfile", "tempfile", "av", "io"}
+#: Where files and processes are opened: the IO layer, the telemetry readers, the CLI.
+FILE_ROOMS = ("vfx.io", "vfx.telemetry", "vfx.cli", "vfx.__main__")
+_NOT_READERS = {"vfx.telemetry.track", "vfx.telemetry.export"}
+
+
+def file_access(path: Path) -> list[int]:
+    """Lines of ``path`` that open a file or a process (by the calls in ``_FILE_CALLS``)."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name):
+            if func.id == "open":
+                lines.append(node.lineno)
+        elif isinstance(func, ast.Attribute) and func.attr in _FILE_CALLS:
+            owner = func.value.id if isinstance(func.value, ast.Name) else ""
+            content = func.attr in ("read_bytes", "read_text", "write_bytes", "write_text")
+            opened = func.attr == "open" and owner != "self"
+            if content or opened or owner in _FILE_OWNERS:
+                lines.append(node.lineno)
+    return sorted(lines)
+
+
+def _opens_files(module: str) -> bool:
+    return module.startswith(FILE_ROOMS) and module not in _NOT_READERS
+
+
+def test_only_io_the_telemetry_readers_and_the_cli_open_files() -> None:
+    offenders = [
+        f"{p.relative_to(SRC)}:{line}"
+        for p in _modules()
+        if not _opens_files(_module_name(p))
+        for line in file_access(p)
+    ]
+    assert offenders == []
+
+
+def test_the_file_check_finds_a_planted_open(tmp_path: Path) -> None:
+    planted = tmp_path / "m.py"
+    planted.write_text(
+        "import subprocess, shutil\nfrom pathlib import Path\n"
+        "def f(p):\n    x = {}.copy()\n    Path(p).read_text()\n"
+        "    subprocess.run(['ls'])\n    with open(p) as fh:\n        pass\n"
+        "    shutil.copyfile(p, p)\n"
+    )
+    assert file_access(planted) == [5, 6, 7, 9]
+    assert not _opens_files("vfx.jobs.geotag") and not _opens_files("vfx.telemetry.track")
+    assert _opens_files("vfx.io.video.reader") and _opens_files("vfx.telemetry.trackfiles.gpx")

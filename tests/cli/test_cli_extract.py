@@ -162,12 +162,12 @@ def test_disk_full_is_a_one_line_error_and_leaves_no_temp_files(
 ) -> None:
     import errno
 
-    import vfx.io.images as images
+    import vfx.io.files as files
 
     def full(src: str, dst: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(images.os, "replace", full)
+    monkeypatch.setattr(files.os, "replace", full)
     result = vfx("keyframes", ntsc_clip.path, "-o", tmp_path)
     assert result.exit_code == 1
     assert "disk full" in result.stderr and result.stderr.count("\n") == 1
@@ -194,7 +194,7 @@ def test_disk_full_midway_keeps_the_frames_already_written(
     import errno
     import os
 
-    import vfx.io.images as images
+    import vfx.io.files as files
 
     real = os.replace
     calls = {"n": 0}
@@ -205,7 +205,7 @@ def test_disk_full_midway_keeps_the_frames_already_written(
             raise OSError(errno.ENOSPC, "No space left on device")
         real(src, dst)
 
-    monkeypatch.setattr(images.os, "replace", fills_up)
+    monkeypatch.setattr(files.os, "replace", fills_up)
     result = vfx("keyframes", ntsc_clip.path, "-o", tmp_path)
     assert result.exit_code == 1 and "disk full" in result.stderr
     kept = sorted(tmp_path.glob("*.tiff"))

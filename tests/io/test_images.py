@@ -13,13 +13,8 @@ import pytest
 import tifffile
 
 from vfx.errors import ImageReadError, OutputError
-from vfx.io.images import (
-    atomic_path,
-    encode_image,
-    format_for,
-    read_image,
-    write_image,
-)
+from vfx.io.files import atomic_path
+from vfx.io.images import encode_image, format_for, read_image, write_image
 from vfx.io.tiff import plain_layout
 
 
@@ -241,7 +236,7 @@ def test_publishing_syncs_the_file_and_its_folder(
     """The data reaches the disk before the rename, and the rename before the write returns."""
     import os
 
-    from vfx.io import images
+    from vfx.io import files
 
     calls: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
@@ -254,7 +249,7 @@ def test_publishing_syncs_the_file_and_its_folder(
         calls.append("rename")
         real_replace(src, dst)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(images.os, "fsync", fsync)
-    monkeypatch.setattr(images.os, "replace", replace)
+    monkeypatch.setattr(files.os, "fsync", fsync)
+    monkeypatch.setattr(files.os, "replace", replace)
     write_image(tmp_path / "a.png", np.zeros((4, 4, 3), np.uint8))
     assert calls == ["file", "rename", "dir"]

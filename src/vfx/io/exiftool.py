@@ -205,7 +205,7 @@ def tag_copy(source: Path, tags: dict[str, object], *, tool: ExifTool | None = N
     """A tagged copy of ``source`` in a private temporary file; ``source`` is not touched.
 
     exiftool only ever sees the copy's own safe name, whatever ``source`` is called. The
-    caller moves the copy where it belongs (:func:`vfx.io.images.publish` after a copy beside
+    caller moves the copy where it belongs (:func:`vfx.io.files.publish` after a copy beside
     the destination) and removes it.
 
     Raises

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from vfx.io.images import write_bytes, write_image
+from vfx.io.files import write_bytes
+from vfx.io.images import write_image
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection

@@ -13,9 +13,16 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
 
-from vfx.io.images import write_text
+from vfx.io.files import write_text
 
-__all__ = ["FRAME_COLUMNS", "TABLE_NAME", "format_seconds", "read_frame_table", "write_frame_table"]
+__all__ = [
+    "FRAME_COLUMNS",
+    "TABLE_NAME",
+    "format_seconds",
+    "read_csv_rows",
+    "read_frame_table",
+    "write_frame_table",
+]
 
 TABLE_NAME = "frames.csv"
 #: Columns every frames.csv has, in order; later stages may append more.
@@ -53,6 +60,13 @@ def read_frame_table(folder: str | Path) -> list[dict[str, str]]:
     if not path.is_file():
         return []
     with path.open(newline="", encoding="utf-8", errors="surrogateescape") as fh:
+        return list(csv.DictReader(fh))
+
+
+def read_csv_rows(path: str | Path) -> list[dict[str, str]]:
+    """Rows of any CSV file with a header (a ``_qom.csv``) as dicts; undecodable bytes are
+    replaced, never fatal."""
+    with Path(path).open(newline="", encoding="utf-8", errors="replace") as fh:
         return list(csv.DictReader(fh))
 
 

@@ -14,11 +14,8 @@ import numpy as np
 
 from vfx.errors import ImageReadError, OutputError, ParameterError, VfxError
 from vfx.io.exif import ImageTags
-from vfx.io.images import (
-    format_for,
-    prepare_output_dir,
-    write_image,
-)
+from vfx.io.files import prepare_output_dir
+from vfx.io.images import format_for, write_image
 from vfx.io.sources import FrameSource, Still, open_source
 from vfx.io.table import TABLE_NAME
 from vfx.ops.stack import (

@@ -19,14 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import OutputError, ParameterError, TelemetryError
-from vfx.io.images import (
-    discard,
-    looks_complete,
-    prepare_output_dir,
-    publish,
-    stage_copy,
-    write_text,
-)
+from vfx.io.files import discard, prepare_output_dir, publish, stage_copy, write_text
+from vfx.io.images import looks_complete
 from vfx.io.sources import IMAGE_SUFFIXES, natural_key
 from vfx.io.table import read_frame_table, write_frame_table
 from vfx.telemetry.export import EXPORT_FORMATS, export_telemetry

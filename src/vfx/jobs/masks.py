@@ -12,11 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import ParameterError
-from vfx.io.images import (
-    looks_complete,
-    prepare_output_dir,
-    write_image,
-)
+from vfx.io.files import prepare_output_dir
+from vfx.io.images import looks_complete, write_image
 from vfx.io.sources import Still
 from vfx.io.table import format_seconds, write_frame_table
 from vfx.jobs.background import _check_background, _load_background

@@ -11,10 +11,8 @@ import numpy as np
 
 from vfx.errors import ImageReadError, OutputError
 from vfx.io.exif import ImageTags
-from vfx.io.images import (
-    format_for,
-    prepare_output_dir,
-)
+from vfx.io.files import prepare_output_dir
+from vfx.io.images import format_for
 from vfx.io.sources import Still
 from vfx.jobs.effects import (
     MAX_PIXELS,

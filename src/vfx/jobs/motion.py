@@ -24,7 +24,8 @@ import numpy as np
 
 from vfx.errors import DecodeError, ParameterError
 from vfx.io.exif import ImageTags
-from vfx.io.images import prepare_output_dir, write_image, write_text
+from vfx.io.files import prepare_output_dir, write_text
+from vfx.io.images import write_image
 from vfx.io.plot import QomPlotter
 from vfx.io.table import format_seconds
 from vfx.io.video.containers import DEFAULT_MAX_PIXELS

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import DecodeError, ParameterError
-from vfx.io.images import prepare_output_dir, write_text
+from vfx.io.files import prepare_output_dir, write_text
 from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import PanoramaOptions, open_video
 from vfx.io.video.prefetch import prefetch

@@ -20,7 +20,8 @@ import numpy as np
 
 from vfx.errors import DecodeError, MetadataError, OutputError, ParameterError
 from vfx.io.exif import ImageTags
-from vfx.io.images import IMAGE_FORMATS, looks_complete, prepare_output_dir, write_image
+from vfx.io.files import prepare_output_dir
+from vfx.io.images import IMAGE_FORMATS, looks_complete, write_image
 from vfx.io.table import format_seconds, read_frame_table, write_frame_table
 from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import PanoramaOptions, open_video

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from vfx.errors import ParameterError, RecipeError, VfxError
-from vfx.io.images import prepare_output_dir, write_text
+from vfx.io.files import folder_lock, prepare_output_dir, read_json, write_text
 from vfx.recipe.registry import STEPS, StepContext
 from vfx.recipe.schema import Recipe, find_recipe
 from vfx.workers import available_cores
@@ -139,7 +139,7 @@ def _load_manifest(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path)
     except (OSError, ValueError):
         log.warning("%s: unreadable manifest; starting afresh", path)
         return {}
@@ -237,21 +237,13 @@ def run_recipe(
 def _update_manifest(path: Path, recipe: Recipe, video: str, entry: dict[str, Any]) -> None:
     """Record one input's outcome in run.json, read afresh and rewritten under a lock, so
     that two runs writing into one folder keep each other's entries."""
-    import fcntl
-
-    # The lock is on the folder itself: run.json is replaced by each write (a lock on the
-    # file would lock a name that the next write moves away), and no lock file is left.
-    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(folder, fcntl.LOCK_EX)
+    with folder_lock(path.parent):
         runs: dict[str, Any] = dict(_load_manifest(path).get("recipes", {}))
         run = dict(runs.get(recipe.name, {}))
         inputs = dict(run.get("inputs", {}))
         inputs[video] = entry
         runs[recipe.name] = {"recipe_hash": recipe.hash, "inputs": inputs}
         write_text(path, json.dumps({"recipes": runs}, indent=1) + "\n")
-    finally:
-        os.close(folder)  # releases the lock
 
 
 def _lost(video: str, recipe: Recipe, why: str) -> InputResult:

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from vfx.errors import ParameterError, RecipeError
+from vfx.io.files import read_text
 from vfx.io.images import IMAGE_FORMATS
 from vfx.io.sources import parse_frames_spec
 from vfx.params import check
@@ -321,7 +322,7 @@ def load_recipe(path: str | Path) -> Recipe:
     """Load and check a recipe file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except OSError as exc:
         raise RecipeError(f"cannot read recipe ({exc.strerror or exc})", path=path) from exc
     except UnicodeDecodeError as exc:

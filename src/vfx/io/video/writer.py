@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from vfx.errors import OutputError
-from vfx.io.images import discard, publish, temp_beside
+from vfx.io.files import discard, publish, temp_beside
 from vfx.io.video.containers import ffmpeg_reason, ffmpeg_url, per_megapixel
 from vfx.workers import OrderedWorker
 

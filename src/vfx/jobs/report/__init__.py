@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vfx.errors import ParameterError
-from vfx.io.images import prepare_output_dir, write_text
+from vfx.io.files import prepare_output_dir, write_text
 from vfx.jobs.report.content import Page
 from vfx.jobs.report.gather import gather_folder, gather_video, read_batch
 from vfx.jobs.report.page import render_index, render_page

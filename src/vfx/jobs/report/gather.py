@@ -8,9 +8,7 @@ linked where they are.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import json
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -20,9 +18,10 @@ import cv2
 import numpy as np
 
 from vfx.errors import ImageReadError, TelemetryError, VfxError
+from vfx.io.files import read_json
 from vfx.io.images import read_image, write_image
 from vfx.io.sources import IMAGE_SUFFIXES, natural_key
-from vfx.io.table import TABLE_NAME, read_frame_table
+from vfx.io.table import TABLE_NAME, read_csv_rows, read_frame_table
 from vfx.jobs.report.content import BatchRow, FrameEntry, ImageEntry, Page, Plot, TrackLine
 from vfx.tagging.rows import finite_number as _number
 
@@ -308,8 +307,7 @@ def _qom(page: Page, found: list[Path]) -> None:
     for path in found:
         if not path.name.endswith("_qom.csv"):
             continue
-        with path.open(newline="", encoding="utf-8", errors="replace") as fh:
-            rows = list(csv.DictReader(fh))
+        rows = read_csv_rows(path)
         t = np.array([_number(r.get("time_s")) or 0.0 for r in rows])
         q = np.array([_number(r.get("qom")) or 0.0 for r in rows])
         if t.size:
@@ -322,7 +320,7 @@ def _selection(page: Page, found: list[Path]) -> None:
         if path.name != "selection.json":
             continue
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            doc = read_json(path)
         except (OSError, ValueError):
             continue
         method = doc.get("method", "?")
@@ -376,7 +374,7 @@ def _folder_facts(folder: Path, rows: list[tuple[Path, dict[str, str]]]) -> list
 def read_batch(run: Path) -> list[BatchRow]:
     """The rows of a ``vfx run`` manifest: one per recipe and input."""
     try:
-        doc = json.loads(run.read_text(encoding="utf-8"))
+        doc = read_json(run)
     except (OSError, ValueError) as exc:
         raise VfxError(f"not a readable run.json ({exc})", path=run) from exc
     rows = []
