@@ -51,7 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     clip = build(args.samples)
     code = (
-        "import sys; from vfx.telemetry.reader import read_telemetry; "
+        "import sys; from vfx.telemetry.read import read_telemetry; "
         "t = read_telemetry(sys.argv[1]); g = t.series['gyro']; "
         "assert len(g) == int(sys.argv[2]), len(g); print(len(g))"
     )

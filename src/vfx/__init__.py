@@ -41,7 +41,7 @@ _EXPORTS = {
     "StreamInfo": "vfx.types",
     "VideoInfo": "vfx.types",
     "MetadataOptions": "vfx.tagging.tagger",
-    "read_telemetry": "vfx.telemetry.reader",
+    "read_telemetry": "vfx.telemetry.read",
     "read_gpx": "vfx.telemetry.trackfiles.gpx",
     "read_track": "vfx.telemetry.trackfiles",
     "Telemetry": "vfx.telemetry.track",
@@ -97,7 +97,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from vfx.recipe.runner import run_recipe
     from vfx.recipe.schema import load_recipe
     from vfx.tagging.tagger import MetadataOptions
-    from vfx.telemetry.reader import read_telemetry
+    from vfx.telemetry.read import read_telemetry
     from vfx.telemetry.track import GpsTrack, Telemetry
     from vfx.telemetry.trackfiles import read_track
     from vfx.telemetry.trackfiles.gpx import read_gpx

@@ -362,7 +362,7 @@ def test_make_and_model_from_quicktime_keys_and_the_command_line(
 
     from mp4build import add_to_moov, quicktime_keys
     from vfx.cli import app
-    from vfx.telemetry.reader import read_telemetry
+    from vfx.telemetry.read import read_telemetry
 
     phone = add_to_moov(
         plain_clip,

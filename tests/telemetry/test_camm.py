@@ -14,7 +14,7 @@ from telemetry_clips import T0
 from vfx.errors import TelemetryError
 from vfx.io.mp4 import Sample
 from vfx.telemetry.camm import gps_to_utc, read_camm
-from vfx.telemetry.reader import read_telemetry
+from vfx.telemetry.read import read_telemetry
 
 
 def _read(packets: list[bytes]):

@@ -122,7 +122,7 @@ def test_native_telemetry_never_asks_exiftool(
     gps_clip: Path, camm_clip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A GPMF or CAMM track without GPS has none for exiftool to find either."""
-    from vfx.telemetry.reader import read_telemetry
+    from vfx.telemetry.read import read_telemetry
 
     def boom(path: Path) -> object:
         raise AssertionError("exiftool was asked")

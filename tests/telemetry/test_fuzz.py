@@ -13,7 +13,7 @@ from mp4build import box, gps5_payload, klv, nest
 from vfx.errors import TelemetryError
 from vfx.io.mp4 import Sample
 from vfx.telemetry.gpmf import parse_klv, read_gpmf
-from vfx.telemetry.reader import read_telemetry
+from vfx.telemetry.read import read_telemetry
 
 SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -171,7 +171,7 @@ def test_karma_positions_read_natively_match_exiftool_fix_by_fix() -> None:
     import subprocess
 
     from vfx.telemetry.embedded import parse_exif_datetime
-    from vfx.telemetry.reader import read_telemetry
+    from vfx.telemetry.read import read_telemetry
 
     path = MEDIA / "gopro-karma.mp4"
     if not path.is_file():

@@ -12,7 +12,7 @@ from mp4build import add_udta, box
 from vfx.errors import TelemetryError
 from vfx.io.mp4 import Mp4File
 from vfx.telemetry.madv import read_madv
-from vfx.telemetry.reader import read_telemetry
+from vfx.telemetry.read import read_telemetry
 
 
 def _rz(deg: float) -> np.ndarray:

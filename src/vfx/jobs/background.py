@@ -15,17 +15,17 @@ from vfx.io.images import (
     read_image,
 )
 from vfx.io.sources import FrameSource, Still
-from vfx.jobs.effects import (
+from vfx.jobs.multiframe import (
     MAX_PIXELS,
     Composite,
+    Exposures,
     Progress,
-    _check_engine,
-    _Exposures,
-    _feed,
-    _guard_single,
-    _source,
-    _stream,
-    _write_single,
+    check_engine,
+    feed,
+    frame_source,
+    guard_single,
+    stream_frames,
+    write_single,
 )
 from vfx.ops.stack import (
     BACKGROUND_METHODS,
@@ -65,7 +65,9 @@ def estimate_background(
         ``sample`` frames spread evenly over the input, a robust estimate in bounded memory.
     """
     _check_estimate(method, sample, engine)
-    return _estimate(_source(input, frames, max_pixels), method, sample, engine, progress, None)
+    return _estimate(
+        frame_source(input, frames, max_pixels), method, sample, engine, progress, None
+    )
 
 
 def _check_estimate(method: str, sample: int, engine: str) -> None:
@@ -74,7 +76,7 @@ def _check_estimate(method: str, sample: int, engine: str) -> None:
             f"background method must be one of {', '.join(BACKGROUND_METHODS)}, got {method!r}"
         )
     check("sample", sample)
-    _check_engine(engine)
+    check_engine(engine)
 
 
 #: The numpy engine: each method's streaming estimate, given the number of frames.
@@ -89,27 +91,27 @@ _NUMPY: dict[str, Callable[[int], StreamingEstimate]] = {
 
 
 def _magick_flatten(
-    method: str, source: FrameSource, progress: Progress | None, exposures: _Exposures | None
+    method: str, source: FrameSource, progress: Progress | None, exposures: Exposures | None
 ) -> np.ndarray:
     from vfx.io.magick import MagickFlatten
 
     flat = MagickFlatten(method)
-    _feed(source, flat, progress, exposures)
+    feed(source, flat, progress, exposures)
     return flat.result(copy=False)
 
 
 def _magick_evaluate(
-    operator: str, source: FrameSource, progress: Progress | None, exposures: _Exposures | None
+    operator: str, source: FrameSource, progress: Progress | None, exposures: Exposures | None
 ) -> np.ndarray:
     from vfx.io.magick import magick_evaluate
 
-    frames = (s.image for s in _stream(source, source.count, progress, exposures))
+    frames = (s.image for s in stream_frames(source, source.count, progress, exposures))
     return magick_evaluate(frames, operator)
 
 
 #: The magick engine: ImageMagick's -flatten or -evaluate-sequence for each method (the first
 #: frame needs neither, so it is read as the numpy engine reads it).
-_MAGICK: dict[str, Callable[[FrameSource, Progress | None, _Exposures | None], np.ndarray]] = {
+_MAGICK: dict[str, Callable[[FrameSource, Progress | None, Exposures | None], np.ndarray]] = {
     "lighten": partial(_magick_flatten, "lighten"),
     "darken": partial(_magick_flatten, "darken"),
     "mean": partial(_magick_evaluate, "mean"),
@@ -124,7 +126,7 @@ def _estimate(
     sample: int,
     engine: str,
     progress: Progress | None,
-    exposures: _Exposures | None,
+    exposures: Exposures | None,
 ) -> np.ndarray:
     """:func:`estimate_background` on a source, recording the frames used in ``exposures``."""
     if method == "first":
@@ -139,13 +141,13 @@ def _combine(
     method: str,
     engine: str,
     progress: Progress | None,
-    exposures: _Exposures | None,
+    exposures: Exposures | None,
 ) -> np.ndarray:
     """Every frame of ``source`` combined by ``method`` with ``engine``, from the tables."""
     if engine == "magick" and method in _MAGICK:
         return _MAGICK[method](source, progress, exposures)
     estimate = _NUMPY[method](source.count)
-    _feed(source, estimate, progress, exposures)
+    feed(source, estimate, progress, exposures)
     return estimate.result(copy=False)
 
 
@@ -171,11 +173,11 @@ def make_background(
     """
     format_for(out)
     _check_estimate(method, sample, engine)
-    source = _source(input, frames, max_pixels)
-    _guard_single(out, source, overwrite)
-    exposures = _Exposures(source, "background")
+    source = frame_source(input, frames, max_pixels)
+    guard_single(out, source, overwrite)
+    exposures = Exposures(source, "background")
     image = _estimate(source, method, sample, engine, progress, exposures)
-    path = _write_single(out, image, exposures=exposures, threads=threads)
+    path = write_single(out, image, exposures=exposures, threads=threads)
     return Composite(path, exposures.count, image.shape, str(image.dtype))
 
 

@@ -12,16 +12,16 @@ from vfx.io.images import (
     format_for,
 )
 from vfx.jobs.background import _combine, _load_background
-from vfx.jobs.effects import (
+from vfx.jobs.multiframe import (
     MAX_PIXELS,
     Composite,
+    Exposures,
     Progress,
-    _check_engine,
-    _Exposures,
-    _feed,
-    _guard_single,
-    _source,
-    _write_single,
+    check_engine,
+    feed,
+    frame_source,
+    guard_single,
+    write_single,
 )
 from vfx.ops.exposure import COMPOSITE_MODES, ForegroundComposite
 from vfx.params import check
@@ -67,10 +67,10 @@ def make_composite(
         )
     check("fade", fade)
     format_for(out)
-    _check_engine(engine)
-    source = _source(input, frames, max_pixels)
-    _guard_single(out, source, overwrite)
-    exposures = _Exposures(source, "composite")
+    check_engine(engine)
+    source = frame_source(input, frames, max_pixels)
+    guard_single(out, source, overwrite)
+    exposures = Exposures(source, "composite")
     if mode == "foreground":
         if engine == "magick":
             raise ParameterError("the foreground composite is computed by the numpy engine")
@@ -84,13 +84,13 @@ def make_composite(
             threshold2=threshold2,
             blur2=blur2,
         )
-        _feed(source, estimate, progress, exposures)
+        feed(source, estimate, progress, exposures)
         image = estimate.result(copy=False)
     else:
         # darken, lighten and mean combine every frame as the background methods of the same
         # name do, with either engine.
         image = _combine(source, mode, engine, progress, exposures)
-    path = _write_single(out, image, quality, exposures, threads)
+    path = write_single(out, image, quality, exposures, threads)
     return Composite(path, source.count, image.shape, str(image.dtype))
 
 

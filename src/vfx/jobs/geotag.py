@@ -24,7 +24,7 @@ from vfx.io.images import looks_complete
 from vfx.io.sources import IMAGE_SUFFIXES, natural_key
 from vfx.io.table import read_frame_table, write_frame_table
 from vfx.telemetry.export import EXPORT_FORMATS, export_telemetry
-from vfx.telemetry.reader import read_telemetry
+from vfx.telemetry.read import read_telemetry
 from vfx.telemetry.track import Telemetry
 from vfx.telemetry.trackfiles import read_track
 

@@ -17,14 +17,14 @@ from vfx.io.images import looks_complete, write_image
 from vfx.io.sources import Still
 from vfx.io.table import format_seconds, write_frame_table
 from vfx.jobs.background import _check_background, _load_background
-from vfx.jobs.effects import (
+from vfx.jobs.multiframe import (
     MASK_METHODS,
     MAX_PIXELS,
+    Exposures,
     Progress,
-    _check_engine,
-    _Exposures,
-    _guard_folder,
-    _source,
+    check_engine,
+    frame_source,
+    guard_folder,
     parse_colour,
 )
 from vfx.ops.dtypes import to_uint8
@@ -102,11 +102,11 @@ def make_masks(
     ):
         check(name, value)
     colour = parse_colour(clean_background)
-    _check_engine(engine)
+    check_engine(engine)
     if method != "difference" and engine == "magick":
         raise ParameterError("the magick engine only computes difference masks")
-    source = _source(input, frames, max_pixels)
-    _guard_folder(Path(out_dir or Path.cwd() / f"{source.label}_masks"), source)
+    source = frame_source(input, frames, max_pixels)
+    guard_folder(Path(out_dir or Path.cwd() / f"{source.label}_masks"), source)
     out = prepare_output_dir(out_dir or Path.cwd() / f"{source.label}_masks")
     clean_fmt = "png" if colour is None and fmt == "jpg" else fmt
     mask_fmt = "png" if fmt == "jpg" else fmt
@@ -155,7 +155,7 @@ def make_masks(
             dtype=np.uint8,
         )
 
-    exposures = _Exposures(source, "masks")
+    exposures = Exposures(source, "masks")
 
     def task(still: Still, mask: np.ndarray | None) -> tuple[np.ndarray, bool]:
         """Mask a frame (unless given) and write its pair (unless complete); returns the mask."""

@@ -14,14 +14,14 @@ from vfx.io.exif import ImageTags
 from vfx.io.files import prepare_output_dir
 from vfx.io.images import format_for
 from vfx.io.sources import Still
-from vfx.jobs.effects import (
+from vfx.jobs.multiframe import (
     MAX_PIXELS,
     Composite,
+    Exposures,
     Progress,
-    _Exposures,
-    _guard_single,
-    _source,
-    _stream,
+    frame_source,
+    guard_single,
+    stream_frames,
 )
 from vfx.params import check
 
@@ -58,14 +58,14 @@ def make_montage(
     format_for(out)
     from vfx.io.magick import montage
 
-    source = _source(input, frames, max_pixels)
-    _guard_single(out, source, overwrite)
+    source = frame_source(input, frames, max_pixels)
+    guard_single(out, source, overwrite)
     if out.parent != Path("") and not out.parent.is_dir():
         prepare_output_dir(out.parent)
-    exposures = _Exposures(source, "contact sheet")
+    exposures = Exposures(source, "contact sheet")
 
     def labelled() -> Iterable[tuple[np.ndarray, str]]:
-        for still in _stream(source, source.count, progress, exposures):
+        for still in stream_frames(source, source.count, progress, exposures):
             yield still.image, _label(still, exposures.tags(still))
 
     try:

@@ -301,7 +301,7 @@ class FrameTagger:
         cls, video: str | Path, options: MetadataOptions, *, video_start_s: float = 0.0
     ) -> FrameTagger:
         """Read ``video``'s telemetry (and ``options.track``) and build the tagger."""
-        from vfx.telemetry.reader import read_telemetry
+        from vfx.telemetry.read import read_telemetry
         from vfx.telemetry.trackfiles import read_track
 
         video = Path(video)
@@ -705,7 +705,7 @@ class ClockCheck:
 def check_creation_time(video: str | Path, created: datetime | None) -> ClockCheck | None:
     """Compare ``created`` (the container's creation time) with the video's GPS clock;
     ``None`` when either is missing or the telemetry cannot be read."""
-    from vfx.telemetry.reader import read_telemetry
+    from vfx.telemetry.read import read_telemetry
 
     if created is None:
         return None

@@ -1,4 +1,11 @@
-"""What the effect jobs share: engines, colours, frame streams, output guards and span tags."""
+"""What the jobs over many frames share (background, masks, composite, montage).
+
+The frame source (:func:`frame_source`: a video's keyframes or chosen frames, or a folder),
+its stream with progress (:func:`stream_frames`, :func:`feed`), the engines and colours they
+accept, the output guards (:func:`guard_single`, :func:`guard_folder`: never an input, never
+the input folder), the writer of one image made from many frames (:func:`write_single`) and
+the time and place of those frames (:class:`Exposures`, the span tags).
+"""
 
 from __future__ import annotations
 
@@ -69,7 +76,7 @@ def parse_colour(text: str) -> tuple[int, int, int] | None:
     )
 
 
-def _check_engine(engine: str) -> None:
+def check_engine(engine: str) -> None:
     if engine not in ENGINES:
         raise ParameterError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     if engine == "magick":
@@ -78,17 +85,17 @@ def _check_engine(engine: str) -> None:
         check_available()
 
 
-def _source(input: str | Path | FrameSource, frames: str, max_pixels: int) -> FrameSource:
+def frame_source(input: str | Path | FrameSource, frames: str, max_pixels: int) -> FrameSource:
     if isinstance(input, FrameSource):
         return input
     return open_source(input, frames=frames, max_pixels=max_pixels)
 
 
-def _stream(
+def stream_frames(
     stills: Iterable[Still],
     total: int,
     progress: Progress | None,
-    exposures: _Exposures | None = None,
+    exposures: Exposures | None = None,
 ) -> Iterable[Still]:
     if progress:
         progress(0, total)
@@ -100,16 +107,16 @@ def _stream(
             progress(done, total)
 
 
-def _feed(
+def feed(
     source: FrameSource,
     estimate: StreamingEstimate | object,
     progress: Progress | None,
-    exposures: _Exposures | None = None,
+    exposures: Exposures | None = None,
 ) -> None:
     update = estimate.update  # type: ignore[attr-defined]
     try:
         # Each frame is decoded for this stream alone, so the estimate may keep it.
-        for still in _stream(source, source.count, progress, exposures):
+        for still in stream_frames(source, source.count, progress, exposures):
             update(still.image, copy=False)
     except ValueError as exc:
         raise ImageReadError(str(exc), path=source.path) from exc
@@ -125,7 +132,7 @@ class Composite:
     dtype: str
 
 
-def _guard_single(out: str | Path, source: FrameSource, overwrite: bool) -> None:
+def guard_single(out: str | Path, source: FrameSource, overwrite: bool) -> None:
     """Refuse, before any work, an output file that would replace an input or an existing
     file the user did not ask to replace.
 
@@ -156,7 +163,7 @@ def _guard_single(out: str | Path, source: FrameSource, overwrite: bool) -> None
         raise OutputError("already exists; pass --overwrite to replace it", path=out)
 
 
-def _guard_folder(out: Path, source: FrameSource) -> None:
+def guard_folder(out: Path, source: FrameSource) -> None:
     """Refuse writing a job's frames.csv and images into the folder it reads its frames from."""
     if source.kind == "folder" and out.resolve() == source.path.resolve():
         raise OutputError(
@@ -166,11 +173,11 @@ def _guard_folder(out: Path, source: FrameSource) -> None:
         )
 
 
-def _write_single(
+def write_single(
     path: str | Path,
     image: np.ndarray,
     quality: int = 95,
-    exposures: _Exposures | None = None,
+    exposures: Exposures | None = None,
     threads: int | None = None,
 ) -> Path:
     """Write one image made from many frames, tagged with their span when it is known; its
@@ -187,7 +194,7 @@ def _write_single(
     return path
 
 
-class _Exposures:
+class Exposures:
     """The time and place of a job's frames, from the metadata stage.
 
     A video's frames are tagged by :class:`vfx.tagging.tagger.FrameTagger` (made on first use); a
