@@ -71,6 +71,8 @@ PARAMS: dict[str, Param] = {
             "split_distance_m", 100.0, 0, None, "a longer distance between frames starts a sequence"
         ),
         Param("max_sequence", 1000, 1, None, "most images in one sequence"),
+        Param("max_dop", 5.0, 0, None, "GPS fixes with a larger dilution of precision are unused"),
+        Param("max_speed", 100.0, 0, None, "GPS fixes implying a faster speed (m/s) are unused"),
     )
 }
 

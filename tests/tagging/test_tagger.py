@@ -16,7 +16,8 @@ from telemetry_clips import T0, gps_lat
 from vfx.errors import MetadataError, ParameterError
 from vfx.io.table import read_frame_table
 from vfx.jobs.stills import extract_frames, extract_keyframes
-from vfx.tagging.tagger import MetadataOptions, parse_start_time
+from vfx.tagging.options import MetadataOptions
+from vfx.tagging.rows import parse_start_time
 from vfx.telemetry.track import distance_m
 
 
@@ -343,7 +344,7 @@ def test_contact_sheet_labels_and_tags(gps_clip: Path, tmp_path: Path) -> None:
     frames = tmp_path / "frames"
     extract_keyframes(gps_clip, frames)
     still = list(open_source(frames))[2]
-    from vfx.tagging.tagger import tags_from_row
+    from vfx.tagging.rows import tags_from_row
 
     label = _label(still, tags_from_row(still.row or {}, WIDTH, HEIGHT))
     assert label.splitlines() == [

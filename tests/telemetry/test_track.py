@@ -5,14 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vfx.telemetry.track import (
-    GpsTrack,
+from vfx.telemetry.orientation import (
     axis_angle_to_quaternion,
-    bearing_deg,
-    distance_m,
     matrix_to_quaternion,
     quaternion_to_euler_deg,
 )
+from vfx.telemetry.track import GpsTrack, bearing_deg, distance_m
 
 
 def _track(**cols: object) -> GpsTrack:

@@ -11,7 +11,7 @@ from vfx.params import PARAMS
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from vfx.tagging.tagger import ClockCheck
+    from vfx.tagging.clock import ClockCheck
     from vfx.types import VideoInfo
 
 
@@ -65,7 +65,7 @@ def info(
     result = probe(video, max_pixels=max_pixels)
     clock = None
     if result.telemetry:
-        from vfx.tagging.tagger import check_creation_time
+        from vfx.tagging.clock import check_creation_time
 
         clock = check_creation_time(video, result.creation_time)
     if json:

@@ -12,7 +12,7 @@ import typer
 from vfx.params import PARAMS
 
 if TYPE_CHECKING:
-    from vfx.tagging.tagger import MetadataOptions
+    from vfx.tagging.options import MetadataOptions
 
 
 class ImageFormat(StrEnum):
@@ -438,7 +438,8 @@ def metadata_options(
     """The metadata stage's options from the shared CLI options; one sequence chain for
     the inputs of the command."""
     from vfx.errors import ParameterError
-    from vfx.tagging.tagger import MetadataOptions, SequenceChain, parse_start_time
+    from vfx.tagging.options import MetadataOptions, SequenceChain
+    from vfx.tagging.rows import parse_start_time
 
     if track is not None and not track.is_file():
         raise ParameterError(f"{track}: no such track file")

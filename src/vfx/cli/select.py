@@ -25,7 +25,7 @@ from vfx.params import PARAMS
 
 if TYPE_CHECKING:
     from vfx.io.video.panorama import PanoramaOptions
-    from vfx.tagging.tagger import MetadataOptions
+    from vfx.tagging.options import MetadataOptions
 
 
 class Method(StrEnum):

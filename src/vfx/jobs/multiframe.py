@@ -217,7 +217,8 @@ class Exposures:
         if not self._tagger_made:
             self._tagger_made = True
             if self.source.kind == "video":
-                from vfx.tagging.tagger import FrameTagger, MetadataOptions
+                from vfx.tagging.options import MetadataOptions
+                from vfx.tagging.tagger import FrameTagger
 
                 try:
                     self._tagger = FrameTagger.for_video(self.source.path, MetadataOptions())

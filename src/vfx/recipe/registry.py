@@ -82,7 +82,7 @@ class StepSpec:
 def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     from vfx.io.sources import parse_frames_spec
     from vfx.jobs.stills import extract_frames, extract_keyframes
-    from vfx.tagging.tagger import MetadataOptions
+    from vfx.tagging.options import MetadataOptions
 
     out = ctx.out_dir / o["folder"]
     meta = MetadataOptions(max_gap_s=o["max_gap_s"], min_distance_m=o["min_distance_m"])

@@ -3,9 +3,10 @@
 :func:`tags_from_row` gives a frame's tags from its ``frames.csv`` row (images made from a
 folder of extracted frames carry the frame's UTC time, position and source on, without reading
 the video again), and :func:`span_tags` the tags of one image made from many frames (a
-composite, background or contact sheet: no single time or place). Re-exported by
-:mod:`vfx.tagging.tagger`; kept apart so that the effects, which need only these, do not load the
-telemetry readers (5 ms of a composite's start).
+composite, background or contact sheet: no single time or place); :func:`gpano_tags` the
+360 tags of a still, and ``GPS_COLUMNS`` the columns the metadata stage adds to frames.csv.
+Kept apart from :mod:`vfx.tagging.tagger` so that the effects, which need only these, do not
+load the telemetry readers (5 ms of a composite's start).
 """
 
 from __future__ import annotations
@@ -13,11 +14,25 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from vfx.errors import ParameterError
 from vfx.io.exif import ImageTags
 
-__all__ = ["finite_number", "parse_start_time", "span_tags", "tags_from_row"]
+if TYPE_CHECKING:
+    from vfx.telemetry.orientation import Orientation
+    from vfx.telemetry.track import Projection
+
+__all__ = [
+    "ALT_DATUM",
+    "GPS_COLUMNS",
+    "ORIENTATION_COLUMNS",
+    "finite_number",
+    "gpano_tags",
+    "parse_start_time",
+    "span_tags",
+    "tags_from_row",
+]
 
 
 def parse_start_time(text: str) -> datetime:
@@ -123,3 +138,71 @@ def span_tags(
     if source:
         tags.xmp["dc"] = {"source": source}
     return tags
+
+
+#: Columns the stage adds to frames.csv (orientation columns only when known).
+GPS_COLUMNS = (
+    "datetime_utc",
+    "lat",
+    "lon",
+    "alt",
+    "alt_datum",
+    "speed",
+    "heading",
+    "course",
+    "gps_gap_s",
+    "gps_flag",
+    "sequence",
+)
+
+
+#: What each GPS source's altitude is measured from. GoPro's GPS5/GPS9 and CAMM give the
+#: receiver's height above the WGS 84 ellipsoid (at the HERO7 clip's beach, -19.5 m: the geoid
+#: lies about 35 m below the ellipsoid there); the Karma's flight controller (MAVLink
+#: GLOBAL_POSITION_INT) gives height above mean sea level. GPX and exiftool's readings do not
+#: say.
+ALT_DATUM = {
+    "gpmf GPS5": "ellipsoid",
+    "gpmf GPS9": "ellipsoid",
+    "camm 5": "ellipsoid",
+    "camm 6": "ellipsoid",
+    "gpmf GLPI": "sea level",
+}
+
+
+ORIENTATION_COLUMNS = ("yaw", "pitch", "roll")
+
+
+def gpano_tags(
+    projection: Projection,
+    orientation: Orientation | None,
+    width: int,
+    heading: float | None,
+    pose: dict[str, object],
+) -> dict[str, object]:
+    """The XMP-GPano tags of a ``width``-pixel still of an equirectangular video.
+
+    Sizes scale from the video's ``projection`` to the still. The pose heading is the camera
+    direction (course over ground plus the camera angle): no reader gives an orientation
+    referenced to north (GoPro's CORI turns relative to the first frame, and the CAMM spec
+    leaves its world frame to the application). Pitch and roll (from ``pose``) are written
+    only when the ``orientation`` is against the world.
+    """
+    p = projection
+    scale = width / p.crop_width if p.crop_width else 1.0
+    gpano: dict[str, object] = {
+        "UsePanoramaViewer": True,
+        "ProjectionType": "equirectangular",
+        "FullPanoWidthPixels": round(p.full_width * scale),
+        "FullPanoHeightPixels": round(p.full_height * scale),
+        "CroppedAreaImageWidthPixels": round(p.crop_width * scale),
+        "CroppedAreaImageHeightPixels": round(p.crop_height * scale),
+        "CroppedAreaLeftPixels": round(p.crop_left * scale),
+        "CroppedAreaTopPixels": round(p.crop_top * scale),
+    }
+    if heading is not None:
+        gpano["PoseHeadingDegrees"] = round(heading, 2)
+    if orientation is not None and orientation.frame == "camera to world" and "Pitch" in pose:
+        gpano["PosePitchDegrees"] = pose["Pitch"]
+        gpano["PoseRollDegrees"] = pose["Roll"]
+    return gpano

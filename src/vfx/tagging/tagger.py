@@ -24,20 +24,18 @@ from pathlib import Path
 
 import numpy as np
 
-from vfx.errors import MetadataError, ParameterError, TelemetryError
+from vfx.errors import MetadataError, TelemetryError
 from vfx.io.exif import ImageTags, round_to_ms
 from vfx.jobs.naming import source_id
-from vfx.tagging.rows import parse_start_time, span_tags, tags_from_row
+from vfx.tagging.clock import choose_clock
+from vfx.tagging.options import MetadataOptions
+from vfx.tagging.plan import plan_frames
+from vfx.tagging.rows import ALT_DATUM, GPS_COLUMNS, gpano_tags
 from vfx.tagging.sequences import (
-    HEADING_MODES,
     SequenceCarry,
-    bearings_to_next,
-    flag_duplicates,
     sequence_id,
-    split_sequences,
 )
 from vfx.telemetry.track import (
-    Clock,
     GpsTrack,
     Projection,
     Telemetry,
@@ -46,159 +44,11 @@ from vfx.telemetry.track import (
 )
 
 __all__ = [
-    "TIME_SOURCES",
-    "ClockCheck",
     "FrameTagger",
-    "MetadataOptions",
-    "SequenceChain",
-    "check_creation_time",
-    "parse_start_time",
-    "span_tags",
-    "tags_from_row",
+    "Summary",
 ]
 
 log = logging.getLogger("vfx")
-
-TIME_SOURCES = ("auto", "gps", "creation", "manual")
-#: Creation time and GPS time further apart than this are reported.
-DISAGREEMENT_S = 5.0
-#: Columns the stage adds to frames.csv (orientation columns only when known).
-GPS_COLUMNS = (
-    "datetime_utc",
-    "lat",
-    "lon",
-    "alt",
-    "alt_datum",
-    "speed",
-    "heading",
-    "course",
-    "gps_gap_s",
-    "gps_flag",
-    "sequence",
-)
-#: What each GPS source's altitude is measured from. GoPro's GPS5/GPS9 and CAMM give the
-#: receiver's height above the WGS 84 ellipsoid (at the HERO7 clip's beach, -19.5 m: the geoid
-#: lies about 35 m below the ellipsoid there); the Karma's flight controller (MAVLink
-#: GLOBAL_POSITION_INT) gives height above mean sea level. GPX and exiftool's readings do not
-#: say.
-ALT_DATUM = {
-    "gpmf GPS5": "ellipsoid",
-    "gpmf GPS9": "ellipsoid",
-    "camm 5": "ellipsoid",
-    "camm 6": "ellipsoid",
-    "gpmf GLPI": "sea level",
-}
-ORIENTATION_COLUMNS = ("yaw", "pitch", "roll")
-
-
-@dataclass
-class SequenceChain:
-    """Where the last sequence of the previous input ended, shared by the inputs of one run
-    (``vfx frames GX01*.MP4``: a ride split over chapters goes on as one sequence when the
-    gap allows). The CLI makes one per command; the library's default is none."""
-
-    carry: SequenceCarry | None = None
-
-
-@dataclass(frozen=True)
-class MetadataOptions:
-    """Choices for the metadata stage (the CLI's ``--time-source``, ``--track``, ... options).
-
-    Attributes
-    ----------
-    enabled
-        False writes images without any tags (``--no-metadata``).
-    time_source
-        ``auto`` (GPS, else the creation time), ``gps``, ``creation`` or ``manual``
-        (``start_time`` is the UTC time of the video's first instant).
-    offset_s
-        Seconds added to the chosen clock (for a camera clock known to be off).
-    track
-        An external track file (GPX, NMEA, FIT, KML/KMZ, CSV) used for positions instead of
-        the embedded one; ``gpx`` is the older name of the same.
-    max_gap_s
-        Frames further than this from every track point get no position.
-    min_distance_m, min_angle_deg
-        A frame within ``min_distance_m`` of the previous kept frame of its sequence and
-        within ``min_angle_deg`` of its direction is a duplicate, as mapillary_tools judges
-        (its defaults, 0.1 m and 5 degrees); 0 m disables the check.
-    drop_duplicates
-        Do not write duplicates at all (by default they are written and flagged
-        ``duplicate`` in frames.csv).
-    require_position
-        Write only frames that get a position (a mapping upload needs one on every image).
-    camera_angle_deg
-        Added to the direction of travel for the camera's direction (a side camera +90,
-        a rear one 180).
-    heading
-        Where the camera direction (``GPSImgDirection``) comes from: ``track`` (course over
-        ground), ``next`` (towards the next image) or ``none``.
-    split_time_s, split_distance_m, max_sequence
-        A new sequence starts after a longer time or distance between frames, or when a
-        sequence holds that many images (mapillary_tools' 60 s, 100 m, 1000).
-    make, model
-        The camera's Make and Model, over what the file says (``--camera-make``,
-        ``--camera-model``).
-    chain
-        Carries sequences from one input to the next (see :class:`SequenceChain`).
-    """
-
-    enabled: bool = True
-    time_source: str = "auto"
-    start_time: datetime | None = None
-    offset_s: float = 0.0
-    track: Path | None = None
-    max_gap_s: float = 5.0
-    min_distance_m: float = 0.1
-    min_angle_deg: float = 5.0
-    drop_duplicates: bool = False
-    require_position: bool = False
-    camera_angle_deg: float = 0.0
-    heading: str = "track"
-    split_time_s: float = 60.0
-    split_distance_m: float = 100.0
-    max_sequence: int = 1000
-    max_dop: float = 5.0
-    max_speed: float = 100.0
-    make: str | None = None
-    model: str | None = None
-    gpx: Path | None = None
-    chain: SequenceChain | None = field(default=None, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.gpx is not None:
-            if self.track is not None and Path(self.track) != Path(self.gpx):
-                raise ParameterError("give one of --track and --gpx")
-            object.__setattr__(self, "track", Path(self.gpx))
-        if self.time_source not in TIME_SOURCES:
-            raise ParameterError(
-                f"time source must be one of {', '.join(TIME_SOURCES)}, got {self.time_source!r}"
-            )
-        if self.time_source == "manual" and self.start_time is None:
-            raise ParameterError("--time-source manual needs --start-time")
-        if self.start_time is not None and self.time_source not in ("manual", "auto"):
-            raise ParameterError("--start-time goes with --time-source manual")
-        if self.heading not in HEADING_MODES:
-            raise ParameterError(
-                f"heading must be one of {', '.join(HEADING_MODES)}, got {self.heading!r}"
-            )
-        for name in (
-            "max_gap_s",
-            "min_distance_m",
-            "min_angle_deg",
-            "max_dop",
-            "max_speed",
-            "split_time_s",
-            "split_distance_m",
-        ):
-            value = getattr(self, name)
-            if not (value >= 0 and math.isfinite(value)):
-                raise ParameterError(f"{name} must be a finite number >= 0, got {value}")
-        if not (isinstance(self.max_sequence, int) and self.max_sequence >= 1):
-            raise ParameterError(f"max_sequence must be >= 1, got {self.max_sequence}")
-        for name in ("offset_s", "camera_angle_deg"):
-            if not math.isfinite(getattr(self, name)):
-                raise ParameterError(f"{name} must be finite, got {getattr(self, name)}")
 
 
 def _fmt(value: float, digits: int) -> str:
@@ -253,7 +103,12 @@ class FrameTagger:
         self.options = options
         self.video_start_s = video_start_s
         self.summary = Summary()
-        self.clock = self._choose_clock()
+        self.clock, warning = choose_clock(telemetry, self.options, self.video)
+        if warning:
+            self._warn(warning)
+        if self.clock is not None:
+            self.summary.time_source = self.clock.source
+            self.summary.clock_detail = self.clock.detail
         track = external if external is not None else telemetry.gps
         self.axis = "utc_s" if external is not None else "time_s"
         self._interp: TrackInterpolator | None = None
@@ -342,50 +197,6 @@ class FrameTagger:
         self.summary.warnings.append(message)
         log.warning("%s: %s", self.video, message)
 
-    def _choose_clock(self) -> Clock | None:
-        opts, tel = self.options, self.telemetry
-        gps, created = tel.clock, tel.creation_utc
-        clock: Clock | None
-        if opts.time_source == "manual" or (opts.start_time is not None):
-            assert opts.start_time is not None
-            clock = Clock(opts.start_time.timestamp(), "manual", "--start-time")
-        elif opts.time_source == "gps":
-            if gps is None:
-                raise MetadataError(
-                    "no GPS time in the telemetry (--time-source gps)", path=self.video
-                )
-            clock = gps
-        elif opts.time_source == "creation":
-            if created is None:
-                raise MetadataError("the video has no creation time", path=self.video)
-            clock = Clock(created.timestamp(), "creation", "container creation time")
-        elif gps is not None:
-            clock = gps
-            if created is not None:
-                gap = created.timestamp() - gps.offset_s
-                if abs(gap) > DISAGREEMENT_S:
-                    gps_start = utc_datetime(gps.offset_s).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-                    self._warn(
-                        f"creation time {created.strftime('%Y-%m-%d %H:%M:%S')} disagrees with "
-                        f"GPS time {gps_start} UTC by {_duration(gap)}; using GPS time"
-                    )
-        elif created is not None:
-            clock = Clock(created.timestamp(), "creation", "container creation time")
-            log.info(
-                "%s: no GPS time; using the creation time, which cameras often write in local "
-                "time (check it, or give --offset)",
-                self.video,
-            )
-        else:
-            clock = None
-            log.info("%s: no GPS or creation time: images get no DateTimeOriginal", self.video)
-        if clock is not None and opts.offset_s:
-            clock = Clock(clock.offset_s + opts.offset_s, clock.source, clock.detail + " + offset")
-        if clock is not None:
-            self.summary.time_source = clock.source
-            self.summary.clock_detail = clock.detail
-        return clock
-
     # -- the plan: every frame's place, direction, sequence and duplicate flag -------------------
     def track_on_video_axis(self) -> GpsTrack | None:
         """The usable GPS points (quality checks passed), their ``time_s`` on the video
@@ -446,35 +257,14 @@ class FrameTagger:
         consider = placed if opts.require_position else np.ones(idx.size, dtype=bool)
         if opts.require_position:
             self.summary.dropped_without_position = int((~placed).sum())
-        la, lo = np.where(consider, lat, np.nan), np.where(consider, lon, np.nan)
-        limits = {
-            "split_time_s": opts.split_time_s,
-            "split_distance_m": opts.split_distance_m,
-            "max_sequence": opts.max_sequence,
-        }
-        first, _ = split_sequences(clock_axis, la, lo, counted=consider, carry=carry, **limits)
-        angle = opts.camera_angle_deg
-        if opts.heading == "next":
-            candidate = (bearings_to_next(la, lo, first) + angle) % 360.0
-        elif opts.heading == "track":
-            candidate = (course + angle) % 360.0
-        else:
-            candidate = np.full(idx.size, np.nan)
-        dup = flag_duplicates(
-            la,
-            lo,
-            candidate,
-            first,
-            min_distance_m=opts.min_distance_m,
-            min_angle_deg=opts.min_angle_deg,
+        planned = plan_frames(clock_axis, lat, lon, course, consider, opts, carry)
+        la, lo, seq, continues = planned.lat, planned.lon, planned.sequence, planned.continues
+        direction, dup, kept, written = (
+            planned.direction,
+            planned.duplicate,
+            planned.kept,
+            planned.written,
         )
-        kept = consider & ~dup
-        seq, continues = split_sequences(clock_axis, la, lo, counted=kept, carry=carry, **limits)
-        direction = candidate
-        if opts.heading == "next":
-            towards = bearings_to_next(np.where(kept, la, np.nan), lo, seq)
-            direction = np.where(kept, (towards + angle) % 360.0, candidate)
-        written = kept | (dup & ~opts.drop_duplicates)
         self.summary.duplicates = int(dup.sum())
         if opts.drop_duplicates:
             self.summary.dropped_duplicates = int(dup.sum())
@@ -567,7 +357,9 @@ class FrameTagger:
                 Roll=round(float(roll), 3),
             )
         if self._projection is not None:
-            xmp["GPano"] = self._gpano(width, tags.heading, xmp["vfx"])
+            xmp["GPano"] = gpano_tags(
+                self._projection, self.telemetry.orientation, width, tags.heading, xmp["vfx"]
+            )
         tags.xmp = xmp
         tags, dropped = tags.sanitized()
         for name in dropped:  # a negative speed or DOP, a non-finite reading: never written
@@ -614,34 +406,6 @@ class FrameTagger:
         if fix.get("duplicate"):
             columns["gps_flag"] = "duplicate"
 
-    def _gpano(
-        self, width: int, heading: float | None, pose: dict[str, object]
-    ) -> dict[str, object]:
-        p = self._projection
-        assert p is not None
-        scale = width / p.crop_width if p.crop_width else 1.0
-        gpano: dict[str, object] = {
-            "UsePanoramaViewer": True,
-            "ProjectionType": "equirectangular",
-            "FullPanoWidthPixels": round(p.full_width * scale),
-            "FullPanoHeightPixels": round(p.full_height * scale),
-            "CroppedAreaImageWidthPixels": round(p.crop_width * scale),
-            "CroppedAreaImageHeightPixels": round(p.crop_height * scale),
-            "CroppedAreaLeftPixels": round(p.crop_left * scale),
-            "CroppedAreaTopPixels": round(p.crop_top * scale),
-        }
-        # The pose heading is the camera direction (course over ground plus --camera-angle):
-        # no reader gives an orientation referenced to north. GoPro's CORI turns relative to
-        # the first frame, and the CAMM spec leaves its world frame to the application.
-        if heading is not None:
-            gpano["PoseHeadingDegrees"] = round(heading, 2)
-        orientation = self.telemetry.orientation
-        # Pitch and roll mean something only against the world, not the first frame.
-        if orientation is not None and orientation.frame == "camera to world" and "Pitch" in pose:
-            gpano["PosePitchDegrees"] = pose["Pitch"]
-            gpano["PoseRollDegrees"] = pose["Roll"]
-        return gpano
-
     def finish(self, rows: list[dict[str, object]]) -> Summary:
         """Report frames without a position, readings left out and duplicates (flagged in
         the plan) in the summary and the log. ``rows`` are those written."""
@@ -678,52 +442,3 @@ class FrameTagger:
                 "not written" if self.options.drop_duplicates else "flagged duplicate",
             )
         return self.summary
-
-
-@dataclass(frozen=True)
-class ClockCheck:
-    """The container's creation time against the GPS clock of the same video."""
-
-    gps_start: datetime
-    creation_minus_gps_s: float
-
-    @property
-    def creation_is_utc(self) -> bool:
-        """False when they differ by more than :data:`DISAGREEMENT_S`: the creation time is
-        then the camera's own clock (often local time), not UTC."""
-        return abs(self.creation_minus_gps_s) <= DISAGREEMENT_S
-
-    def describe(self) -> str:
-        if self.creation_is_utc:
-            return "agrees with GPS time"
-        return (
-            f"camera clock, not UTC: {_duration(self.creation_minus_gps_s)} from GPS time "
-            f"{self.gps_start.strftime('%Y-%m-%d %H:%M:%S')} UTC"
-        )
-
-
-def check_creation_time(video: str | Path, created: datetime | None) -> ClockCheck | None:
-    """Compare ``created`` (the container's creation time) with the video's GPS clock;
-    ``None`` when either is missing or the telemetry cannot be read."""
-    from vfx.telemetry.read import read_telemetry
-
-    if created is None:
-        return None
-    try:
-        telemetry = read_telemetry(video, fallback=False)
-    except TelemetryError:
-        return None
-    if telemetry.clock is None or telemetry.clock.source != "gps":
-        return None
-    return ClockCheck(
-        utc_datetime(telemetry.clock.offset_s),
-        created.timestamp() - telemetry.clock.offset_s,
-    )
-
-
-def _duration(seconds: float) -> str:
-    sign = "-" if seconds < 0 else "+"
-    s = abs(seconds)
-    hours, rem = divmod(s, 3600)
-    minutes, secs = divmod(rem, 60)
-    return f"{sign}{int(hours)} h {int(minutes):02d} min {secs:04.1f} s"

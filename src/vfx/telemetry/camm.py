@@ -32,7 +32,8 @@ import numpy as np
 
 from vfx.errors import TelemetryError
 from vfx.io.mp4 import Sample
-from vfx.telemetry.track import Clock, GpsTrack, Orientation, Series, axis_angle_to_quaternion
+from vfx.telemetry.orientation import Orientation, Series, axis_angle_to_quaternion
+from vfx.telemetry.track import Clock, GpsTrack
 
 __all__ = ["CammReading", "decode_camm", "gps_to_utc", "read_camm"]
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from vfx.telemetry.track import GpsTrack, Telemetry, quaternion_to_euler_deg, utc_datetime
+from vfx.telemetry.orientation import quaternion_to_euler_deg
+from vfx.telemetry.track import GpsTrack, Telemetry, utc_datetime
 
 __all__ = ["EXPORT_FORMATS", "export_telemetry"]
 

@@ -24,7 +24,8 @@ import numpy as np
 
 from vfx.errors import TelemetryError
 from vfx.io.mp4 import Sample
-from vfx.telemetry.track import Clock, GpsTrack, Orientation, Series
+from vfx.telemetry.orientation import Orientation, Series
+from vfx.telemetry.track import Clock, GpsTrack
 
 __all__ = ["GpmfReading", "Klv", "parse_klv", "read_gpmf", "values"]
 

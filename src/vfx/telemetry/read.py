@@ -15,8 +15,9 @@ from vfx.io.video.containers import DUAL_FISHEYE, is_dual_fisheye
 from vfx.telemetry.camm import CammReading, decode_camm
 from vfx.telemetry.gpmf import GpmfReading, parse_klv, read_gpmf
 from vfx.telemetry.madv import read_madv
+from vfx.telemetry.orientation import Orientation, matrix_to_quaternion
 from vfx.telemetry.spherical import read_projection
-from vfx.telemetry.track import Orientation, Projection, Telemetry, matrix_to_quaternion
+from vfx.telemetry.track import Projection, Telemetry
 
 __all__ = ["read_telemetry"]
 

@@ -76,7 +76,9 @@ def gather_video(
     """A page for ``video``: facts, clocks, telemetry, keyframe thumbnails with time and place,
     the GPS track and the sensor plots."""
     from vfx.io.video.panorama import open_video
-    from vfx.tagging.tagger import FrameTagger, MetadataOptions, check_creation_time
+    from vfx.tagging.clock import check_creation_time
+    from vfx.tagging.options import MetadataOptions
+    from vfx.tagging.tagger import FrameTagger
 
     page = Page(title=video.name)
     with open_video(video) as reader:
