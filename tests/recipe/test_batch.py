@@ -259,10 +259,10 @@ def test_a_dask_cluster_without_workers_fails_the_rest_instead_of_waiting(
     inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     distributed = pytest.importorskip("distributed")
-    from vfx.recipe import runner
+    from vfx.recipe import backends, runner
     from vfx.recipe.schema import load_recipe
 
-    monkeypatch.setattr(runner, "DASK_NO_WORKER_S", 1.0)
+    monkeypatch.setattr(backends, "DASK_NO_WORKER_S", 1.0)
     with (
         distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,

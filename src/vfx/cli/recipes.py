@@ -74,7 +74,8 @@ def run(
     are complete under the same recipe. One failing video does not stop the others; the
     exit code is 1 if any failed.
     """
-    from vfx.recipe.runner import InputResult, run_recipe
+    from vfx.recipe.runner import run_recipe
+    from vfx.recipe.task import InputResult
 
     def report(result: InputResult) -> None:
         if not quiet and not json:

@@ -1,0 +1,57 @@
+"""``run.json``: what a recipe run did per input, read at the start so that a re-run skips what
+is done, and updated under a lock after each input so that two runs into one folder keep each
+other's entries."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from vfx.io.files import folder_lock, read_json, write_text
+from vfx.recipe.schema import Recipe
+
+log = logging.getLogger("vfx")
+
+__all__ = [
+    "MANIFEST",
+    "is_complete",
+    "load_manifest",
+    "update_manifest",
+]
+
+
+MANIFEST = "run.json"
+
+
+def load_manifest(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = read_json(path)
+    except (OSError, ValueError):
+        log.warning("%s: unreadable manifest; starting afresh", path)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def is_complete(entry: dict[str, Any] | None, recipe_hash: str) -> bool:
+    if not entry or entry.get("status") not in ("done", "skipped"):
+        return False
+    if entry.get("recipe_hash") != recipe_hash:
+        return False
+    outputs = entry.get("outputs") or []
+    return bool(outputs) and all(Path(p).exists() for p in outputs)
+
+
+def update_manifest(path: Path, recipe: Recipe, video: str, entry: dict[str, Any]) -> None:
+    """Record one input's outcome in run.json, read afresh and rewritten under a lock, so
+    that two runs writing into one folder keep each other's entries."""
+    with folder_lock(path.parent):
+        runs: dict[str, Any] = dict(load_manifest(path).get("recipes", {}))
+        run = dict(runs.get(recipe.name, {}))
+        inputs = dict(run.get("inputs", {}))
+        inputs[video] = entry
+        runs[recipe.name] = {"recipe_hash": recipe.hash, "inputs": inputs}
+        write_text(path, json.dumps({"recipes": runs}, indent=1) + "\n")
