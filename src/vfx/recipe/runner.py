@@ -1,12 +1,12 @@
 """Run a recipe over many videos: in this process, in parallel processes, or on Dask.
 
-Each video is one task (:func:`vfx.recipe.task.run_one`): its steps run in order in its own
-output folder, in this process or on a backend (:mod:`vfx.recipe.backends`).
-One failing video is recorded with its one-line reason and the others go on. ``run.json`` in
-the output folder is the manifest (:mod:`vfx.recipe.manifest`): per recipe run into that folder, the recipe's hash and per
-input its status, outputs and error. It is rewritten (atomically) after every finished input,
-so an interrupted batch resumes where it stopped: inputs whose outputs are complete under the
-same recipe hash are skipped.
+Each video is one task (:func:`vfx.recipe.task.run_one`): its steps run in order in its own output
+folder, in this process or on a backend (:mod:`vfx.recipe.backends`). One failing video is recorded
+with its one-line reason and the others go on. ``run.json`` in the output folder is the manifest
+(:mod:`vfx.recipe.manifest`): per recipe run into that folder, the recipe's hash and per input its
+status, outputs and error. It is rewritten (atomically) after every finished input, so an
+interrupted batch resumes where it stopped: inputs whose outputs are complete under the same recipe
+hash are skipped.
 """
 
 from __future__ import annotations
