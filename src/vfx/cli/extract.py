@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from vfx.cli.metadata_options import with_metadata_options
 from vfx.cli.options import (
     End,
     Json,
@@ -14,7 +15,6 @@ from vfx.cli.options import (
     Quiet,
     Start,
     Videos,
-    with_metadata_options,
     with_panorama_options,
     with_stills_options,
 )

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from vfx.cli.metadata_options import with_metadata_options
 from vfx.cli.options import (
     Json,
     OldEvery,
@@ -14,7 +15,6 @@ from vfx.cli.options import (
     Video,
     ranged,
     stride_from,
-    with_metadata_options,
     with_panorama_options,
     with_stills_options,
 )
