@@ -9,6 +9,7 @@ Needs Chromium (Debian's package) and the shared media; says so and stops withou
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -32,7 +33,15 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        page_path = make_report([CLIP], Path(tmp) / "report").main
+        # The page names the video as it was given: a copy beside the page, by a relative
+        # name, so that the picture shows no path of the machine it was made on.
+        shutil.copy(CLIP, Path(tmp) / CLIP.name)
+        here = Path.cwd()
+        os.chdir(tmp)
+        try:
+            page_path = make_report([Path(CLIP.name)], Path("report")).main.resolve()
+        finally:
+            os.chdir(here)
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path=chromium,

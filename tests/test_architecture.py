@@ -323,3 +323,31 @@ def test_the_file_check_finds_a_planted_open(tmp_path: Path) -> None:
     assert file_access(planted) == [5, 6, 7, 9]
     assert not _opens_files("vfx.jobs.geotag") and not _opens_files("vfx.telemetry.track")
     assert _opens_files("vfx.io.video.reader") and _opens_files("vfx.telemetry.trackfiles.gpx")
+
+
+#: The rooms from the ground up: each imports only rooms before it (the root's shared modules
+#: and the package itself are below them all). docs/ARCHITECTURE.md draws the same table.
+ROOMS = ("vfx.ops", "vfx.io", "vfx.telemetry", "vfx.tagging", "vfx.jobs", "vfx.recipe", "vfx.cli")
+ROOT_MODULES = {"vfx", "vfx.errors", "vfx.types", "vfx.params", "vfx.workers"}
+
+
+def room_violations(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
+    def level(module: str) -> int:
+        if module in ROOT_MODULES:
+            return -1
+        if module == "vfx.__main__":
+            return len(ROOMS)
+        return ROOMS.index(_room(module))
+
+    return {(m, d) for m, deps in graph.items() for d in deps if level(d) > level(m)}
+
+
+def test_rooms_import_only_the_rooms_below_them() -> None:
+    graph = import_graph()
+    assert {_room(m) for m in graph} - set(ROOMS) <= ROOT_MODULES | {"vfx.__main__"}
+    assert room_violations(graph) == set()
+
+
+def test_the_room_check_finds_an_upward_import() -> None:
+    planted = import_graph() | {"vfx.io.planted": {"vfx.jobs.stills"}}
+    assert room_violations(planted) == {("vfx.io.planted", "vfx.jobs.stills")}

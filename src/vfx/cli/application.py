@@ -203,7 +203,7 @@ def command_names() -> list[list[str]]:
 
 
 def reference_markdown(columns: int = 100) -> str:
-    """The README's command reference: every command's ``--help`` at ``columns`` columns."""
+    """docs/reference.md's command reference: every command's ``--help`` at ``columns`` columns."""
     from typer.testing import CliRunner
 
     runner = CliRunner()

@@ -23,8 +23,8 @@ from vfx.cli.progress import progress_bar, wants_progress
 from vfx.errors import ParameterError, VfxError
 
 if TYPE_CHECKING:
+    from vfx.io.naming import InputName
     from vfx.io.video.panorama import PanoramaOptions
-    from vfx.jobs.naming import InputName
     from vfx.jobs.stills import Extraction
     from vfx.tagging.options import MetadataOptions
 from vfx.ops.sampling import parse_time
@@ -71,9 +71,9 @@ def _record(result: "Extraction") -> dict[str, object]:
 def run_each(videos: list[Path], job: Job, *, what: str, quiet: bool, json: bool) -> None:
     """Run ``job`` on each video; with several videos one failure does not stop the others.
 
-    Videos that share a stem get distinct output names (:mod:`vfx.jobs.naming`).
+    Videos that share a stem get distinct output names (:mod:`vfx.io.naming`).
     """
-    from vfx.jobs.naming import input_names
+    from vfx.io.naming import input_names
 
     records: list[dict[str, object]] = []
     failed = 0

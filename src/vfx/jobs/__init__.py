@@ -11,5 +11,4 @@ result value; it never prints (progress goes to a callback, messages to the ``vf
   :mod:`~vfx.jobs.montage`: the effects, with what they share in :mod:`~vfx.jobs.multiframe`
 - :mod:`~vfx.jobs.geotag`: telemetry export, and GPS tags into images already on disk
 - :mod:`~vfx.jobs.report`: the HTML page of what a video holds and what vfx made of it
-- :mod:`~vfx.jobs.naming`: distinct output names for a batch of inputs
 """

@@ -22,11 +22,11 @@ from vfx.errors import DecodeError, MetadataError, OutputError, ParameterError
 from vfx.io.exif import ImageTags
 from vfx.io.files import prepare_output_dir
 from vfx.io.images import IMAGE_FORMATS, looks_complete, write_image
+from vfx.io.naming import InputName, source_id
 from vfx.io.table import format_seconds, read_frame_table, write_frame_table
 from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import PanoramaOptions, open_video
 from vfx.io.video.reader import VideoReader
-from vfx.jobs.naming import InputName, source_id
 from vfx.ops.sampling import ranks_at, ranks_between, target_times
 from vfx.params import check
 from vfx.tagging.options import MetadataOptions
@@ -117,7 +117,7 @@ def write_frames(
 
     Shared by keyframe and timed extraction and by ``vfx select``: ``keyframes`` decodes only
     keyframe packets, else ``ranks`` lists the display indices to write (the reader seeks).
-    ``name`` gives the stem and source the outputs are named by (:mod:`vfx.jobs.naming`; by default
+    ``name`` gives the stem and source the outputs are named by (:mod:`vfx.io.naming`; by default
     the video's own).
     """
     video = reader.path
@@ -285,7 +285,7 @@ def extract_keyframes(
         ``MetadataOptions(enabled=False)`` writes no tags.
     name
         The stem and source to name the outputs by, when several inputs share a stem
-        (:func:`vfx.jobs.naming.input_names`); by default the video's own.
+        (:func:`vfx.io.naming.input_names`); by default the video's own.
     """
     check_format(fmt, quality)
     video = Path(video)

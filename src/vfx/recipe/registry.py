@@ -2,7 +2,7 @@
 
 Each step is a small function ``run(ctx, options) -> list[Path]`` over a :class:`StepContext`
 (one video, its output folder and the recipe's frame source). Options are checked against the
-same ranges the CLI uses (:data:`vfx.params.PARAMS`), and the README's recipe reference is
+same ranges the CLI uses (:data:`vfx.params.PARAMS`), and docs/recipes.md's recipe reference is
 generated from this table (a test keeps them in step).
 """
 
@@ -434,7 +434,7 @@ STEPS: dict[str, StepSpec] = {
 
 
 def reference_markdown() -> str:
-    """The README's recipe reference: every step, its options, defaults and ranges."""
+    """docs/recipes.md's recipe reference: every step, its options, defaults and ranges."""
     lines = []
     for spec in STEPS.values():
         lines.append(f"#### `{spec.name}`\n\n{spec.help}\n")

@@ -159,13 +159,13 @@ def run_recipe(
 
 
 def _distinct_folders(recipe: Recipe, videos: list[Path]) -> dict[str, str]:
-    """Each video's ``{stem}`` (distinct where camera names repeat, :mod:`vfx.jobs.naming`).
+    """Each video's ``{stem}`` (distinct where camera names repeat, :mod:`vfx.io.naming`).
 
     Raises RecipeError before any work when two videos would still write the same files: a
     folder template without ``{stem}`` puts them in one folder, where the steps name their
     files after the video's own stem.
     """
-    from vfx.jobs.naming import input_names
+    from vfx.io.naming import input_names
 
     names = input_names(videos)
     seen: dict[tuple[str, str], Path] = {}

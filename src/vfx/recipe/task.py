@@ -48,7 +48,7 @@ def run_one(
     """Run every step of ``recipe`` on one video; never raises for the video's own problems.
 
     ``stem`` names the video's folder (``{stem}`` in the recipe's template); by default the
-    video's own stem (:func:`vfx.jobs.naming.input_names` gives distinct ones for a batch).
+    video's own stem (:func:`vfx.io.naming.input_names` gives distinct ones for a batch).
     ``threads`` sizes the steps' thread pools (default: the process's cores).
     """
     start = time.perf_counter()

@@ -26,7 +26,7 @@ import numpy as np
 
 from vfx.errors import MetadataError, TelemetryError
 from vfx.io.exif import ImageTags, round_to_ms
-from vfx.jobs.naming import source_id
+from vfx.io.naming import source_id
 from vfx.tagging.clock import choose_clock
 from vfx.tagging.options import MetadataOptions
 from vfx.tagging.plan import plan_frames

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from clips import ClipSpec
 from vfx.cli import app
+from vfx.io.naming import input_names
 from vfx.io.table import read_frame_table
-from vfx.jobs.naming import input_names
 
 runner = CliRunner()
 
