@@ -9,7 +9,78 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Frame", "StreamInfo", "VideoInfo", "jsonable"]
+__all__ = ["KEYFRAMES", "Frame", "FrameChoice", "StreamInfo", "VideoInfo", "jsonable"]
+
+
+@dataclass(frozen=True)
+class FrameChoice:
+    """Which frames of a video a job reads: its keyframes, all of them, or the frame on
+    screen every ``every_s`` seconds. Built once (by the CLI, the recipe loader or a caller)
+    and checked when it is made.
+
+    >>> FrameChoice.every(0.5)
+    FrameChoice(kind='every', every_s=0.5)
+    >>> str(FrameChoice.parse("every:2"))
+    'every:2'
+    """
+
+    kind: str = "keyframes"
+    every_s: float | None = None
+
+    KINDS = ("keyframes", "all", "every")
+
+    def __post_init__(self) -> None:
+        import math
+
+        from vfx.errors import ParameterError
+
+        if self.kind not in self.KINDS:
+            raise ParameterError(
+                f"frames must be keyframes, all or every:SECONDS, got {self.kind!r}"
+            )
+        if self.kind == "every":
+            s = self.every_s
+            if not (isinstance(s, int | float) and math.isfinite(s) and s > 0):
+                raise ParameterError(f"every_s must be a number of seconds > 0, got {s!r}")
+        elif self.every_s is not None:
+            raise ParameterError(f"every_s goes with kind 'every', not {self.kind!r}")
+
+    @classmethod
+    def keyframes(cls) -> FrameChoice:
+        return cls("keyframes")
+
+    @classmethod
+    def all(cls) -> FrameChoice:
+        return cls("all")
+
+    @classmethod
+    def every(cls, seconds: float) -> FrameChoice:
+        return cls("every", float(seconds))
+
+    @classmethod
+    def parse(cls, text: str) -> FrameChoice:
+        """The written form a recipe file (and the older ``--frames``) uses: ``keyframes``,
+        ``all`` or ``every:SECONDS``."""
+        import re
+
+        from vfx.errors import ParameterError
+
+        spec = text.strip().lower() if isinstance(text, str) else ""
+        if spec in ("keyframes", "all"):
+            return cls(spec)
+        match = re.fullmatch(r"every:(\d+(?:\.\d*)?|\.\d+)", spec)
+        if match and float(match.group(1)) > 0:
+            return cls.every(float(match.group(1)))
+        raise ParameterError(f"frames must be keyframes, all or every:SECONDS, got {text!r}")
+
+    def __str__(self) -> str:
+        if self.kind != "every":
+            return self.kind
+        return f"every:{self.every_s!r}".removesuffix(".0")
+
+
+#: The frame choice jobs take by default: the video's keyframes.
+KEYFRAMES = FrameChoice()
 
 
 def jsonable(value: object) -> object:

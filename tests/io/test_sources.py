@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from clips import ClipSpec
-from vfx.errors import ImageReadError, ParameterError, VideoOpenError
+from vfx.errors import ImageReadError, VideoOpenError
 from vfx.io.images import write_image
-from vfx.io.sources import _Recycler, open_source, parse_frames_spec
+from vfx.io.sources import _Recycler, open_source
 from vfx.io.table import write_frame_table
+from vfx.types import FrameChoice
 
 
 def _img(v: int, h: int = 8, w: int = 8) -> np.ndarray:
@@ -52,19 +53,15 @@ def test_folder_errors(tmp_path: Path) -> None:
 
 def test_video_frames_spec(ntsc_clip: ClipSpec) -> None:
     assert open_source(ntsc_clip.path).count == 6
-    assert open_source(ntsc_clip.path, frames="all").count == 61
-    src = open_source(ntsc_clip.path, frames="every:1")
+    assert open_source(ntsc_clip.path, frames=FrameChoice.all()).count == 61
+    src = open_source(ntsc_clip.path, frames=FrameChoice.every(1))
     assert [s.index for s in src] == [0, 23, 47]
     assert [s.index for s in open_source(ntsc_clip.path).spread(3)] == [0, 24, 60]
     all_marked = [(s.index, s.selected) for s in open_source(ntsc_clip.path).iter_all()]
     assert len(all_marked) == 61 and sum(sel for _, sel in all_marked) == 6
 
 
-def test_spec_and_missing_input(tmp_path: Path) -> None:
-    assert parse_frames_spec("every:2.5") == ("every", 2.5)
-    for bad in ("every:0", "every:x", "some"):
-        with pytest.raises(ParameterError):
-            parse_frames_spec(bad)
+def test_missing_input(tmp_path: Path) -> None:
     with pytest.raises(VideoOpenError, match="no such file"):
         open_source(tmp_path / "missing.mp4")
 

@@ -17,6 +17,7 @@ from vfx.jobs.composite import make_composite
 from vfx.jobs.masks import make_masks
 from vfx.jobs.montage import make_montage
 from vfx.jobs.stills import extract_keyframes
+from vfx.types import FrameChoice
 
 try:
     import wand.image  # noqa: F401
@@ -114,7 +115,7 @@ def test_transparent_clean_images_are_rgba(sample_keyframes: Path, tmp_path: Pat
 
 
 def test_mog2_writes_masks_for_the_selected_frames(tmp_path: Path) -> None:
-    result = make_masks(SAMPLE, tmp_path, method="mog2", frames="every:4", history=50)
+    result = make_masks(SAMPLE, tmp_path, method="mog2", frames=FrameChoice.every(4), history=50)
     assert len(result.masks) == 6
     late = read_image(result.masks[3])  # 12 s: the dancer is on screen and moving
     assert (late > 127).mean() > 0.002
@@ -141,7 +142,9 @@ def test_composite_memory_is_flat_and_write_16_bit_mean(
 
 
 def test_make_background_writes_the_file(tmp_path: Path) -> None:
-    result = make_background(SAMPLE, tmp_path / "sub" / "bg.png", method="median", frames="every:6")
+    result = make_background(
+        SAMPLE, tmp_path / "sub" / "bg.png", method="median", frames=FrameChoice.every(6)
+    )
     assert result.frames == 4 and read_image(result.path).shape == (360, 640, 3)
 
 

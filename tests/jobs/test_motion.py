@@ -103,8 +103,10 @@ def test_average_is_exact_for_any_count(tmp_path: Path, n: int) -> None:
     assert np.all(average == expected)
 
 
-def test_every_and_range(square_clip: Path, tmp_path: Path) -> None:
-    result = analyse_motion(square_clip, tmp_path, outputs=["qom"], every=2, start_s=0.2, end_s=1.0)
+def test_stride_and_range(square_clip: Path, tmp_path: Path) -> None:
+    result = analyse_motion(
+        square_clip, tmp_path, outputs=["qom"], stride=2, start_s=0.2, end_s=1.0
+    )
     rows = _qom_rows(result)
     assert [r["frame_index"] for r in rows] == ["4", "6", "8"]  # frames 2, 4, 6, 8 used
     assert float(rows[0]["qom"]) == pytest.approx(2 * 2 * SPEED * SIDE / (W * H))

@@ -60,7 +60,7 @@ def test_selections_are_deterministic(events_clip: Path, tmp_path: Path) -> None
 def test_uniform_every_and_keyframes(events_clip: Path, tmp_path: Path) -> None:
     u = select_frames(events_clip, 4, tmp_path / "u", method="uniform", dedupe=False)
     assert u.chosen.frame_indices == [0, 40, 79, 119]
-    ev = select_frames(events_clip, 3, tmp_path / "e", method="uniform", every=10, dedupe=False)
+    ev = select_frames(events_clip, 3, tmp_path / "e", method="uniform", stride=10, dedupe=False)
     assert ev.candidates == 12 and all(i % 10 == 0 for i in ev.chosen.frame_indices)
     kf = select_frames(events_clip, 2, tmp_path / "k", method="keyframes")
     assert kf.candidates >= 1 and len(kf.chosen.frame_indices) <= 2
@@ -106,7 +106,7 @@ def test_onnx_model(events_clip: Path, tmp_path: Path) -> None:
 
 def test_real_clip_coreset_beats_uniform(tmp_path: Path) -> None:
     clip = SAMPLE if SAMPLE.is_file() else media("gopro-hero7.mp4")
-    result = select_frames(clip, 10, tmp_path, compare=True, every=2)
+    result = select_frames(clip, 10, tmp_path, compare=True, stride=2)
     uniform = next(r for r in result.compared if r.method == "uniform")
     assert result.chosen.distances["min"] > uniform.distances["min"]
     assert all(v is not None for v in result.chosen.distances.values())

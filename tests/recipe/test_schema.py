@@ -52,7 +52,7 @@ def test_builtin_recipes_load() -> None:
 
 def test_defaults_filled_and_hash_tracks_outputs(tmp_path: Path) -> None:
     r = _parse(GOOD, tmp_path)
-    assert r.frames == "every:2" and r.image_format == "png"
+    assert str(r.frames) == "every:2" and r.image_format == "png"
     assert r.steps[1].options["mode"] == "darken" and r.steps[1].options["threshold"] == 0.05
     changed = _parse(GOOD.replace("fade = 0.5", "fade = 0.6"), tmp_path)
     described = _parse(GOOD.replace('name = "t"', 'name = "t"\ndescription = "x"'), tmp_path)

@@ -20,6 +20,7 @@ from vfx.cli.options import (
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.params import DEFAULT_OUTPUTS, PARAMS
+from vfx.types import KEYFRAMES, FrameChoice
 
 
 class Engine(StrEnum):
@@ -156,7 +157,7 @@ def background(
             "lighten/darken (max/min), auto (robust median, bounded memory).",
         ),
     ] = BackgroundMethod.auto,
-    frames: str = "keyframes",  # built by with_frame_choice
+    frames: FrameChoice = KEYFRAMES,  # built by with_frame_choice
     sample: Sample = PARAMS["sample"].default,
     engine: EngineOpt = Engine.numpy,
     run: dict[str, Any] | None = None,  # built by with_effect_run
@@ -213,7 +214,7 @@ def mask(
         ImageFormat, typer.Option("--format", "-f", help="Format of the clean images.")
     ] = ImageFormat.png,
     quality: Quality = PARAMS["quality"].default,
-    frames: str = "keyframes",  # built by with_frame_choice
+    frames: FrameChoice = KEYFRAMES,  # built by with_frame_choice
     sample: Sample = PARAMS["sample"].default,
     engine: EngineOpt = Engine.numpy,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Rewrite existing masks.")] = False,
@@ -264,7 +265,7 @@ def composite(
     background: BackgroundSpec = "auto",
     fade: Annotated[float, typer.Option("--fade", help=_p("fade"))] = PARAMS["fade"].default,
     chain: dict[str, float] | None = None,  # built by with_mask_chain
-    frames: str = "keyframes",  # built by with_frame_choice
+    frames: FrameChoice = KEYFRAMES,  # built by with_frame_choice
     sample: Sample = PARAMS["sample"].default,
     engine: EngineOpt = Engine.numpy,
     quality: Quality = PARAMS["quality"].default,
@@ -305,7 +306,7 @@ def montage(
     font_size: Annotated[float, typer.Option("--font-size", help=_p("font_size"))] = (
         PARAMS["font_size"].default
     ),
-    frames: str = "keyframes",  # built by with_frame_choice
+    frames: FrameChoice = KEYFRAMES,  # built by with_frame_choice
     run: dict[str, Any] | None = None,  # built by with_effect_run
 ) -> None:
     """A contact sheet of the frames labelled with their names and times (ImageMagick)."""

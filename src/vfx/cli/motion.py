@@ -134,7 +134,7 @@ def motion(
             outputs=outputs,
             start_s=parse_time(start) if start is not None else 0.0,
             end_s=parse_time(end) if end is not None else None,
-            every=stride_from(stride, every),
+            stride=stride_from(stride, every),
             threshold=threshold,
             binary=binary,
             color=color,

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from vfx.params import PARAMS
+from vfx.types import FrameChoice
 
 
 class ImageFormat(StrEnum):
@@ -198,9 +199,8 @@ _FRAME_PARAMS: tuple[tuple[str, Any, Any], ...] = (
 )
 
 
-def frame_choice(every: float | None, all_frames: bool, frames_spec: str | None) -> str:
-    """The frames of a video an effect reads, as the library's spec (``keyframes``, ``all``,
-    ``every:SECONDS``), from the options ``vfx frames`` uses too."""
+def frame_choice(every: float | None, all_frames: bool, frames_spec: str | None) -> FrameChoice:
+    """The frames of a video an effect reads, from the options ``vfx frames`` uses too."""
     from vfx.errors import ParameterError
 
     given = [every is not None, all_frames, frames_spec is not None]
@@ -209,10 +209,10 @@ def frame_choice(every: float | None, all_frames: bool, frames_spec: str | None)
     if every is not None:
         if not every > 0:
             raise ParameterError(f"--every must be > 0 seconds, got {every}")
-        return f"every:{every:g}"
+        return FrameChoice.every(every)
     if all_frames:
-        return "all"
-    return frames_spec or "keyframes"
+        return FrameChoice.all()
+    return FrameChoice.parse(frames_spec) if frames_spec else FrameChoice.keyframes()
 
 
 def with_frame_choice(command: Callable[..., None]) -> Callable[..., None]:

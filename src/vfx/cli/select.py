@@ -120,7 +120,7 @@ def select(
             n,
             output,
             method=method.value,
-            every=stride_from(stride, every),
+            stride=stride_from(stride, every),
             seed=seed,
             dedupe=dedupe,
             compare=compare,

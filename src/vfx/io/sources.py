@@ -22,6 +22,7 @@ from vfx.io.images import read_image
 from vfx.io.table import read_frame_table
 from vfx.ops.sampling import ranks_at, target_times
 from vfx.params import PARAMS
+from vfx.types import KEYFRAMES, FrameChoice
 from vfx.workers import ordered_map
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "Still",
     "natural_key",
     "open_source",
-    "parse_frames_spec",
 ]
 
 IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
@@ -49,19 +49,6 @@ class Still:
     time_base: Fraction | None = None
     selected: bool = True
     row: dict[str, str] | None = None  # the image's frames.csv row (time, GPS, ...), if any
-
-
-def parse_frames_spec(spec: str) -> tuple[str, float | None]:
-    """``"keyframes"``, ``"all"`` or ``"every:SECONDS"`` as ``(kind, seconds)``."""
-    if not isinstance(spec, str):
-        raise ParameterError(f"frames must be keyframes, all or every:SECONDS, got {spec!r}")
-    text = spec.strip().lower()
-    if text in ("keyframes", "all"):
-        return text, None
-    match = re.fullmatch(r"every:(\d+(?:\.\d*)?|\.\d+)", text)
-    if match and float(match.group(1)) > 0:
-        return "every", float(match.group(1))
-    raise ParameterError(f"--frames must be keyframes, all or every:SECONDS, got {spec!r}")
 
 
 def natural_key(name: str) -> list[object]:
@@ -258,9 +245,12 @@ def _folder_source(folder: Path, max_pixels: int) -> FrameSource:
 
 
 def open_source(
-    path: str | Path, *, frames: str = "keyframes", max_pixels: int = PARAMS["max_pixels"].default
+    path: str | Path,
+    *,
+    frames: FrameChoice = KEYFRAMES,
+    max_pixels: int = PARAMS["max_pixels"].default,
 ) -> FrameSource:
-    """A video (frames chosen by ``frames``: keyframes, all, every:SECONDS) or a folder.
+    """A video (frames chosen by ``frames``: its keyframes by default) or a folder.
 
     Raises
     ------
@@ -274,7 +264,11 @@ def open_source(
         return _folder_source(path, max_pixels)
     if not path.exists():
         raise VideoOpenError("no such file or folder", path=path)
-    kind, seconds = parse_frames_spec(frames)
+    if not isinstance(frames, FrameChoice):
+        raise ParameterError(
+            f"frames must be a FrameChoice (keyframes, all or every SECONDS), got {frames!r}"
+        )
+    kind, seconds = frames.kind, frames.every_s
     from vfx.io.video.panorama import open_video
 
     with open_video(path, max_pixels=max_pixels) as reader:
@@ -285,6 +279,7 @@ def open_source(
             ranks = list(range(idx.frame_count))
         else:
             times = idx.times_s()
+            assert seconds is not None
             targets = target_times(every_s=seconds, end_s=float(times[-1]) + 1e-6)
             ranks = ranks_at(times, targets).tolist()
     return FrameSource(

@@ -37,6 +37,7 @@ from vfx.ops.stack import (
     StreamingEstimate,
 )
 from vfx.params import check
+from vfx.types import KEYFRAMES, FrameChoice
 
 __all__ = ["estimate_background", "make_background"]
 
@@ -47,7 +48,7 @@ def estimate_background(
     input: str | Path | FrameSource,
     *,
     method: str = "auto",
-    frames: str = "keyframes",
+    frames: FrameChoice = KEYFRAMES,
     sample: int = 31,
     engine: str = "numpy",
     max_pixels: int = MAX_PIXELS,
@@ -156,7 +157,7 @@ def make_background(
     out: str | Path,
     *,
     method: str = "auto",
-    frames: str = "keyframes",
+    frames: FrameChoice = KEYFRAMES,
     sample: int = 31,
     engine: str = "numpy",
     max_pixels: int = MAX_PIXELS,

@@ -25,6 +25,7 @@ from vfx.jobs.multiframe import (
 )
 from vfx.ops.exposure import COMPOSITE_MODES, ForegroundComposite
 from vfx.params import check
+from vfx.types import KEYFRAMES, FrameChoice
 
 __all__ = ["make_composite"]
 
@@ -36,7 +37,7 @@ def make_composite(
     out: str | Path,
     *,
     mode: str = "darken",
-    frames: str = "keyframes",
+    frames: FrameChoice = KEYFRAMES,
     background: str | Path | np.ndarray = "auto",
     fade: float = 0.0,
     threshold1: float = 0.05,

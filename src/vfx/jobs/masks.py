@@ -30,6 +30,7 @@ from vfx.jobs.multiframe import (
 from vfx.ops.dtypes import to_uint8
 from vfx.ops.subtraction import apply_mask, difference_mask, mask_to_uint8
 from vfx.params import check
+from vfx.types import KEYFRAMES, FrameChoice
 
 __all__ = ["MaskSet", "make_masks"]
 
@@ -61,7 +62,7 @@ def make_masks(
     *,
     background: str | Path | np.ndarray = "auto",
     method: str = "difference",
-    frames: str = "keyframes",
+    frames: FrameChoice = KEYFRAMES,
     threshold1: float = 0.05,
     blur1: float = 3.0,
     threshold2: float = 0.20,

@@ -24,6 +24,7 @@ from vfx.jobs.multiframe import (
     stream_frames,
 )
 from vfx.params import check
+from vfx.types import KEYFRAMES, FrameChoice
 
 __all__ = ["make_montage"]
 
@@ -34,7 +35,7 @@ def make_montage(
     input: str | Path,
     out: str | Path,
     *,
-    frames: str = "keyframes",
+    frames: FrameChoice = KEYFRAMES,
     columns: int = 6,
     tile_width: int = 320,
     font_size: float = 14,

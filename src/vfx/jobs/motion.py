@@ -107,14 +107,14 @@ def _to_uint16(image: np.ndarray, *, normalize: bool, stretch: bool) -> np.ndarr
     return img.astype(np.uint16)
 
 
-def _check_options(outputs: Iterable[str], every: int, median: int, decay: float) -> set[str]:
+def _check_options(outputs: Iterable[str], stride: int, median: int, decay: float) -> set[str]:
     wanted = set(outputs)
     unknown = wanted - set(MOTION_OUTPUTS)
     if unknown or not wanted:
         raise ParameterError(
             f"outputs must be among {', '.join(MOTION_OUTPUTS)}, got {', '.join(sorted(unknown))}"
         )
-    check("every_n", every)
+    check("every_n", stride)
     check("median", median)
     if median > 1 and median % 2 == 0:
         raise ParameterError(f"median must be 0 or an odd kernel size, got {median}")
@@ -129,7 +129,7 @@ def analyse_motion(
     outputs: Iterable[str] = MOTION_OUTPUTS,
     start_s: float = 0.0,
     end_s: float | None = None,
-    every: int = PARAMS["every_n"].default,
+    stride: int = PARAMS["every_n"].default,
     threshold: float = PARAMS["threshold"].default,
     binary: bool = False,
     color: bool = False,
@@ -165,7 +165,7 @@ def analyse_motion(
     ----------
     start_s, end_s
         Time range (``end_s`` exclusive).
-    every
+    stride
         Use every N-th frame of the range (motion is between consecutive used frames).
     threshold, binary, median
         The motion image (see :func:`vfx.ops.motiongram.motion_image`).
@@ -189,7 +189,7 @@ def analyse_motion(
     OutputError
         When the output folder cannot be written.
     """
-    wanted = _check_options(outputs, every, median, history_decay)
+    wanted = _check_options(outputs, stride, median, history_decay)
     check("threshold", threshold)
     check("max_profile", max_profile)
     video = Path(video)
@@ -197,7 +197,7 @@ def analyse_motion(
     # synchronisation beside the encoder's thread.
     with open_video(video, max_pixels=max_pixels, threads=None, panorama=panorama) as reader:
         times = reader.index.times_s()
-        ranks = ranks_between(times, start_s, end_s)[::every]
+        ranks = ranks_between(times, start_s, end_s)[::stride]
         if ranks.size < 2:
             raise DecodeError(
                 f"motion needs at least 2 frames; {ranks.size} in the chosen range", path=video
@@ -209,7 +209,7 @@ def analyse_motion(
             video,
             out,
             wanted,
-            fps=Fraction(fps) / every,
+            fps=Fraction(fps) / stride,
             color=color,
             threshold=threshold,
             binary=binary,

@@ -29,6 +29,7 @@ from vfx.ops.stack import (
     StreamingEstimate,
 )
 from vfx.params import PARAMS
+from vfx.types import FrameChoice
 from vfx.workers import available_cores
 
 if TYPE_CHECKING:
@@ -85,7 +86,9 @@ def check_engine(engine: str) -> None:
         check_available()
 
 
-def frame_source(input: str | Path | FrameSource, frames: str, max_pixels: int) -> FrameSource:
+def frame_source(
+    input: str | Path | FrameSource, frames: FrameChoice, max_pixels: int
+) -> FrameSource:
     if isinstance(input, FrameSource):
         return input
     return open_source(input, frames=frames, max_pixels=max_pixels)

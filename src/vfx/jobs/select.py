@@ -74,15 +74,15 @@ Embedder = Callable[[np.ndarray], np.ndarray]
 
 
 def _candidates(
-    reader: VideoReader, every: int, keyframes: bool, dedupe: bool, embed: Embedder, progress
+    reader: VideoReader, stride: int, keyframes: bool, dedupe: bool, embed: Embedder, progress
 ) -> tuple[list[int], np.ndarray, int]:  # type: ignore[no-untyped-def]
     """Embeddings of the candidate frames in one pass; returns indices, embeddings, duplicates."""
     idx = reader.index
     if keyframes:
         frames = reader.frames(keyframes=True)
         total = int(idx.key_ranks.size)
-    elif every > 1:
-        ranks = list(range(0, idx.frame_count, every))
+    elif stride > 1:
+        ranks = list(range(0, idx.frame_count, stride))
         frames = reader.frames(ranks=ranks)
         total = len(ranks)
     else:
@@ -125,7 +125,7 @@ def select_frames(
     out_dir: str | Path | None = None,
     *,
     method: str = "coreset",
-    every: int = PARAMS["every_n"].default,
+    stride: int = PARAMS["every_n"].default,
     seed: int = PARAMS["seed"].default,
     dedupe: bool = True,
     compare: bool = False,
@@ -149,8 +149,8 @@ def select_frames(
         ``coreset`` (greedy k-center on the embeddings: the most different frames),
         ``uniform`` (evenly spread), ``random`` (seeded by ``seed``) or ``keyframes`` (the
         codec's keyframes, evenly subsampled to ``n`` when there are more).
-    every
-        Consider every ``every``-th frame only (1: all frames).
+    stride
+        Consider every ``stride``-th frame only (1: all frames).
     dedupe
         Drop exact duplicate frames (byte-identical images) before choosing; they are counted.
     compare
@@ -167,7 +167,7 @@ def select_frames(
     if method not in SELECT_METHODS:
         raise ParameterError(f"method must be one of {', '.join(SELECT_METHODS)}, got {method!r}")
     check("count", n)
-    check("every_n", every)
+    check("every_n", stride)
     check("input_size", input_size)
     check_format(fmt, quality)
     embed: Embedder = describe
@@ -181,7 +181,7 @@ def select_frames(
     with open_video(video, max_pixels=max_pixels, panorama=panorama) as reader:
         tagger = FrameTagger.for_reader(reader, metadata)
         indices, embeddings, duplicates = _candidates(
-            reader, every, method == "keyframes", dedupe, embed, progress
+            reader, stride, method == "keyframes", dedupe, embed, progress
         )
         if duplicates:
             log.info("%s: %d duplicate frames removed before selection", video, duplicates)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from vfx.params import DEFAULT_OUTPUTS, PARAMS
+from vfx.types import FrameChoice
 
 log = logging.getLogger("vfx")
 
@@ -52,7 +53,7 @@ class StepContext:
 
     video: Path
     out_dir: Path
-    frames: str  # "keyframes", "all" or "every:SECONDS"
+    frames: FrameChoice
     select: dict[str, Any] | None  # {"method": "coreset", "n": 50} when the source selects
     image_format: str
     quality: int
@@ -80,7 +81,6 @@ class StepSpec:
 
 # -- steps ---------------------------------------------------------------------------------------
 def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
-    from vfx.io.sources import parse_frames_spec
     from vfx.jobs.stills import extract_frames, extract_keyframes
     from vfx.tagging.options import MetadataOptions
 
@@ -94,15 +94,14 @@ def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
             int(ctx.select["n"]),
             out,
             method=str(ctx.select.get("select", "coreset")),
-            every=int(ctx.select.get("every", 1)),
+            stride=int(ctx.select.get("every", 1)),
             fmt=ctx.image_format,
             quality=ctx.quality,
             metadata=meta,
         )
         files = sel.extraction.files if sel.extraction else []
     else:
-        kind, every = parse_frames_spec(ctx.frames)
-        if kind == "keyframes":
+        if ctx.frames.kind == "keyframes":
             extraction = extract_keyframes(
                 ctx.video,
                 out,
@@ -115,8 +114,8 @@ def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
             extraction = extract_frames(
                 ctx.video,
                 out,
-                every_s=every,
-                all_frames=kind == "all",
+                every_s=ctx.frames.every_s,
+                all_frames=ctx.frames.kind == "all",
                 fmt=ctx.image_format,
                 quality=ctx.quality,
                 metadata=meta,
@@ -127,8 +126,9 @@ def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     return [*files, out / "frames.csv"]
 
 
-def _frames_spec(ctx: StepContext) -> str:
-    return "all" if ctx.frames_dir is not None else ctx.frames
+def _frames_spec(ctx: StepContext) -> FrameChoice:
+    """The frames an effect step reads: all the written frames, else the source's."""
+    return FrameChoice.all() if ctx.frames_dir is not None else ctx.frames
 
 
 def _background(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
@@ -214,7 +214,7 @@ def _motion(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
         ctx.video,
         ctx.out_dir / o["folder"],
         outputs=[s.strip() for s in o["outputs"].split(",") if s.strip()],
-        every=o["stride"],
+        stride=o["stride"],
         threshold=o["threshold"],
         color=o["color"],
         history_decay=o["history_decay"],

@@ -41,9 +41,9 @@ from typing import Any
 from vfx.errors import ParameterError, RecipeError
 from vfx.io.files import read_text
 from vfx.io.images import IMAGE_FORMATS
-from vfx.io.sources import parse_frames_spec
 from vfx.params import check
 from vfx.recipe.registry import STEPS
+from vfx.types import FrameChoice
 
 log = logging.getLogger("vfx")
 
@@ -67,7 +67,7 @@ class Recipe:
     name: str
     description: str
     path: Path
-    frames: str
+    frames: FrameChoice
     select: dict[str, Any] | None
     folder: str
     image_format: str
@@ -78,7 +78,7 @@ class Recipe:
     def hash(self) -> str:
         """A digest of everything that changes the outputs (not the description or path)."""
         data = {
-            "frames": self.frames,
+            "frames": str(self.frames),
             "select": self.select,
             "folder": self.folder,
             "format": self.image_format,
@@ -200,12 +200,12 @@ def parse_recipe(text: str, path: Path) -> Recipe:
     meta = data.get("recipe", {})
     name = meta.get("name") or path.stem
     source = data.get("source", {})
-    frames = source.get("frames", "keyframes")
+    written = source.get("frames", "keyframes")
     try:
-        parse_frames_spec(frames if isinstance(frames, str) else "")
+        frames = FrameChoice.parse(written if isinstance(written, str) else "")
     except ParameterError:
         raise c.fail(
-            f"source frames must be keyframes, all or every:SECONDS, got {frames!r}", "frames"
+            f"source frames must be keyframes, all or every:SECONDS, got {written!r}", "frames"
         ) from None
     select = None
     if "select" in source:
@@ -219,7 +219,7 @@ def parse_recipe(text: str, path: Path) -> Recipe:
         every = source.get("every", 1)
         if not isinstance(every, int) or isinstance(every, bool) or every < 1:
             raise c.fail(f"source every must be a whole number >= 1, got {every!r}", "every")
-        select = {"select": method, "n": n, "every": every}
+        select = {"select": method, "n": n, "every": every}  # "every" frame: the stride
     fmt = output.get("format", "tiff")
     if fmt not in IMAGE_FORMATS:
         raise c.fail(
