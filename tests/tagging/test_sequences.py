@@ -252,3 +252,38 @@ def test_distance_on_an_external_track_by_utc(tmp_path: Path) -> None:
 def travelled_north(metres: float) -> tuple[float, float]:
     lon, lat, _ = GEOD.fwd(7.0, 45.0, 0.0, metres)
     return lat, lon
+
+
+def test_distance_times_never_closer_than_a_frame() -> None:
+    """A distance or a maximum interval finer than the frames gives each frame at most once
+    (``--distance 1e-9`` ran for ever: a time per nanometre)."""
+    t = np.arange(0.0, 20.0, 0.1)
+    lat, lon = np.array([travelled(x) for x in t]).T
+    speed = np.array([speed_at(x) for x in t])
+    frame = 1 / 25
+    for metres, every in ((1e-9, None), (5.0, 1e-9), (1e-9, 1e-9)):
+        times = distance_times(t, lat, lon, metres, speed=speed, max_interval_s=every,
+                               min_interval_s=frame)  # fmt: skip
+        assert times.size <= 20 * 25 + 1
+        assert (np.diff(times) >= frame - 1e-9).all()
+    # distances coarser than the frames are not touched by the bound
+    coarse = distance_times(t, lat, lon, 3.0, speed=speed)
+    assert np.array_equal(
+        coarse, distance_times(t, lat, lon, 3.0, speed=speed, min_interval_s=frame)
+    )
+
+
+@pytest.mark.parametrize("args", [["--distance", "1e-9"], ["--distance", "5", "--every", "1e-9"]])
+def test_frames_by_a_distance_finer_than_the_frames_end(
+    ride: Path, tmp_path: Path, args: list[str]
+) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "d"
+    cmd = [sys.executable, "-m", "vfx", "frames", str(ride), *args, "-f", "jpg", "-o", str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = read_frame_table(out)
+    assert 0 < len(rows) <= 25 * 20  # at most every frame of the 20 s ride, once
+    assert len({r["frame_index"] for r in rows}) == len(rows)

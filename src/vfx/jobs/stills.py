@@ -443,6 +443,7 @@ def _distance_ranks(
         metres,
         speed=track.speed,
         max_interval_s=every_s,
+        min_interval_s=float(np.median(np.diff(times))) if times.size > 1 else 0.0,
         start_s=max(start_s, float(times[0]) if times.size else 0.0),
         end_s=min(end_s if end_s is not None else math.inf, last + 1e-6),
     )

@@ -83,6 +83,7 @@ def distance_times(
     *,
     speed: np.ndarray | None = None,
     max_interval_s: float | None = None,
+    min_interval_s: float = 0.0,
     start_s: float | None = None,
     end_s: float | None = None,
 ) -> np.ndarray:
@@ -94,7 +95,10 @@ def distance_times(
     happens (positions interpolated linearly in time), not rounded to a GPS point. Where the
     track gives a ground speed, an instant below :data:`STANDING_SPEED` is no movement (GPS
     wander around a parked camera). ``max_interval_s`` adds a time whenever that long has
-    passed since the last one while the camera moves slowly.
+    passed since the last one while the camera moves slowly. No two times are closer than
+    ``min_interval_s`` (a video's frame duration: a distance or an interval finer than the
+    frames gives each frame once, never a time per nanometre), so the count is bounded by the
+    track's duration over it.
 
     >>> t = np.arange(0.0, 11.0)                    # 1 m/s due north for 10 s
     >>> lat = 45.0 + t * (1 / 111_132.0)
@@ -105,6 +109,8 @@ def distance_times(
         raise ParameterError(f"distance must be > 0 metres, got {metres}")
     if max_interval_s is not None and not (max_interval_s > 0 and math.isfinite(max_interval_s)):
         raise ParameterError(f"maximum interval must be > 0 seconds, got {max_interval_s}")
+    if not (min_interval_s >= 0 and math.isfinite(min_interval_s)):
+        raise ParameterError(f"minimum interval must be >= 0 seconds, got {min_interval_s}")
     t = np.asarray(time_s, dtype=np.float64)
     keep = np.isfinite(t) & np.isfinite(lat) & np.isfinite(lon)
     if start_s is not None:
@@ -166,6 +172,18 @@ def distance_times(
                 f = hi_f
         a_t = _lerp(p_t, float(t[k]), f)
         a_lat, a_lon = _lerp(p_lat, float(la[k]), f), _lerp(p_lon, float(lo[k]), f)
+        if a_t < out[-1] + min_interval_s:
+            # sooner than the next frame: the time moves on to it, and the position with it
+            a_t = out[-1] + min_interval_s
+            k = int(np.searchsorted(t, a_t, side="right"))
+            if k >= n:
+                break
+            g = (a_t - t[k - 1]) / (t[k] - t[k - 1]) if t[k] > t[k - 1] else 1.0
+            a_lat = _lerp(float(la[k - 1]), float(la[k]), g)
+            a_lon = _lerp(float(lo[k - 1]), float(lo[k]), g)
+            out.append(a_t)
+            i = k
+            continue
         out.append(a_t)
         i = k if f < 1.0 else k + 1
     return np.asarray(out)
