@@ -297,3 +297,18 @@ def test_api_misuse_raises_the_project_errors_with_short_messages(
         )
     assert len(str(info.value)) < 200 and "background is 5x5" in str(info.value)
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_a_long_video_name_whose_outputs_fit_is_written(tmp_path: Path) -> None:
+    """A 234-character name: the final names fit in 255 bytes, so the temporary ones must too
+    (``.<name>.XXXXXXXX.part`` did not: ``File name too long``)."""
+    from clips import make_clip
+
+    clip = make_clip(tmp_path / ("d" * 230 + ".mp4"), frames=25).path
+    for command, out in (("keyframes", "kf"), ("motion", "mo")):
+        result = runner.invoke(app, [command, str(clip), "-o", str(tmp_path / out), "--quiet"])
+        assert result.exit_code == 0, result.output
+        names = [p.name for p in (tmp_path / out).iterdir()]
+        assert names and not [n for n in names if n.startswith(".")]
+    assert (tmp_path / "kf" / ("d" * 230 + "_000000.tiff")).is_file()
+    assert (tmp_path / "mo" / ("d" * 230 + "_motion.mp4")).is_file()

@@ -228,28 +228,3 @@ def test_a_cut_or_empty_image_is_not_complete(tmp_path: Path, fmt: str) -> None:
     for cut in (b"", data[:8], data[: len(data) // 2], data[:-2]):  # -1 may be a pad byte
         path.write_bytes(cut)
         assert not looks_complete(path), len(cut)
-
-
-def test_publishing_syncs_the_file_and_its_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The data reaches the disk before the rename, and the rename before the write returns."""
-    import os
-
-    from vfx.io import files
-
-    calls: list[str] = []
-    real_fsync, real_replace = os.fsync, os.replace
-
-    def fsync(fd: int) -> None:
-        calls.append("dir" if os.path.isdir(f"/proc/self/fd/{fd}") else "file")
-        real_fsync(fd)
-
-    def replace(src: object, dst: object) -> None:
-        calls.append("rename")
-        real_replace(src, dst)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(files.os, "fsync", fsync)
-    monkeypatch.setattr(files.os, "replace", replace)
-    write_image(tmp_path / "a.png", np.zeros((4, 4, 3), np.uint8))
-    assert calls == ["file", "rename", "dir"]

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
 from vfx.errors import OutputError
+
+log = logging.getLogger("vfx")
 
 __all__ = [
     "atomic_path",
@@ -27,6 +31,7 @@ __all__ = [
     "publish",
     "read_json",
     "read_text",
+    "remove_stale_temporaries",
     "stage_copy",
     "temp_beside",
     "write_bytes",
@@ -44,17 +49,50 @@ def _output_error(exc: OSError, path: Path) -> OutputError:
     return OutputError(f"cannot write ({exc.strerror or exc})", path=path)
 
 
+#: The longest file name (bytes) the file systems vfx writes to take.
+NAME_MAX = 255
+#: A temporary file's name: ``.<name>.<host><pid>-<random>.part``, where ``<name>`` is the
+#: final name, shortened (with a digest of the rest) when the whole would be too long.
+_TEMP = re.compile(r"^\..+\.([0-9a-f]{4})(\d+)-[A-Za-z0-9_]+\.part$")
+
+
+def _host_tag() -> str:
+    """Four hex digits of this machine's name: a process number means something only on the
+    machine that gave it (a folder may be shared with Dask workers elsewhere)."""
+    import hashlib
+    import socket
+
+    return hashlib.blake2b(socket.gethostname().encode(), digest_size=2).hexdigest()
+
+
+def _temp_prefix(name: str) -> str:
+    """``.<name>.<host><pid>-``, the name shortened when the temporary name would not fit."""
+    tag = f"{_host_tag()}{os.getpid()}-"
+    room = NAME_MAX - len(".." + tag) - len("XXXXXXXX.part")
+    raw = os.fsencode(name)
+    if len(raw) > room:
+        import hashlib
+
+        digest = hashlib.blake2b(raw, digest_size=4).hexdigest()
+        raw = raw[: room - len(digest) - 1] + b"~" + digest.encode()
+        name = os.fsdecode(raw)  # a multi-byte character cut in two stays its own bytes
+    return f".{name}.{tag}"
+
+
 def temp_beside(path: str | Path) -> Path:
     """A new, empty temporary file in ``path``'s folder, named for this process and call.
 
     Pair it with :func:`publish` (rename over ``path``) or :func:`discard`. Writers that need a
     file name rather than an open file (an encoder) use these; others use :func:`atomic_path`.
+    The name holds this machine's tag and this process's number, so that a later run can tell
+    the leftovers of a killed process (:func:`remove_stale_temporaries`); it fits in a file
+    name whatever the length of ``path``'s.
     """
     import tempfile  # 1 ms of imports (random, hashing) that a job without output never needs
 
     path = Path(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path.name), suffix=".part", dir=path.parent)
     except OSError as exc:
         raise _output_error(exc, path) from exc
     try:
@@ -63,6 +101,42 @@ def temp_beside(path: str | Path) -> Path:
         discard(Path(tmp))
         raise
     return Path(tmp)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: str | Path) -> int:
+    """Remove the temporary files that processes of this machine which no longer run left in
+    ``folder`` (a run killed with SIGKILL, a power cut); returns how many.
+
+    Files of live processes (another run writing the same folder) and of other machines are
+    left alone.
+    """
+    host = _host_tag()
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        match = _TEMP.match(entry.name)
+        if match is None or match.group(1) != host:
+            continue
+        pid = int(match.group(2))
+        if pid == os.getpid() or _alive(pid):
+            continue
+        with suppress(OSError):
+            os.unlink(entry.path)
+            removed += 1
+    return removed
 
 
 def publish(tmp: Path, path: str | Path) -> None:
@@ -160,6 +234,9 @@ def prepare_output_dir(out_dir: str | Path) -> Path:
         raise OutputError(f"cannot create output folder ({exc.strerror or exc})", path=out) from exc
     if not os.access(out, os.W_OK | os.X_OK):
         raise OutputError("output folder is not writable", path=out)
+    count = remove_stale_temporaries(out)
+    if count:
+        log.info("%s: removed %d temporary files of runs that were killed", out, count)
     return out
 
 
