@@ -81,6 +81,24 @@ def test_resume_runs_only_the_rest(videos: list[Path], tmp_path: Path) -> None:
     assert manifest["recipes"]["quick"]["recipe_hash"] == load_recipe(recipe).hash
 
 
+@pytest.mark.parametrize("damage", ["truncate", "empty"])
+def test_a_cut_output_runs_its_input_again(videos: list[Path], tmp_path: Path, damage: str) -> None:
+    """An output cut short after the run (a full disk, a copy interrupted) is no output: the
+    input runs again and the file is whole afterwards."""
+    recipe = tmp_path / "quick.toml"
+    recipe.write_text(QUICK)
+    first = run_recipe(recipe, videos[:1], tmp_path / "out", jobs=1)
+    frames = sorted(p for p in map(Path, first.results[0].outputs) if p.suffix == ".png")
+    whole = frames[0].read_bytes()
+    frames[0].write_bytes(whole[: len(whole) // 2] if damage == "truncate" else b"")
+    again = run_recipe(recipe, videos[:1], tmp_path / "out", jobs=1)
+    assert [r.status for r in again.results] == ["done"]
+    assert frames[0].read_bytes() == whole
+    assert [r.status for r in run_recipe(recipe, videos[:1], tmp_path / "out").results] == [
+        "skipped"
+    ]
+
+
 def test_one_failure_does_not_stop_the_batch(videos: list[Path], tmp_path: Path) -> None:
     bad = tmp_path / "broken.mp4"
     bad.write_text("not a video")

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from vfx.io.files import folder_lock, read_json, write_text
+from vfx.io.images import looks_complete
+from vfx.io.sources import IMAGE_SUFFIXES
 from vfx.recipe.schema import Recipe
 
 log = logging.getLogger("vfx")
@@ -37,12 +39,26 @@ def load_manifest(path: Path) -> dict[str, Any]:
 
 
 def is_complete(entry: dict[str, Any] | None, recipe_hash: str) -> bool:
-    if not entry or entry.get("status") not in ("done", "skipped"):
+    """Whether an input's recorded run can be skipped: done under the same recipe, and every
+    output it lists still there and whole (images judged as a keyframes re-run judges them,
+    :func:`vfx.io.images.looks_complete`; other files must not be empty)."""
+    if not isinstance(entry, dict) or entry.get("status") not in ("done", "skipped"):
         return False
     if entry.get("recipe_hash") != recipe_hash:
         return False
     outputs = entry.get("outputs") or []
-    return bool(outputs) and all(Path(p).exists() for p in outputs)
+    if not isinstance(outputs, list) or not outputs:
+        return False
+    return all(_whole(Path(str(p))) for p in outputs)
+
+
+def _whole(path: Path) -> bool:
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return looks_complete(path)
+    try:
+        return path.is_file() and path.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def update_manifest(path: Path, recipe: Recipe, video: str, entry: dict[str, Any]) -> None:
