@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -98,7 +99,39 @@ def _altered_fit(path: Path) -> Path:
     return path
 
 
+def _late_doctype(tag: str, encoding: str = "utf-8") -> Callable[[Path], object]:
+    """70 kB of comment before a DOCTYPE whose entity would put every point at latitude 12.5
+    (a check of the first bytes let it through)."""
+
+    def write(path: Path) -> None:
+        text = (
+            f'<?xml version="1.0" encoding="{encoding}"?><!--{"x" * 70_000}-->'
+            f'<!DOCTYPE {tag} [<!ENTITY lat "12.5">]>'
+        )
+        if tag == "gpx":
+            text += (
+                '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+                '<trkpt lat="&lat;" lon="1"><time>2024-05-01T10:00:00Z</time></trkpt>'
+                '<trkpt lat="&lat;" lon="1.001"><time>2024-05-01T10:00:01Z</time></trkpt>'
+                "</trkseg></trk></gpx>"
+            )
+        else:
+            text += (
+                '<kml xmlns="http://www.opengis.net/kml/2.2" '
+                'xmlns:gx="http://www.google.com/kml/ext/2.2"><Document><Placemark><gx:Track>'
+                "<when>2024-05-01T10:00:00Z</when><when>2024-05-01T10:00:01Z</when>"
+                "<gx:coord>1 &lat; 0</gx:coord><gx:coord>1.001 &lat; 0</gx:coord>"
+                "</gx:Track></Placemark></Document></kml>"
+            )
+        path.write_bytes(text.encode(encoding))
+
+    return write
+
+
 HOSTILE = {
+    "gpx late doctype": ("t.gpx", _late_doctype("gpx"), "DOCTYPE"),
+    "kml late doctype": ("t.kml", _late_doctype("kml"), "DOCTYPE"),
+    "kml utf-16 doctype": ("t.kml", _late_doctype("kml", "utf-16"), "DOCTYPE"),
     "gpx entities": ("t.gpx", lambda p: p.write_text(_entity_bomb("gpx")), "DOCTYPE"),
     "kml entities": ("t.kml", lambda p: p.write_text(_entity_bomb("kml")), "DOCTYPE"),
     "nmea binary": ("t.nmea", lambda p: p.write_bytes(bytes(range(256)) * 40), "not an NMEA"),

@@ -9,7 +9,6 @@ unpack to more than that.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,7 +21,6 @@ __all__ = ["MAX_TRACK_BYTES", "read_limited", "refuse_entities", "track_from_row
 
 #: Track files larger than this are refused (a year of 1 Hz points is about 100 MB of GPX).
 MAX_TRACK_BYTES = 512 * 1024 * 1024
-_DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
 def read_limited(path: Path, what: str, max_bytes: int | None = None) -> bytes:
@@ -40,11 +38,37 @@ def read_limited(path: Path, what: str, max_bytes: int | None = None) -> bytes:
         raise TelemetryError(f"cannot read {what}: {exc.strerror or exc}", path=path) from exc
 
 
+class _Declared(Exception):
+    """Raised from expat's handlers: the document declares a DOCTYPE or an entity."""
+
+
 def refuse_entities(data: bytes, path: Path, what: str) -> None:
-    """Refuse XML that declares a DOCTYPE or entities: no entity expansion (billion laughs),
-    no external references, whatever the parser would do with them."""
-    if _DOCTYPE.search(data):
-        raise TelemetryError(f"{what} declares a DOCTYPE or XML entities; refused", path=path)
+    """Refuse XML that declares a DOCTYPE or entities, wherever the declaration stands (after
+    70 kB of comments, in UTF-16): no entity expansion (billion laughs), no external
+    references, whatever the parser that reads the track would do with them.
+
+    expat reads the whole document in its own encoding and stops at the first declaration,
+    before any entity is defined or expanded; a document expat cannot parse is left to the
+    track's own parser to report.
+    """
+    from xml.parsers import expat
+
+    def declared(*_: object) -> None:
+        raise _Declared
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = declared
+    parser.EntityDeclHandler = declared
+    parser.UnparsedEntityDeclHandler = declared
+    parser.ExternalEntityRefHandler = declared  # type: ignore[assignment]
+    try:
+        parser.Parse(data, True)
+    except _Declared:
+        raise TelemetryError(
+            f"{what} declares a DOCTYPE or XML entities; refused", path=path
+        ) from None
+    except expat.ExpatError:
+        pass
 
 
 def track_from_rows(

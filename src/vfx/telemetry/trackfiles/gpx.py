@@ -34,7 +34,7 @@ def read_gpx(path: str | Path) -> GpsTrack:
     """
     path = Path(path)
     data = read_limited(path, "GPX")
-    refuse_entities(data[:65536], path, "GPX")
+    refuse_entities(data, path, "GPX")
     import gpxpy
     import gpxpy.gpx
 
