@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -161,3 +164,24 @@ def gps_clip(plain_clip: Path, clipdir: Path) -> Path:
 def camm_clip(plain_clip: Path, clipdir: Path) -> Path:
     """``plain_clip`` plus a CAMM orientation and GPS track (telemetry_clips.make_camm_clip)."""
     return watch(make_camm_clip(plain_clip, clipdir))
+
+
+def default_sigint() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Give a child the default Ctrl-C: a shell's background job (``make test &``) starts with
+    SIGINT ignored, and Python in a child that inherits that never raises KeyboardInterrupt."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def start(args: list[str], **kwargs: Any) -> subprocess.Popen[str]:
+    """The ``vfx`` command (``args``) as a child process with the default Ctrl-C, its output
+    piped as text, for the tests that send it signals."""
+    kwargs.setdefault("stdout", subprocess.PIPE)
+    kwargs.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("vfx")), *args],
+        text=True,
+        preexec_fn=default_sigint,
+        **kwargs,
+    )

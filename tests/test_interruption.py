@@ -15,6 +15,8 @@ import av
 import numpy as np
 import pytest
 
+from conftest import start
+
 VFX = str(Path(sys.executable).with_name("vfx"))
 
 
@@ -38,7 +40,7 @@ def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _start(args: list[str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([VFX, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return start(args)
 
 
 def _wait_for(out: Path, pattern: str, count: int, proc: subprocess.Popen[str]) -> None:

@@ -16,6 +16,8 @@ import av
 import numpy as np
 import pytest
 
+from conftest import start
+
 VFX = str(Path(sys.executable).with_name("vfx"))
 RECIPE = '[[steps]]\nstep = "frames"\n[source]\nframes = "all"\n'
 
@@ -81,12 +83,7 @@ def _recipe(tmp_path: Path) -> Path:
 
 def _start_run(tmp_path: Path, inputs: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
     """``vfx run`` of the all-frames recipe over ``inputs`` on two workers."""
-    return subprocess.Popen(
-        [VFX, "run", str(_recipe(tmp_path)), str(inputs), "-o", str(out), "-j", "2", *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start(["run", str(_recipe(tmp_path)), str(inputs), "-o", str(out), "-j", "2", *extra])
 
 
 def test_a_killed_worker_is_replaced_and_its_input_tried_again(
@@ -156,6 +153,22 @@ def test_a_signal_stops_the_workers_and_keeps_the_manifest(
     manifest = json.loads((out / "run.json").read_text())["recipes"]["all"]["inputs"]
     assert 1 <= len(manifest) <= 4, manifest
     assert [p for p in out.rglob(".*") if p.is_file()] == []
+
+
+def test_workers_die_with_a_killed_run(inputs: Path, tmp_path: Path) -> None:
+    """``kill -9`` of ``vfx run --jobs 2``: its workers (and so the resource tracker, whose
+    pipe they hold) end too, instead of writing on for ever with nobody to record it."""
+    out = tmp_path / "out"
+    proc = _start_run(tmp_path, inputs, out)
+    workers = _workers(proc.pid, 2)
+    everyone = _children(proc.pid)
+    time.sleep(0.5)
+    proc.kill()
+    proc.communicate(timeout=60)
+    deadline = time.monotonic() + 20
+    while any(_alive(w) for w in everyone) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [w for w in everyone if _alive(w)], f"outlived the run: {workers}"
 
 
 def test_two_runs_into_one_folder_keep_every_entry(inputs: Path, tmp_path: Path) -> None:

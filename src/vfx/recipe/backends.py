@@ -55,7 +55,7 @@ def run_processes(
             max_workers=min(jobs, len(queue)),
             mp_context=context,
             initializer=_worker_setup,
-            initargs=(worker_setup,),
+            initargs=(os.getpid(), worker_setup),
         )
         running: dict[Future[InputResult], str] = {}
         broken = False
@@ -94,24 +94,47 @@ def run_processes(
 
 
 _BUSY = False  # in a worker process: whether it is running an input now
+_PARENT: int | None = None  # in a worker process: the run's process
 
 
-def _worker_setup(setup: Callable[[], None] | None = None) -> None:
-    """A worker process's set-up: the caller's ``setup``, and Ctrl-C or SIGTERM handled as the
-    command handles them: a busy worker stops its input cleanly (records what it wrote,
-    removes its temporary files), an idle one just ends, without a traceback."""
+def _die_with(parent: int) -> None:
+    """Ask Linux to send this process SIGTERM when ``parent`` ends, even by ``kill -9``
+    (``PR_SET_PDEATHSIG``), and end now if it already has; elsewhere a no-op. SIGTERM, not
+    SIGKILL, so that a busy worker removes its temporary files on the way out."""
+    import ctypes
     import signal
+    import sys
 
-    if setup is not None:
-        setup()
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent ended before the request took effect
+        os._exit(128 + signal.SIGTERM)
+
+
+def _worker_setup(parent: int, setup: Callable[[], None] | None = None) -> None:
+    """A worker process's set-up: it ends with ``parent`` (the run) however the run ends, the
+    caller's ``setup`` runs, and Ctrl-C or SIGTERM are handled as the command handles them: a
+    busy worker stops its input cleanly (records what it wrote, removes its temporary
+    files), an idle one just ends, without a traceback."""
+    import signal
 
     def stop(signum: int, frame: object) -> None:
         if _BUSY:
             raise KeyboardInterrupt
         os._exit(128 + signum)
 
+    global _PARENT
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, stop)
+    _PARENT = parent
+    _die_with(parent)
+    if setup is not None:
+        setup()
 
 
 def _worker_run(recipe: Recipe, video: str, out_base: str, stem: str, threads: int) -> InputResult:
@@ -124,6 +147,12 @@ def _worker_run(recipe: Recipe, video: str, out_base: str, stem: str, threads: i
     _BUSY = True
     try:
         return run_one(recipe, video, out_base, stem, threads=threads)
+    except KeyboardInterrupt:
+        if _PARENT is not None and os.getppid() != _PARENT:
+            # The run was killed: its input stopped cleanly, and there is nobody to report
+            # to (waiting for the next input would wait for ever).
+            os._exit(143)
+        raise
     finally:
         _BUSY = False
 
