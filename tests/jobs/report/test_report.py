@@ -9,6 +9,7 @@ from pathlib import Path
 
 import html5lib
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from vfx.cli import app
@@ -116,6 +117,29 @@ def test_cli_report_and_its_errors(gps_clip: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "b").exists()  # nothing written, not even the folder
     tiles = runner.invoke(app, ["report", str(gps_clip), "--tiles", "https://t.example/a.png"])
     assert tiles.exit_code == 1 and "{z}" in tiles.stderr
+
+
+@pytest.mark.parametrize(
+    ("template", "words"),
+    [
+        ("https://t.example/{z}/{x:>300000000}/{y}.png", "format spec"),
+        ("https://t.example/{z}/{x}/{y}/{key}.png", "fields ['key']"),
+        ("https://t.example/{z}/{x!r}/{y}.png", "format spec or conversion"),
+        ("https://t.example/{z}/{x}.png", "lacks one of"),
+        ("https://t.example/{z}/{x}/{y}.png?" + "a" * 3000, "longer than 2048"),
+        ("https://t.example/{z}/{x}/{y", "not a template"),
+    ],
+)
+def test_a_tile_template_is_a_url_not_a_program(
+    gps_clip: Path, tmp_path: Path, template: str, words: str
+) -> None:
+    """A format spec in the template made a 300 MB string per tile (5 GB, then MemoryError;
+    a 400 MB page inside a recipe); an unknown field was a KeyError. One line, nothing made."""
+    result = runner.invoke(app, ["report", str(gps_clip), "-o", str(tmp_path / "r"), "--tiles",
+                                 template])  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "internal error" not in result.stderr and not (tmp_path / "r").exists()
 
 
 def test_tiles_are_the_only_thing_fetched_and_only_when_asked(

@@ -21,6 +21,7 @@ from vfx.io.files import prepare_output_dir, write_text
 from vfx.jobs.report.content import Page
 from vfx.jobs.report.gather import gather_folder, gather_video, read_batch
 from vfx.jobs.report.page import render_index, render_page
+from vfx.jobs.report.svgmap import check_tile_template
 
 __all__ = ["ReportResult", "make_report"]
 
@@ -100,8 +101,8 @@ def make_report(
     for p in paths:
         if not p.exists():
             raise ParameterError(f"{p}: no such video or folder")
-    if tiles is not None and not all(k in tiles for k in ("{z}", "{x}", "{y}")):
-        raise ParameterError(f"tile URL must hold {{z}}, {{x}} and {{y}}, got {tiles!r}")
+    if tiles is not None:
+        check_tile_template(tiles)
     if out_dir is None:
         first = paths[0]
         if len(paths) > 1:

@@ -83,6 +83,40 @@ class _Projection:
         return self.scale / math.cos(math.radians(self.lat0)) if self.mercator else self.scale
 
 
+#: The longest tile URL template taken (a URL, not a document).
+MAX_TILE_TEMPLATE = 2048
+
+
+def check_tile_template(template: str) -> str:
+    """``template`` if it is a tile URL with ``{z}``, ``{x}`` and ``{y}`` and no other field,
+    format spec or conversion (``{x:>300000000}`` would make a 300 MB string per tile)."""
+    import string
+
+    from vfx.errors import ParameterError
+
+    why = None
+    if len(template) > MAX_TILE_TEMPLATE:
+        why = f"is longer than {MAX_TILE_TEMPLATE} characters"
+    else:
+        try:
+            fields = [
+                (name, spec, conv)
+                for _, name, spec, conv in string.Formatter().parse(template)
+                if name is not None
+            ]
+        except ValueError as exc:
+            fields, why = [], f"is not a template ({exc})"
+        names = {name for name, _, _ in fields}
+        if why is None and any(spec or conv for _, spec, conv in fields):
+            why = "has a format spec or conversion; write {z}, {x} and {y} alone"
+        elif why is None and names != {"z", "x", "y"}:
+            others = sorted(names - {"z", "x", "y"})
+            why = f"has fields {others}" if others else "lacks one of {z}, {x} and {y}"
+    if why is not None:
+        raise ParameterError(f"tile URL {why}: must hold {{z}}, {{x}} and {{y}} and no other field")
+    return template
+
+
 def _tiles(proj: _Projection, template: str) -> list[str]:
     """``<image>`` elements of the Web Mercator tiles under the map, at a zoom that fits."""
     world = 2 * math.pi * EARTH_RADIUS_M
