@@ -43,11 +43,13 @@ def make_max_clip(
     strips: tuple[np.ndarray, np.ndarray] | None = None,
     size: tuple[int, int] = STRIP_3K,
     gps: bool = True,
+    frames5: int | None = None,
 ) -> Path:
     """Write a two-stream clip; stream 0 has a keyframe every ``gop0`` frames, stream 5 every
     ``gop5``. Frame ``k`` is flat grey at :func:`level0`/:func:`level5`, or ``strips`` (RGB
     ``uint8``) for every frame. With ``gps``, a GPMF track moves north at about 11 m/s from
-    46 N 8 E in one-second samples of 10 fixes stamped from :data:`T0`."""
+    46 N 8 E in one-second samples of 10 fixes stamped from :data:`T0`. ``frames5`` cuts
+    stream 5 short (a damaged recording)."""
     raw = path.with_name(path.stem + "_raw.mp4")
     width, height = size
     with av.open(str(raw), "w", format="mp4") as container:
@@ -67,6 +69,8 @@ def make_max_clip(
             streams.append(s)
         for k in range(frames):
             for n, s in enumerate(streams):
+                if n == 1 and frames5 is not None and k >= frames5:
+                    continue
                 if strips is not None:
                     image = strips[n]
                 else:

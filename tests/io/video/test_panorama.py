@@ -14,6 +14,7 @@ import pytest
 import conftest
 from max360 import level0, level5, make_max_clip
 from vfx.cli import run
+from vfx.errors import VideoOpenError
 from vfx.io.video.panorama import PanoramaOptions, PanoramaReader, open_video
 from vfx.io.video.reader import VideoReader, probe
 from vfx.jobs.stills import extract_frames, extract_keyframes
@@ -226,3 +227,24 @@ def test_effects_read_panoramas(clip: Path, tmp_path: Path) -> None:
     # lighten keeps the brightest exposure: the last keyframe's levels, front and back.
     front, back = _front_back(image)
     assert abs(front - level0(15)) <= 2 and abs(back - level5(15)) <= 2
+
+
+def test_a_second_stream_cut_short_gives_no_panorama_of_two_times(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Streams of 10 and 4 frames: frames 4-9 were stitched with stream 5's last frame, up to
+    0.6 s apart, without a word. Now they are left out, with a warning naming the file."""
+    clip = make_max_clip(tmp_path / "cut.360", frames=10, frames5=4, gps=False)
+    with open_video(clip) as reader:
+        got = [f.index for f in reader.frames()]
+    assert got == [0, 1, 2, 3]
+    assert "stream 5 has no frame at the time of 6 of the 10 frames" in caplog.text
+    assert "cut.360" in caplog.text
+
+
+def test_the_panorama_width_is_bounded_by_max_pixels(clip: Path) -> None:
+    """--width 30000 took 6.3 GB, then an internal MemoryError; now one line before any work."""
+    with pytest.raises(VideoOpenError, match=r"panorama of 30000x15000 exceeds the limit"):
+        open_video(clip, panorama=PanoramaOptions(width=30000))
+    with pytest.raises(VideoOpenError, match=r"raise --max-pixels"):
+        open_video(clip, panorama=PanoramaOptions(width=2000), max_pixels=1_000_000)

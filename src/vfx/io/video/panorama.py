@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vfx.errors import ParameterError
+from vfx.errors import ParameterError, VideoOpenError
 from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.prefetch import prefetch
 from vfx.io.video.reader import VideoReader
@@ -165,6 +166,13 @@ class PanoramaReader(VideoReader):
         else:
             self.width = options.width or layout.natural_width
             self.height = self.width // 2
+        if self.width * self.height > max_pixels:
+            self.close()
+            raise VideoOpenError(
+                f"a panorama of {self.width}x{self.height} exceeds the limit of {max_pixels} "
+                "pixels (give a smaller --width, or raise --max-pixels)",
+                path=self.path,
+            )
 
     @property
     def projection(self) -> str:
@@ -209,6 +217,23 @@ class PanoramaReader(VideoReader):
         at = np.clip(np.searchsorted(times5, times0[pick]), 1, times5.size - 1)
         nearer = np.abs(times5[at - 1] - times0[pick]) <= np.abs(times5[at] - times0[pick])
         partner = np.where(nearer, at - 1, at) if times5.size > 1 else np.zeros_like(pick)
+        # A partner more than half a frame away is another moment (the second stream ended
+        # early, or lost frames): no panorama is stitched from two times.
+        step = float(np.median(np.diff(times0))) if times0.size > 1 else math.inf
+        apart = np.abs(times5[partner] - times0[pick]) > step / 2
+        if apart.any():
+            log.warning(
+                "%s: stream 5 has no frame at the time of %d of the %d frames asked for "
+                "(from %.3f s; it ends at %.3f s): no panoramas there",
+                self.path,
+                int(apart.sum()),
+                pick.size,
+                float(times0[pick[apart][0]]),
+                float(times5[-1]),
+            )
+            pick, partner = pick[~apart], partner[~apart]
+            if pick.size == 0:
+                return
         partner_of = dict(zip(pick.tolist(), partner.tolist(), strict=True))
         first = super().frames(ranks=None if wanted is None else pick.tolist(), pixels=pixels)
         second = self._second.frames(ranks=sorted(set(partner.tolist())), pixels=pixels)
