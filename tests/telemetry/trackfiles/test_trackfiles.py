@@ -159,6 +159,17 @@ def test_hostile_track_files_are_refused_in_one_line(tmp_path: Path, case: str) 
     assert "\n" not in str(info.value)
 
 
+def test_a_kmz_bomb_under_the_size_limit_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    """200 MiB of ``<a/>`` packed into about 200 kB took 4.9 GB and 46 s before "no timed
+    track points"; a document unpacking to 100 times its packed size is refused at once."""
+    bomb = tmp_path / "bomb.kmz"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("doc.kml", "<kml>" + "<a/>" * (50 * 1024 * 1024) + "</kml>")
+    assert bomb.stat().st_size < 400_000
+    with pytest.raises(TelemetryError, match=r"unpacks to \d+ bytes from \d+, more than allowed"):
+        read_track(bomb)
+
+
 def test_oversized_files_and_kmz_bombs_are_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

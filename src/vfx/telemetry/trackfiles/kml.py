@@ -56,6 +56,12 @@ def _coords(text: str | None, sep: str | None) -> tuple[float, float, float]:
     return values[1], values[0], values[2] if len(values) > 2 else _NAN
 
 
+#: A KMZ document unpacking to more than this many times its packed size is refused: XML
+#: tracks pack 5-20 times; 1000 is a zip bomb (200 MiB of ``<a/>`` in a 204 kB file took
+#: 4.9 GB to parse).
+MAX_PACKING_RATIO = 100
+
+
 def _kml_bytes(path: Path, data: bytes) -> bytes:
     if not zipfile.is_zipfile(BytesIO(data)):
         return data
@@ -64,18 +70,29 @@ def _kml_bytes(path: Path, data: bytes) -> bytes:
             inner = next((i for i in kmz.infolist() if i.filename.lower().endswith(".kml")), None)
             if inner is None:
                 raise TelemetryError("KMZ holds no .kml document", path=path)
-            if inner.file_size > MAX_TRACK_BYTES:
+            limit = min(MAX_TRACK_BYTES, MAX_PACKING_RATIO * max(inner.compress_size, 1024))
+            if inner.file_size > limit:
                 raise TelemetryError(
-                    f"KMZ document unpacks to {inner.file_size} bytes, more than allowed",
+                    f"KMZ document unpacks to {inner.file_size} bytes from "
+                    f"{inner.compress_size}, more than allowed ({limit})",
                     path=path,
                 )
             with kmz.open(inner) as fh:
-                out = fh.read(MAX_TRACK_BYTES + 1)  # the header's size may lie
-            if len(out) > MAX_TRACK_BYTES:
-                raise TelemetryError("KMZ document unpacks to more than allowed", path=path)
+                out = fh.read(limit + 1)  # the header's size may lie
+            if len(out) > limit:
+                raise TelemetryError(
+                    f"KMZ document unpacks to more than allowed ({limit} bytes)", path=path
+                )
             return out
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise TelemetryError(f"not a readable KMZ file ({exc})", path=path) from exc
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        OSError,
+        EOFError,
+    ) as exc:
+        why = str(exc) or type(exc).__name__
+        raise TelemetryError(f"not a readable KMZ file ({why})", path=path) from exc
 
 
 def read_kml(path: str | Path) -> GpsTrack:
