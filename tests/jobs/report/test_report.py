@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import html5lib
@@ -148,3 +149,27 @@ def test_tiles_are_the_only_thing_fetched_and_only_when_asked(
     result = make_report([gps_clip], tmp_path / "r", tiles="https://tiles.example/{z}/{x}/{y}.png")
     urls = _fetches(result.main.read_text(encoding="utf-8"))
     assert urls and all(u.startswith("https://tiles.example/") for u in urls)
+
+
+def test_videos_of_one_name_get_a_page_each(
+    gps_clip: Path, plain_clip: Path, tmp_path: Path
+) -> None:
+    """day1/GX010001.MP4 and day2/GX010001.MP4 were merged into one page; index.mp4's page was
+    overwritten by the batch's index.html."""
+    for day, clip in (("day1", gps_clip), ("day2", plain_clip)):
+        (tmp_path / day).mkdir()
+        shutil.copy(clip, tmp_path / day / "GX010001.MP4")
+    result = make_report(
+        [tmp_path / "day1" / "GX010001.MP4", tmp_path / "day2" / "GX010001.MP4"], tmp_path / "r"
+    )
+    assert len(result.pages) == 2 and len(set(result.pages)) == 2
+    first, second = (p.read_text(encoding="utf-8") for p in result.pages)
+    assert "map" in first and 'class="map"' not in second  # only day1's clip has GPS
+    assert result.index is not None and result.index not in result.pages
+    shutil.copy(plain_clip, tmp_path / "index.mp4")
+    shutil.copy(plain_clip, tmp_path / "other.mp4")
+    both = make_report([tmp_path / "index.mp4", tmp_path / "other.mp4"], tmp_path / "s")
+    assert both.index == tmp_path / "s" / "index.html"
+    assert both.index not in both.pages and len(both.pages) == 2
+    listing = both.index.read_text(encoding="utf-8")
+    assert all(p.name in listing for p in both.pages)

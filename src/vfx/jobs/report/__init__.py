@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vfx.errors import ParameterError
 from vfx.io.files import prepare_output_dir, write_text
+from vfx.io.naming import input_names
 from vfx.jobs.report.content import Page
 from vfx.jobs.report.gather import gather_folder, gather_video, read_batch
 from vfx.jobs.report.page import render_index, render_page
@@ -46,18 +48,25 @@ def _safe(name: str) -> str:
     return keep.strip("._") or "report"
 
 
-def _merged(gathered: list[tuple[str, Page]]) -> list[tuple[str, Page]]:
+def _merged(gathered: list[tuple[str, Page, bool]]) -> list[tuple[str, Page]]:
     """One page per video: a video given beside a folder of its outputs is one page (the
-    video's facts, clocks, telemetry and track; the folder's frames and pictures)."""
+    video's facts, clocks, telemetry and track; the folder's frames and pictures).
+
+    Entries are ``(name, page, from_a_video)``. Pages merge by title only when that title
+    belongs to exactly one video among the inputs: two videos of one name (``day1/GX010001.MP4``
+    and ``day2/GX010001.MP4``) keep a page each, and a folder is not guessed to be either's.
+    """
+    videos_by_title: Counter[str] = Counter(pg.title for _, pg, v in gathered if v)
     out: list[tuple[str, Page]] = []
-    by_title: dict[str, Page] = {}
-    for base, page in gathered:
-        other = by_title.get(page.title)
-        if other is None:
-            by_title[page.title] = page
+    by_title: dict[str, tuple[Page, bool]] = {}
+    for base, page, is_video in gathered:
+        seen = by_title.get(page.title)
+        if seen is None or videos_by_title[page.title] != 1 or seen[1] == is_video:
+            by_title.setdefault(page.title, (page, is_video))
             out.append((base, page))
             continue
-        video, folder = (other, page) if other.clocks else (page, other)
+        other = seen[0]
+        video, folder = (page, other) if is_video else (other, page)
         merged = Page(
             title=page.title,
             facts=video.facts + [f for f in folder.facts if f not in video.facts],
@@ -74,7 +83,7 @@ def _merged(gathered: list[tuple[str, Page]]) -> list[tuple[str, Page]]:
             batch=other.batch + page.batch,
             warnings=other.warnings + page.warnings,
         )
-        by_title[page.title] = merged
+        by_title[page.title] = (merged, True)
         out = [(b, merged if pg is other else pg) for b, pg in out]
     return out
 
@@ -133,10 +142,11 @@ def _write(
     tiles: str | None,
     progress: Callable[[int, int | None], None] | None,
 ) -> ReportResult:
-    gathered: list[tuple[str, Page]] = []
+    gathered: list[tuple[str, Page, bool]] = []
     batch = []
+    stems = {n.path: n.stem for n in input_names([p for p in paths if p.is_file()])}
     for p in paths:
-        base = _safe(p.stem if p.is_file() else p.name)
+        base = _safe(stems[p] if p.is_file() else p.name)
         files = out / f"{base}_files"
         if not files.is_dir():
             made.append(files)
@@ -148,15 +158,15 @@ def _write(
                 for page in pages:
                     page.batch = []
             many = len(pages) > 1
-            gathered += [(f"{base}-{_safe(Path(pg.title).stem)}" if many else base, pg)
+            gathered += [(f"{base}-{_safe(Path(pg.title).stem)}" if many else base, pg, False)
                          for pg in pages]  # fmt: skip
         else:
-            gathered.append((base, gather_video(p, files, progress=progress)))
-    gathered = _merged(gathered)
+            gathered.append((base, gather_video(p, files, progress=progress), True))
+    pages = _merged(gathered)
     result = ReportResult()
-    single = len(gathered) == 1 and not batch
-    names: set[str] = set()
-    for base, page in gathered:
+    single = len(pages) == 1 and not batch
+    names: set[str] = set() if single else {"index"}  # the batch's index is never a page
+    for base, page in pages:
         name = "report" if single else base
         while name in names:
             name += "_"
@@ -168,13 +178,13 @@ def _write(
         for row in batch:
             stem = Path(row.input).name
             row.page = next(
-                (p.name for (_, pg), p in zip(gathered, result.pages, strict=True)
+                (p.name for (_, pg), p in zip(pages, result.pages, strict=True)
                  if pg.title == stem),
                 None,
             )  # fmt: skip
         listing = [
             (pg.title, p.name, len(pg.frames))
-            for (_, pg), p in zip(gathered, result.pages, strict=True)
+            for (_, pg), p in zip(pages, result.pages, strict=True)
         ]
         result.index = out / "index.html"
         write_text(result.index, render_index(listing, batch))
