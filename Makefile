@@ -12,8 +12,11 @@ OUT    := out
 MAPILLARY       := .venv-mapillary
 MAPILLARY_STAMP := $(MAPILLARY)/.installed-stamp
 MAPILLARY_PIN   := mapillary_tools>=0.14,<0.15
+# MediaPipe's models, extracted from the mediapipe wheel and checked by SHA-256
+# (src/vfx/io/models.py); vfx never reaches the network when it runs.
+MODELS_STAMP    := $(VENV)/share/vfx/models/.installed-stamp
 
-.PHONY: demo test system lint sample clean
+.PHONY: demo test system lint sample clean models
 
 # Debian packages: installed with apt-get when run as root, else the exact command is printed.
 system:
@@ -37,7 +40,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m compileall -q src/vfx
 	touch $(STAMP)
 
-demo: system $(STAMP)
+$(MODELS_STAMP): $(STAMP) src/vfx/io/models.py
+	$(BIN)/vfx models install
+	touch $(MODELS_STAMP)
+
+models: $(MODELS_STAMP)
+
+demo: system $(STAMP) $(MODELS_STAMP)
 	$(BIN)/vfx info samples/dance.mp4
 	$(BIN)/vfx keyframes samples/dance.mp4 -o $(OUT)/dance_keyframes --overwrite
 	$(BIN)/vfx frames samples/dance.mp4 --every 2 -f png -o $(OUT)/dance_every2s --overwrite
@@ -72,7 +81,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench samples
 	$(BIN)/ruff format --check src tests bench samples
 
-test: system $(STAMP) $(MAPILLARY_STAMP) lint
+test: system $(STAMP) $(MODELS_STAMP) $(MAPILLARY_STAMP) lint
 	VFX_MAPILLARY_TOOLS=$(CURDIR)/$(MAPILLARY)/bin/mapillary_tools $(BIN)/python -m pytest -q
 
 sample: $(STAMP)

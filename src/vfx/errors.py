@@ -13,6 +13,7 @@ __all__ = [
     "ImageReadError",
     "Interrupted",
     "MetadataError",
+    "ModelError",
     "OutputError",
     "ParameterError",
     "RecipeError",
@@ -72,6 +73,10 @@ class TelemetryError(VfxError):
 
 class MetadataError(VfxError):
     """Tags could not be read or written."""
+
+
+class ModelError(VfxError):
+    """A model file is missing or damaged, or a model cannot run."""
 
 
 class RecipeError(VfxError):

@@ -154,6 +154,8 @@ EXAMPLES = {
     "report": "vfx report GX010001.MP4 out/dance_motion -o report",
     "list": "vfx recipes list",
     "show": "vfx recipes show motion",
+    "install": "vfx models install",
+    "status": "vfx models status --json",
 }
 
 
@@ -216,7 +218,17 @@ def reference_markdown(columns: int = 100) -> str:
 
 
 def _register() -> None:
-    from vfx.cli import effects, extract, info, motion, recipes, report, select, telemetry
+    from vfx.cli import (
+        effects,
+        extract,
+        info,
+        models,
+        motion,
+        recipes,
+        report,
+        select,
+        telemetry,
+    )
 
     info.register(app)
     extract.register(app)
@@ -226,6 +238,7 @@ def _register() -> None:
     select.register(app)
     recipes.register(app)
     report.register(app)
+    models.register(app)
     _with_help(app)
 
 
