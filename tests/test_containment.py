@@ -99,6 +99,41 @@ def test_frames_csv_names_only_files_of_its_folder(keyframes: Path, name: str) -
 
 
 @pytest.mark.parametrize(
+    "name", ["../outside/secret.tiff", "/etc/passwd", "sub/frame.tiff", "link.tiff"]
+)
+def test_the_report_names_and_shows_only_files_of_the_folder(keyframes: Path, name: str) -> None:
+    """The report put a thumbnail of ``../secret/secret.jpg`` (or an absolute path, or an
+    outward symlink) named by frames.csv in its folder, and a link to it; it now refuses the
+    table as the effect commands do."""
+    outside = keyframes.parent / "outside"
+    outside.mkdir(exist_ok=True)
+    write_image(outside / "secret.tiff", np.full((8, 8, 3), 200, np.uint8))
+    if name == "link.tiff":
+        (keyframes / name).symlink_to(outside / "secret.tiff")
+    table = keyframes / "frames.csv"
+    lines = table.read_text().splitlines()
+    lines[1] = name + lines[1][lines[1].index(",") :]
+    table.write_text("\n".join(lines) + "\n")
+    out = keyframes.parent / "rep"
+    result = runner.invoke(app, ["report", str(keyframes), "-o", str(out)])
+    assert result.exit_code == 1 and "is not a file of this folder" in result.stderr
+    assert not out.exists()
+
+
+def test_the_report_follows_no_link_out_of_its_input(keyframes: Path) -> None:
+    """A folder symlink to elsewhere had its pictures shown."""
+    elsewhere = keyframes.parent / "elsewhere"
+    elsewhere.mkdir()
+    write_image(elsewhere / "private_composite.png", np.full((8, 8, 3), 9, np.uint8))
+    (keyframes / "more").symlink_to(elsewhere, target_is_directory=True)
+    out = keyframes.parent / "rep"
+    result = runner.invoke(app, ["report", str(keyframes), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    page = "".join(p.read_text(encoding="utf-8") for p in out.glob("*.html"))
+    assert "private_composite" not in page and "elsewhere" not in page
+
+
+@pytest.mark.parametrize(
     ("folder", "why"),
     [
         ("{stem.__class__}", "only {stem} and {recipe}"),

@@ -29,6 +29,8 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "FrameSource",
     "Still",
+    "inside",
+    "listed_file",
     "natural_key",
     "open_source",
 ]
@@ -210,6 +212,38 @@ class _Recycler:
             return array
 
 
+def listed_file(folder: Path, name: str) -> Path:
+    """``folder / name`` for a name a ``frames.csv`` in ``folder`` lists, which must be a file
+    of that very folder: never a path that leads out of it (``../outside/secret.tiff``, an
+    absolute path, a symlink pointing elsewhere). The effect commands and the report read
+    tables through this one rule.
+
+    Raises
+    ------
+    ImageReadError
+        For a name that leads out of ``folder``.
+    """
+    path = folder / name
+    if (
+        Path(name).name != name
+        or name in (".", "..")
+        or "\x00" in name
+        or ((path.is_symlink() or path.exists()) and path.resolve().parent != folder.resolve())
+    ):
+        raise ImageReadError(
+            f"frames.csv lists {name!r}, which is not a file of this folder", path=folder
+        )
+    return path
+
+
+def inside(root: Path, path: Path) -> bool:
+    """Whether ``path``, with every symbolic link followed, lies in ``root`` (a folder)."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        return False
+
+
 def _folder_source(folder: Path, max_pixels: int) -> FrameSource:
     files = [
         p
@@ -217,18 +251,8 @@ def _folder_source(folder: Path, max_pixels: int) -> FrameSource:
         if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
     ]
     rows = {r["file"]: r for r in read_frame_table(folder) if r.get("file")}
-    inside = folder.resolve()
     for name in rows:
-        # frames.csv names files in its own folder: never a path that leads out of it
-        # (``../outside/secret.tiff``, an absolute path, a symlink pointing elsewhere).
-        if (
-            Path(name).name != name
-            or name in (".", "..")
-            or ((folder / name).exists() and (folder / name).resolve().parent != inside)
-        ):
-            raise ImageReadError(
-                f"frames.csv lists {name!r}, which is not a file of this folder", path=folder
-            )
+        listed_file(folder, name)
     listed = [folder / name for name in rows if (folder / name).is_file()]
     ordered = listed or sorted(files, key=lambda p: natural_key(p.name))
     if not ordered:

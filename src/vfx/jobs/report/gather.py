@@ -20,7 +20,7 @@ import numpy as np
 from vfx.errors import ImageReadError, TelemetryError, VfxError
 from vfx.io.files import read_json
 from vfx.io.images import read_image, write_image
-from vfx.io.sources import IMAGE_SUFFIXES, natural_key
+from vfx.io.sources import IMAGE_SUFFIXES, inside, listed_file, natural_key
 from vfx.io.table import TABLE_NAME, read_csv_rows, read_frame_table
 from vfx.jobs.report.content import BatchRow, FrameEntry, ImageEntry, Page, Plot, TrackLine
 from vfx.tagging.rows import finite_number as _number
@@ -205,7 +205,10 @@ def _telemetry_plots(track: TrackLine | None, telemetry: object | None, start: f
 
 
 # -- a folder vfx wrote ----------------------------------------------------------------------
-def _walk(folder: Path, depth: int = _DEPTH) -> Iterable[Path]:
+def _walk(folder: Path, depth: int = _DEPTH, root: Path | None = None) -> Iterable[Path]:
+    """The files under ``folder`` a report may show: none reached by a symbolic link that
+    leads out of the input folder ``root``."""
+    root = root or folder
     try:
         entries = sorted(folder.iterdir(), key=lambda p: natural_key(p.name))
     except OSError:
@@ -213,9 +216,11 @@ def _walk(folder: Path, depth: int = _DEPTH) -> Iterable[Path]:
     for entry in entries:
         if entry.name.startswith(".") or entry.name.endswith("_files"):
             continue
+        if entry.is_symlink() and not inside(root, entry):
+            continue
         if entry.is_dir():
             if depth > 0:
-                yield from _walk(entry, depth - 1)
+                yield from _walk(entry, depth - 1, root)
         elif entry.is_file():
             yield entry
 
@@ -234,6 +239,9 @@ def gather_folder(
     seen: set[tuple[str, str]] = set()
     for table in tables:
         for row in read_frame_table(table.parent):
+            if not row.get("file"):
+                continue
+            listed_file(table.parent, row["file"])  # the effect commands' rule
             source = row.get("source") or table.parent.name
             key = (source, row.get("frame_index", row.get("file", "")))
             if key in seen:  # the same frame in two folders (keyframes, and a recipe's)
@@ -249,7 +257,7 @@ def gather_folder(
         rows = rows_by_source.get(source, [])
         stem = Path(source).stem
         for parent, row in sorted(rows, key=lambda pr: _number(pr[1].get("time_s")) or 0.0):
-            image = parent / row.get("file", "")
+            image = listed_file(parent, row.get("file", ""))
             t = _number(row.get("time_s")) or 0.0
             label = f"frame {row.get('frame_index', '?')}"
             try:
