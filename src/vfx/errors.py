@@ -64,7 +64,22 @@ class OutputError(VfxError):
 
 
 class ParameterError(VfxError, ValueError):
-    """A parameter is outside its documented range or the options contradict each other."""
+    """A parameter is outside its documented range or the options contradict each other.
+
+    ``param`` names the parameter of :data:`vfx.params.PARAMS` the message is about, so that
+    the command line can name its option instead (``--distance``, not ``distance_m``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        hint: str | None = None,
+        param: str | None = None,
+    ):
+        self.param = param
+        super().__init__(message, path=path, hint=hint)
 
 
 class TelemetryError(VfxError):

@@ -243,3 +243,18 @@ def test_min_distance_flags_frames_that_barely_moved(gps_clip: Path, tmp_path: P
     flags = [r["gps_flag"] for r in read_frame_table(tmp_path / "b")]
     assert flags == ["", "duplicate", "", "duplicate", "", "duplicate"]
     assert len(list((tmp_path / "b").glob("*.tiff"))) == 6
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--distance", "0"], "--distance must be > 0"),
+        (["--every", "0"], "--every must be > 0"),
+        (["--distance", "5", "--every", "-1"], "--every must be > 0"),
+    ],
+)
+def test_range_errors_name_the_option(plain_clip: Path, tmp_path: Path, args, words) -> None:
+    """The library's parameter (``distance_m``) is the command line's option (``--distance``)."""
+    result = runner.invoke(app, ["frames", str(plain_clip), *args, "-o", str(tmp_path / "o")])
+    assert result.exit_code == 1 and words in result.stderr, result.stderr
+    assert "distance_m" not in result.stderr and "every_s" not in result.stderr

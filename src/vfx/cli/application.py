@@ -26,6 +26,18 @@ def _one_line(text: str) -> str:
     return shown(" ".join(str(text).split()))
 
 
+def _as_option(exc: VfxError) -> str:
+    """The error as the command line says it: a parameter by its option (``--distance``)."""
+    from vfx.errors import ParameterError
+    from vfx.params import PARAMS
+
+    text = str(exc)
+    param = exc.param if isinstance(exc, ParameterError) else None
+    if param in PARAMS:
+        text = text.replace(f"{param} must", f"{PARAMS[param].flag} must", 1)
+    return text
+
+
 class _Boundary(TyperGroup):
     """Maps library errors to one line on stderr and exit code 1; Ctrl-C to exit code 130.
 
@@ -39,7 +51,7 @@ class _Boundary(TyperGroup):
             if os.environ.get("VFX_DEBUG"):
                 raise
             hint = f" ({exc.hint})" if exc.hint else ""
-            typer.echo(f"vfx: error: {_one_line(str(exc))}{hint}", err=True)
+            typer.echo(f"vfx: error: {_one_line(_as_option(exc))}{hint}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt as exc:
             if os.environ.get("VFX_DEBUG"):

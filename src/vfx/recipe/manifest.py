@@ -28,6 +28,9 @@ MANIFEST = "run.json"
 
 
 def load_manifest(path: Path) -> dict[str, Any]:
+    """``run.json`` as ``{"recipes": {name: {"recipe_hash": ..., "inputs": {...}}}}``; a file
+    that is not one (unreadable, or of another shape) is warned about and taken as empty, so
+    that the run starts afresh rather than failing on it."""
     if not path.is_file():
         return {}
     try:
@@ -35,7 +38,13 @@ def load_manifest(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         log.warning("%s: unreadable manifest; starting afresh", path)
         return {}
-    return data if isinstance(data, dict) else {}
+    recipes = data.get("recipes", {}) if isinstance(data, dict) else None
+    if not isinstance(recipes, dict) or not all(
+        isinstance(r, dict) and isinstance(r.get("inputs", {}), dict) for r in recipes.values()
+    ):
+        log.warning("%s: not a manifest of vfx run; starting afresh", path)
+        return {}
+    return data
 
 
 def is_complete(entry: dict[str, Any] | None, recipe_hash: str) -> bool:

@@ -173,3 +173,68 @@ def test_videos_of_one_name_get_a_page_each(
     assert both.index not in both.pages and len(both.pages) == 2
     listing = both.index.read_text(encoding="utf-8")
     assert all(p.name in listing for p in both.pages)
+
+
+def _tampered_keyframes(clip: Path, folder: Path, cells: list[dict[str, str]]) -> Path:
+    """``vfx keyframes`` of ``clip``, its frames.csv rows changed cell by cell."""
+    import csv
+
+    assert runner.invoke(app, ["keyframes", str(clip), "-o", str(folder)]).exit_code == 0
+    table = folder / "frames.csv"
+    with table.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row, change in zip(rows, cells, strict=False):
+        row.update(change)
+    with table.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return folder
+
+
+def test_hand_edited_tables_make_a_page_not_an_internal_error(
+    plain_clip: Path, tmp_path: Path
+) -> None:
+    """A latitude of 1e308 (ZeroDivisionError and numpy warnings on stderr), a time that is not
+    ISO 8601 (an error naming no file), a NUL in the source (internal error) and a frame index
+    of ``<!--<script>`` (which left the page's data block open, so its script never ran)."""
+    folder = _tampered_keyframes(
+        plain_clip,
+        tmp_path / "kf",
+        [
+            {"lat": "1e308", "lon": "1e308"},
+            {"datetime_utc": "yesterday", "lat": "45", "lon": "7"},
+            {"frame_index": "<!--<script>", "lat": "45.001", "lon": "7"},
+            {"source": "a\x00b.mp4"},
+        ],
+    )
+    result = runner.invoke(app, ["report", str(folder), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # no warning of numpy's, no internal error
+    for page in (tmp_path / "r").glob("*.html"):
+        tree = _parse(page)
+        block = tree.find(".//script[@id='frame-data']")
+        if block is not None:
+            json.loads(block.text)  # the data block ends where it should, as JSON
+            assert "<!--" not in block.text
+    text = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "r").glob("*.html"))
+    assert "yesterday" in text and "not an ISO 8601 time" in text  # said on the page
+
+
+@pytest.mark.parametrize(
+    "doc",
+    ["[1, 2]", '{"recipes": []}', '{"recipes": {"a": 5}}', '{"recipes": {"a": {"inputs": [1]}}}'],
+)
+def test_a_run_json_of_another_shape_is_one_line(
+    plain_clip: Path, tmp_path: Path, doc: str
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "run.json").write_text(doc)
+    result = runner.invoke(app, ["report", str(folder), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 1 and "not a run.json of vfx" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "internal error" not in result.stderr
+    again = runner.invoke(app, ["run", "keyframe-display", str(plain_clip), "-o", str(folder),
+                                "--quiet"])  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert "not a manifest of vfx run; starting afresh" in again.stderr

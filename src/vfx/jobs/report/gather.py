@@ -130,7 +130,8 @@ def _entry(
     label: str, time_s: float, thumb: Path, full: Path | None, row: dict[str, object]
 ) -> FrameEntry:
     lat, lon = _number(row.get("lat", "")), _number(row.get("lon", ""))
-    placed = lat is not None and lon is not None
+    # a position on the Earth only (a table edited by hand may say lat=1e308)
+    placed = lat is not None and lon is not None and abs(lat) <= 90 and abs(lon) <= 180
     return FrameEntry(
         label=label,
         time_s=time_s,
@@ -255,7 +256,9 @@ def gather_folder(
     for source in sources:
         page = Page(title=source if rows_by_source else folder.name)
         rows = rows_by_source.get(source, [])
-        stem = Path(source).stem
+        # a name for the thumbnails' files: the source's stem without what a file name
+        # cannot hold (a NUL, a slash) or should not (control characters)
+        stem = "".join(c if c.isprintable() and c not in "/\\" else "_" for c in Path(source).stem)
         for parent, row in sorted(rows, key=lambda pr: _number(pr[1].get("time_s")) or 0.0):
             image = listed_file(parent, row.get("file", ""))
             t = _number(row.get("time_s")) or 0.0
@@ -333,6 +336,9 @@ def _selection(page: Page, found: list[Path]) -> None:
             doc = read_json(path)
         except (OSError, ValueError):
             continue
+        if not isinstance(doc, dict) or not isinstance(doc.get("frames", []), list):
+            page.warnings.append(f"{path}: not a selection.json of vfx; left out")
+            continue
         method = doc.get("method", "?")
         page.facts.append(("selection", f"{method}: {len(doc.get('frames', []))} frames chosen "
                                         f"from {doc.get('candidates', '?')}"))  # fmt: skip
@@ -340,13 +346,21 @@ def _selection(page: Page, found: list[Path]) -> None:
 
 def _exported_track(page: Page, found: list[Path], rows: list[tuple[Path, dict[str, str]]]) -> None:
     """The whole track from a GPX export beside the frames, on the frames' clock."""
+    from vfx.errors import ParameterError
+    from vfx.tagging.rows import parse_start_time
+
     offset = None
-    for _, row in rows:
+    for parent, row in rows:
         t, utc = _number(row.get("time_s")), row.get("datetime_utc")
         if t is not None and utc:
-            from vfx.tagging.rows import parse_start_time
-
-            offset = parse_start_time(utc).timestamp() - t
+            try:
+                offset = parse_start_time(utc).timestamp() - t
+            except ParameterError:  # one bad cell: the next row may tell the clock
+                page.warnings.append(
+                    f"{parent / TABLE_NAME}: datetime_utc {utc!r} of {row.get('file')} is not "
+                    "an ISO 8601 time; left out"
+                )
+                continue
             break
     for path in found:
         if path.suffix.lower() != ".gpx" or offset is None:
@@ -387,15 +401,23 @@ def read_batch(run: Path) -> list[BatchRow]:
         doc = read_json(run)
     except (OSError, ValueError) as exc:
         raise VfxError(f"not a readable run.json ({exc})", path=run) from exc
+    recipes = doc.get("recipes") if isinstance(doc, dict) else None
+    if not isinstance(recipes, dict):
+        raise VfxError("not a run.json of vfx (no table of recipes)", path=run)
     rows = []
-    for recipe, entry in (doc.get("recipes") or {}).items():
-        for key, item in (entry.get("inputs") or {}).items():
+    for recipe, entry in recipes.items():
+        inputs = entry.get("inputs") if isinstance(entry, dict) else None
+        if not isinstance(inputs, dict):
+            raise VfxError(f"not a run.json of vfx (recipe {recipe!r} has no inputs)", path=run)
+        for key, item in inputs.items():
+            item = item if isinstance(item, dict) else {}
+            outputs = item.get("outputs")
             rows.append(
                 BatchRow(
-                    recipe=recipe,
+                    recipe=str(recipe),
                     input=str(item.get("video") or key),
                     status=str(item.get("status", "?")),
-                    outputs=len(item.get("outputs") or []),
+                    outputs=len(outputs) if isinstance(outputs, list) else 0,
                     seconds=_number(item.get("seconds")),
                     error=str(item.get("error") or ""),
                 )

@@ -7,20 +7,13 @@ from __future__ import annotations
 import json
 import os
 from datetime import UTC, datetime
-from html import escape as _escape
 from pathlib import Path
 from urllib.parse import quote
 
 from vfx.jobs.report.charts import plot_svg
 from vfx.jobs.report.content import BatchRow, ImageEntry, Page
+from vfx.jobs.report.svgmap import html_text as _esc
 from vfx.jobs.report.svgmap import map_svg
-
-
-def _esc(text: object) -> str:
-    """``text`` for HTML: escaped, and a file name's undecodable bytes (lone surrogates) shown
-    as U+FFFD, since a page is UTF-8."""
-    return _escape(str(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
-
 
 __all__ = ["render_index", "render_page"]
 
@@ -206,7 +199,14 @@ def render_page(page: Page, page_dir: Path, *, tiles: str | None = None) -> str:
         panels = "".join(plot_svg(p, page.duration_s) for p in page.plots)
         parts.append(f'<section id="plots" class="plots"><h2>Over time</h2>{panels}</section>')
     parts.append(_batch(page.batch))
-    payload = json.dumps(data).replace("</", "<\\/")  # ASCII: surrogates come out escaped
+    # Every <, > and & as a JSON escape: no text in the data (a frame_index of
+    # "<!--<script>") can end the script element or switch the parser into another state.
+    payload = (
+        json.dumps(data)  # ASCII: surrogates come out escaped
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
     script = (
         f'<script type="application/json" id="frame-data">{payload}</script>\n'
         f"<script>{_SCRIPT}</script>\n"

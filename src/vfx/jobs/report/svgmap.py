@@ -18,11 +18,18 @@ import numpy as np
 
 from vfx.jobs.report.content import FrameEntry, TrackLine
 
+#: Control characters a page may not hold (HTML forbids them; a NUL in a table's cell).
+_CONTROLS = {c: "\ufffd" for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}
 
-def _esc(text: object) -> str:
-    """``text`` for HTML: escaped, and a file name's undecodable bytes (lone surrogates) shown
-    as U+FFFD, since a page is UTF-8."""
-    return _escape(str(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+
+def html_text(text: object) -> str:
+    """``text`` for HTML: escaped; a file name's undecodable bytes (lone surrogates) and the
+    control characters HTML forbids shown as U+FFFD, since a page is UTF-8."""
+    text = str(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _escape(text.translate(_CONTROLS))
+
+
+_esc = html_text
 
 
 __all__ = ["SEQUENCE_COLOURS", "map_svg", "nice_length"]
