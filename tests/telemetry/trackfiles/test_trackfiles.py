@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -186,3 +187,42 @@ def test_oversized_files_and_kmz_bombs_are_refused(
     assert bomb.stat().st_size < 10_000
     with pytest.raises(TelemetryError, match="unpacks to"):
         read_track(bomb)
+
+
+def _nmea_sentence(body: str) -> str:
+    checksum = 0
+    for c in body:
+        checksum ^= ord(c)
+    return f"${body}*{checksum:02X}"
+
+
+def test_one_bad_row_costs_that_row_not_the_track(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An NMEA latitude 'ab12.345' or time '996199', a CSV latitude '.', a FIT timestamp below
+    0x10000000 (a device's own clock): each killed the whole track with an internal error."""
+    good = write_nmea(tmp_path / "g.nmea", sample_points(4)).read_text().splitlines()
+    bad = [
+        _nmea_sentence("GPRMC,000000.50,A,ab12.345,N,00700.000,E,1.0,0.0,020524,,,A"),
+        _nmea_sentence("GPRMC,996199,A,4500.100,N,00700.000,E,1.0,0.0,020524,,,A"),
+    ]
+    nmea = tmp_path / "mixed.nmea"
+    nmea.write_text("\n".join(good[:4] + bad + good[4:]) + "\n")
+    assert len(read_track(nmea)) == 4
+    assert "mixed.nmea: 2 sentences with unreadable fields skipped (line 5" in caplog.text
+
+    csv = write_exiftool_csv(tmp_path / "t.csv", sample_points(3))
+    lines = csv.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[2].split(",")
+    cells[header.index(next(h for h in header if "Latitude" in h and "Ref" not in h))] = "."
+    lines[2] = ",".join(cells)
+    csv.write_text("\n".join(lines) + "\n")
+    assert len(read_track(csv)) == 2
+    assert "t.csv: 1 rows with an unreadable position skipped (line 3)" in caplog.text
+
+    from trackfiles import _FIT_EPOCH
+
+    points = sample_points(3)
+    points[1] = (_FIT_EPOCH + timedelta(seconds=100), *points[1][1:])
+    assert len(read_track(write_fit(tmp_path / "t.fit", points))) == 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
 import re
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from pathlib import Path
 from vfx.errors import TelemetryError
 from vfx.telemetry.track import GpsTrack
 from vfx.telemetry.trackfiles.common import read_limited, track_from_rows
+
+log = logging.getLogger("vfx")
 
 __all__ = ["read_csv_track"]
 
@@ -49,7 +52,10 @@ def _angle(text: str) -> float:
     m = _DMS.match(text)
     if not m:
         return math.nan
-    value = float(m[1]) + float(m[2] or 0) / 60 + float(m[3] or 0) / 3600
+    try:  # "." and "1.2.3" match the pattern but are no numbers
+        value = float(m[1]) + float(m[2] or 0) / 60 + float(m[3] or 0) / 3600
+    except ValueError:
+        return math.nan
     return -value if (m[4] or "").upper() in ("S", "W") else value
 
 
@@ -102,9 +108,13 @@ def read_csv_track(path: str | Path) -> GpsTrack:
     mps, kmh, speed_ref = header.get("speed"), header.get("gpsspeed"), header.get("gpsspeedref")
     rows = []
     skipped = 0
+    unreadable: list[int] = []
     try:
-        for row in reader:
+        for number, row in enumerate(reader, 2):  # line 1 is the header
             y, x = _angle(row.get(lat) or ""), _angle(row.get(lon) or "")
+            given = (row.get(lat) or "").strip() and (row.get(lon) or "").strip()
+            if given and not (math.isfinite(y) and math.isfinite(x)):
+                unreadable.append(number)
             if lat_ref and (row.get(lat_ref) or "").strip().upper().startswith("S"):
                 y = -abs(y)
             if lon_ref and (row.get(lon_ref) or "").strip().upper().startswith("W"):
@@ -118,6 +128,14 @@ def read_csv_track(path: str | Path) -> GpsTrack:
             rows.append((t, y, x, _number(row.get(alt)) if alt else math.nan, speed))
     except csv.Error as exc:
         raise TelemetryError(f"not a readable CSV file ({exc})", path=path) from exc
+    if unreadable:
+        log.warning(
+            "%s: %d rows with an unreadable position skipped (line %d%s)",
+            path,
+            len(unreadable),
+            unreadable[0],
+            " and others" if len(unreadable) > 1 else "",
+        )
     return track_from_rows(
         rows,
         source="csv",

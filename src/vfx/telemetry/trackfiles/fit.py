@@ -8,7 +8,7 @@ when present. The file's CRCs are checked: a cut or altered file is refused, not
 from __future__ import annotations
 
 import math
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 from vfx.errors import TelemetryError
@@ -56,7 +56,11 @@ def read_fit(path: str | Path) -> GpsTrack:
                 fields = {f.name: f.value for f in frame.fields}
                 when = fields.get("timestamp")
                 lat, lon = fields.get("position_lat"), fields.get("position_long")
-                if when is None or not isinstance(lat, int) or not isinstance(lon, int):
+                # a timestamp below 0x10000000 is a device's own clock, not UTC: fitdecode
+                # leaves it a number, and it places nothing
+                if not isinstance(when, datetime) or not (
+                    isinstance(lat, int) and isinstance(lon, int)
+                ):
                     unplaced += 1
                     continue
                 when = when if when.tzinfo else when.replace(tzinfo=UTC)  # type: ignore[union-attr]
