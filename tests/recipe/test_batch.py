@@ -288,3 +288,21 @@ def test_a_dask_cluster_without_workers_fails_the_rest_instead_of_waiting(
     (row,) = result.results
     assert row.status == "failed" and "no worker left" in (row.error or "")
     assert json.loads((tmp_path / "o" / "run.json").read_text())["recipes"]["all"]["inputs"]
+
+
+def test_warnings_of_workers_read_like_the_commands(tmp_path: Path) -> None:
+    """In ``vfx run --jobs 2`` a worker's warning came out bare ('file is cut short...'),
+    without the ``vfx: warning:`` every other line of the command has."""
+    from corpus import build_corpus
+
+    corpus = build_corpus(tmp_path / "corpus")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(corpus["cut_in_mdat.mp4"], folder / "cut.mp4")
+    shutil.copy(corpus["cut_in_mdat.mp4"], folder / "cut2.mp4")
+    proc = start(["run", str(_recipe(tmp_path)), str(folder), "-o", str(tmp_path / "o"), "-j",
+                  "2", "--quiet"])  # fmt: skip
+    _, stderr = proc.communicate(timeout=300)
+    lines = [line for line in stderr.splitlines() if "cut short" in line]
+    assert lines, stderr
+    assert all(line.startswith("vfx: warning: ") for line in lines), lines

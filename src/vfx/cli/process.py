@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -100,7 +101,24 @@ def opencv_threads(count: int) -> Iterator[None]:
         cv2.setNumThreads(before)
 
 
+class _WorkerLines(logging.Handler):
+    """A worker's log records as the command prints its own: ``vfx: warning: ...``, one line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = " ".join(record.getMessage().split())
+            sys.stderr.write(f"vfx: {record.levelname.lower()}: {text}\n")
+            sys.stderr.flush()
+        except Exception:  # pragma: no cover - logging must never raise
+            self.handleError(record)
+
+
 def tune_worker() -> None:
     """The set-up of a ``vfx run --jobs N`` worker process that this command starts (given to
-    :func:`vfx.recipe.runner.run_recipe` as ``worker_setup``): the allocator tuning."""
+    :func:`vfx.recipe.runner.run_recipe` as ``worker_setup``): the allocator tuning, and the
+    library's warnings printed as the command prints them."""
     tune_allocator()
+    logger = logging.getLogger("vfx")
+    logger.addHandler(_WorkerLines())
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
