@@ -8,6 +8,8 @@
 * ``corrupt.mp4``: 400 random bytes written over the middle of the media data.
 * ``audio.m4a``: audio only. ``photo.png``: a still image where a video is expected.
 * ``huge.y4m``: a raw video declaring 60000x60000 frames.
+* ``damaged_stsz.mp4``: the good MP4 whose video ``stsz`` claims 2^31 - 1 samples of
+  0xFFFFFFF0 bytes (FFmpeg then refuses to seek: "Operation not permitted").
 * ``-odd name é.mp4``: a good clip whose name has spaces, non-ASCII and a leading dash.
 
 ``build_hostile_telemetry(folder, clip)`` adds crafted telemetry to a good clip:
@@ -80,6 +82,10 @@ def build_corpus(folder: Path) -> dict[str, Path]:
         np.random.default_rng(9).integers(0, 256, 400, np.uint8).tobytes()
     )
     cases["corrupt.mp4"] = bytes(corrupt)
+    stsz = bytearray(data)
+    at = stsz.find(b"stsz")
+    struct.pack_into(">II", stsz, at + 8, 0xFFFFFFF0, 0x7FFFFFFF)
+    cases["damaged_stsz.mp4"] = bytes(stsz)
     paths = {"good.mp4": good}
     for name, content in cases.items():
         (folder / name).write_bytes(content)

@@ -32,6 +32,7 @@ FAILING = {
     "audio.m4a": "no video stream",
     "photo.png": "still image",
     "huge.y4m": "60000x60000",
+    "damaged_stsz.mp4": "index is damaged",
 }
 
 

@@ -13,6 +13,7 @@ is the ``r``-th smallest decode timestamp, which in AVI is the frame's slot.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -228,7 +229,13 @@ class VideoReader:
         keys: list[int] = []
         seek_ts: list[int] = []
         c = self._container
-        c.seek(0)
+        try:
+            c.seek(0)
+        except av.FFmpegError as exc:  # a damaged index (an stsz of 2^31 samples): EPERM
+            raise DecodeError(
+                f"cannot read packets ({ffmpeg_reason(exc)}; the file's index is damaged)",
+                path=self.path,
+            ) from exc
         no_pts = self.uses_dts_times
         empty = 0  # index entries without data (AVI's dropped-frame or B-frame delay entries)
         # Packets the container's edit list leaves out (a clip cut with ffmpeg -ss ... -c copy
@@ -267,7 +274,8 @@ class VideoReader:
                 ffmpeg_reason(exc),
             )
         finally:
-            c.seek(0)
+            with contextlib.suppress(av.FFmpegError):
+                c.seek(0)
         if not pts:
             raise DecodeError("video stream has no packets", path=self.path)
         declared = int(self.stream.frames or 0)
