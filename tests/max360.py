@@ -44,12 +44,13 @@ def make_max_clip(
     size: tuple[int, int] = STRIP_3K,
     gps: bool = True,
     frames5: int | None = None,
+    rotation5: int | None = None,
 ) -> Path:
     """Write a two-stream clip; stream 0 has a keyframe every ``gop0`` frames, stream 5 every
     ``gop5``. Frame ``k`` is flat grey at :func:`level0`/:func:`level5`, or ``strips`` (RGB
     ``uint8``) for every frame. With ``gps``, a GPMF track moves north at about 11 m/s from
     46 N 8 E in one-second samples of 10 fixes stamped from :data:`T0`. ``frames5`` cuts
-    stream 5 short (a damaged recording)."""
+    stream 5 short (a damaged recording); ``rotation5`` gives it a display rotation."""
     raw = path.with_name(path.stem + "_raw.mp4")
     width, height = size
     with av.open(str(raw), "w", format="mp4") as container:
@@ -66,6 +67,8 @@ def make_max_clip(
                 "preset": "ultrafast",
                 "threads": "2",
             }
+            if rotation5 is not None and gop == gop5 and len(streams) == 1:
+                s.set_display_rotation(rotation5)
             streams.append(s)
         for k in range(frames):
             for n, s in enumerate(streams):

@@ -10,10 +10,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 import conftest
 from max360 import level0, level5, make_max_clip
-from vfx.cli import run
+from vfx.cli import app, run
 from vfx.errors import VideoOpenError
 from vfx.io.video.panorama import PanoramaOptions, PanoramaReader, open_video
 from vfx.io.video.reader import VideoReader, probe
@@ -248,3 +249,12 @@ def test_the_panorama_width_is_bounded_by_max_pixels(clip: Path) -> None:
         open_video(clip, panorama=PanoramaOptions(width=30000))
     with pytest.raises(VideoOpenError, match=r"raise --max-pixels"):
         open_video(clip, panorama=PanoramaOptions(width=2000), max_pixels=1_000_000)
+
+
+def test_a_turned_second_stream_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    """Its strips came out transposed and the conversion failed with an error naming no file."""
+    clip = make_max_clip(tmp_path / "turned.360", frames=2, gps=False, rotation5=90)
+    result = CliRunner().invoke(app, ["frames", str(clip), "--all", "-o", str(tmp_path / "f")])
+    assert result.exit_code == 1, result.output
+    assert "turned.360" in result.stderr and "stream 5 is turned" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -159,6 +159,13 @@ class PanoramaReader(VideoReader):
         except BaseException:
             self.close()
             raise
+        if self._second.rotation != self.rotation:
+            self.close()
+            raise VideoOpenError(
+                f"stream 5 is turned {self._second.rotation}° and stream 0 "
+                f"{self.rotation}°: not the two strips of one GoPro MAX recording",
+                path=self.path,
+            )
         self.layout, self.options = layout, options
         self.strip_size = (self.width, self.height)
         if options.projection == "eac":
