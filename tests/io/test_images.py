@@ -228,3 +228,37 @@ def test_a_cut_or_empty_image_is_not_complete(tmp_path: Path, fmt: str) -> None:
     for cut in (b"", data[:8], data[: len(data) // 2], data[:-2]):  # -1 may be a pad byte
         path.write_bytes(cut)
         assert not looks_complete(path), len(cut)
+
+
+def _png_header(path: Path, width: int, height: int, depth: int, colour: int) -> Path:
+    """A PNG whose IHDR says ``width`` x ``height`` at ``depth`` bits of ``colour`` type, with
+    a CRC-correct header and an empty image stream (nothing to decode before the check)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    ihdr = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
+    body = chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + body)
+    return path
+
+
+def test_an_image_under_the_pixel_limit_that_decodes_to_gigabytes_is_refused_first(
+    tmp_path: Path,
+) -> None:
+    """16000x16000 16-bit RGBA is under --max-pixels (16384 x 16384) but decodes to 2 GB, and
+    took 4-5 GB in report and composite before anything refused it."""
+    from vfx.io.images import decoded_bytes
+
+    big = _png_header(tmp_path / "big.png", 16000, 16000, 16, 6)
+    assert decoded_bytes(big) == 16000 * 16000 * 8
+    with pytest.raises(ImageReadError, match=r"decodes to 2048000000 bytes, above the limit"):
+        read_image(big)
+    grey = _png_header(tmp_path / "grey.png", 16000, 16000, 8, 0)  # 256 MB: allowed
+    assert decoded_bytes(grey) == 16000 * 16000
+    tiff = tmp_path / "small.tiff"
+    write_image(tiff, np.zeros((4, 5, 3), np.uint16))
+    assert decoded_bytes(tiff) == 4 * 5 * 3 * 2

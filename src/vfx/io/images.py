@@ -24,6 +24,7 @@ from vfx.params import PARAMS
 
 __all__ = [
     "IMAGE_FORMATS",
+    "decoded_bytes",
     "encode_image",
     "format_for",
     "image_size",
@@ -232,6 +233,37 @@ def image_size(path: str | Path) -> tuple[int, int] | None:
     return None
 
 
+def decoded_bytes(path: str | Path) -> int | None:
+    """How many bytes ``path`` decodes to, from its header alone (PNG's IHDR, TIFF's first
+    directory, JPEG's frame header); None when the header does not say."""
+    size = image_size(path)
+    if size is None:
+        return None
+    width, height = size
+    try:
+        with Path(path).open("rb") as fh:
+            head = fh.read(32)
+            if head[:8] == b"\x89PNG\r\n\x1a\n":
+                depth, colour = head[24], head[25]
+                channels = {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}.get(colour, 4)
+                return width * height * channels * (2 if depth > 8 else 1)
+            if head[:4] in (b"II*\x00", b"MM\x00*"):
+                from vfx.io.tiff import first_samples
+
+                samples = first_samples(fh)  # type: ignore[arg-type]
+                spp, bps = samples if samples else (4, 16)
+                return width * height * max(spp, 1) * (2 if bps > 8 else 1)
+    except OSError:
+        return None
+    return width * height * 4  # JPEG: at most four 8-bit components
+
+
+#: Bytes a decoded image may take per pixel of ``--max-pixels``: an 8-bit RGBA image at the
+#: pixel limit. A 2 MB PNG of 16000x16000 16-bit RGBA, under the pixel limit, decodes to 2 GB
+#: and took 4-5 GB with its conversions.
+BYTES_PER_ALLOWED_PIXEL = 4
+
+
 def read_image(
     path: str | Path, *, alloc: Allocator | None = None, max_pixels: int | None = None
 ) -> np.ndarray:
@@ -257,6 +289,13 @@ def read_image(
         raise ImageReadError(
             f"is {size[0]}x{size[1]} ({size[0] * size[1]} pixels), above the limit of {limit} "
             "(--max-pixels)",
+            path=path,
+        )
+    decoded = decoded_bytes(path)
+    if decoded is not None and decoded > limit * BYTES_PER_ALLOWED_PIXEL:
+        raise ImageReadError(
+            f"decodes to {decoded} bytes, above the limit of {limit * BYTES_PER_ALLOWED_PIXEL} "
+            f"(--max-pixels x {BYTES_PER_ALLOWED_PIXEL} bytes)",
             path=path,
         )
     if path.suffix.lower() in (".tif", ".tiff"):

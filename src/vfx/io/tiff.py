@@ -231,6 +231,32 @@ def first_size(fh: BinaryIO) -> tuple[int, int] | None:
     return (dims[256], dims[257]) if len(dims) == 2 else None
 
 
+def first_samples(fh: BinaryIO) -> tuple[int, int] | None:
+    """``(samples per pixel, bits per sample)`` of a classic TIFF's first image, from its
+    directory alone (the defaults 1 and 1 where a tag is missing)."""
+    found = _first_directory(fh)
+    if found is None:
+        return None
+    bo, _, table = found
+    spp, bps = 1, 1
+    for i in range(len(table) // 12):
+        tag, kind, n, value = struct.unpack_from(bo + "HHI4s", table, 12 * i)
+        if kind not in _INTEGER or n < 1:
+            continue
+        if tag == 277:
+            spp = struct.unpack_from(bo + _INTEGER[kind], value)[0]
+        elif tag == 258:
+            size = struct.calcsize(_INTEGER[kind])
+            if n * size <= 4:
+                bps = struct.unpack_from(bo + _INTEGER[kind], value)[0]
+            else:  # the values lie elsewhere: the first one is enough
+                fh.seek(struct.unpack_from(bo + "I", value)[0])
+                raw = fh.read(size)
+                if len(raw) == size:
+                    bps = struct.unpack_from(bo + _INTEGER[kind], raw)[0]
+    return spp, bps
+
+
 def data_end(fh: BinaryIO) -> int | None:
     """Where the first image of a classic TIFF ends: the furthest byte its directory, the
     Exif and GPS directories it points to, their values and the strips (or tiles) reach;
