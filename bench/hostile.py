@@ -248,6 +248,22 @@ def track_bad_rows(tmp: Path) -> str | None:
     return clean(done)
 
 
+def png_of_gigabytes(tmp: Path) -> str | None:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    folder = tmp / "frames"
+    folder.mkdir()
+    ihdr = struct.pack(">IIBBBBB", 16000, 16000, 16, 6, 0, 0, 0)
+    body = chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    (folder / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + body)
+    return clean(vfx("composite", folder, "-o", tmp / "c.png"), 1)
+
+
 CASES: dict[str, Callable[[Path], str | None]] = {
     "geotag: a file name that is exiftool options (-if)": geotag_name_runs_code,
     "geotag: a truncated PNG among the images": geotag_truncated_png,
@@ -265,6 +281,7 @@ CASES: dict[str, Callable[[Path], str | None]] = {
     "report: lat 1e308 and <!--<script> in frames.csv": hand_edited_table,
     "report: a run.json that is a list": run_json_shape,
     "track: a FIT time below 0x10000000": track_bad_rows,
+    "composite: a PNG that decodes to 2 GB": png_of_gigabytes,
 }
 
 
