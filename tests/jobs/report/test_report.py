@@ -238,3 +238,15 @@ def test_a_run_json_of_another_shape_is_one_line(
                                 "--quiet"])  # fmt: skip
     assert again.exit_code == 0, again.output
     assert "not a manifest of vfx run; starting afresh" in again.stderr
+
+
+@pytest.mark.parametrize("doc", ["[1, 2]", '{"frames": 5}', '"text"'])
+def test_a_selection_json_of_another_shape_is_a_warning(
+    plain_clip: Path, tmp_path: Path, doc: str
+) -> None:
+    folder = _tampered_keyframes(plain_clip, tmp_path / "kf", [])
+    (folder / "selection.json").write_text(doc)
+    result = runner.invoke(app, ["report", str(folder), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "not a selection.json of vfx" in page

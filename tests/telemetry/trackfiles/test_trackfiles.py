@@ -226,3 +226,24 @@ def test_one_bad_row_costs_that_row_not_the_track(
     points = sample_points(3)
     points[1] = (_FIT_EPOCH + timedelta(seconds=100), *points[1][1:])
     assert len(read_track(write_fit(tmp_path / "t.fit", points))) == 2
+
+
+def test_an_encrypted_or_unknown_method_kmz_is_one_line(tmp_path: Path) -> None:
+    """zipfile raises RuntimeError for an encrypted member and NotImplementedError for a
+    compression method it lacks (method 6, 'implode'): each was an internal error."""
+    plain = tmp_path / "plain.kmz"
+    with zipfile.ZipFile(plain, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("doc.kml", "<kml></kml>")
+    data = bytearray(plain.read_bytes())
+    local, central = data.find(b"PK\x03\x04"), data.find(b"PK\x01\x02")
+    encrypted, imploded = bytearray(data), bytearray(data)
+    for at in (local + 6, central + 8):  # general purpose flags: bit 0, encrypted
+        encrypted[at] |= 1
+    for at in (local + 8, central + 10):  # compression method 6
+        imploded[at : at + 2] = (6).to_bytes(2, "little")
+    for name, content in (("enc.kmz", encrypted), ("imp.kmz", imploded)):
+        path = tmp_path / name
+        path.write_bytes(bytes(content))
+        with pytest.raises(TelemetryError, match="not a readable KMZ file") as info:
+            read_track(path)
+        assert str(path) in str(info.value) and "\n" not in str(info.value)

@@ -87,7 +87,8 @@ def _kml_bytes(path: Path, data: bytes) -> bytes:
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
-        NotImplementedError,
+        NotImplementedError,  # a compression method zipfile lacks (method 6, ...)
+        RuntimeError,  # an encrypted member
         OSError,
         EOFError,
     ) as exc:
