@@ -351,3 +351,26 @@ def test_rooms_import_only_the_rooms_below_them() -> None:
 def test_the_room_check_finds_an_upward_import() -> None:
     planted = import_graph() | {"vfx.io.planted": {"vfx.jobs.stills"}}
     assert room_violations(planted) == {("vfx.io.planted", "vfx.jobs.stills")}
+
+
+def stem_clashes(paths: list[Path], src: Path = SRC) -> list[list[str]]:
+    """Modules of one stem in different rooms, other than a command-line module over one
+    library module of its name (``cli/motion.py`` over ``jobs/motion.py``)."""
+    by_stem: dict[str, list[str]] = {}
+    for path in paths:
+        if path.name != "__init__.py":
+            by_stem.setdefault(path.stem, []).append(str(path.relative_to(src)))
+    clashes = []
+    for names in by_stem.values():
+        library = [n for n in names if not n.startswith("cli/")]
+        if len(library) > 1 or len(names) - len(library) > 1:
+            clashes.append(sorted(names))
+    return clashes
+
+
+def test_no_stem_in_two_rooms_but_a_command_over_its_job() -> None:
+    assert stem_clashes(_modules()) == []
+    planted = [SRC / "cli" / "motion.py", SRC / "jobs" / "motion.py", SRC / "io" / "x.py"]
+    assert stem_clashes(planted) == []  # a job and the command over it: allowed
+    planted.append(SRC / "ops" / "motion.py")
+    assert stem_clashes(planted) == [["cli/motion.py", "jobs/motion.py", "ops/motion.py"]]

@@ -96,7 +96,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from vfx.jobs.stills import Extraction, extract_frames, extract_keyframes
     from vfx.recipe.runner import run_recipe
     from vfx.recipe.schema import load_recipe
-    from vfx.tagging.options import MetadataOptions
+    from vfx.tagging.settings import MetadataOptions
     from vfx.telemetry.read import read_telemetry
     from vfx.telemetry.track import GpsTrack, Telemetry
     from vfx.telemetry.trackfiles import read_track

@@ -16,8 +16,8 @@ from telemetry_clips import T0, gps_lat
 from vfx.errors import MetadataError, ParameterError
 from vfx.io.table import read_frame_table
 from vfx.jobs.stills import extract_frames, extract_keyframes
-from vfx.tagging.options import MetadataOptions
 from vfx.tagging.rows import parse_start_time
+from vfx.tagging.settings import MetadataOptions
 from vfx.telemetry.track import distance_m
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from vfx.io.naming import InputName
     from vfx.io.video.panorama import PanoramaOptions
     from vfx.jobs.stills import Extraction
-    from vfx.tagging.options import MetadataOptions
+    from vfx.tagging.settings import MetadataOptions
 from vfx.ops.sampling import parse_time
 
 Job = Callable[["InputName", Callable[[int, int | None], None]], "Extraction"]

@@ -1,6 +1,6 @@
 """The metadata stage's command-line options (``--time-source``, ``--track``, ``--heading``,
 ``--camera-make``, ...), written once for every command that tags frames, and the
-:class:`~vfx.tagging.options.MetadataOptions` they build."""
+:class:`~vfx.tagging.settings.MetadataOptions` they build."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import typer
 from vfx.cli.options import options_group, ranged
 
 if TYPE_CHECKING:
-    from vfx.tagging.options import MetadataOptions
+    from vfx.tagging.settings import MetadataOptions
 from vfx.params import PARAMS
 
 __all__ = [
@@ -289,8 +289,8 @@ def metadata_options(
     """The metadata stage's options from the shared CLI options; one sequence chain for
     the inputs of the command."""
     from vfx.errors import ParameterError
-    from vfx.tagging.options import MetadataOptions, SequenceChain
     from vfx.tagging.rows import parse_start_time
+    from vfx.tagging.settings import MetadataOptions, SequenceChain
 
     if track is not None and not track.is_file():
         raise ParameterError(f"{track}: no such track file")

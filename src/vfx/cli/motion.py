@@ -115,7 +115,7 @@ def motion(
     """
     from vfx.io.plot import QomPlotter
     from vfx.jobs.motion import MOTION_OUTPUTS, analyse_motion
-    from vfx.tagging.options import MetadataOptions
+    from vfx.tagging.settings import MetadataOptions
 
     outputs = MOTION_OUTPUTS if only is None else [o.strip() for o in only.split(",") if o.strip()]
     from vfx.cli import process

@@ -25,7 +25,7 @@ from vfx.params import PARAMS
 
 if TYPE_CHECKING:
     from vfx.io.video.panorama import PanoramaOptions
-    from vfx.tagging.options import MetadataOptions
+    from vfx.tagging.settings import MetadataOptions
 
 
 class Method(StrEnum):

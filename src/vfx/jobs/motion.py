@@ -43,8 +43,8 @@ from vfx.ops.motiongram import (
 from vfx.ops.sampling import ranks_between
 from vfx.ops.stack import Mean
 from vfx.params import PARAMS, check
-from vfx.tagging.options import MetadataOptions
 from vfx.tagging.rows import span_tags
+from vfx.tagging.settings import MetadataOptions
 from vfx.tagging.tagger import FrameTagger
 from vfx.workers import OrderedWorker
 

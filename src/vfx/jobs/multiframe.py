@@ -220,7 +220,7 @@ class Exposures:
         if not self._tagger_made:
             self._tagger_made = True
             if self.source.kind == "video":
-                from vfx.tagging.options import MetadataOptions
+                from vfx.tagging.settings import MetadataOptions
                 from vfx.tagging.tagger import FrameTagger
 
                 try:

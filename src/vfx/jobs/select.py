@@ -27,7 +27,7 @@ from vfx.io.video.reader import VideoReader
 from vfx.jobs.stills import Extraction, check_format, write_frames
 from vfx.ops.coreset import coreset, describe, distance_report, random_choice, uniform
 from vfx.params import PARAMS, check
-from vfx.tagging.options import MetadataOptions
+from vfx.tagging.settings import MetadataOptions
 from vfx.tagging.tagger import FrameTagger
 
 __all__ = ["SELECT_METHODS", "Selection", "SelectionReport", "select_frames"]

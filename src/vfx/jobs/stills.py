@@ -29,8 +29,8 @@ from vfx.io.video.panorama import PanoramaOptions, open_video
 from vfx.io.video.reader import VideoReader
 from vfx.ops.sampling import ranks_at, ranks_between, target_times
 from vfx.params import check
-from vfx.tagging.options import MetadataOptions
 from vfx.tagging.sequences import distance_times
+from vfx.tagging.settings import MetadataOptions
 from vfx.tagging.tagger import FrameTagger, Summary
 from vfx.types import Frame
 from vfx.workers import available_cores

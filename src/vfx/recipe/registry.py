@@ -82,7 +82,7 @@ class StepSpec:
 # -- steps ---------------------------------------------------------------------------------------
 def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     from vfx.jobs.stills import extract_frames, extract_keyframes
-    from vfx.tagging.options import MetadataOptions
+    from vfx.tagging.settings import MetadataOptions
 
     out = ctx.out_dir / o["folder"]
     meta = MetadataOptions(max_gap_s=o["max_gap_s"], min_distance_m=o["min_distance_m"])

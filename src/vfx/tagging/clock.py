@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from vfx.errors import MetadataError, TelemetryError
-from vfx.tagging.options import MetadataOptions
+from vfx.tagging.settings import MetadataOptions
 from vfx.telemetry.track import Clock, Telemetry, utc_datetime
 
 __all__ = [

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vfx.tagging.options import MetadataOptions
 from vfx.tagging.sequences import (
     SequenceCarry,
     bearings_to_next,
     flag_duplicates,
     split_sequences,
 )
+from vfx.tagging.settings import MetadataOptions
 
 __all__ = ["FramePlan", "plan_frames"]
 

@@ -28,13 +28,13 @@ from vfx.errors import MetadataError, TelemetryError
 from vfx.io.exif import ImageTags, round_to_ms
 from vfx.io.naming import source_id
 from vfx.tagging.clock import choose_clock
-from vfx.tagging.options import MetadataOptions
 from vfx.tagging.plan import plan_frames
 from vfx.tagging.rows import ALT_DATUM, GPS_COLUMNS, gpano_tags
 from vfx.tagging.sequences import (
     SequenceCarry,
     sequence_id,
 )
+from vfx.tagging.settings import MetadataOptions
 from vfx.telemetry.track import (
     GpsTrack,
     Projection,

@@ -77,7 +77,7 @@ def gather_video(
     the GPS track and the sensor plots."""
     from vfx.io.video.panorama import open_video
     from vfx.tagging.clock import check_creation_time
-    from vfx.tagging.options import MetadataOptions
+    from vfx.tagging.settings import MetadataOptions
     from vfx.tagging.tagger import FrameTagger
 
     page = Page(title=video.name)

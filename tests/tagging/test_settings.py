@@ -8,7 +8,7 @@ import pytest
 
 from vfx.errors import ParameterError
 from vfx.params import PARAMS
-from vfx.tagging.options import MetadataOptions
+from vfx.tagging.settings import MetadataOptions
 
 RANGED = [
     "max_gap_s",
