@@ -9,7 +9,6 @@ import math
 import numpy as np
 import pytest
 
-from conftest import media
 from vfx.ops.detection import POSE_DETECTOR, DetectorSpec, anchors, decode, iou, weighted_nms
 
 
@@ -74,33 +73,14 @@ def test_weighted_nms_by_hand() -> None:
 def test_the_pose_detector_finds_the_dancer() -> None:
     """One person on a frame of MGT's dancer clip, inside the figure that a plain blue-screen
     rule finds, hips below the face."""
-    import av
-    import cv2
+    from dancer import detect_dancer
 
-    from vfx.io.models import Model
-
-    with av.open(str(media("mgt-dancer.avi"))) as container:
-        for k, frame in enumerate(container.decode(video=0)):
-            if k == 100:
-                image = frame.to_ndarray(format="rgb24")
-                break
-    h, w = image.shape[:2]
-    side = max(h, w)
-    top, left = (side - h) // 2, (side - w) // 2
-    square = np.zeros((side, side, 3), np.uint8)
-    square[top : top + h, left : left + w] = image
-    x = cv2.resize(square, (224, 224), interpolation=cv2.INTER_AREA).astype(np.float32)
-    out = Model("pose_detection").run((x / 127.5 - 1)[None])
-    raw = next(v for v in out.values() if v.shape[-1] == 12)
-    logits = next(v for v in out.values() if v.shape[-1] == 1)
-    found = weighted_nms(*decode(raw, logits, anchors(POSE_DETECTOR), POSE_DETECTOR), 0.3)
-    assert len(found) == 1
-    box, points, score = found[0]
+    dancer = detect_dancer()
+    assert len(dancer.detections) == 1
+    box, points, score = dancer.detections[0]
     assert score > 0.9
-    # the figure: pixels far from the blue screen (blue well above red and green is screen)
-    r, g, b = (image[..., c].astype(int) for c in range(3))
-    ys, xs = np.nonzero(~((b > r + 40) & (b > g + 20)))
-    fig = np.array([xs.min() + left, ys.min() + top, xs.max() + left, ys.max() + top]) / side
+    x0, y0, x1, y1 = dancer.figure()
+    fig = (np.array([x0, y0, x1, y1]) + np.tile(dancer.offset, 2)) / dancer.side
     centre = (box[:2] + box[2:]) / 2
     assert fig[0] < centre[0] < fig[2] and fig[1] < centre[1] < fig[3]
     hips, face = points[0], points[2]

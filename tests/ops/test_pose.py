@@ -78,32 +78,16 @@ def test_detector_region_and_landmarks_on_the_dancer() -> None:
     """The whole chain on a frame of MGT's dancer: BlazePose's detector, the region from its
     key points, the crop through the map, the landmark model, decoding and projection give a
     standing body inside the figure a blue-screen rule finds: nose above hips above ankles."""
-    import av
     import cv2
 
-    from conftest import media
+    from dancer import detect_dancer
     from vfx.io.models import Model
-    from vfx.ops.detection import POSE_DETECTOR, anchors, decode, weighted_nms
     from vfx.ops.pose import LANDMARK_INPUT
 
-    with av.open(str(media("mgt-dancer.avi"))) as container:
-        for k, frame in enumerate(container.decode(video=0)):
-            if k == 100:
-                image = frame.to_ndarray(format="rgb24")
-                break
-    h, w = image.shape[:2]
-    side = max(h, w)
-    top, left = (side - h) // 2, (side - w) // 2
-    square = np.zeros((side, side, 3), np.uint8)
-    square[top : top + h, left : left + w] = image
-    x = cv2.resize(square, (224, 224), interpolation=cv2.INTER_AREA).astype(np.float32)
-    out = Model("pose_detection").run((x / 127.5 - 1)[None])
-    raw = next(v for v in out.values() if v.shape[-1] == 12)
-    logits = next(v for v in out.values() if v.shape[-1] == 1)
-    (_, points, _), *_ = weighted_nms(
-        *decode(raw, logits, anchors(POSE_DETECTOR), POSE_DETECTOR), 0.3
-    )
-    keypoints = points * side - np.array([left, top])  # back from the padded square
+    dancer = detect_dancer()
+    image = dancer.image
+    (_, points, _), *_ = dancer.detections
+    keypoints = points * dancer.side - dancer.offset  # back from the padded square
     roi = roi_from_keypoints(tuple(keypoints[0]), tuple(keypoints[1]))
     crop = cv2.warpAffine(image, roi_to_input(roi), (LANDMARK_INPUT, LANDMARK_INPUT),
                           flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR)  # fmt: skip
@@ -113,7 +97,6 @@ def test_detector_region_and_landmarks_on_the_dancer() -> None:
     nose, hips, ankles = body[0], body[[23, 24]].mean(axis=0), body[[27, 28]].mean(axis=0)
     assert nose[1] < hips[1] < ankles[1]
     assert landmarks[[0, 23, 24], 3].min() > 0.9  # visible
-    r, g, b = (image[..., c].astype(int) for c in range(3))
-    ys, xs = np.nonzero(~((b > r + 40) & (b > g + 20)))
+    x0, y0, x1, y1 = dancer.figure()
     for point in (nose, hips, ankles):
-        assert xs.min() - 10 < point[0] < xs.max() + 10 and ys.min() - 10 < point[1] < ys.max() + 10
+        assert x0 - 10 < point[0] < x1 + 10 and y0 - 10 < point[1] < y1 + 10
