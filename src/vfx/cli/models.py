@@ -58,7 +58,8 @@ def status(folder: Folder = None, json: Json = False) -> None:
         try:
             path, state = model_path(name, folder), "ok"
         except ModelError as exc:
-            path, state = exc.path, "missing" if "missing" in exc.message else "damaged"
+            path = exc.path
+            state = "damaged" if path is not None and path.exists() else "missing"
         rows.append({"model": name, "state": state, "path": str(path), "what": spec.what})
     if json:
         echo_json({"folder": str(folder or models_dir()), "models": rows})

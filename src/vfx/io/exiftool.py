@@ -51,6 +51,11 @@ def stream_safe(text: str) -> bool:
     return not any(c in text for c in _BREAKS)
 
 
+def _safe_suffix(path: str | Path) -> str:
+    """``path``'s suffix with only letters, digits and dots: exiftool picks a reader by it."""
+    return "".join(c for c in Path(path).suffix if c.isalnum() or c == ".")
+
+
 @contextmanager
 def _private_folder() -> Iterator[Path]:
     """A new folder only this process uses, with a name exiftool's stream can carry."""
@@ -78,8 +83,7 @@ def safe_names(paths: Sequence[str | Path]) -> Iterator[list[str]]:
         return
     with _private_folder() as folder:
         for i in unsafe:
-            suffix = "".join(c for c in Path(names[i]).suffix if c.isalnum() or c == ".")
-            link = folder / f"{i}{suffix}"
+            link = folder / f"{i}{_safe_suffix(names[i])}"
             os.symlink(names[i], link)
             names[i] = str(link)
         yield names
@@ -215,8 +219,7 @@ def tag_copy(source: Path, tags: dict[str, object], *, tool: ExifTool | None = N
         reason (``Error: Corrupted JPEG image``, ``Not a valid PNG``).
     """
     tool = tool or exiftool()
-    suffix = "".join(c for c in source.suffix if c.isalnum() or c == ".")
-    fd, name = tempfile.mkstemp(prefix="vfx-tag-", suffix=suffix)
+    fd, name = tempfile.mkstemp(prefix="vfx-tag-", suffix=_safe_suffix(source))
     os.close(fd)
     work = Path(name)
     try:

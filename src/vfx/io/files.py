@@ -10,6 +10,7 @@ outside :mod:`vfx.io` opens a file.
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import logging
 import os
@@ -56,6 +57,7 @@ NAME_MAX = 255
 _TEMP = re.compile(r"^\..+\.([0-9a-f]{4})(\d+)-[A-Za-z0-9_]+\.part$")
 
 
+@functools.cache
 def _host_tag() -> str:
     """Four hex digits of this machine's name: a process number means something only on the
     machine that gave it (a folder may be shared with Dask workers elsewhere)."""

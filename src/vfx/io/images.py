@@ -203,19 +203,26 @@ def _read_tiff(path: Path, alloc: Allocator | None = None) -> np.ndarray:
     return tifffile.imread(path, maxworkers=1)
 
 
-def image_size(path: str | Path) -> tuple[int, int] | None:
-    """``(width, height)`` from an image file's header, without decoding it (TIFF's first
-    directory, PNG's IHDR, JPEG's SOF); None for other formats or an unreadable header."""
+def image_header(path: str | Path) -> tuple[int, int, int] | None:
+    """``(width, height, decoded bytes)`` from an image file's header, without decoding it
+    (PNG's IHDR, TIFF's first directory, JPEG's frame header: at most four 8-bit components);
+    None for other formats or an unreadable header. One read of the file's first bytes."""
     try:
         with Path(path).open("rb") as fh:
             head = fh.read(32)
             if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
                 w, h = struct.unpack(">II", head[16:24])
-                return w, h
+                depth, colour = head[24], head[25]
+                channels = {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}.get(colour, 4)
+                return w, h, w * h * channels * (2 if depth > 8 else 1)
             if head[:4] in (b"II*\x00", b"MM\x00*"):
-                from vfx.io.tiff import first_size
+                from vfx.io.tiff import first_layout
 
-                return first_size(fh)  # type: ignore[arg-type]
+                layout = first_layout(fh)  # type: ignore[arg-type]
+                if layout is None:
+                    return None
+                w, h, spp, bps = layout
+                return w, h, w * h * max(spp, 1) * (2 if bps > 8 else 1)
             if head[:2] == b"\xff\xd8":
                 fh.seek(2)
                 for _ in range(10_000):  # markers before the frame header
@@ -226,36 +233,24 @@ def image_size(path: str | Path) -> tuple[int, int] | None:
                     if 0xC0 <= kind <= 0xCF and kind not in (0xC4, 0xC8, 0xCC):
                         body = fh.read(5)
                         h, w = struct.unpack(">HH", body[1:5])
-                        return w, h
+                        return w, h, w * h * 4
                     fh.seek(length - 2, 1)
     except (OSError, struct.error):
         return None
     return None
 
 
-def decoded_bytes(path: str | Path) -> int | None:
-    """How many bytes ``path`` decodes to, from its header alone (PNG's IHDR, TIFF's first
-    directory, JPEG's frame header); None when the header does not say."""
-    size = image_size(path)
-    if size is None:
-        return None
-    width, height = size
-    try:
-        with Path(path).open("rb") as fh:
-            head = fh.read(32)
-            if head[:8] == b"\x89PNG\r\n\x1a\n":
-                depth, colour = head[24], head[25]
-                channels = {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}.get(colour, 4)
-                return width * height * channels * (2 if depth > 8 else 1)
-            if head[:4] in (b"II*\x00", b"MM\x00*"):
-                from vfx.io.tiff import first_samples
+def image_size(path: str | Path) -> tuple[int, int] | None:
+    """``(width, height)`` from an image file's header, without decoding it (see
+    :func:`image_header`)."""
+    header = image_header(path)
+    return None if header is None else header[:2]
 
-                samples = first_samples(fh)  # type: ignore[arg-type]
-                spp, bps = samples if samples else (4, 16)
-                return width * height * max(spp, 1) * (2 if bps > 8 else 1)
-    except OSError:
-        return None
-    return width * height * 4  # JPEG: at most four 8-bit components
+
+def decoded_bytes(path: str | Path) -> int | None:
+    """How many bytes ``path`` decodes to, from its header alone (see :func:`image_header`)."""
+    header = image_header(path)
+    return None if header is None else header[2]
 
 
 #: Bytes a decoded image may take per pixel of ``--max-pixels``: an 8-bit RGBA image at the
@@ -283,16 +278,16 @@ def read_image(
     if not path.is_file():
         raise ImageReadError("no such file", path=path)
     limit = PARAMS["max_pixels"].default if max_pixels is None else max_pixels
-    size = image_size(path)
-    if size is not None and size[0] * size[1] > limit:
+    header = image_header(path)
+    width, height, decoded = header if header is not None else (0, 0, 0)
+    if width * height > limit:
         # Checked before anything is allocated: a 12 KB file can claim gigapixels.
         raise ImageReadError(
-            f"is {size[0]}x{size[1]} ({size[0] * size[1]} pixels), above the limit of {limit} "
+            f"is {width}x{height} ({width * height} pixels), above the limit of {limit} "
             "(--max-pixels)",
             path=path,
         )
-    decoded = decoded_bytes(path)
-    if decoded is not None and decoded > limit * BYTES_PER_ALLOWED_PIXEL:
+    if decoded > limit * BYTES_PER_ALLOWED_PIXEL:
         raise ImageReadError(
             f"decodes to {decoded} bytes, above the limit of {limit * BYTES_PER_ALLOWED_PIXEL} "
             f"(--max-pixels x {BYTES_PER_ALLOWED_PIXEL} bytes)",

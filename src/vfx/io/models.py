@@ -191,7 +191,7 @@ def install_models(
     """
     import tempfile
 
-    from vfx.io.files import prepare_output_dir, publish, temp_beside
+    from vfx.io.files import prepare_output_dir, write_bytes
 
     out = prepare_output_dir(folder or models_dir())
     todo = []
@@ -223,10 +223,7 @@ def install_models(
                 data = archive.read(info)
                 if hashlib.sha256(data).hexdigest() != spec.sha256:
                     raise ModelError(f"{spec.member} in the wheel has another SHA-256", path=source)
-                target = out / f"{spec.name}.tflite"
-                part = temp_beside(target)
-                part.write_bytes(data)
-                publish(part, target)
+                write_bytes(out / f"{spec.name}.tflite", data)
                 if progress:
                     progress(n + 1, len(todo))
     log.info("%s: %d models installed from %s", out, len(todo), WHEEL)

@@ -217,33 +217,22 @@ def _integers(fh: BinaryIO, bo: str, kind: int, n: int, value: bytes) -> tuple[i
     return struct.unpack_from(f"{bo}{n}{code}", value)
 
 
-def first_size(fh: BinaryIO) -> tuple[int, int] | None:
-    """``(width, height)`` of a classic TIFF's first image, from its directory alone."""
+def first_layout(fh: BinaryIO) -> tuple[int, int, int, int] | None:
+    """``(width, height, samples per pixel, bits per sample)`` of a classic TIFF's first
+    image, from its directory alone (samples and bits 1 where their tags are missing)."""
     found = _first_directory(fh)
     if found is None:
         return None
     bo, _, table = found
     dims: dict[int, int] = {}
-    for i in range(len(table) // 12):
-        tag, kind, n, value = struct.unpack_from(bo + "HHI4s", table, 12 * i)
-        if tag in (256, 257) and kind in _INTEGER and n >= 1:
-            dims[tag] = struct.unpack_from(bo + _INTEGER[kind], value)[0]
-    return (dims[256], dims[257]) if len(dims) == 2 else None
-
-
-def first_samples(fh: BinaryIO) -> tuple[int, int] | None:
-    """``(samples per pixel, bits per sample)`` of a classic TIFF's first image, from its
-    directory alone (the defaults 1 and 1 where a tag is missing)."""
-    found = _first_directory(fh)
-    if found is None:
-        return None
-    bo, _, table = found
     spp, bps = 1, 1
     for i in range(len(table) // 12):
         tag, kind, n, value = struct.unpack_from(bo + "HHI4s", table, 12 * i)
         if kind not in _INTEGER or n < 1:
             continue
-        if tag == 277:
+        if tag in (256, 257):
+            dims[tag] = struct.unpack_from(bo + _INTEGER[kind], value)[0]
+        elif tag == 277:
             spp = struct.unpack_from(bo + _INTEGER[kind], value)[0]
         elif tag == 258:
             size = struct.calcsize(_INTEGER[kind])
@@ -254,7 +243,9 @@ def first_samples(fh: BinaryIO) -> tuple[int, int] | None:
                 raw = fh.read(size)
                 if len(raw) == size:
                     bps = struct.unpack_from(bo + _INTEGER[kind], raw)[0]
-    return spp, bps
+    if len(dims) != 2:
+        return None
+    return dims[256], dims[257], spp, bps
 
 
 def data_end(fh: BinaryIO) -> int | None:

@@ -15,6 +15,7 @@ import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -118,7 +119,17 @@ def _image_times(paths: list[Path]) -> dict[Path, float]:
 _SAME_POSITION_DEG = 1e-6
 
 
-def _already_tagged(plan: list[tuple[Path, Path, dict[str, object]]]) -> set[Path]:
+class _Planned(NamedTuple):
+    """One image to tag: where it is, where the tagged image goes, its tags and position."""
+
+    source: Path
+    dest: Path
+    tags: dict[str, object]
+    lat: float
+    lon: float
+
+
+def _already_tagged(plan: list[_Planned]) -> set[Path]:
     """Destinations of ``plan`` that already hold a whole image with the planned position.
 
     An earlier ``geotag -o`` that was stopped published some copies (each one whole, by a
@@ -126,20 +137,19 @@ def _already_tagged(plan: list[tuple[Path, Path, dict[str, object]]]) -> set[Pat
     """
     from vfx.io.exiftool import exiftool
 
-    there = [(dest, tags) for _, dest, tags in plan if dest.is_file() and looks_complete(dest)]
+    there = [p for p in plan if p.dest.is_file() and looks_complete(p.dest)]
     if not there:
         return set()
-    records = exiftool().read_json([d for d, _ in there], "-n", "-GPSLatitude", "-GPSLongitude")
+    records = exiftool().read_json([p.dest for p in there], "-n", "-GPSLatitude", "-GPSLongitude")
     done: set[Path] = set()
-    for (dest, tags), rec in zip(there, records, strict=True):
+    for planned, rec in zip(there, records, strict=True):
         try:
             lat, lon = float(rec["GPSLatitude"]), float(rec["GPSLongitude"])
         except (KeyError, TypeError, ValueError):
             continue
-        want_lat = float(str(tags["GPSLatitude"])) * (-1 if tags["GPSLatitudeRef"] == "S" else 1)
-        want_lon = float(str(tags["GPSLongitude"])) * (-1 if tags["GPSLongitudeRef"] == "W" else 1)
-        if abs(lat - want_lat) <= _SAME_POSITION_DEG and abs(lon - want_lon) <= _SAME_POSITION_DEG:
-            done.add(dest)
+        near = abs(lat - planned.lat) <= _SAME_POSITION_DEG
+        if near and abs(lon - planned.lon) <= _SAME_POSITION_DEG:
+            done.add(planned.dest)
     return done
 
 
@@ -215,7 +225,7 @@ def geotag_folder(
     target = _target(folder, out_dir)
     result = GeotagResult(out_dir=target)
     times = _image_times(images)
-    plan: list[tuple[Path, Path, dict[str, object]]] = []
+    plan: list[_Planned] = []
     positions: dict[str, dict[str, str]] = {}
     for path in images:
         if path not in times:
@@ -238,7 +248,7 @@ def geotag_folder(
         heading = float(fix["heading"][0])
         if np.isfinite(heading):
             tags.update(GPSTrack=f"{heading:.2f}", GPSTrackRef="T")
-        plan.append((path, (target / path.name) if target else path, tags))
+        plan.append(_Planned(path, (target / path.name) if target else path, tags, lat, lon))
         positions[path.name] = {
             "lat": f"{lat:.7f}",
             "lon": f"{lon:.7f}",
@@ -247,7 +257,7 @@ def geotag_folder(
             "gps_gap_s": f"{float(fix['gap_s'][0]):.3f}",
         }
     _tag_and_publish(plan, skip=_already_tagged(plan) if target else set())
-    result.tagged = [path for path, _, _ in plan]
+    result.tagged = [p.source for p in plan]
     if result.no_time:
         log.warning(
             "%s: %d images have no DateTimeOriginal and were not tagged",
@@ -265,7 +275,7 @@ def geotag_folder(
     return result
 
 
-def _tag_and_publish(plan: list[tuple[Path, Path, dict[str, object]]], *, skip: set[Path]) -> None:
+def _tag_and_publish(plan: list[_Planned], *, skip: set[Path]) -> None:
     """Tag a copy of each planned image beside its destination, then publish them all."""
     from vfx.io.exiftool import exiftool, tag_copy
 
@@ -274,7 +284,7 @@ def _tag_and_publish(plan: list[tuple[Path, Path, dict[str, object]]], *, skip: 
         tuple[Path, Path, Path]
     ] = []  # (temporary beside destination, destination, source)
     try:
-        for source, dest, tags in plan:
+        for source, dest, tags, _, _ in plan:
             if dest in skip:
                 continue
             work = tag_copy(source, tags, tool=tool)

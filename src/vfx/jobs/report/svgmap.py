@@ -29,9 +29,6 @@ def html_text(text: object) -> str:
     return _escape(text.translate(_CONTROLS))
 
 
-_esc = html_text
-
-
 __all__ = ["SEQUENCE_COLOURS", "map_svg", "nice_length"]
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -144,7 +141,7 @@ def _tiles(proj: _Projection, template: str) -> list[str]:
             py = HEIGHT / 2 - (world / 2 - ty * tile_m - proj.cy) * proj.scale
             url = template.format(z=zoom, x=tx % n, y=ty)
             out.append(
-                f'<image href="{_esc(url)}" x="{px:.1f}" y="{py:.1f}" width="{size:.1f}" '
+                f'<image href="{html_text(url)}" x="{px:.1f}" y="{py:.1f}" width="{size:.1f}" '
                 f'height="{size:.1f}" preserveAspectRatio="none"/>'
             )
     return out
@@ -186,7 +183,7 @@ def map_svg(
         parts.append(
             f'<circle class="frame{" duplicate" if dup else ""}" data-frame="{k}" '
             f'cx="{x[0]:.2f}" cy="{y[0]:.2f}" r="5" fill="{fill}" stroke="{colour}" '
-            f'stroke-width="{2 if dup else 1}" tabindex="0"><title>{_esc(f.alt_text)}'
+            f'stroke-width="{2 if dup else 1}" tabindex="0"><title>{html_text(f.alt_text)}'
             f"{' (duplicate)' if dup else ''}</title></circle>"
         )
     parts += _scale_bar(proj) + _north_arrow()
