@@ -30,16 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the clip and track builders the tests use
 
 from clips import make_clip  # noqa: E402
+from crafted import SHORT_GPX, exiftool_option_name, png_header  # noqa: E402
 from max360 import make_max_clip  # noqa: E402
 from trackfiles import _FIT_EPOCH, sample_points, write_fit  # noqa: E402
 
 VFX = str(Path(sys.executable).with_name("vfx"))
-GPX = (
-    '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
-    '<trkpt lat="10" lon="20"><time>2024-05-01T10:00:00Z</time></trkpt>'
-    '<trkpt lat="10.001" lon="20.001"><time>2024-05-01T10:00:10Z</time></trkpt>'
-    "</trkseg></trk></gpx>"
-)
 
 
 def _limits() -> None:  # pragma: no cover - in the child
@@ -83,10 +78,9 @@ def _frames(folder: Path, tmp: Path, fmt: str = "jpg") -> list[Path]:
 # -- the cases: each returns None when vfx held, else what went wrong -----------------------
 def geotag_name_runs_code(tmp: Path) -> str | None:
     marker = Path("/tmp") / f"vfx-pwned-{uuid.uuid4().hex}"
-    spelt = ".chr(47).".join(f"q{{{p}}}" for p in str(marker).split("/"))
     first, _ = _frames(tmp / "g", tmp)
-    first.rename(tmp / "g" / f"x\n-if\nsystem(q{{touch }}.{spelt}) or 1\ny.jpg")
-    (tmp / "t.gpx").write_text(GPX)
+    first.rename(tmp / "g" / exiftool_option_name(marker))
+    (tmp / "t.gpx").write_text(SHORT_GPX)
     done = vfx("geotag", tmp / "g", "--track", tmp / "t.gpx", "-o", tmp / "out")
     if marker.exists():
         marker.unlink()
@@ -97,7 +91,7 @@ def geotag_name_runs_code(tmp: Path) -> str | None:
 def geotag_truncated_png(tmp: Path) -> str | None:
     images = _frames(tmp / "g", tmp, "png")
     images[1].write_bytes(images[1].read_bytes()[:-30])
-    (tmp / "t.gpx").write_text(GPX)
+    (tmp / "t.gpx").write_text(SHORT_GPX)
     before = {p.name: p.read_bytes() for p in (tmp / "g").iterdir()}
     done = vfx("geotag", tmp / "g", "--track", tmp / "t.gpx")
     after = {p.name: p.read_bytes() for p in (tmp / "g").iterdir()}
@@ -156,7 +150,7 @@ def gpx_late_doctype(tmp: Path) -> str | None:
     gpx = tmp / "t.gpx"
     gpx.write_text(
         f'<?xml version="1.0"?><!--{"x" * 70_000}--><!DOCTYPE gpx [<!ENTITY lat "12.5">]>'
-        + GPX.replace('lat="10"', 'lat="&lat;"')
+        + SHORT_GPX.replace('lat="10"', 'lat="&lat;"')
     )
     _frames(tmp / "g", tmp)
     return clean(vfx("geotag", tmp / "g", "--track", gpx, "-o", tmp / "o"), 1)
@@ -249,18 +243,9 @@ def track_bad_rows(tmp: Path) -> str | None:
 
 
 def png_of_gigabytes(tmp: Path) -> str | None:
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
     folder = tmp / "frames"
     folder.mkdir()
-    ihdr = struct.pack(">IIBBBBB", 16000, 16000, 16, 6, 0, 0, 0)
-    body = chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
-    (folder / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + body)
+    png_header(folder / "a.png", 16000, 16000, 16, 6)
     return clean(vfx("composite", folder, "-o", tmp / "c.png"), 1)
 
 

@@ -25,7 +25,8 @@ def sample_points(n: int = 6) -> list[Point]:
     ]
 
 
-def _nmea(body: str) -> str:
+def nmea_sentence(body: str) -> str:
+    """``$body*XX`` with the sentence's checksum."""
     check = 0
     for ch in body:
         check ^= ord(ch)
@@ -45,11 +46,15 @@ def write_nmea(path: Path, points: list[Point], *, gga_only: bool = False) -> Pa
         hms = when.strftime("%H%M%S") + f".{when.microsecond // 10000:02d}"
         ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
         la, lo = _ddmm(lat, 2), _ddmm(lon, 3)
-        lines.append(_nmea(f"GPGGA,{hms},{la},{ns},{lo},{ew},1,08,0.9,{alt:.1f},M,46.9,M,,"))
+        lines.append(
+            nmea_sentence(f"GPGGA,{hms},{la},{ns},{lo},{ew},1,08,0.9,{alt:.1f},M,46.9,M,,")
+        )
         if not gga_only:
             knots = speed / (1852 / 3600)
             date = when.strftime("%d%m%y")
-            lines.append(_nmea(f"GPRMC,{hms},A,{la},{ns},{lo},{ew},{knots:.3f},45.0,{date},,,A"))
+            lines.append(
+                nmea_sentence(f"GPRMC,{hms},A,{la},{ns},{lo},{ew},{knots:.3f},45.0,{date},,,A")
+            )
     path.write_text("\r\n".join(lines) + "\r\n")
     return path
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import tifffile
 
+from crafted import png_header
 from vfx.errors import ImageReadError, OutputError
 from vfx.io.files import atomic_path
 from vfx.io.images import encode_image, format_for, read_image, write_image
@@ -230,22 +231,6 @@ def test_a_cut_or_empty_image_is_not_complete(tmp_path: Path, fmt: str) -> None:
         assert not looks_complete(path), len(cut)
 
 
-def _png_header(path: Path, width: int, height: int, depth: int, colour: int) -> Path:
-    """A PNG whose IHDR says ``width`` x ``height`` at ``depth`` bits of ``colour`` type, with
-    a CRC-correct header and an empty image stream (nothing to decode before the check)."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    ihdr = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
-    body = chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + body)
-    return path
-
-
 def test_an_image_under_the_pixel_limit_that_decodes_to_gigabytes_is_refused_first(
     tmp_path: Path,
 ) -> None:
@@ -253,11 +238,11 @@ def test_an_image_under_the_pixel_limit_that_decodes_to_gigabytes_is_refused_fir
     took 4-5 GB in report and composite before anything refused it."""
     from vfx.io.images import decoded_bytes
 
-    big = _png_header(tmp_path / "big.png", 16000, 16000, 16, 6)
+    big = png_header(tmp_path / "big.png", 16000, 16000, 16, 6)
     assert decoded_bytes(big) == 16000 * 16000 * 8
     with pytest.raises(ImageReadError, match=r"decodes to 2048000000 bytes, above the limit"):
         read_image(big)
-    grey = _png_header(tmp_path / "grey.png", 16000, 16000, 8, 0)  # 256 MB: allowed
+    grey = png_header(tmp_path / "grey.png", 16000, 16000, 8, 0)  # 256 MB: allowed
     assert decoded_bytes(grey) == 16000 * 16000
     tiff = tmp_path / "small.tiff"
     write_image(tiff, np.zeros((4, 5, 3), np.uint16))

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import exif
+from crafted import SHORT_GPX, exiftool_option_name
 from vfx.cli import app
 from vfx.errors import MetadataError, OutputError, ParameterError
 from vfx.io.table import read_frame_table
@@ -22,13 +23,6 @@ from vfx.jobs.geotag import geotag_folder
 
 pytestmark = pytest.mark.tools
 runner = CliRunner()
-
-GPX = (
-    '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
-    '<trkpt lat="10" lon="20"><time>2024-05-01T10:00:00Z</time></trkpt>'
-    '<trkpt lat="10.001" lon="20.001"><time>2024-05-01T10:00:10Z</time></trkpt>'
-    "</trkseg></trk></gpx>"
-)
 
 
 def vfx(*args: object):
@@ -51,15 +45,6 @@ def _digests(folder: Path) -> dict[str, str]:
     }
 
 
-def _hostile_name(marker: Path) -> str:
-    """A file name that, split at its line breaks, is exiftool's ``-if`` running ``touch``.
-
-    A name cannot hold ``/``, so the marker's absolute path is spelt with Perl's ``chr(47)``.
-    """
-    spelt = ".chr(47).".join(f"q{{{part}}}" for part in str(marker).split("/"))
-    return f"x\n-if\nsystem(q{{touch }}.{spelt}) or 1\ny.jpg"
-
-
 @pytest.fixture
 def marker(tmp_path: Path) -> Path:
     path = Path("/tmp") / f"vfx-pwned-{uuid.uuid4().hex}"
@@ -71,7 +56,7 @@ def test_the_marker_name_is_a_working_exploit(marker: Path) -> None:
     """The name really is Perl that creates the marker (so the tests below can fail)."""
     import subprocess
 
-    code = _hostile_name(marker).split("\n")[2].removesuffix(" or 1")
+    code = exiftool_option_name(marker).split("\n")[2].removesuffix(" or 1")
     subprocess.run(["perl", "-e", code], check=True)
     assert marker.exists()
 
@@ -82,11 +67,11 @@ def test_a_name_with_line_breaks_runs_no_code_and_is_tagged(
 ) -> None:
     folder = tmp_path / "g"
     first, *_ = _frames(plain_clip, folder)
-    hostile = folder / _hostile_name(marker)
+    hostile = folder / exiftool_option_name(marker)
     first.rename(hostile)
     innocent = folder / "holiday\nphoto.jpg"
     _frames(plain_clip, tmp_path / "h", at="1.2")[0].rename(innocent)
-    (tmp_path / "t.gpx").write_text(GPX)
+    (tmp_path / "t.gpx").write_text(SHORT_GPX)
     args = ["-o", tmp_path / "out"] if copies else []
     result = vfx("geotag", folder, "--track", tmp_path / "t.gpx", *args)
     assert not marker.exists()  # no code ran
@@ -110,7 +95,7 @@ def test_a_video_named_like_an_option_runs_no_code(
     """``info`` and ``telemetry`` ask exiftool (``-ee``) about a video vfx reads no telemetry of."""
     import av
 
-    video = tmp_path / _hostile_name(marker).replace(".jpg", ".mkv")
+    video = tmp_path / exiftool_option_name(marker).replace(".jpg", ".mkv")
     with av.open(str(plain_clip)) as src, av.open(str(video), "w", format="matroska") as dst:
         stream = src.streams.video[0]
         out = dst.add_stream_from_template(stream)
@@ -129,7 +114,7 @@ def test_an_image_exiftool_cannot_write_changes_nothing(plain_clip: Path, tmp_pa
     images = _frames(plain_clip, folder, fmt="png")
     cut = images[1]
     cut.write_bytes(cut.read_bytes()[:-30])  # a truncated PNG: exiftool refuses to write it
-    (tmp_path / "t.gpx").write_text(GPX)
+    (tmp_path / "t.gpx").write_text(SHORT_GPX)
     before = _digests(folder)
     with pytest.raises(MetadataError) as err:
         geotag_folder(folder, tmp_path / "t.gpx")
@@ -148,7 +133,7 @@ def test_output_equal_to_input_and_read_only_folders_are_refused(
 ) -> None:
     folder = tmp_path / "g"
     _frames(plain_clip, folder)
-    (tmp_path / "t.gpx").write_text(GPX)
+    (tmp_path / "t.gpx").write_text(SHORT_GPX)
     before = _digests(folder)
     with pytest.raises(ParameterError, match="output folder is the input folder"):
         geotag_folder(folder, tmp_path / "t.gpx", out_dir=tmp_path / "g" / ".." / "g")
@@ -170,7 +155,7 @@ def test_a_second_run_with_copies_skips_the_finished_ones(
 
     folder = tmp_path / "g"
     images = _frames(plain_clip, folder, fmt="png")
-    (tmp_path / "t.gpx").write_text(GPX)
+    (tmp_path / "t.gpx").write_text(SHORT_GPX)
     out = tmp_path / "out"
     real_publish = geotag.publish
     calls = []

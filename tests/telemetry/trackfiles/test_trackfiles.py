@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from trackfiles import (
+    nmea_sentence,
     sample_points,
     write_exiftool_csv,
     write_fit,
@@ -189,13 +190,6 @@ def test_oversized_files_and_kmz_bombs_are_refused(
         read_track(bomb)
 
 
-def _nmea_sentence(body: str) -> str:
-    checksum = 0
-    for c in body:
-        checksum ^= ord(c)
-    return f"${body}*{checksum:02X}"
-
-
 def test_one_bad_row_costs_that_row_not_the_track(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -203,8 +197,8 @@ def test_one_bad_row_costs_that_row_not_the_track(
     0x10000000 (a device's own clock): each killed the whole track with an internal error."""
     good = write_nmea(tmp_path / "g.nmea", sample_points(4)).read_text().splitlines()
     bad = [
-        _nmea_sentence("GPRMC,000000.50,A,ab12.345,N,00700.000,E,1.0,0.0,020524,,,A"),
-        _nmea_sentence("GPRMC,996199,A,4500.100,N,00700.000,E,1.0,0.0,020524,,,A"),
+        nmea_sentence("GPRMC,000000.50,A,ab12.345,N,00700.000,E,1.0,0.0,020524,,,A"),
+        nmea_sentence("GPRMC,996199,A,4500.100,N,00700.000,E,1.0,0.0,020524,,,A"),
     ]
     nmea = tmp_path / "mixed.nmea"
     nmea.write_text("\n".join(good[:4] + bad + good[4:]) + "\n")
