@@ -28,6 +28,7 @@ __all__ = [
     "atomic_path",
     "discard",
     "folder_lock",
+    "output_error",
     "prepare_output_dir",
     "publish",
     "read_json",
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 
-def _output_error(exc: OSError, path: Path) -> OutputError:
+def output_error(exc: OSError, path: Path) -> OutputError:
     if exc.errno == errno.ENOSPC:
         return OutputError("disk full (no space left on device)", path=path)
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
@@ -96,7 +97,7 @@ def temp_beside(path: str | Path) -> Path:
     try:
         fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path.name), suffix=".part", dir=path.parent)
     except OSError as exc:
-        raise _output_error(exc, path) from exc
+        raise output_error(exc, path) from exc
     try:
         os.close(fd)
     except BaseException:  # a Ctrl-C (or a stopping batch's SIGINT) right here: no leftover
@@ -160,7 +161,7 @@ def publish(tmp: Path, path: str | Path) -> None:
         _fsync_folder(path.parent)
     except OSError as exc:
         discard(tmp)
-        raise _output_error(exc, path) from exc
+        raise output_error(exc, path) from exc
 
 
 def stage_copy(source: str | Path, path: str | Path) -> Path:
@@ -173,7 +174,7 @@ def stage_copy(source: str | Path, path: str | Path) -> Path:
         shutil.copyfile(source, tmp)
     except OSError as exc:
         discard(tmp)
-        raise _output_error(exc, path) from exc
+        raise output_error(exc, path) from exc
     except BaseException:
         discard(tmp)
         raise
@@ -218,7 +219,7 @@ def atomic_path(path: str | Path, mode: str = "wb") -> Iterator[IO]:  # type: ig
     except OSError as exc:
         if tmp is not None:
             discard(tmp)
-        raise _output_error(exc, path) from exc
+        raise output_error(exc, path) from exc
     except BaseException:
         if tmp is not None:
             discard(tmp)

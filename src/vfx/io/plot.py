@@ -35,7 +35,7 @@ from vfx.io.images import write_image
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-__all__ = ["QomPlotter", "draw_qom"]
+__all__ = ["QomPlotter", "draw_qom", "draw_series", "draw_trails"]
 
 log = logging.getLogger("vfx")
 
@@ -91,6 +91,112 @@ def draw_qom(
         buf = io.BytesIO()
         canvas.print_png(buf, pil_kwargs={"compress_level": 1})
         write_bytes(path, buf.getvalue())
+
+
+def _save(fig: Any, path: str | Path) -> None:
+    """Render a matplotlib figure and write it as a PNG, atomically."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        canvas.draw()
+    write_image(path, np.asarray(canvas.buffer_rgba()))
+
+
+def _title(text: str) -> str:
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def draw_series(
+    path: str | Path,
+    t: list[float],
+    series: dict[str, list[float]],
+    *,
+    ylabel: str,
+    title: str,
+) -> None:
+    """Several series against time ``t`` (seconds), one line each with a legend, into the PNG
+    ``path``; missing values (NaN) leave gaps."""
+    _import_matplotlib()
+    from matplotlib.figure import Figure
+
+    width, height = 8.0, 3.2
+    fig = Figure(figsize=(width, height), dpi=100)
+    fig.subplots_adjust(
+        left=0.8 / width, right=1 - 0.15 / width, bottom=0.5 / height, top=1 - 0.3 / height
+    )
+    ax = fig.add_subplot()
+    for name, values in series.items():
+        ax.plot(t, values, linewidth=0.8, label=name)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(_title(title), fontsize=9)
+    if t:
+        ax.set_xlim(t[0], t[-1] if t[-1] > t[0] else t[0] + 1)
+    ax.set_ylim(bottom=0)
+    if series:
+        ax.legend(loc="upper right", fontsize=8, ncols=len(series), frameon=False)
+    _save(fig, path)
+
+
+def draw_trails(
+    path: str | Path,
+    background: np.ndarray,
+    t: np.ndarray,
+    points: np.ndarray,
+    names: tuple[str, ...] | list[str],
+    *,
+    title: str,
+) -> None:
+    """The paths of points over a picture: ``points`` ``(frames, joints, 2)`` in the
+    picture's pixels (NaN where a point is missing: the path breaks), coloured by time ``t``
+    (seconds) with a colour bar; the picture ``background`` (RGB ``uint8``) is dimmed so the
+    paths stand out. The PNG keeps the picture's own scale (one picture pixel per pixel)."""
+    _import_matplotlib()
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+
+    h, w = background.shape[:2]
+    dpi = 100.0
+    bar = 90.0  # pixels of colour bar and its labels, right of the picture
+    top = 28.0
+    fig = Figure(figsize=((w + bar) / dpi, (h + top) / dpi), dpi=dpi)
+    ax = fig.add_axes((0, 0, w / (w + bar), h / (h + top)))
+    ax.imshow((background.astype(np.float32) * 0.55).astype(np.uint8), interpolation="nearest")
+    ax.set_xlim(0, w)
+    ax.set_ylim(h, 0)
+    ax.set_axis_off()
+    span = (
+        (float(t[0]), float(t[-1]) if len(t) and t[-1] > t[0] else float(t[0]) + 1)
+        if len(t)
+        else (0.0, 1.0)
+    )
+    lines = None
+    width = max(1.0, max(h, w) / 320)
+    for j in range(points.shape[1] if points.ndim == 3 else 0):
+        xy = points[:, j, :]
+        segments = np.stack([xy[:-1], xy[1:]], axis=1)
+        ok = np.isfinite(segments).all(axis=(1, 2))
+        if not ok.any():
+            continue
+        lines = LineCollection(segments[ok], cmap="plasma", linewidths=width)
+        lines.set_array(np.asarray(t[1:], dtype=np.float64)[ok])
+        lines.set_clim(*span)
+        ax.add_collection(lines)
+        last = xy[np.isfinite(xy).all(axis=1)]
+        if len(last):
+            ax.annotate(names[j].replace("_", " "), last[-1], color="white", fontsize=7,
+                        xytext=(4, 4), textcoords="offset points")  # fmt: skip
+    cax = fig.add_axes(((w + 12) / (w + bar), 0.08, 14 / (w + bar), 0.8 * h / (h + top)))
+    if lines is None:
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+
+        lines = ScalarMappable(norm=Normalize(*span), cmap="plasma")
+    fig.colorbar(lines, cax=cax, label="time (s)")
+    fig.text(0.01, 1 - 6 / (h + top), _title(title), fontsize=8, va="top")
+    _save(fig, path)
 
 
 def _can_fork() -> bool:

@@ -13,11 +13,12 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
 
-from vfx.io.files import write_text
+from vfx.io.files import discard, output_error, publish, temp_beside, write_text
 
 __all__ = [
     "FRAME_COLUMNS",
     "TABLE_NAME",
+    "CsvStream",
     "format_seconds",
     "read_csv_rows",
     "read_frame_table",
@@ -95,3 +96,44 @@ def write_frame_table(
     path = folder / TABLE_NAME
     write_text(path, buf.getvalue())
     return path
+
+
+class CsvStream:
+    """A CSV file written row by row as a long pass goes (memory flat in its length), into a
+    temporary file beside ``path`` that :meth:`close` publishes and :meth:`abort` drops.
+
+    >>> table = CsvStream("pose.csv", ["frame_index", "time_s"])  # doctest: +SKIP
+    >>> table.row(["0", "0.000000000"]); table.close()  # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | Path, header: Iterable[str]):
+        self.path = Path(path)
+        self._tmp = temp_beside(self.path)
+        try:
+            self._fh = open(self._tmp, "w", newline="", encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            discard(self._tmp)
+            raise output_error(exc, self.path) from exc
+        self._writer = csv.writer(self._fh)
+        self.row(header)
+
+    def row(self, values: Iterable[str]) -> None:
+        try:
+            self._writer.writerow(values)
+        except OSError as exc:
+            self.abort()
+            raise output_error(exc, self.path) from exc
+
+    def close(self) -> Path:
+        """Flush and publish the file under its name; returns it."""
+        try:
+            self._fh.close()
+        except OSError as exc:
+            self.abort()
+            raise output_error(exc, self.path) from exc
+        publish(self._tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        self._fh.close()
+        discard(self._tmp)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "PALM_DETECTOR",
     "POSE_DETECTOR",
     "DetectorSpec",
     "anchors",
@@ -53,6 +54,16 @@ POSE_DETECTOR = DetectorSpec(
     min_scale=0.1484375,
     max_scale=0.75,
     num_keypoints=4,
+)
+
+#: MediaPipe's palm detector (``palm_detection_cpu.pbtxt``): 2016 anchors on a 192 pixel
+#: square, a box and 7 key points (0 the wrist's centre, 2 the middle finger's knuckle).
+PALM_DETECTOR = DetectorSpec(
+    input_size=192,
+    strides=(8, 16, 16, 16),
+    min_scale=0.1484375,
+    max_scale=0.75,
+    num_keypoints=7,
 )
 
 

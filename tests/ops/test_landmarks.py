@@ -1,4 +1,4 @@
-"""``vfx.ops.pose``: the region of interest, the crop's map, landmark decoding and projection,
+"""``vfx.ops.landmarks``: the region of interest, the crop's map, landmark decoding and projection,
 against cases worked out by hand from MediaPipe's calculators."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from vfx.ops.pose import (
+from vfx.ops.landmarks import (
     Roi,
     decode_landmarks,
     normalize_radians,
@@ -82,7 +82,7 @@ def test_detector_region_and_landmarks_on_the_dancer() -> None:
 
     from dancer import detect_dancer
     from vfx.io.models import Model
-    from vfx.ops.pose import LANDMARK_INPUT
+    from vfx.ops.landmarks import LANDMARK_INPUT
 
     dancer = detect_dancer()
     image = dancer.image
