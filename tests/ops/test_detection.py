@@ -85,3 +85,15 @@ def test_the_pose_detector_finds_the_dancer() -> None:
     assert fig[0] < centre[0] < fig[2] and fig[1] < centre[1] < fig[3]
     hips, face = points[0], points[2]
     assert fig[0] < hips[0] < fig[2] and hips[1] > face[1]
+
+
+def test_palm_anchors_by_hand() -> None:
+    """MediaPipe's palm detector: 24x24 cells of 2 anchors, then 12x12 cells of 6 (three layers
+    of stride 16), fixed size, centred in their cells."""
+    from vfx.ops.detection import PALM_DETECTOR
+
+    a = anchors(PALM_DETECTOR)
+    assert a.shape == (2016, 4)
+    assert np.allclose(a[0], [0.5 / 24, 0.5 / 24, 1, 1]) and np.allclose(a[1], a[0])
+    assert np.allclose(a[2 * 24 * 24], [0.5 / 12, 0.5 / 12, 1, 1])
+    assert np.allclose(a[-1], [11.5 / 12, 11.5 / 12, 1, 1])

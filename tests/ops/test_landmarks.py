@@ -9,12 +9,18 @@ import numpy as np
 import pytest
 
 from vfx.ops.landmarks import (
+    HAND_ROI_LANDMARKS,
     Roi,
     decode_landmarks,
+    frame_roi,
     normalize_radians,
     project_landmarks,
+    refine_with_heatmap,
+    roi_from_box,
+    roi_from_hand,
     roi_from_keypoints,
     roi_to_input,
+    rotate_world,
 )
 
 
@@ -100,3 +106,53 @@ def test_detector_region_and_landmarks_on_the_dancer() -> None:
     x0, y0, x1, y1 = dancer.figure()
     for point in (nose, hips, ankles):
         assert x0 - 10 < point[0] < x1 + 10 and y0 - 10 < point[1] < y1 + 10
+
+
+def test_heatmap_refinement_by_hand() -> None:
+    """One landmark on a 8x8 heatmap: the window's confidence-weighted mean of the cells'
+    indices over the side (the calculator's convention, no half-pixel shift); another whose
+    window is not confident enough stays; one outside the heatmap stays."""
+    hm = np.full((8, 8, 3), -20.0)  # sigmoid ~ 0 everywhere
+    hm[2, 5, 0], hm[3, 5, 0] = 20.0, 0.0  # confidences 1 and 0.5 at (col 5, rows 2 and 3)
+    hm[4, 4, 1] = -1.0  # best confidence 0.27 < 0.5: not moved
+    points = np.array([[0.6, 0.3, 0.1], [0.5, 0.5, 0.0], [1.2, 0.5, 0.0]])
+    out = refine_with_heatmap(points, hm, kernel=3)
+    assert out[0, 0] == pytest.approx(5 / 8, abs=1e-6)
+    assert out[0, 1] == pytest.approx((2 * 1 + 3 * 0.5) / 1.5 / 8, abs=1e-6)
+    assert out[0, 2] == 0.1  # z untouched
+    assert np.array_equal(out[1:], points[1:])
+
+
+def test_a_box_region_shifts_along_its_own_axes() -> None:
+    # turned a quarter clockwise, the box's "up" (negative y) is the frame's +x
+    roi = roi_from_box((100, 100), 40, 20, math.pi / 2, scale=2.0, shift_y=-0.5)
+    assert (roi.x, roi.y) == pytest.approx((110, 100))
+    assert roi.size == pytest.approx(80) and roi.rotation == pytest.approx(math.pi / 2)
+
+
+def test_the_hand_region_follows_the_hand() -> None:
+    """An upright open hand (wrist at the bottom): no rotation, the region centred a little
+    above the knuckles' box, twice its long side."""
+    hand = np.zeros((21, 2))
+    hand[0] = (50, 100)  # wrist
+    for k, x in zip((1, 5, 9, 13, 17), (30, 40, 50, 60, 70), strict=True):
+        hand[k : k + 4] = [(x, 80 - 10 * j) for j in range(4)]
+    roi = roi_from_hand(hand)
+    assert roi.rotation == pytest.approx(0, abs=1e-9)
+    rows = hand[list(HAND_ROI_LANDMARKS)]
+    height = rows[:, 1].max() - rows[:, 1].min()
+    width = rows[:, 0].max() - rows[:, 0].min()
+    assert roi.size == pytest.approx(2 * max(width, height))
+    assert roi.x == pytest.approx(50) and roi.y == pytest.approx(
+        (rows[:, 1].max() + rows[:, 1].min()) / 2 - 0.1 * height
+    )
+
+
+def test_world_landmarks_turn_with_the_region() -> None:
+    world = np.array([[1.0, 0.0, 0.3]])
+    out = rotate_world(world, Roi(0, 0, 1, math.pi / 2))
+    assert np.allclose(out, [[0.0, 1.0, 0.3]])
+
+
+def test_the_whole_frame_is_a_centred_square() -> None:
+    assert frame_roi(640, 480) == Roi(320, 240, 640, 0.0)

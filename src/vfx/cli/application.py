@@ -161,6 +161,7 @@ EXAMPLES = {
     "telemetry": "vfx telemetry GX010001.MP4 -o track.gpx",
     "geotag": "vfx geotag photos/ --track ride.fit --offset -3600",
     "motion": "vfx motion dance.mp4 --only motiongrams,qom",
+    "pose": "vfx pose dance.mp4 --hands --only csv,video",
     "select": "vfx select dance.mp4 -n 12 -f png",
     "run": "vfx run keyframe-display videos/ -o out -j 2",
     "report": "vfx report GX010001.MP4 out/dance_motion -o report",
@@ -236,6 +237,7 @@ def _register() -> None:
         info,
         models,
         motion,
+        pose,
         recipes,
         report,
         select,
@@ -247,6 +249,7 @@ def _register() -> None:
     effects.register(app)
     telemetry.register(app)
     motion.register(app)
+    pose.register(app)
     select.register(app)
     recipes.register(app)
     report.register(app)

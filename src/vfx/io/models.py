@@ -18,8 +18,10 @@ import hashlib
 import logging
 import os
 import sys
+import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -230,6 +232,36 @@ def install_models(
     return paths
 
 
+_STDERR_LOCK = threading.Lock()
+
+
+@contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Native code's writes to file descriptor 2 dropped for a block.
+
+    LiteRT's C++ logger prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." on
+    the first model a process loads, which would land in the middle of a progress bar; it has
+    no Python switch. Load failures still reach the caller, as Python exceptions.
+    """
+    with _STDERR_LOCK:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError):
+            yield
+            return
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, 2)
+            finally:
+                os.close(null)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 class Model:
     """One loaded model, run by LiteRT's interpreter with XNNPACK on ``threads`` threads.
 
@@ -246,8 +278,9 @@ class Model:
                 "LiteRT is not installed", hint="pip install ai-edge-litert"
             ) from exc
         try:
-            self._interpreter = Interpreter(model_path=str(path), num_threads=max(1, threads))
-            self._interpreter.allocate_tensors()
+            with _quiet_native_stderr():
+                self._interpreter = Interpreter(model_path=str(path), num_threads=max(1, threads))
+                self._interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"LiteRT cannot load the model ({exc})", path=path) from exc
         self.name = name

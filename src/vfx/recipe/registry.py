@@ -222,6 +222,21 @@ def _motion(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     return list(result.files.values())
 
 
+def _pose(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
+    from vfx.jobs.pose import write_pose
+
+    result = write_pose(
+        ctx.video,
+        ctx.out_dir / o["folder"],
+        outputs=[s.strip() for s in o["outputs"].split(",") if s.strip()],
+        stride=o["stride"],
+        hands=o["hands"],
+        joints=[s.strip() for s in o["joints"].split(",") if s.strip()],
+        threads=ctx.threads,
+    )
+    return list(result.files.values())
+
+
 def _telemetry(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     from vfx.errors import TelemetryError
     from vfx.jobs.geotag import export_telemetry_file
@@ -403,6 +418,30 @@ STEPS: dict[str, StepSpec] = {
                 Option("folder", str, "motion", "subfolder"),
             ),
             _motion,
+        ),
+        StepSpec(
+            "pose",
+            "Body (and hand) landmarks of the one person in the video: CSV, skeleton video, "
+            "trails picture, speeds (see vfx pose).",
+            (
+                Option(
+                    "outputs",
+                    str,
+                    "csv,video,trails,speed",
+                    "comma-separated outputs",
+                    each_of=("csv", "video", "trails", "speed"),
+                ),
+                Option("stride", int, 1, PARAMS["every_n"].help, param="every_n"),
+                Option("hands", bool, False, "also track up to two hands"),
+                Option(
+                    "joints",
+                    str,
+                    "nose,left_wrist,right_wrist,left_ankle,right_ankle",
+                    "joints the trails picture follows",
+                ),
+                Option("folder", str, "pose", "subfolder"),
+            ),
+            _pose,
         ),
         StepSpec(
             "telemetry",
