@@ -200,3 +200,25 @@ def _make_dance_clip(path: Path) -> None:
         for packet in stream.encode():
             container.mux(packet)
     tmp.rename(path)
+
+
+def mgt_example(name: str) -> Path:
+    """One of the Musical Gestures Toolbox's example clips (``dancer.avi``, ``pianist.avi``),
+    from the musicalgestures wheel on PyPI, downloaded once into bench/_work."""
+    import zipfile
+
+    target = WORK / name
+    if target.is_file():
+        return target
+    wheels = WORK / "mgt-wheel"
+    if not any(wheels.glob("musicalgestures-*.whl")):
+        fresh(wheels)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(wheels),
+             "musicalgestures"],
+            check=True,
+        )  # fmt: skip
+    wheel = next(wheels.glob("musicalgestures-*.whl"))
+    with zipfile.ZipFile(wheel) as z:
+        target.write_bytes(z.read(f"musicalgestures/examples/{name}"))
+    return target

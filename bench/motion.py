@@ -22,27 +22,14 @@ import argparse
 import statistics
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
-from common import VFX, WORK, fresh, run
+from common import VFX, WORK, fresh, mgt_example, run
 
 
 def dancer() -> Path:
     """MGT's dancer.avi, from its wheel."""
-    target = WORK / "dancer.avi"
-    if target.is_file():
-        return target
-    wheels = fresh(WORK / "mgt-wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(wheels),
-         "musicalgestures"],
-        check=True,
-    )  # fmt: skip
-    wheel = next(wheels.glob("musicalgestures-*.whl"))
-    with zipfile.ZipFile(wheel) as z:
-        target.write_bytes(z.read("musicalgestures/examples/dancer.avi"))
-    return target
+    return mgt_example("dancer.avi")
 
 
 def mgt_python() -> Path | None:

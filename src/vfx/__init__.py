@@ -51,6 +51,8 @@ _EXPORTS = {
     "run_recipe": "vfx.recipe.runner",
     "load_recipe": "vfx.recipe.schema",
     "analyse_motion": "vfx.jobs.motion",
+    "track_poses": "vfx.jobs.pose",
+    "write_pose": "vfx.jobs.pose",
     "select_frames": "vfx.jobs.select",
 }
 
@@ -92,6 +94,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from vfx.jobs.masks import make_masks
     from vfx.jobs.montage import make_montage
     from vfx.jobs.motion import analyse_motion
+    from vfx.jobs.pose import track_poses, write_pose
     from vfx.jobs.select import select_frames
     from vfx.jobs.stills import Extraction, extract_frames, extract_keyframes
     from vfx.recipe.runner import run_recipe
