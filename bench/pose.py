@@ -152,7 +152,8 @@ def main() -> None:
             t_vfx_hands = run([VFX, "pose", str(clip), "-o", str(work / "pianist-hands"),
                                "--only", "csv", "--hands", "--quiet"])  # fmt: skip
             ours = vfx_landmarks(work / "pianist-hands" / f"{clip.stem}_pose.csv", hands=True)
-            agree, mean, p95, paired, total = hand_accuracy(ours, json.loads(hands_json.read_text()))
+            oracle_hands = json.loads(hands_json.read_text())
+            agree, mean, p95, paired, total = hand_accuracy(ours, oracle_hands)
             print(f"  hands found on the same frames: {agree:.1%}; {paired} of MediaPipe's "
                   f"{total} hands paired; distance mean {mean:.2%}, p95 {p95:.2%}")  # fmt: skip
             print(f"  hands: oracle (hands only) {t_hands.seconds:.2f} s, vfx pose --hands "
@@ -161,8 +162,10 @@ def main() -> None:
     short = run([VFX, "pose", str(clip), "-o", str(work / "m20"), "--only", "csv", "--end", "20",
                  "--quiet"])  # fmt: skip
     whole = run([VFX, "pose", str(clip), "-o", str(work / "m63"), "--only", "csv", "--quiet"])
-    print(f"\npeak memory, vfx pose --only csv: first 20 s {short.peak_rss_mb:.0f} MB, whole "
-          f"63 s {whole.peak_rss_mb:.0f} MB ({whole.peak_rss_mb / short.peak_rss_mb:.2f}x)")
+    print(
+        f"\npeak memory, vfx pose --only csv: first 20 s {short.peak_rss_mb:.0f} MB, whole "
+        f"63 s {whole.peak_rss_mb:.0f} MB ({whole.peak_rss_mb / short.peak_rss_mb:.2f}x)"
+    )
 
 
 if __name__ == "__main__":
