@@ -133,3 +133,39 @@ def test_apply_mask_takes_uint8_masks_and_blends_only_inside_the_mask() -> None:
     assert np.array_equal(black, expected)
     empty = apply_mask(frame, np.zeros(frame.shape[:2], np.uint8), background=(9, 8, 7))
     assert (empty == np.array([9, 8, 7], np.uint8)).all()
+
+
+def _green_screen() -> tuple[np.ndarray, np.ndarray]:
+    """A green screen with a known figure: a grey-and-red disc of radius 20, drawn with
+    anti-aliased edges, on slightly uneven green (shadows change brightness, not chroma)."""
+    import cv2
+
+    h, w = 80, 100
+    yy = np.linspace(0.8, 1.0, h)[:, None, None]
+    image = (np.array([20, 180, 60], np.float64) * yy * np.ones((h, w, 1))).astype(np.uint8)
+    figure = np.zeros((h, w), np.uint8)
+    cv2.circle(figure, (50, 40), 20, 255, -1, cv2.LINE_AA)
+    alpha = figure[..., None] / 255.0
+    body = np.array([150, 60, 60], np.float64)
+    image = (image * (1 - alpha) + body * alpha).round().astype(np.uint8)
+    return image, figure
+
+
+def test_a_chroma_key_gives_the_known_figure_within_a_pixel() -> None:
+    from vfx.ops.subtraction import border_colour, chroma_mask
+
+    image, figure = _green_screen()
+    key = border_colour(image)
+    mask = chroma_mask(image, key) > 0.5
+    yy, xx = np.mgrid[: image.shape[0], : image.shape[1]]
+    r = np.hypot(xx - 50, yy - 40)
+    assert mask[r < 19].all() and not mask[r > 21].any()  # within a pixel of the edge
+    assert (figure > 127)[r < 19].all()
+
+
+def test_spill_is_taken_off_the_keys_channel_only() -> None:
+    from vfx.ops.subtraction import suppress_spill
+
+    pixels = np.array([[[100, 160, 90], [200, 50, 40]]], np.uint8)
+    out = suppress_spill(pixels, (20.0, 180.0, 60.0))
+    assert out.tolist() == [[[100, 100, 90], [200, 50, 40]]]

@@ -41,6 +41,8 @@ class MaskMethod(StrEnum):
     difference = "difference"
     mog2 = "mog2"
     knn = "knn"
+    person = "person"
+    chroma = "chroma"
 
 
 class CompositeMode(StrEnum):
@@ -195,10 +197,30 @@ def mask(
         typer.Option(
             "--method",
             "-m",
-            help="difference (ImageMagick's chain), or OpenCV's "
-            "mog2/knn subtractors run over every frame in order.",
+            help="difference (ImageMagick's chain, against --background); OpenCV's "
+            "mog2/knn subtractors run over every frame in order; person (MediaPipe's person "
+            "segmentation, for a figure that never leaves; one person); chroma (a blue or "
+            "green screen keyed out, see --key).",
         ),
     ] = MaskMethod.difference,
+    key: Annotated[
+        str,
+        typer.Option(
+            "--key",
+            help="chroma: the screen's colour, auto (the frame border's median) or #rrggbb.",
+        ),
+    ] = "auto",
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            "--tolerance",
+            help="chroma: distance in chroma (0-1) within which a pixel is screen.",
+        ),
+    ] = 0.12,
+    softness: Annotated[
+        float,
+        typer.Option("--softness", help="chroma: width of the soft edge beyond --tolerance."),
+    ] = 0.08,
     chain: dict[str, float] | None = None,  # built by with_mask_chain
     history: Annotated[int, typer.Option("--history", help=_p("history"))] = PARAMS[
         "history"
@@ -237,6 +259,9 @@ def mask(
         frames=frames,
         **(chain or {}),
         history=history,
+        key=key,
+        tolerance=tolerance,
+        softness=softness,
         clean_background=clean_background,
         fmt=fmt.value,
         quality=quality,

@@ -28,7 +28,14 @@ from vfx.jobs.multiframe import (
     parse_colour,
 )
 from vfx.ops.dtypes import to_uint8
-from vfx.ops.subtraction import apply_mask, difference_mask, mask_to_uint8
+from vfx.ops.subtraction import (
+    apply_mask,
+    border_colour,
+    chroma_mask,
+    difference_mask,
+    mask_to_uint8,
+    suppress_spill,
+)
 from vfx.params import check
 from vfx.types import KEYFRAMES, FrameChoice
 
@@ -68,6 +75,9 @@ def make_masks(
     threshold2: float = 0.20,
     blur2: float = 3.0,
     history: int = 500,
+    key: str = "auto",
+    tolerance: float = 0.12,
+    softness: float = 0.08,
     clean_background: str = "black",
     fmt: str = "png",
     quality: int = 95,
@@ -82,8 +92,14 @@ def make_masks(
     ``difference`` (default) subtracts ``background`` (``first``, ``auto`` or an image file)
     with ImageMagick's chain (see :func:`vfx.ops.subtraction.difference_mask`). ``mog2`` and ``knn``
     run OpenCV's background subtractors over every frame in order (``history`` frames) and keep
-    the masks of the selected frames. Clean images show the frame where the mask is set and
-    ``clean_background`` elsewhere (``transparent`` writes RGBA).
+    the masks of the selected frames. ``person`` is the person-segmentation output of
+    MediaPipe's BlazePose model (for a figure that never leaves the frame, where no background
+    estimate can work; one person), each frame on its own. ``chroma`` keys out a coloured
+    screen: ``key`` is ``auto`` (the median colour of the frame's border) or a colour, and
+    pixels whose chroma lies within ``tolerance`` of it are background, with a ramp of
+    ``softness`` for soft edges (see :func:`vfx.ops.subtraction.chroma_mask`); its clean
+    figures have the screen's colour cast taken off. Clean images show the frame where the
+    mask is set and ``clean_background`` elsewhere (``transparent`` writes RGBA).
 
     Files: ``<name>_mask.png`` (8-bit grey; ``fmt`` when that is lossless) and
     ``<name>_clean.<fmt>``, plus ``frames.csv``. Complete pairs are skipped on a re-run unless
@@ -103,6 +119,12 @@ def make_masks(
     ):
         check(name, value)
     colour = parse_colour(clean_background)
+    key_colour = None if key == "auto" else parse_colour(key)
+    if key != "auto" and key_colour is None:
+        raise ParameterError("key must be auto or a colour, not transparent", param="key")
+    for name, value in (("tolerance", tolerance), ("softness", softness)):
+        if not 0 <= value <= 1:
+            raise ParameterError(f"{name} must be in [0, 1], got {value}", param=name)
     check_engine(engine)
     if method != "difference" and engine == "magick":
         raise ParameterError("the magick engine only computes difference masks")
@@ -116,7 +138,14 @@ def make_masks(
 
     bg: np.ndarray | None = None
     subtractor = None
-    if method == "difference":
+    person = None
+    if method == "person":
+        from vfx.jobs.trackers import BodyTracker
+
+        person = BodyTracker(smooth=False)
+    if method in ("person", "chroma"):
+        stills = source
+    elif method == "difference":
         bg = _load_background(background, source, sample=sample, engine=engine, progress=None)
         bg_label = str(background) if not isinstance(background, np.ndarray) else "background"
         stills: Iterable[Still] = source
@@ -124,8 +153,27 @@ def make_masks(
         subtractor = _subtractor(method, history)
         stills = source.iter_all()
 
+    def key_of(image: np.ndarray) -> tuple[float, float, float]:
+        if key_colour is None:
+            return border_colour(image)
+        scale = 1.0 if image.dtype == np.uint8 else np.iinfo(image.dtype).max / 255.0
+        return tuple(c * scale for c in key_colour)  # type: ignore[return-value]
+
     def mask_of(still: Still) -> np.ndarray:
         """The frame's 8-bit mask (255 is foreground)."""
+        if person is not None:
+            image = still.image if still.image.dtype == np.uint8 else to_uint8(still.image)
+            found = person.person_mask(image)
+            if found is None:
+                return np.zeros(image.shape[:2], np.uint8)
+            # certain below 0.25 and above 0.75, a soft edge between: the model's faint haze
+            # far from the body does not tint the clean figure
+            return mask_to_uint8((found - np.float32(0.25)) * np.float32(2.0))
+        if method == "chroma":
+            return mask_to_uint8(
+                chroma_mask(still.image, key_of(still.image), tolerance=tolerance,
+                            softness=softness)
+            )  # fmt: skip
         if subtractor is not None:
             import cv2
 
@@ -167,9 +215,10 @@ def make_masks(
             return mask, False
         tags = exposures.tags(still)
         write_image(mask_path, mask, tags=tags)
+        figure = suppress_spill(still.image, key_of(still.image)) if method == "chroma" else None
         write_image(
             clean_path,
-            apply_mask(still.image, mask, background=colour),
+            apply_mask(still.image if figure is None else figure, mask, background=colour),
             quality=quality,
             tags=tags,
         )
@@ -200,7 +249,8 @@ def make_masks(
         try:
             for still in stills:
                 # A subtractor must see every frame, in order, selected or not.
-                mask = mask_of(still) if subtractor is not None else None
+                # and the person model runs on this thread only (one interpreter, one caller).
+                mask = mask_of(still) if subtractor is not None or person is not None else None
                 if not still.selected:
                     continue
                 pending.append((still, pool.submit(task, still, mask)))

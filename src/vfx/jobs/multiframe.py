@@ -41,7 +41,7 @@ log = logging.getLogger("vfx")
 
 ENGINES = ("numpy", "magick")
 MAX_PIXELS: int = PARAMS["max_pixels"].default
-MASK_METHODS = ("difference", "mog2", "knn")
+MASK_METHODS = ("difference", "mog2", "knn", "person", "chroma")
 Progress = Callable[[int, "int | None"], None]
 
 

@@ -31,6 +31,7 @@ from vfx.ops.landmarks import (
     frame_roi,
     project_landmarks,
     refine_with_heatmap,
+    region_to_frame,
     roi_from_box,
     roi_from_hand,
     roi_from_keypoints,
@@ -168,6 +169,32 @@ class BodyTracker:
         self._roi = roi_from_keypoints(tuple(aux[0, :2]), tuple(aux[1, :2]))
         landmarks = np.column_stack([body, visibility, presence])
         return Body(landmarks=landmarks, world=world, score=score)
+
+    def person_mask(self, image: np.ndarray, *, looks: int = 2) -> np.ndarray | None:
+        """The probability (``float32 (H, W)``, 0-1) that each pixel of one picture is the
+        person, from the landmark model's segmentation output; None when nobody is found.
+
+        No tracking (each picture on its own, as MediaPipe's static mode): the detector's
+        region, then ``looks - 1`` more runs on the region the landmarks themselves give,
+        which frames the body better. The model's logits are laid back onto the frame
+        bilinearly before the sigmoid, so edges stay smooth at any size.
+        """
+        roi = self.detect(image)
+        if roi is None:
+            return None
+        h, w = image.shape[:2]
+        for look in range(looks):
+            x = crop(image, roi, LANDMARK_INPUT, border=cv2.BORDER_REPLICATE) / np.float32(255.0)
+            out = self._landmarker.run(x[None])
+            if float(out["Identity_1"].reshape(-1)[0]) < PRESENCE_THRESHOLD:
+                return None
+            if look < looks - 1:
+                marks = decode_landmarks(out["Identity"], count=39)
+                aux = project_landmarks(marks[33:35, :3], roi)
+                roi = roi_from_keypoints(tuple(aux[0, :2]), tuple(aux[1, :2]))
+        # outside the region the model said nothing: background (a large negative logit)
+        logits = region_to_frame(out["Identity_2"][0, :, :, 0], roi, w, h, fill=-20.0)
+        return np.exp(-np.logaddexp(0.0, -logits)).astype(np.float32)
 
     def _low_pass(self, name: str, values: np.ndarray, alpha: float = 0.1) -> np.ndarray:
         """MediaPipe's visibility smoothing: ``alpha`` of the new value, the rest the old."""

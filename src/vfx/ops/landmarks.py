@@ -24,6 +24,7 @@ __all__ = [
     "normalize_radians",
     "project_landmarks",
     "refine_with_heatmap",
+    "region_to_frame",
     "roi_from_box",
     "roi_from_hand",
     "roi_from_keypoints",
@@ -204,3 +205,19 @@ def roi_from_hand(points: np.ndarray, *, scale: float = 2.0, shift_y: float = -0
     box = (c * middle[0] - s * middle[1] + centre[0], s * middle[0] + c * middle[1] + centre[1])
     width, height = hi - lo
     return roi_from_box(box, width, height, rotation, scale=scale, shift_y=shift_y)
+
+
+def region_to_frame(
+    values: np.ndarray, roi: Roi, width: int, height: int, *, fill: float = 0.0
+) -> np.ndarray:
+    """A model's square output over the region ``roi`` (``(S, S)`` float, e.g. segmentation
+    logits) laid back onto a ``width`` x ``height`` frame, bilinear; ``fill`` outside the
+    region."""
+    import cv2
+
+    v = np.asarray(values, dtype=np.float32)
+    side = v.shape[0]
+    return cv2.warpAffine(
+        v, roi_to_input(roi, side), (width, height), flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=float(fill),
+    )  # fmt: skip

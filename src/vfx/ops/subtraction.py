@@ -34,11 +34,14 @@ __all__ = [
     "QUANTUM",
     "apply_mask",
     "blur_kernel",
+    "border_colour",
+    "chroma_mask",
     "difference",
     "difference_mask",
     "gaussian_blur",
     "intensity",
     "mask_to_uint8",
+    "suppress_spill",
     "threshold",
 ]
 
@@ -322,4 +325,63 @@ def apply_mask(
         out[box] = cv2.multiply(f, cv2.merge([w, w, w]), dtype=depth)
     else:
         out[box] = cv2.blendLinear(f, out[box], w, np.float32(1.0) - w)
+    return out
+
+
+def _chroma(rgb: np.ndarray) -> np.ndarray:
+    """BT.601 Cb and Cr of RGB values (any dtype, last axis 3), in ``[-0.5, 0.5]``."""
+    x = np.asarray(rgb, dtype=np.float32)
+    if np.issubdtype(np.asarray(rgb).dtype, np.integer):
+        x = x / np.float32(np.iinfo(np.asarray(rgb).dtype).max)
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    cb = -0.168736 * r - 0.331264 * g + 0.5 * b
+    cr = 0.5 * r - 0.418688 * g - 0.081312 * b
+    return np.stack([cb, cr], axis=-1)
+
+
+def border_colour(image: np.ndarray, width: int = 8) -> tuple[float, float, float]:
+    """The median colour of the picture's outer ``width`` pixels, in the image's own scale:
+    the key colour of a blue or green screen that fills the frame's edges.
+
+    >>> img = np.zeros((40, 40, 3), np.uint8); img[...] = (0, 200, 0); img[15:25, 15:25] = 255
+    >>> border_colour(img)
+    (0.0, 200.0, 0.0)
+    """
+    w = max(1, min(width, image.shape[0] // 2, image.shape[1] // 2))
+    edge = np.concatenate(
+        [image[:w].reshape(-1, 3), image[-w:].reshape(-1, 3),
+         image[w:-w, :w].reshape(-1, 3), image[w:-w, -w:].reshape(-1, 3)]
+    )  # fmt: skip
+    return tuple(float(v) for v in np.median(edge, axis=0))  # type: ignore[return-value]
+
+
+def chroma_mask(
+    image: np.ndarray,
+    key: tuple[float, float, float],
+    *,
+    tolerance: float = 0.12,
+    softness: float = 0.08,
+) -> np.ndarray:
+    """The foreground of a picture shot before a coloured screen: ``float32 (H, W)`` in
+    ``[0, 1]``, 0 where a pixel's chroma (BT.601 Cb, Cr: brightness ignored, so shadows on
+    the screen stay screen) lies within ``tolerance`` of the ``key`` colour's, 1 beyond
+    ``tolerance + softness``, a linear ramp between (soft edges). ``key`` is in the image's
+    own scale (0-255 for ``uint8``)."""
+    if tolerance < 0 or softness < 0:
+        raise ValueError("tolerance and softness must be >= 0")
+    ref = np.asarray(key, dtype=np.float64).reshape(1, 1, 3).astype(image.dtype)
+    distance = np.linalg.norm(_chroma(image) - _chroma(ref)[0, 0], axis=-1)
+    if softness == 0:
+        return (distance > tolerance).astype(np.float32)
+    return np.clip((distance - tolerance) / np.float32(softness), 0, 1).astype(np.float32)
+
+
+def suppress_spill(image: np.ndarray, key: tuple[float, float, float]) -> np.ndarray:
+    """The screen's colour cast taken off a figure: the key's strongest channel (blue for a
+    blue screen) limited to the larger of the two others, pixel by pixel. A new array."""
+    channel = int(np.argmax(key))
+    others = [c for c in range(3) if c != channel]
+    out = np.array(image, copy=True)
+    limit = np.maximum(out[..., others[0]], out[..., others[1]])
+    np.minimum(out[..., channel], limit, out=out[..., channel])
     return out

@@ -161,6 +161,9 @@ def _mask(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
         blur1=o["blur"],
         threshold2=o["threshold2"],
         blur2=o["blur2"],
+        key=o["key"],
+        tolerance=o["tolerance"],
+        softness=o["softness"],
         clean_background=o["clean_background"],
         sample=o["sample"],
     )
@@ -327,16 +330,19 @@ STEPS: dict[str, StepSpec] = {
         StepSpec(
             "mask",
             "Foreground masks and clean figures per frame (ImageMagick-exact difference chain, "
-            "or OpenCV's mog2/knn).",
+            "OpenCV's mog2/knn, MediaPipe's person segmentation, or a chroma key).",
             (
                 Option(
                     "method",
                     str,
                     "difference",
                     "mask method",
-                    choices=("difference", "mog2", "knn"),
+                    choices=("difference", "mog2", "knn", "person", "chroma"),
                 ),
                 *_MASK_OPTIONS,
+                Option("key", str, "auto", "chroma: the screen's colour, auto or #rrggbb"),
+                Option("tolerance", float, 0.12, "chroma: chroma distance that is screen"),
+                Option("softness", float, 0.08, "chroma: width of the soft edge"),
                 Option("clean_background", str, "black", "black, white, transparent or a colour"),
                 Option("folder", str, "masks", "subfolder for masks and clean images"),
             ),
