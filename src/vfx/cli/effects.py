@@ -197,6 +197,7 @@ def mask(
         typer.Option(
             "--method",
             "-m",
+            metavar="METHOD",
             help="difference (ImageMagick's chain, against --background); OpenCV's "
             "mog2/knn subtractors run over every frame in order; person (MediaPipe's person "
             "segmentation, for a figure that never leaves; one person); chroma (a blue or "

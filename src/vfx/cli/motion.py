@@ -16,6 +16,8 @@ from vfx.cli.options import (
     Start,
     Stride,
     Video,
+    comma_list,
+    only_option,
     ranged,
     stride_from,
     with_panorama_options,
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from vfx.io.video.panorama import PanoramaOptions
 
 _OUTPUTS = "video, motiongrams, videograms, average, history, qom"
+Only = only_option(_OUTPUTS)
 
 ThresholdOpt = ranged(
     "threshold",
@@ -53,15 +56,7 @@ MaxProfileOpt = ranged(
 def motion(
     video: Video,
     output: OutDir = None,
-    only: Annotated[
-        str | None,
-        typer.Option(
-            "--only",
-            help=f"Comma-separated outputs to write (default all): {_OUTPUTS}.",
-            metavar="LIST",
-            show_default=False,
-        ),
-    ] = None,
+    only: Only = None,
     start: Start = None,
     end: End = None,
     stride: Stride = PARAMS["every_n"].default,
@@ -117,7 +112,7 @@ def motion(
     from vfx.jobs.motion import MOTION_OUTPUTS, analyse_motion
     from vfx.tagging.settings import MetadataOptions
 
-    outputs = MOTION_OUTPUTS if only is None else [o.strip() for o in only.split(",") if o.strip()]
+    outputs = comma_list(only, MOTION_OUTPUTS)
     from vfx.cli import process
 
     # The plot's helper process is forked before the progress bar starts its thread, and

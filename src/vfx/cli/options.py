@@ -60,6 +60,26 @@ Quality = ranged("quality", "--quality", "-q", help=PARAMS["quality"].help)
 Overwrite = Annotated[
     bool, typer.Option("--overwrite", help="Rewrite images that exist instead of skipping them.")
 ]
+
+
+def only_option(outputs: str) -> Any:
+    """The ``--only LIST`` option of a command that writes several ``outputs``."""
+    return Annotated[
+        str | None,
+        typer.Option(
+            "--only",
+            help=f"Comma-separated outputs to write (default all): {outputs}.",
+            metavar="LIST",
+            show_default=False,
+        ),
+    ]
+
+
+def comma_list(text: str | None, default: tuple[str, ...] | list[str]) -> list[str]:
+    """``a, b,c`` as ``["a", "b", "c"]``; ``default`` when not given."""
+    return list(default) if text is None else [p.strip() for p in text.split(",") if p.strip()]
+
+
 Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bar and no summary.")]
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 MaxPixels = ranged("max_pixels", "--max-pixels", help=PARAMS["max_pixels"].help)

@@ -5,27 +5,31 @@ from typing import Annotated
 
 import typer
 
-from vfx.cli.options import End, Json, MaxPixels, OutDir, Quiet, Start, Stride, Video
+from vfx.cli.options import (
+    End,
+    Json,
+    MaxPixels,
+    OutDir,
+    Quiet,
+    Start,
+    Stride,
+    Video,
+    comma_list,
+    only_option,
+)
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
 from vfx.ops.sampling import parse_time
 from vfx.params import PARAMS
 
 _OUTPUTS = "csv, video, trails, speed"
+Only = only_option(_OUTPUTS)
 
 
 def pose(
     video: Video,
     output: OutDir = None,
-    only: Annotated[
-        str | None,
-        typer.Option(
-            "--only",
-            help=f"Comma-separated outputs to write (default all): {_OUTPUTS}.",
-            metavar="LIST",
-            show_default=False,
-        ),
-    ] = None,
+    only: Only = None,
     hands: Annotated[
         bool,
         typer.Option("--hands", help="Also track up to two hands (21 landmarks each)."),
@@ -66,8 +70,8 @@ def pose(
     """
     from vfx.jobs.pose import POSE_OUTPUTS, TRAIL_JOINTS, write_pose
 
-    outputs = POSE_OUTPUTS if only is None else [o.strip() for o in only.split(",") if o.strip()]
-    chosen = TRAIL_JOINTS if joints is None else [j.strip() for j in joints.split(",") if j]
+    outputs = comma_list(only, POSE_OUTPUTS)
+    chosen = comma_list(joints, TRAIL_JOINTS)
     with progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress:
         result = write_pose(
             video,

@@ -51,6 +51,20 @@ def _import_matplotlib() -> None:
     import matplotlib.figure
 
 
+def _time_axes(width: float, height: float) -> tuple[Any, Any]:
+    """A figure of ``width`` x ``height`` inches with one plot against time, its margins
+    fixed (inches, for the tick and axis labels at this size) instead of tight_layout, which
+    measures every text first."""
+    _import_matplotlib()
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100)
+    fig.subplots_adjust(
+        left=0.8 / width, right=1 - 0.15 / width, bottom=0.5 / height, top=1 - 0.3 / height
+    )
+    return fig, fig.add_subplot()
+
+
 def draw_qom(
     path: str | Path, t: list[float], q: list[float], title: str, *, opencv: bool = True
 ) -> None:
@@ -59,19 +73,11 @@ def draw_qom(
     ``opencv=False`` encodes the PNG with Pillow (matplotlib's own writer) instead of vfx's
     OpenCV writer, for a forked helper; the pixels are the same.
     """
-    _import_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    # Fixed margins (inches, for the tick labels and axis labels at this size) instead of
-    # tight_layout, which measures every text first; and the PNG at deflate level 1, not
-    # Pillow's default level (78 -> 36 ms in all).
-    width, height = 8.0, 2.6
-    fig = Figure(figsize=(width, height), dpi=100)
-    fig.subplots_adjust(
-        left=0.8 / width, right=1 - 0.15 / width, bottom=0.5 / height, top=1 - 0.3 / height
-    )
-    ax = fig.add_subplot()
+    # The PNG at deflate level 1, not Pillow's default level (78 -> 36 ms in all, with the
+    # fixed margins of _time_axes).
+    fig, ax = _time_axes(8.0, 2.6)
     ax.plot(t, q, linewidth=0.8, color="#1f4e79")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("quantity of motion")
@@ -118,15 +124,7 @@ def draw_series(
 ) -> None:
     """Several series against time ``t`` (seconds), one line each with a legend, into the PNG
     ``path``; missing values (NaN) leave gaps."""
-    _import_matplotlib()
-    from matplotlib.figure import Figure
-
-    width, height = 8.0, 3.2
-    fig = Figure(figsize=(width, height), dpi=100)
-    fig.subplots_adjust(
-        left=0.8 / width, right=1 - 0.15 / width, bottom=0.5 / height, top=1 - 0.3 / height
-    )
-    ax = fig.add_subplot()
+    fig, ax = _time_axes(8.0, 3.2)
     for name, values in series.items():
         ax.plot(t, values, linewidth=0.8, label=name)
     ax.set_xlabel("time (s)")
