@@ -57,6 +57,8 @@ PARAMS: dict[str, Param] = {
         Param("blur", 3.0, 0, 100, "sigma of the first Gaussian blur, in pixels"),
         Param("blur2", 3.0, 0, 100, "sigma of the second Gaussian blur, in pixels"),
         Param("history", 500, 1, None, "frames of history for mog2/knn"),
+        Param("tolerance", 0.12, 0, 1, "chroma key: chroma distance that is still screen"),
+        Param("softness", 0.08, 0, 1, "chroma key: width of the soft edge beyond the tolerance"),
         Param("every_n", 1, 1, None, "use every N-th frame", option="--stride"),
         Param("history_decay", 0.9, 0, 1, "fraction of the motion history kept per frame"),
         Param("median", 0, 0, 255, "median filter size on the frame difference (0, or odd)"),

@@ -15,6 +15,7 @@ from vfx.cli.options import (
     Quality,
     Quiet,
     options_group,
+    ranged,
     with_frame_choice,
 )
 from vfx.cli.output import echo_json, say
@@ -35,6 +36,10 @@ class BackgroundMethod(StrEnum):
     lighten = "lighten"
     darken = "darken"
     auto = "auto"
+
+
+ToleranceOpt = ranged("tolerance", "--tolerance", kind=float)
+SoftnessOpt = ranged("softness", "--softness", kind=float)
 
 
 class MaskMethod(StrEnum):
@@ -211,17 +216,8 @@ def mask(
             help="chroma: the screen's colour, auto (the frame border's median) or #rrggbb.",
         ),
     ] = "auto",
-    tolerance: Annotated[
-        float,
-        typer.Option(
-            "--tolerance",
-            help="chroma: distance in chroma (0-1) within which a pixel is screen.",
-        ),
-    ] = 0.12,
-    softness: Annotated[
-        float,
-        typer.Option("--softness", help="chroma: width of the soft edge beyond --tolerance."),
-    ] = 0.08,
+    tolerance: ToleranceOpt = PARAMS["tolerance"].default,
+    softness: SoftnessOpt = PARAMS["softness"].default,
     chain: dict[str, float] | None = None,  # built by with_mask_chain
     history: Annotated[int, typer.Option("--history", help=_p("history"))] = PARAMS[
         "history"

@@ -36,7 +36,7 @@ from vfx.ops.subtraction import (
     mask_to_uint8,
     suppress_spill,
 )
-from vfx.params import check
+from vfx.params import PARAMS, check
 from vfx.types import KEYFRAMES, FrameChoice
 
 __all__ = ["MaskSet", "make_masks"]
@@ -76,8 +76,8 @@ def make_masks(
     blur2: float = 3.0,
     history: int = 500,
     key: str = "auto",
-    tolerance: float = 0.12,
-    softness: float = 0.08,
+    tolerance: float = PARAMS["tolerance"].default,
+    softness: float = PARAMS["softness"].default,
     clean_background: str = "black",
     fmt: str = "png",
     quality: int = 95,
@@ -116,15 +116,14 @@ def make_masks(
         ("blur2", blur2),
         ("history", history),
         ("quality", quality),
+        ("tolerance", tolerance),
+        ("softness", softness),
     ):
         check(name, value)
     colour = parse_colour(clean_background)
     key_colour = None if key == "auto" else parse_colour(key)
     if key != "auto" and key_colour is None:
-        raise ParameterError("key must be auto or a colour, not transparent", param="key")
-    for name, value in (("tolerance", tolerance), ("softness", softness)):
-        if not 0 <= value <= 1:
-            raise ParameterError(f"{name} must be in [0, 1], got {value}", param=name)
+        raise ParameterError("key must be auto or a colour, not transparent")
     check_engine(engine)
     if method != "difference" and engine == "magick":
         raise ParameterError("the magick engine only computes difference masks")

@@ -149,15 +149,13 @@ def _check_options(outputs: Iterable[str], stride: int, joints: Iterable[str]) -
     unknown = wanted - set(POSE_OUTPUTS)
     if unknown or not wanted:
         raise ParameterError(
-            f"outputs must be among {', '.join(POSE_OUTPUTS)}, got {', '.join(sorted(unknown))}",
-            param="only",
+            f"outputs must be among {', '.join(POSE_OUTPUTS)}, got {', '.join(sorted(unknown))}"
         )
     check("every_n", stride)
     bad = [j for j in joints if j not in BODY_LANDMARKS]
     if bad:
         raise ParameterError(
-            f"unknown joint {bad[0]!r}; joints are BlazePose's: {', '.join(BODY_LANDMARKS)}",
-            param="joints",
+            f"unknown joint {bad[0]!r}; joints are BlazePose's: {', '.join(BODY_LANDMARKS)}"
         )
     return wanted
 
