@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,6 +152,21 @@ def check(name: str, value: Any) -> Any:
     if too_low or too_high:
         raise ParameterError(f"{name} must be {p.describe_range()}, got {value}", param=name)
     return value
+
+
+def check_outputs(outputs: Iterable[str], known: Sequence[str]) -> set[str]:
+    """The outputs asked for, as a set, if each is one of ``known`` and there is one at least.
+
+    >>> sorted(check_outputs(["csv", "video"], ("csv", "video", "trails")))
+    ['csv', 'video']
+    """
+    wanted = set(outputs)
+    unknown = wanted - set(known)
+    if unknown or not wanted:
+        raise ParameterError(
+            f"outputs must be among {', '.join(known)}, got {', '.join(sorted(unknown))}"
+        )
+    return wanted
 
 
 #: Default output files of the commands that write one image, shared by the CLI and the recipe

@@ -42,7 +42,7 @@ from vfx.ops.motiongram import (
 )
 from vfx.ops.sampling import ranks_between
 from vfx.ops.stack import Mean
-from vfx.params import PARAMS, check
+from vfx.params import PARAMS, check, check_outputs
 from vfx.tagging.rows import span_tags
 from vfx.tagging.settings import MetadataOptions
 from vfx.tagging.tagger import FrameTagger
@@ -108,12 +108,7 @@ def _to_uint16(image: np.ndarray, *, normalize: bool, stretch: bool) -> np.ndarr
 
 
 def _check_options(outputs: Iterable[str], stride: int, median: int, decay: float) -> set[str]:
-    wanted = set(outputs)
-    unknown = wanted - set(MOTION_OUTPUTS)
-    if unknown or not wanted:
-        raise ParameterError(
-            f"outputs must be among {', '.join(MOTION_OUTPUTS)}, got {', '.join(sorted(unknown))}"
-        )
+    wanted = check_outputs(outputs, MOTION_OUTPUTS)
     check("every_n", stride)
     check("median", median)
     if median > 1 and median % 2 == 0:

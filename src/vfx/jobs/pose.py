@@ -32,14 +32,14 @@ from vfx.io.plot import draw_series, draw_trails
 from vfx.io.table import CsvStream, format_seconds
 from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import open_video
+from vfx.io.video.reader import VideoReader
 from vfx.io.video.writer import VideoWriter
 from vfx.jobs.trackers import Body, BodyTracker, Hand, HandTracker
 from vfx.ops.dtypes import to_uint8
 from vfx.ops.sampling import ranks_between
 from vfx.ops.skeleton import BODY_LANDMARKS, BODY_PARTS, HAND_LANDMARKS, draw_skeleton, speeds
 from vfx.ops.stack import Mean
-from vfx.params import check
-from vfx.types import Frame
+from vfx.params import check, check_outputs
 from vfx.workers import available_cores
 
 __all__ = [
@@ -145,12 +145,7 @@ def _pose_row(frame: PoseFrame, hands: bool) -> list[str]:
 
 
 def _check_options(outputs: Iterable[str], stride: int, joints: Iterable[str]) -> set[str]:
-    wanted = set(outputs)
-    unknown = wanted - set(POSE_OUTPUTS)
-    if unknown or not wanted:
-        raise ParameterError(
-            f"outputs must be among {', '.join(POSE_OUTPUTS)}, got {', '.join(sorted(unknown))}"
-        )
+    wanted = check_outputs(outputs, POSE_OUTPUTS)
     check("every_n", stride)
     bad = [j for j in joints if j not in BODY_LANDMARKS]
     if bad:
@@ -160,14 +155,28 @@ def _check_options(outputs: Iterable[str], stride: int, joints: Iterable[str]) -
     return wanted
 
 
+def _trackers(
+    hands: bool, smooth: bool, threads: int | None
+) -> tuple[BodyTracker, HandTracker | None]:
+    """The trackers, their models loaded (a missing model fails here, before any output)."""
+    threads = threads or available_cores()
+    body = BodyTracker(threads=threads, smooth=smooth)
+    return body, HandTracker(threads=threads) if hands else None
+
+
 def _tracked(
-    frames: Iterator[Frame], body: BodyTracker, hands: HandTracker | None
-) -> Iterator[tuple[Frame, PoseFrame]]:
-    for frame in frames:
+    reader: VideoReader,
+    ranks: np.ndarray,
+    trackers: tuple[BodyTracker, HandTracker | None],
+) -> Iterator[tuple[np.ndarray, PoseFrame]]:
+    """Each frame of ``ranks`` as 8-bit RGB, with its pose."""
+    body, hand = trackers
+    whole = ranks.size == reader.index.frame_count
+    for frame in reader.frames() if whole else reader.frames(ranks=ranks.tolist()):
         image = frame.image if frame.image.dtype == np.uint8 else to_uint8(frame.image)
         found = body(image, frame.time_s)
-        found_hands = tuple(hands(image, frame.time_s)) if hands is not None else ()
-        yield frame, PoseFrame(frame.index, frame.time, found, found_hands)
+        found_hands = tuple(hand(image, frame.time_s)) if hand is not None else ()
+        yield image, PoseFrame(frame.index, frame.time, found, found_hands)
 
 
 def track_poses(
@@ -195,14 +204,10 @@ def track_poses(
         When a model file is missing or damaged (``vfx models install`` installs them).
     """
     check("every_n", stride)
-    threads = threads or available_cores()
-    body = BodyTracker(threads=threads, smooth=smooth)
-    hand = HandTracker(threads=threads) if hands else None
+    trackers = _trackers(hands, smooth, threads)
     with open_video(video, max_pixels=max_pixels, threads=None) as reader:
         ranks = ranks_between(reader.index.times_s(), start_s, end_s)[::stride]
-        if ranks.size == 0:
-            return
-        for _, found in _tracked(reader.frames(ranks=ranks.tolist()), body, hand):
+        for _, found in _tracked(reader, ranks, trackers):
             yield found
 
 
@@ -249,21 +254,18 @@ def write_pose(
     joints = tuple(joints)
     wanted = _check_options(outputs, stride, joints)
     video = Path(video)
-    threads = threads or available_cores()
-    body = BodyTracker(threads=threads, smooth=smooth)
-    hand_tracker = HandTracker(threads=threads) if hands else None
+    trackers = _trackers(hands, smooth, threads)
     with open_video(video, max_pixels=max_pixels, threads=None) as reader:
         ranks = ranks_between(reader.index.times_s(), start_s, end_s)[::stride]
         if ranks.size == 0:
             raise DecodeError("no frame in the chosen time range", path=video)
         out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_pose")
         fps = reader.stream.average_rate or reader.stream.guessed_rate or Fraction(25)
-        whole = ranks.size == reader.index.frame_count
-        frames = reader.frames() if whole else reader.frames(ranks=ranks.tolist())
+        tracked = _tracked(reader, ranks, trackers)
         job = _PoseJob(video, out, wanted, fps=Fraction(fps) / stride, hands=hands, joints=joints)
         try:
-            for frame, found in _tracked(frames, body, hand_tracker):
-                job.add(frame, found)
+            for image, found in tracked:
+                job.add(image, found)
                 if progress:
                     progress(job.result.frames, int(ranks.size))
             if job.result.frames == 0:
@@ -315,13 +317,13 @@ class _PoseJob:
         self.part_t: list[float] = []
         self.part_speed: dict[str, list[float]] = {part: [] for part in BODY_PARTS}
 
-    def add(self, frame: Frame, found: PoseFrame) -> None:
+    def add(self, image: np.ndarray, found: PoseFrame) -> None:
+        """One frame read (8-bit RGB) and its pose."""
         self.result.frames += 1
         self.result.found += found.body is not None
         self.result.hands_found += len(found.hands)
         if "csv" in self._tables:
             self._tables["csv"].row(_pose_row(found, self.hands))
-        image = frame.image if frame.image.dtype == np.uint8 else to_uint8(frame.image)
         if self.average is not None:
             self.average.update(image)
         if "trails" in self.wanted:

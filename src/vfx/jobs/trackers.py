@@ -82,6 +82,18 @@ def crop(image: np.ndarray, roi: Roi, side: int, *, border: int) -> np.ndarray:
     return out.astype(np.float32)
 
 
+def _landmarks(
+    model: Model, image: np.ndarray, roi: Roi, side: int
+) -> tuple[dict[str, np.ndarray], float] | None:
+    """A landmark model on the region ``roi`` (cut out upright, edges replicated, 0-1): its
+    outputs and presence score, or None when the score is under :data:`PRESENCE_THRESHOLD`
+    (the body or hand is gone: MediaPipe's graph gates every output on it)."""
+    x = crop(image, roi, side, border=cv2.BORDER_REPLICATE) / np.float32(255.0)
+    out = model.run(x[None])
+    score = float(out["Identity_1"].reshape(-1)[0])
+    return None if score < PRESENCE_THRESHOLD else (out, score)
+
+
 def _detect(
     model: Model, spec_anchors: np.ndarray, spec, image: np.ndarray, *, low: float
 ) -> list[tuple[np.ndarray, np.ndarray, float]]:  # type: ignore[no-untyped-def]
@@ -143,12 +155,11 @@ class BodyTracker:
         if roi is None:
             self.reset()
             return None
-        x = crop(image, roi, LANDMARK_INPUT, border=cv2.BORDER_REPLICATE) / np.float32(255.0)
-        out = self._landmarker.run(x[None])
-        score = float(out["Identity_1"].reshape(-1)[0])
-        if score < PRESENCE_THRESHOLD:
+        found = _landmarks(self._landmarker, image, roi, LANDMARK_INPUT)
+        if found is None:
             self.reset()
             return None
+        out, score = found
         marks = decode_landmarks(out["Identity"], count=39)
         marks = refine_with_heatmap(marks, out["Identity_3"], kernel=7)
         pixels = project_landmarks(marks[:, :3], roi)
@@ -184,10 +195,10 @@ class BodyTracker:
             return None
         h, w = image.shape[:2]
         for look in range(looks):
-            x = crop(image, roi, LANDMARK_INPUT, border=cv2.BORDER_REPLICATE) / np.float32(255.0)
-            out = self._landmarker.run(x[None])
-            if float(out["Identity_1"].reshape(-1)[0]) < PRESENCE_THRESHOLD:
+            found = _landmarks(self._landmarker, image, roi, LANDMARK_INPUT)
+            if found is None:
                 return None
+            out = found[0]
             if look < looks - 1:
                 marks = decode_landmarks(out["Identity"], count=39)
                 aux = project_landmarks(marks[33:35, :3], roi)
@@ -242,11 +253,10 @@ class HandTracker:
         hands: list[Hand] = []
         self._rois = []
         for roi in rois:
-            x = crop(image, roi, HAND_INPUT, border=cv2.BORDER_REPLICATE) / np.float32(255.0)
-            out = self._landmarker.run(x[None])
-            presence = float(out["Identity_1"].reshape(-1)[0])
-            if presence < PRESENCE_THRESHOLD:
+            found = _landmarks(self._landmarker, image, roi, HAND_INPUT)
+            if found is None:
                 continue
+            out, presence = found
             raw = out["Identity"].reshape(21, 3).astype(np.float64)
             unit = np.column_stack([raw[:, :2] / HAND_INPUT, raw[:, 2] / HAND_INPUT / 0.4])
             pixels = project_landmarks(unit, roi)
