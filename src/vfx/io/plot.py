@@ -165,11 +165,8 @@ def draw_trails(
     ax.set_xlim(0, w)
     ax.set_ylim(h, 0)
     ax.set_axis_off()
-    span = (
-        (float(t[0]), float(t[-1]) if len(t) and t[-1] > t[0] else float(t[0]) + 1)
-        if len(t)
-        else (0.0, 1.0)
-    )
+    first, last = (float(t[0]), float(t[-1])) if len(t) else (0.0, 0.0)
+    span = (first, last if last > first else first + 1)
     lines = None
     width = max(1.0, max(h, w) / 320)
     for j in range(points.shape[1] if points.ndim == 3 else 0):

@@ -158,8 +158,8 @@ def make_masks(
         scale = 1.0 if image.dtype == np.uint8 else np.iinfo(image.dtype).max / 255.0
         return tuple(c * scale for c in key_colour)  # type: ignore[return-value]
 
-    def mask_of(still: Still) -> np.ndarray:
-        """The frame's 8-bit mask (255 is foreground)."""
+    def mask_of(still: Still, key: tuple[float, float, float] | None = None) -> np.ndarray:
+        """The frame's 8-bit mask (255 is foreground); ``key`` is the chroma method's."""
         if person is not None:
             image = still.image if still.image.dtype == np.uint8 else to_uint8(still.image)
             found = person.person_mask(image)
@@ -168,11 +168,10 @@ def make_masks(
             # certain below 0.25 and above 0.75, a soft edge between: the model's faint haze
             # far from the body does not tint the clean figure
             return mask_to_uint8((found - np.float32(0.25)) * np.float32(2.0))
-        if method == "chroma":
+        if key is not None:
             return mask_to_uint8(
-                chroma_mask(still.image, key_of(still.image), tolerance=tolerance,
-                            softness=softness)
-            )  # fmt: skip
+                chroma_mask(still.image, key, tolerance=tolerance, softness=softness)
+            )
         if subtractor is not None:
             import cv2
 
@@ -207,17 +206,18 @@ def make_masks(
 
     def task(still: Still, mask: np.ndarray | None) -> tuple[np.ndarray, bool]:
         """Mask a frame (unless given) and write its pair (unless complete); returns the mask."""
+        key = key_of(still.image) if method == "chroma" else None
         if mask is None:
-            mask = mask_of(still)
+            mask = mask_of(still, key)
         mask_path, clean_path = paths(still)
         if looks_complete(mask_path) and looks_complete(clean_path) and not overwrite:
             return mask, False
         tags = exposures.tags(still)
         write_image(mask_path, mask, tags=tags)
-        figure = suppress_spill(still.image, key_of(still.image)) if method == "chroma" else None
+        figure = still.image if key is None else suppress_spill(still.image, key)
         write_image(
             clean_path,
-            apply_mask(still.image if figure is None else figure, mask, background=colour),
+            apply_mask(figure, mask, background=colour),
             quality=quality,
             tags=tags,
         )
