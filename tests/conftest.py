@@ -99,6 +99,14 @@ def avi_clip(clipdir: Path) -> ClipSpec:
 
 
 @pytest.fixture(scope="session")
+def avi_h264_clip(clipdir: Path) -> ClipSpec:
+    """H.264 in AVI at 25 fps with 3 B-frames, keyframe every 12 frames, 61 frames: the
+    decoder hands frames out in display order carrying their packets' guessed (decode-slot)
+    timestamps, which are out of order."""
+    return _watched(make_clip(clipdir / "bframes_h264.avi", gop=12, bframes=3))
+
+
+@pytest.fixture(scope="session")
 def tenbit_clip(clipdir: Path) -> ClipSpec:
     """10-bit 4:2:0 H.264, 25 frames, keyframe every 10."""
     return _watched(make_clip(clipdir / "tenbit.mp4", frames=25, gop=10, pix_fmt="yuv420p10le"))

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["KEYFRAMES", "Frame", "FrameChoice", "StreamInfo", "VideoInfo", "jsonable"]
+__all__ = [
+    "KEYFRAMES",
+    "Frame",
+    "FrameChoice",
+    "MotionVectors",
+    "StreamInfo",
+    "VideoInfo",
+    "jsonable",
+]
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,25 @@ class Frame:
     @property
     def time_s(self) -> float:
         """The presentation time in seconds as a float (use ``time`` for exact arithmetic)."""
+        return float(self.time)
+
+
+@dataclass(frozen=True, eq=False)
+class MotionVectors:
+    """The motion vectors an encoder stored for one frame (FFmpeg's ``AVMotionVector``
+    records as a structured array: ``source``, ``w``, ``h``, ``src_x``, ``src_y``, ``dst_x``,
+    ``dst_y``, ``flags``, ``motion_x``, ``motion_y``, ``motion_scale``), in the coded
+    picture's orientation (before the container's ``rotation``, in degrees counter-clockwise,
+    is applied). ``index`` and ``time`` as in :class:`Frame`."""
+
+    index: int
+    time: Fraction
+    pict_type: str
+    vectors: np.ndarray
+    rotation: int = 0
+
+    @property
+    def time_s(self) -> float:
         return float(self.time)
 
 

@@ -95,7 +95,7 @@ def test_packet_index_counts_without_decoding(ntsc_clip: ClipSpec) -> None:
     assert info.bit_depth == 8
 
 
-@pytest.mark.parametrize("fixture", ["ntsc_clip", "avi_clip"])
+@pytest.mark.parametrize("fixture", ["ntsc_clip", "avi_clip", "avi_h264_clip"])
 def test_ranks_seek_and_return_exactly_the_wanted_frames(fixture: str, request) -> None:
     spec: ClipSpec = request.getfixturevalue(fixture)
     wanted = [3, 5, 11, 12, 30, 31, 55, 60]
@@ -104,8 +104,9 @@ def test_ranks_seek_and_return_exactly_the_wanted_frames(fixture: str, request) 
     assert [read_barcode(f.image) for f in frames] == wanted
 
 
-def test_all_frames_in_display_order(avi_clip: ClipSpec) -> None:
-    frames = list(iter_frames(avi_clip.path))
+@pytest.mark.parametrize("fixture", ["avi_clip", "avi_h264_clip"])
+def test_all_frames_in_display_order(fixture: str, request) -> None:
+    frames = list(iter_frames(request.getfixturevalue(fixture).path))
     assert [f.index for f in frames] == list(range(61))
     assert [read_barcode(f.image) for f in frames] == list(range(61))
     assert [f.time for f in frames] == [Fraction(i, 25) for i in range(61)]

@@ -44,7 +44,7 @@ from vfx.io.video.containers import (
 )
 from vfx.io.video.packets import PacketIndex
 from vfx.ops.eac import EacLayout, layout_for
-from vfx.types import Frame, VideoInfo
+from vfx.types import Frame, MotionVectors, VideoInfo
 
 __all__ = ["VideoReader", "iter_frames", "probe"]
 
@@ -54,6 +54,16 @@ log = logging.getLogger("vfx")
 # Containers whose packets carry no presentation time of their own.
 _NO_PTS_FORMATS = frozenset({"avi"})
 _PICT_TYPES = {int(t): t.name for t in av.video.frame.PictureType}
+#: FFmpeg's AVMotionVector, as PyAV hands it over (for frames that carry none).
+_MV_DTYPE = np.dtype(
+    {
+        "names": ["source", "w", "h", "src_x", "src_y", "dst_x", "dst_y", "flags",
+                  "motion_x", "motion_y", "motion_scale"],
+        "formats": ["<i4", "u1", "u1", "<i2", "<i2", "<i2", "<i2", "<u8", "<i4", "<i4", "<u2"],
+        "offsets": [0, 4, 5, 6, 8, 10, 12, 16, 24, 28, 32],
+        "itemsize": 40,
+    }
+)  # fmt: skip
 #: How :meth:`VideoReader.frames` delivers pictures: RGB, grey (luma), or both.
 PIXELS = ("rgb", "grey", "both")
 
@@ -391,6 +401,33 @@ class VideoReader:
             else:
                 yield from self._frames_ranks(wanted, convert)
 
+    def motion_vectors(self, ranks: Iterable[int] | None = None) -> Iterator[MotionVectors]:
+        """The encoder's motion vectors of each frame, in display order, without converting
+        any pixels: libavcodec's ``export_mvs`` (H.264, MPEG-4 Part 2, H.263, MPEG-1/2;
+        FFmpeg's HEVC decoder exports none). An intra frame has an empty record array.
+
+        Must be the reader's first decoding (the option is set when the decoder opens).
+        ``ranks``: only those frames (the others are still decoded: every picture may be a
+        reference).
+        """
+        self.index  # noqa: B018 - the demux pass must run before decoding starts
+        cc = self.stream.codec_context
+        cc.options = {**cc.options, "flags2": "+export_mvs"}
+        wanted = None if ranks is None else set(int(r) for r in ranks)
+        empty = np.zeros(0, dtype=_MV_DTYPE)
+        for rank, avf in self._decoded_from(None):
+            if wanted is not None and rank not in wanted:
+                continue
+            side = avf.side_data.get("MOTION_VECTORS")
+            vectors = side.to_ndarray() if side is not None else empty
+            yield MotionVectors(
+                index=rank,
+                time=self.index.time_of(min(rank, self.index.frame_count - 1)),
+                pict_type=_PICT_TYPES.get(int(avf.pict_type), "?"),
+                vectors=vectors,
+                rotation=normalise_rotation(avf.rotation),
+            )
+
     def _grey(self, avf: Any) -> np.ndarray:
         """The frame's luma, full range: the 8-bit luma plane itself when there is one."""
         name = avf.format.name
@@ -432,8 +469,16 @@ class VideoReader:
             pict_type=_PICT_TYPES.get(int(avf.pict_type), "?"),
         )
 
+    @property
+    def _counts_frames(self) -> bool:
+        """True where a decoded frame's rank cannot come from its timestamp: an AVI stream
+        that reorders frames (B-frames in H.264) hands out frames in display order carrying
+        their packets' guessed timestamps, which are decode slots. There, frames are counted
+        from the keyframe decoding starts at, and every frame is decoded."""
+        return self.uses_dts_times and bool(self.stream.codec_context.has_b_frames)
+
     def _rank(self, avf: Any, previous: int) -> int:
-        if avf.pts is None:
+        if avf.pts is None or (previous >= 0 and self._counts_frames):
             return previous + 1
         rank = self.index.rank_of(int(avf.pts))
         idx = self.index
@@ -454,6 +499,8 @@ class VideoReader:
         errors = 0
         cc = self.stream.codec_context
         skipping = False
+        if self._counts_frames:
+            wanted = None  # a frame left undecoded would put every later count off
         rank_of = self.index.rank_of
         for packet in packets:
             if wanted is not None:
