@@ -62,6 +62,10 @@ PARAMS: dict[str, Param] = {
         Param("softness", 0.08, 0, 1, "chroma key: width of the soft edge beyond the tolerance"),
         Param("every_n", 1, 1, None, "use every N-th frame", option="--stride"),
         Param("history_decay", 0.9, 0, 1, "fraction of the motion history kept per frame"),
+        Param(
+            "flow_scale", 1.0, 0.05, 1, "fraction of the size the flow is computed at",
+            option="--scale",
+        ),
         Param("median", 0, 0, 255, "median filter size on the frame difference (0, or odd)"),
         Param("max_profile", 20000, 2, None, "longest motiongram in frames"),
         Param("count", None, 1, None, "how many frames to keep", option="-n"),

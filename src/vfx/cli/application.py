@@ -234,6 +234,7 @@ def _register() -> None:
     from vfx.cli import (
         effects,
         extract,
+        flow,
         info,
         models,
         motion,
@@ -249,6 +250,7 @@ def _register() -> None:
     effects.register(app)
     telemetry.register(app)
     motion.register(app)
+    flow.register(app)
     pose.register(app)
     select.register(app)
     recipes.register(app)

@@ -62,13 +62,14 @@ Overwrite = Annotated[
 ]
 
 
-def only_option(outputs: str) -> Any:
-    """The ``--only LIST`` option of a command that writes several ``outputs``."""
+def only_option(outputs: str, default: str = "all") -> Any:
+    """The ``--only LIST`` option of a command that writes several ``outputs`` (``default``
+    says which it writes without the option)."""
     return Annotated[
         str | None,
         typer.Option(
             "--only",
-            help=f"Comma-separated outputs to write (default all): {outputs}.",
+            help=f"Comma-separated outputs to write (default {default}): {outputs}.",
             metavar="LIST",
             show_default=False,
         ),

@@ -240,6 +240,21 @@ def _pose(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     return list(result.files.values())
 
 
+def _flow(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
+    from vfx.jobs.flow import write_flow
+
+    result = write_flow(
+        ctx.video,
+        ctx.out_dir / o["folder"],
+        outputs=[s.strip() for s in o["outputs"].split(",") if s.strip()],
+        method=o["method"],
+        stride=o["stride"],
+        scale=o["scale"],
+        threads=ctx.threads,
+    )
+    return list(result.files.values())
+
+
 def _telemetry(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     from vfx.errors import TelemetryError
     from vfx.jobs.geotag import export_telemetry_file
@@ -460,6 +475,30 @@ STEPS: dict[str, StepSpec] = {
                 Option("folder", str, "pose", "subfolder"),
             ),
             _pose,
+        ),
+        StepSpec(
+            "flow",
+            "Optical flow: flow video, directogram, impacts, flow picture (see vfx flow).",
+            (
+                Option(
+                    "outputs",
+                    str,
+                    "video,directogram,impacts,picture",
+                    "comma-separated outputs",
+                    each_of=("video", "directogram", "impacts", "picture", "sparse"),
+                ),
+                Option(
+                    "method",
+                    str,
+                    "farneback",
+                    "dense flow, or the codec's motion vectors",
+                    choices=("farneback", "codec"),
+                ),
+                Option("scale", float, 1.0, PARAMS["flow_scale"].help, param="flow_scale"),
+                Option("stride", int, 1, PARAMS["every_n"].help, param="every_n"),
+                Option("folder", str, "flow", "subfolder"),
+            ),
+            _flow,
         ),
         StepSpec(
             "telemetry",
