@@ -63,7 +63,11 @@ PARAMS: dict[str, Param] = {
         Param("every_n", 1, 1, None, "use every N-th frame", option="--stride"),
         Param("history_decay", 0.9, 0, 1, "fraction of the motion history kept per frame"),
         Param(
-            "flow_scale", 1.0, 0.05, 1, "fraction of the size the flow is computed at",
+            "flow_scale",
+            1.0,
+            0.05,
+            1,
+            "fraction of the size the flow is computed at",
             option="--scale",
         ),
         Param("median", 0, 0, 255, "median filter size on the frame difference (0, or odd)"),

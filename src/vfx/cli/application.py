@@ -162,6 +162,7 @@ EXAMPLES = {
     "geotag": "vfx geotag photos/ --track ride.fit --offset -3600",
     "motion": "vfx motion dance.mp4 --only motiongrams,qom",
     "pose": "vfx pose dance.mp4 --hands --only csv,video",
+    "flow": "vfx flow dance.mp4 --only directogram,impacts --scale 0.5",
     "select": "vfx select dance.mp4 -n 12 -f png",
     "run": "vfx run keyframe-display videos/ -o out -j 2",
     "report": "vfx report GX010001.MP4 out/dance_motion -o report",

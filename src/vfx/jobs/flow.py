@@ -15,7 +15,7 @@ generator: memory does not grow with the video); :func:`write_flow` makes the fi
 * ``impacts``: ``<stem>_impacts.csv`` (per pair: the impact envelope, and 1 where an impact
   is detected) and ``<stem>_impacts.png``;
 * ``picture``: ``<stem>_flow.png``, where the clip moved and which way
-  (:class:`vfx.ops.flow.FlowAccumulator`).
+  (:class:`vfx.ops.opticalflow.FlowAccumulator`).
 
 Every pair is stamped with the later frame's index and time, as ``vfx motion`` stamps its
 quantity of motion, so the two tables line up row for row.
@@ -51,7 +51,7 @@ from vfx.io.video.panorama import open_video
 from vfx.io.video.reader import VideoReader
 from vfx.io.video.writer import VideoWriter
 from vfx.ops.dtypes import to_uint8
-from vfx.ops.flow import (
+from vfx.ops.opticalflow import (
     DIRECTIONS,
     FARNEBACK,
     FeatureTracks,
@@ -112,7 +112,7 @@ class FlowPair:
     ``flow`` is ``(H, W, 2)`` float32, each pixel's displacement ``(dx, dy)`` in pixels of
     the frame it was computed on (``scale`` times the source's size; with the codec method,
     one cell per 16x16 block, in source pixels). ``directogram`` is the flow's magnitude
-    summed per direction bin (:func:`vfx.ops.flow.direction_centres`), in source pixels over
+    summed per direction bin (:func:`vfx.ops.opticalflow.direction_centres`), in source pixels over
     the source's area, so that it does not depend on ``scale``.
     """
 
@@ -144,9 +144,7 @@ def directogram_columns(bins: int = DIRECTIONS) -> list[str]:
     return ["frame_index", "time_s"] + [f"deg_{c:.1f}" for c in direction_centres(bins)]
 
 
-def _check_options(
-    outputs: Iterable[str], method: str, stride: int, scale: float
-) -> set[str]:
+def _check_options(outputs: Iterable[str], method: str, stride: int, scale: float) -> set[str]:
     wanted = check_outputs(outputs, FLOW_OUTPUTS)
     if method not in FLOW_METHODS:
         raise ParameterError(f"method must be one of {', '.join(FLOW_METHODS)}, got {method!r}")
@@ -262,8 +260,10 @@ def _folder_input(
     times = sorted(Fraction(r["time_s"]) for r in read_frame_table(folder) if r.get("time_s"))
     steps = np.diff(np.array([float(t) for t in times]))
     steps = steps[steps > 0]
-    fps = Fraction(1 / float(np.median(steps))).limit_denominator(1001) if steps.size else (
-        FOLDER_RATE
+    fps = (
+        Fraction(1 / float(np.median(steps))).limit_denominator(1001)
+        if steps.size
+        else (FOLDER_RATE)
     )
 
     def frames() -> Iterator[tuple[int, Fraction, np.ndarray]]:
@@ -397,9 +397,7 @@ def flow_pairs(
     """
     _check_options(("directogram",), method, stride, scale)
     video = Path(video)
-    opened = _open_input(
-        video, start_s=start_s, end_s=end_s, stride=stride, max_pixels=max_pixels
-    )
+    opened = _open_input(video, start_s=start_s, end_s=end_s, stride=stride, max_pixels=max_pixels)
     with opened as source:
         if method == "codec":
             reader = _codec_reader(source, video)
@@ -461,9 +459,7 @@ def write_flow(
         outputs = DEFAULT_OUTPUTS.get(method, ())
     wanted = _check_options(outputs, method, stride, scale)
     video = Path(video)
-    opened = _open_input(
-        video, start_s=start_s, end_s=end_s, stride=stride, max_pixels=max_pixels
-    )
+    opened = _open_input(video, start_s=start_s, end_s=end_s, stride=stride, max_pixels=max_pixels)
     with opened as source:
         reader = _codec_reader(source, video) if method == "codec" else None
         if source.count < 2:

@@ -81,9 +81,7 @@ def prepare(grey: np.ndarray, *, scale: float = 1.0, threshold: bool = True) -> 
     return grey
 
 
-def dense_flow(
-    before: np.ndarray, after: np.ndarray, params: Farneback = FARNEBACK
-) -> np.ndarray:
+def dense_flow(before: np.ndarray, after: np.ndarray, params: Farneback = FARNEBACK) -> np.ndarray:
     """Farnebäck's dense flow from ``before`` to ``after`` (8-bit grey, same size):
     ``(H, W, 2)`` float32, the displacement ``(dx, dy)`` of each pixel in pixels."""
     return cv2.calcOpticalFlowFarneback(
