@@ -188,8 +188,7 @@ def _steps(frames: Iterable[tuple[int, Fraction, np.ndarray]], scale: float) -> 
 def _video_frames(
     reader: VideoReader, ranks: np.ndarray
 ) -> Iterator[tuple[int, Fraction, np.ndarray]]:
-    whole = ranks.size == reader.index.frame_count
-    for frame in reader.frames() if whole else reader.frames(ranks=ranks.tolist()):
+    for frame in reader.frames(ranks=ranks.tolist()):
         yield frame.index, frame.time, frame.image
 
 
@@ -238,13 +237,16 @@ def _upright_size(reader: VideoReader) -> tuple[int, int]:
 @dataclass
 class _Input:
     """What a flow pass reads: frames as ``(index, time, RGB)``, how many, at what rate and
-    size, and the video's reader (None for a folder of images)."""
+    size, the name its outputs take (the video's stem, the folder's name), and for a video
+    its reader and the ranks of the frames read (None for a folder of images)."""
 
     frames: Iterator[tuple[int, Fraction, np.ndarray]]
     count: int
     fps: Fraction
     size: tuple[int, int]
-    reader: VideoReader | None
+    label: str
+    reader: VideoReader | None = None
+    ranks: np.ndarray | None = None
 
 
 #: The rate assumed for a folder of images whose frames.csv gives no times.
@@ -260,11 +262,9 @@ def _folder_input(
     times = sorted(Fraction(r["time_s"]) for r in read_frame_table(folder) if r.get("time_s"))
     steps = np.diff(np.array([float(t) for t in times]))
     steps = steps[steps > 0]
-    fps = (
-        Fraction(1 / float(np.median(steps))).limit_denominator(1001)
-        if steps.size
-        else (FOLDER_RATE)
-    )
+    fps = FOLDER_RATE
+    if steps.size:
+        fps = Fraction(1 / float(np.median(steps))).limit_denominator(1001)
 
     def frames() -> Iterator[tuple[int, Fraction, np.ndarray]]:
         kept = 0
@@ -282,8 +282,9 @@ def _folder_input(
         raise DecodeError("no image in the chosen time range", path=folder)
     h, w = first[2].shape[:2]
     return _Input(
-        itertools.chain([first], stream), source.count // stride, fps / stride, (w, h), None
-    )
+        itertools.chain([first], stream), source.count // stride, fps / stride, (w, h),
+        source.label,
+    )  # fmt: skip
 
 
 @contextmanager
@@ -301,17 +302,18 @@ def _open_input(
         fps = reader.stream.average_rate or reader.stream.guessed_rate or Fraction(25)
         yield _Input(
             _video_frames(reader, ranks), int(ranks.size), Fraction(fps) / stride,
-            _upright_size(reader), reader,
+            _upright_size(reader), path.stem, reader, ranks,
         )  # fmt: skip
 
 
 # -- codec motion vectors ----------------------------------------------------------------------
 
 
-def _codec_reader(source: _Input, video: Path) -> VideoReader:
-    """The video's reader, checked to carry motion vectors (``--method codec``)."""
-    reader = source.reader
-    if reader is None:
+def _codec_reader(source: _Input, video: Path) -> tuple[VideoReader, np.ndarray]:
+    """The video's reader, checked to carry motion vectors (``--method codec``), and the
+    ranks of the frames to read."""
+    reader, ranks = source.reader, source.ranks
+    if reader is None or ranks is None:
         raise ParameterError(f"{video}: --method codec reads a video's stream, not images")
     codec = reader.stream.codec_context.name
     if codec not in VECTOR_CODECS:
@@ -319,7 +321,7 @@ def _codec_reader(source: _Input, video: Path) -> VideoReader:
             f"{video}: {codec} streams carry no motion vectors FFmpeg can export "
             "(--method codec reads H.264, MPEG-4 Part 2 and MPEG-1/2); use --method farneback"
         )
-    return reader
+    return reader, ranks
 
 
 def _anchored(records: Iterable[MotionVectors]) -> Iterator[tuple[MotionVectors, int, int]]:
@@ -348,12 +350,12 @@ def _codec(reader: VideoReader, ranks: np.ndarray) -> Iterator[tuple[FlowPair, b
     divided by the frames to the reference), and whether the frame carried any. A frame
     without vectors (an intra frame) repeats the previous frame's field, so that the
     envelope does not jump at every keyframe."""
-    wanted = None if ranks.size == reader.index.frame_count else set(ranks.tolist())
+    wanted = set(ranks.tolist())
     previous: np.ndarray | None = None
     previous_hist = np.zeros(DIRECTIONS)
     # Every frame's vectors are read (the anchors' places are needed), the wanted ones kept.
     for record, past, future in _anchored(reader.motion_vectors()):
-        if wanted is not None and record.index not in wanted:
+        if record.index not in wanted:
             continue
         carried = len(record.vectors) > 0
         if carried or previous is None:
@@ -400,9 +402,7 @@ def flow_pairs(
     opened = _open_input(video, start_s=start_s, end_s=end_s, stride=stride, max_pixels=max_pixels)
     with opened as source:
         if method == "codec":
-            reader = _codec_reader(source, video)
-            ranks = ranks_between(reader.index.times_s(), start_s, end_s)[::stride]
-            for n, (pair, _) in enumerate(_codec(reader, ranks)):
+            for n, (pair, _) in enumerate(_codec(*_codec_reader(source, video))):
                 if n:
                     yield pair
             return
@@ -461,19 +461,17 @@ def write_flow(
     video = Path(video)
     opened = _open_input(video, start_s=start_s, end_s=end_s, stride=stride, max_pixels=max_pixels)
     with opened as source:
-        reader = _codec_reader(source, video) if method == "codec" else None
+        codec = _codec_reader(source, video) if method == "codec" else None
         if source.count < 2:
             raise DecodeError(
                 f"flow needs at least 2 frames; {source.count} in the chosen range", path=video
             )
-        default = video.stem if not video.is_dir() else video.resolve().name
-        out = prepare_output_dir(out_dir or Path.cwd() / f"{default}_flow")
-        job = _FlowJob(video, out, wanted, method=method, fps=source.fps, size=source.size)
+        out = prepare_output_dir(out_dir or Path.cwd() / f"{source.label}_flow")
+        job = _FlowJob(video, out, wanted, method=method, source=source)
         try:
-            if reader is not None:
-                ranks = ranks_between(reader.index.times_s(), start_s, end_s)[::stride]
+            if codec is not None:
                 carried = 0
-                for pair, has in _codec(reader, ranks):
+                for pair, has in _codec(*codec):
                     carried += has
                     job.add_codec(pair)
                     if progress:
@@ -508,11 +506,11 @@ class _FlowJob:
         wanted: set[str],
         *,
         method: str,
-        fps: Fraction,
-        size: tuple[int, int],
+        source: _Input,
     ):
-        self.video, self.out, self.wanted, self.fps, self.size = video, out, wanted, fps, size
-        stem = video.stem if not video.is_dir() else video.resolve().name
+        self.video, self.out, self.wanted = video, out, wanted
+        self.fps, self.size = source.fps, source.size
+        stem = source.label
         self.paths = {
             "video": out / f"{stem}_flow.mp4",
             "sparse": out / f"{stem}_flow_sparse.mp4",
@@ -524,7 +522,7 @@ class _FlowJob:
         }
         self.result = FlowResult(video=video, out_dir=out, method=method)
         self.writers = {
-            name: VideoWriter(self.paths[name], fps=fps)
+            name: VideoWriter(self.paths[name], fps=self.fps)
             for name in ("video", "sparse")
             if name in wanted
         }
@@ -551,6 +549,10 @@ class _FlowJob:
         if self.picture is not None:
             self.picture.add(pair.flow)
 
+    def _still(self) -> np.ndarray:
+        """The flow video's frame where there is no flow (the first frame): black."""
+        return np.zeros((self.size[1], self.size[0], 3), np.uint8)
+
     def add(self, step: _Step, pair: FlowPair | None, picture: np.ndarray | None) -> None:
         """One frame read (Farnebäck): the pair it ends (None for the first) and its colour
         picture."""
@@ -558,9 +560,8 @@ class _FlowJob:
         if pair is not None:
             self._pair(pair)
         if "video" in self.writers:
-            if picture is None:
-                picture = np.zeros((self.size[1], self.size[0], 3), np.uint8)
-            self.writers["video"].write(picture, copy=False)
+            self.writers["video"].write(picture if picture is not None else self._still(),
+                                        copy=False)  # fmt: skip
         if self.tracks is not None:
             self.tracks.update(step.grey)
             self.writers["sparse"].write(self.tracks.draw(step.rgb.copy()), copy=False)
@@ -571,12 +572,11 @@ class _FlowJob:
         if self.frames > 1:
             self._pair(pair)
         if "video" in self.writers:
-            if self.frames == 1:
-                picture = np.zeros((self.size[1], self.size[0], 3), np.uint8)
-            else:
-                picture = cv2.resize(
-                    flow_colour(pair.flow), self.size, interpolation=cv2.INTER_NEAREST
-                )
+            picture = (
+                self._still()
+                if self.frames == 1
+                else cv2.resize(flow_colour(pair.flow), self.size, interpolation=cv2.INTER_NEAREST)
+            )
             self.writers["video"].write(picture, copy=False)
 
     def finish(self) -> None:

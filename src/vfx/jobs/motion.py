@@ -213,18 +213,13 @@ def analyse_motion(
             history_video=history_video,
             max_profile=max_profile,
         )
-        whole = ranks.size == reader.index.frame_count
         # Grey motion reads the luma the decoder gives (no colour conversion at all) and
         # converts to RGB only when the average image needs colour.
         pixels = "rgb" if color else ("both" if "average" in wanted else "grey")
         # This thread decodes and computes; the writer's thread converts and encodes. Two busy
         # threads for two cores: a third decoding ahead (prefetch) made the pass 15-20 %
         # slower, through oversubscribed cores and GIL hand-offs.
-        frames = (
-            reader.frames(pixels=pixels)
-            if whole
-            else reader.frames(ranks=ranks.tolist(), pixels=pixels)
-        )
+        frames = reader.frames(ranks=ranks.tolist(), pixels=pixels)
         # OpenCV's thread pool is the process's, so the library leaves it as the caller set
         # it; the vfx command runs this pass with one OpenCV thread (vfx.cli.process: its pool
         # on top of these two threads cost 25 % in contention).

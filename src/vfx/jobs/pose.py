@@ -171,8 +171,7 @@ def _tracked(
 ) -> Iterator[tuple[np.ndarray, PoseFrame]]:
     """Each frame of ``ranks`` as 8-bit RGB, with its pose."""
     body, hand = trackers
-    whole = ranks.size == reader.index.frame_count
-    for frame in reader.frames() if whole else reader.frames(ranks=ranks.tolist()):
+    for frame in reader.frames(ranks=ranks.tolist()):
         image = frame.image if frame.image.dtype == np.uint8 else to_uint8(frame.image)
         found = body(image, frame.time_s)
         found_hands = tuple(hand(image, frame.time_s)) if hand is not None else ()

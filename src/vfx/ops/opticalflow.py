@@ -198,10 +198,18 @@ def flow_colour(flow: np.ndarray, *, floor: float = 1.0) -> np.ndarray:
     ``floor`` pixels, so that a still frame stays dark instead of showing its noise)."""
     magnitude, angle = cv2.cartToPolar(flow[..., 0], flow[..., 1], angleInDegrees=True)
     top = max(float(magnitude.max()), floor)
-    hsv = np.empty((*flow.shape[:2], 3), np.uint8)
-    hsv[..., 0] = angle / 2  # OpenCV's 8-bit hue is degrees / 2
-    hsv[..., 1] = 255
-    hsv[..., 2] = np.clip(magnitude * (255.0 / top), 0, 255)
+    return _hsv_to_rgb(angle, 1.0, magnitude / top)
+
+
+def _hsv_to_rgb(
+    degrees: np.ndarray, saturation: np.ndarray | float, value: np.ndarray
+) -> np.ndarray:
+    """RGB ``uint8`` of a hue in degrees [0, 360), and a saturation and value in [0, 1]
+    (clipped), on OpenCV's hue wheel."""
+    hsv = np.empty((*degrees.shape, 3), np.uint8)
+    hsv[..., 0] = degrees / 2  # OpenCV's 8-bit hue is degrees / 2
+    hsv[..., 1] = np.clip(np.multiply(saturation, 255), 0, 255)
+    hsv[..., 2] = np.clip(value * 255, 0, 255)
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
 
 
@@ -240,11 +248,7 @@ class FlowAccumulator:
         mean = total / self.count
         top = float(np.percentile(mean, 99.5)) or float(mean.max()) or 1.0
         angle = np.degrees(np.arctan2(net_y, net_x)) % 360.0
-        hsv = np.empty((*mean.shape, 3), np.uint8)
-        hsv[..., 0] = (angle / 2).astype(np.uint8)
-        hsv[..., 1] = np.clip(saturation * 255, 0, 255)
-        hsv[..., 2] = np.clip(mean * (255.0 / top), 0, 255)
-        return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+        return _hsv_to_rgb(angle, saturation, mean / top)
 
 
 def block_flow(

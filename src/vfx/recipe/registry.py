@@ -19,7 +19,7 @@ from vfx.types import FrameChoice
 
 log = logging.getLogger("vfx")
 
-__all__ = ["STEPS", "Option", "StepContext", "StepSpec", "reference_markdown"]
+__all__ = ["STEPS", "Option", "StepContext", "StepSpec", "comma_items", "reference_markdown"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,11 @@ class StepSpec:
 
 
 # -- steps ---------------------------------------------------------------------------------------
+def comma_items(text: object) -> list[str]:
+    """The items of a comma-separated option (``"a, b,c"``), blanks dropped."""
+    return [item.strip() for item in str(text).split(",") if item.strip()]
+
+
 def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     from vfx.jobs.stills import extract_frames, extract_keyframes
     from vfx.tagging.settings import MetadataOptions
@@ -216,7 +221,7 @@ def _motion(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     result = analyse_motion(
         ctx.video,
         ctx.out_dir / o["folder"],
-        outputs=[s.strip() for s in o["outputs"].split(",") if s.strip()],
+        outputs=comma_items(o["outputs"]),
         stride=o["stride"],
         threshold=o["threshold"],
         color=o["color"],
@@ -231,10 +236,10 @@ def _pose(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     result = write_pose(
         ctx.video,
         ctx.out_dir / o["folder"],
-        outputs=[s.strip() for s in o["outputs"].split(",") if s.strip()],
+        outputs=comma_items(o["outputs"]),
         stride=o["stride"],
         hands=o["hands"],
-        joints=[s.strip() for s in o["joints"].split(",") if s.strip()],
+        joints=comma_items(o["joints"]),
         threads=ctx.threads,
     )
     return list(result.files.values())
@@ -246,7 +251,7 @@ def _flow(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     result = write_flow(
         ctx.video,
         ctx.out_dir / o["folder"],
-        outputs=[s.strip() for s in o["outputs"].split(",") if s.strip()],
+        outputs=comma_items(o["outputs"]),
         method=o["method"],
         stride=o["stride"],
         scale=o["scale"],
@@ -260,7 +265,7 @@ def _telemetry(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     from vfx.jobs.geotag import export_telemetry_file
 
     outs = []
-    for fmt in (s.strip() for s in o["formats"].split(",") if s.strip()):
+    for fmt in comma_items(o["formats"]):
         target = ctx.out_dir / f"{ctx.video.stem}.{fmt}"
         try:
             path, _ = export_telemetry_file(ctx.video, target, fmt=fmt)

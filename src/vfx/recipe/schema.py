@@ -42,7 +42,7 @@ from vfx.errors import ParameterError, RecipeError
 from vfx.io.files import read_text
 from vfx.io.images import IMAGE_FORMATS
 from vfx.params import check
-from vfx.recipe.registry import STEPS
+from vfx.recipe.registry import STEPS, comma_items
 from vfx.types import FrameChoice
 
 log = logging.getLogger("vfx")
@@ -281,7 +281,7 @@ def parse_recipe(text: str, path: Path) -> Recipe:
                     after,
                 )
             if opt.each_of is not None:
-                items = [x.strip() for x in str(value).split(",") if x.strip()]
+                items = comma_items(value)
                 wrong = [x for x in items if x not in opt.each_of]
                 if wrong or not items:
                     raise c.fail(

@@ -394,30 +394,29 @@ class VideoReader:
             yield from self._frames_all(convert)
         else:
             wanted = sorted(set(int(r) for r in ranks))
-            if wanted and np.isin(wanted, self.index.key_ranks).all():
+            count = self.index.frame_count
+            if len(wanted) == count and wanted[0] == 0 and wanted[-1] == count - 1:
+                # Every frame: decoded straight through, with no seek and nothing skipped.
+                yield from self._frames_all(convert)
+            elif wanted and np.isin(wanted, self.index.key_ranks).all():
                 # Every wanted frame is a keyframe (a sampling step that matches the GOP, a
                 # .360 pair at stream 0's keyframes): only keyframe packets need decoding.
                 yield from self._frames_keyonly(set(wanted), convert)
             else:
                 yield from self._frames_ranks(wanted, convert)
 
-    def motion_vectors(self, ranks: Iterable[int] | None = None) -> Iterator[MotionVectors]:
-        """The encoder's motion vectors of each frame, in display order, without converting
+    def motion_vectors(self) -> Iterator[MotionVectors]:
+        """The encoder's motion vectors of every frame, in display order, without converting
         any pixels: libavcodec's ``export_mvs`` (H.264, MPEG-4 Part 2, H.263, MPEG-1/2;
         FFmpeg's HEVC decoder exports none). An intra frame has an empty record array.
 
         Must be the reader's first decoding (the option is set when the decoder opens).
-        ``ranks``: only those frames (the others are still decoded: every picture may be a
-        reference).
         """
         self.index  # noqa: B018 - the demux pass must run before decoding starts
         cc = self.stream.codec_context
         cc.options = {**cc.options, "flags2": "+export_mvs"}
-        wanted = None if ranks is None else set(int(r) for r in ranks)
         empty = np.zeros(0, dtype=_MV_DTYPE)
         for rank, avf in self._decoded_from(None):
-            if wanted is not None and rank not in wanted:
-                continue
             side = avf.side_data.get("MOTION_VECTORS")
             vectors = side.to_ndarray() if side is not None else empty
             yield MotionVectors(
