@@ -164,6 +164,7 @@ EXAMPLES = {
     "pose": "vfx pose dance.mp4 --hands --only csv,video",
     "flow": "vfx flow dance.mp4 --only directogram,impacts --scale 0.5",
     "select": "vfx select dance.mp4 -n 12 -f png",
+    "blur": "vfx blur ride_frames -o ride_blurred",
     "run": "vfx run keyframe-display videos/ -o out -j 2",
     "report": "vfx report GX010001.MP4 out/dance_motion -o report",
     "list": "vfx recipes list",
@@ -233,6 +234,7 @@ def reference_markdown(columns: int = 100) -> str:
 
 def _register() -> None:
     from vfx.cli import (
+        blur,
         effects,
         extract,
         flow,
@@ -254,6 +256,7 @@ def _register() -> None:
     flow.register(app)
     pose.register(app)
     select.register(app)
+    blur.register(app)
     recipes.register(app)
     report.register(app)
     models.register(app)

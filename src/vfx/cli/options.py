@@ -243,18 +243,41 @@ def with_frame_choice(command: Callable[..., None]) -> Callable[..., None]:
     return options_group("frames", _FRAME_PARAMS, frame_choice)(command)
 
 
+BlurFaces = Annotated[
+    bool,
+    typer.Option(
+        "--blur-faces",
+        help="Blur every face before an image is written (panoramas too; frames.csv counts "
+        "them in a faces column). Licence plates are not blurred.",
+    ),
+]
+
 #: How extracted frames are written, written once for keyframes, frames and select.
 _STILLS_PARAMS: tuple[tuple[str, Any, Any], ...] = (
     ("fmt", Format, ImageFormat.tiff),
     ("quality", Quality, PARAMS["quality"].default),
     ("overwrite", Overwrite, False),
     ("max_pixels", MaxPixels, PARAMS["max_pixels"].default),
+    ("blur_faces", BlurFaces, False),
 )
 
 
-def _stills(fmt: ImageFormat, quality: int, overwrite: bool, max_pixels: int) -> dict[str, Any]:
+def _stills(
+    fmt: ImageFormat, quality: int, overwrite: bool, max_pixels: int, blur_faces: bool
+) -> dict[str, Any]:
     """The stills options as the extraction functions' keyword arguments."""
-    return {"fmt": fmt.value, "quality": quality, "overwrite": overwrite, "max_pixels": max_pixels}
+    faces = None
+    if blur_faces:
+        from vfx.jobs.blur import FaceOptions
+
+        faces = FaceOptions()
+    return {
+        "fmt": fmt.value,
+        "quality": quality,
+        "overwrite": overwrite,
+        "max_pixels": max_pixels,
+        "faces": faces,
+    }
 
 
 #: Gives a command that writes frames ``-f``, ``-q``, ``--overwrite`` and ``--max-pixels``;

@@ -265,6 +265,11 @@ def read_text(path: str | Path) -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of ``path`` (``OSError`` as it comes)."""
+    return Path(path).read_bytes()
+
+
 def read_json(path: str | Path) -> Any:
     """The JSON document in ``path`` (``OSError`` or ``ValueError`` as they come)."""
     return json.loads(read_text(path))

@@ -24,6 +24,7 @@ from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import PanoramaOptions, open_video
 from vfx.io.video.prefetch import prefetch
 from vfx.io.video.reader import VideoReader
+from vfx.jobs.blur import FaceOptions
 from vfx.jobs.stills import Extraction, check_format, write_frames
 from vfx.ops.coreset import coreset, describe, distance_report, random_choice, uniform
 from vfx.params import PARAMS, check
@@ -140,6 +141,7 @@ def select_frames(
     metadata: MetadataOptions | None = None,
     panorama: PanoramaOptions | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    faces: FaceOptions | None = None,
 ) -> Selection:
     """Choose ``n`` frames of ``video`` by ``method`` and write them to ``out_dir``.
 
@@ -160,7 +162,8 @@ def select_frames(
         OpenCV's DNN module with ``input_size`` square RGB input scaled to 0-1 and normalised by
         ``mean`` and ``std``; its flattened output is L2-normalised.
 
-    The images, ``frames.csv`` and tags are as ``vfx frames`` writes them; ``selection.json`` in
+    The images, ``frames.csv`` and tags are as ``vfx frames`` writes them (``faces`` blurs
+    faces as there); ``selection.json`` in
     ``out_dir`` holds the report (see :class:`Selection`). The default folder is
     ``./<stem>_selected``.
     """
@@ -203,6 +206,7 @@ def select_frames(
             progress=None,
             threads=None,
             tagger=tagger,
+            faces=faces,
         )
     written = sum(p.stat().st_size for p in extraction.files if p.is_file())
     per_frame = written / max(len(extraction.files), 1)

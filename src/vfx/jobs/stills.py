@@ -27,6 +27,7 @@ from vfx.io.table import format_seconds, read_frame_table, write_frame_table
 from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import PanoramaOptions, open_video
 from vfx.io.video.reader import VideoReader
+from vfx.jobs.blur import FaceBlur, FaceOptions
 from vfx.ops.sampling import ranks_at, ranks_between, target_times
 from vfx.params import check
 from vfx.tagging.sequences import distance_times
@@ -50,6 +51,7 @@ log = logging.getLogger("vfx")
 #: ``progress(done, total)``: called after each frame; ``total`` may be ``None`` if unknown.
 Progress = Callable[[int, "int | None"], None]
 
+_EQUI = "equirectangular"
 _SUFFIX = {"tiff": "tiff", "png": "png", "jpg": "jpg"}
 
 
@@ -112,13 +114,16 @@ def write_frames(
     threads: int | None,
     tagger: FrameTagger | None = None,
     name: InputName | None = None,
+    faces: FaceOptions | None = None,
 ) -> Extraction:
     """Decode the chosen frames of an open reader and write them, with frames.csv.
 
     Shared by keyframe and timed extraction and by ``vfx select``: ``keyframes`` decodes only
     keyframe packets, else ``ranks`` lists the display indices to write (the reader seeks).
     ``name`` gives the stem and source the outputs are named by (:mod:`vfx.io.naming`; by default
-    the video's own).
+    the video's own). With ``faces``, every image's faces are blurred before it is encoded
+    (panoramas on perspective views) and frames.csv gets a ``faces`` column: no unblurred
+    image is ever written.
     """
     video = reader.path
     name = name or InputName(video, video.stem, video.name)
@@ -167,9 +172,14 @@ def write_frames(
     # image's completion and its record, leaving a complete image out of frames.csv.
     completed: dict[int, tuple[Path, dict[str, object]]] = {}
 
+    blur = FaceBlur(faces) if faces is not None else None
+
     def write(
         path: Path, image: np.ndarray, tags: ImageTags | None, row: dict[str, object]
     ) -> None:
+        if blur is not None:
+            gpano = tags.xmp.get("GPano", {}) if tags is not None else {}
+            image, row["faces"] = blur(image, panorama=gpano.get("ProjectionType") == _EQUI)
         write_image(path, image, fmt=fmt, quality=quality, tags=tags)
         completed[int(str(row["frame_index"]))] = (path, row)
 
@@ -259,6 +269,7 @@ def extract_keyframes(
     metadata: MetadataOptions | None = None,
     panorama: PanoramaOptions | None = None,
     name: InputName | None = None,
+    faces: FaceOptions | None = None,
 ) -> Extraction:
     """Decode only the keyframes of ``video`` and write each one losslessly.
 
@@ -286,6 +297,9 @@ def extract_keyframes(
     name
         The stem and source to name the outputs by, when several inputs share a stem
         (:func:`vfx.io.naming.input_names`); by default the video's own.
+    faces
+        Blur the faces of every image before it is written (:class:`vfx.jobs.blur.FaceOptions`);
+        frames.csv then counts them in its ``faces`` column.
     """
     check_format(fmt, quality)
     video = Path(video)
@@ -305,6 +319,7 @@ def extract_keyframes(
             threads=threads,
             tagger=tagger,
             name=name,
+            faces=faces,
         )
 
 
@@ -328,6 +343,7 @@ def extract_frames(
     metadata: MetadataOptions | None = None,
     panorama: PanoramaOptions | None = None,
     name: InputName | None = None,
+    faces: FaceOptions | None = None,
 ) -> Extraction:
     """Write the frames of ``video`` chosen by time, or by distance travelled.
 
@@ -390,6 +406,7 @@ def extract_frames(
             threads=threads,
             tagger=tagger,
             name=name,
+            faces=faces,
         )
 
 

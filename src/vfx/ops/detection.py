@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "FACE_DETECTOR",
     "PALM_DETECTOR",
     "POSE_DETECTOR",
     "DetectorSpec",
@@ -64,6 +65,20 @@ PALM_DETECTOR = DetectorSpec(
     min_scale=0.1484375,
     max_scale=0.75,
     num_keypoints=7,
+)
+
+
+#: MediaPipe's full-range face detector (``face_detection_full_range.pbtxt``, the sparse model):
+#: one layer of 48 x 48 anchors on a 192 pixel square, a box and 6 key points (the eyes, the
+#: nose tip, the mouth's centre, the ear tragions), scores from 0.6.
+FACE_DETECTOR = DetectorSpec(
+    input_size=192,
+    strides=(4,),
+    min_scale=0.1484375,
+    max_scale=0.75,
+    num_keypoints=6,
+    interpolated_scale_aspect_ratio=0.0,
+    min_score=0.6,
 )
 
 

@@ -86,11 +86,13 @@ def comma_items(text: object) -> list[str]:
 
 
 def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
+    from vfx.jobs.blur import FaceOptions
     from vfx.jobs.stills import extract_frames, extract_keyframes
     from vfx.tagging.settings import MetadataOptions
 
     out = ctx.out_dir / o["folder"]
     meta = MetadataOptions(max_gap_s=o["max_gap_s"], min_distance_m=o["min_distance_m"])
+    faces = FaceOptions() if o["blur_faces"] else None
     if ctx.select is not None:
         from vfx.jobs.select import select_frames
 
@@ -103,6 +105,7 @@ def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
             fmt=ctx.image_format,
             quality=ctx.quality,
             metadata=meta,
+            faces=faces,
         )
         files = sel.extraction.files if sel.extraction else []
     else:
@@ -114,6 +117,7 @@ def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
                 quality=ctx.quality,
                 metadata=meta,
                 threads=ctx.threads,
+                faces=faces,
             )
         else:
             extraction = extract_frames(
@@ -125,6 +129,7 @@ def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
                 quality=ctx.quality,
                 metadata=meta,
                 threads=ctx.threads,
+                faces=faces,
             )
         files = extraction.files
     ctx.frames_dir = out
@@ -326,6 +331,7 @@ STEPS: dict[str, StepSpec] = {
                     PARAMS["min_distance_m"].help,
                     param="min_distance_m",
                 ),
+                Option("blur_faces", bool, False, "blur faces before an image is written"),
             ),
             _frames,
         ),

@@ -1,0 +1,333 @@
+"""Faces found and hidden: MediaPipe's full-range face detector over a pyramid of squares
+(:func:`vfx.ops.faces.tiles`, so distant faces of a dozen pixels are found), on perspective
+views for equirectangular panoramas (:mod:`vfx.ops.perspective`: a face at a pole or across the
+seam is an ordinary face in some view), and ``vfx blur``: a folder of images blurred with every
+tag kept (:func:`vfx.io.pixels.replace_pixels`).
+
+:class:`FaceBlur` is what commands that write stills call with ``--blur-faces``: the image is
+blurred before it is encoded, so no unblurred image is ever written.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vfx.errors import ImageReadError, OutputError, ParameterError
+from vfx.io.files import prepare_output_dir, read_bytes, write_bytes
+from vfx.io.images import read_image
+from vfx.io.models import Model
+from vfx.io.pixels import replace_pixels
+from vfx.io.table import read_frame_table, write_frame_table
+from vfx.ops.detection import FACE_DETECTOR, DetectorSpec, anchors, decode, weighted_nms
+from vfx.ops.dtypes import to_uint8
+from vfx.ops.faces import BLUR_MODES, Tile, blur_regions, face_mask, merge_boxes, tiles
+from vfx.ops.perspective import View, back_maps, sphere_views, view_maps
+from vfx.params import PARAMS, check
+from vfx.workers import available_cores, ordered_map
+
+__all__ = ["BlurResult", "FaceBlur", "FaceDetector", "FaceOptions", "blur_images"]
+
+log = logging.getLogger("vfx")
+
+#: Image files ``vfx blur`` takes from a folder.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
+
+
+@dataclass(frozen=True)
+class FaceOptions:
+    """How faces are found and hidden: the detector's least ``score``, the ``mode``
+    (:data:`vfx.ops.faces.BLUR_MODES`), its ``strength`` and the ``margin`` around a face."""
+
+    score: float = PARAMS["face_score"].default
+    mode: str = "blur"
+    strength: float = PARAMS["blur_strength"].default
+    margin: float = PARAMS["face_margin"].default
+
+    def __post_init__(self) -> None:
+        check("face_score", self.score)
+        check("blur_strength", self.strength)
+        check("face_margin", self.margin)
+        if self.mode not in BLUR_MODES:
+            raise ParameterError(
+                f"blur mode must be one of {', '.join(BLUR_MODES)}, got {self.mode!r}"
+            )
+
+
+def _rgb8(image: np.ndarray) -> np.ndarray:
+    """What the detector sees: RGB ``uint8``."""
+    image = to_uint8(image) if image.dtype != np.uint8 else image
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    return np.ascontiguousarray(image[:, :, :3])
+
+
+class FaceDetector:
+    """Faces in an image: boxes ``(N, 4)`` in its pixels and scores ``(N,)``, best first.
+
+    Not shared between threads (it holds a model).
+    """
+
+    def __init__(self, *, score: float = PARAMS["face_score"].default, folder: Path | None = None):
+        self._model = Model("face_detection_full_range", folder=folder)
+        self._spec = DetectorSpec(**{**FACE_DETECTOR.__dict__, "min_score": float(score)})
+        self._anchors = anchors(self._spec)
+
+    def _look(self, image: np.ndarray, tile: Tile) -> tuple[np.ndarray, np.ndarray]:
+        size = tile.size
+        crop = image[tile.y : tile.y + tile.side, tile.x : tile.x + tile.side]
+        h, w = crop.shape[:2]
+        scale = size / tile.side
+        nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+        small = cv2.resize(
+            crop, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        )
+        x = np.full((size, size, 3), -1.0, dtype=np.float32)
+        x[:nh, :nw] = small * np.float32(2.0 / 255.0) - 1.0
+        out = self._model.run(x[None])
+        found = weighted_nms(
+            *decode(out["Identity"], out["Identity_1"], self._anchors, self._spec),
+            self._spec.min_suppression,
+        )
+        if not found:
+            return np.zeros((0, 4)), np.zeros(0)
+        boxes = np.array([b for b, _, _ in found]) * size
+        boxes[:, 0::2] = boxes[:, 0::2] * (w / nw) + tile.x
+        boxes[:, 1::2] = boxes[:, 1::2] * (h / nh) + tile.y
+        return boxes, np.array([s for _, _, s in found])
+
+    def __call__(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rgb = _rgb8(image)
+        h, w = rgb.shape[:2]
+        found = [self._look(rgb, t) for t in tiles(w, h, self._spec.input_size)]
+        boxes = np.concatenate([b for b, _ in found])
+        scores = np.concatenate([s for _, s in found])
+        boxes, scores = merge_boxes(boxes, scores)
+        # a face cut by the image's edge still counts, with its box clipped to the image
+        if len(boxes):
+            boxes[:, 0::2] = np.clip(boxes[:, 0::2], 0, w)
+            boxes[:, 1::2] = np.clip(boxes[:, 1::2], 0, h)
+            keep = (boxes[:, 2] - boxes[:, 0] >= 2) & (boxes[:, 3] - boxes[:, 1] >= 2)
+            boxes, scores = boxes[keep], scores[keep]
+        return boxes, scores
+
+
+@lru_cache(maxsize=64)
+def _view_maps(view: View, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    return view_maps(view, width, height)
+
+
+@dataclass
+class _Thread:
+    detector: FaceDetector | None = None
+
+
+@dataclass
+class FaceBlur:
+    """Find the faces of an image and hide them: ``blur(image)`` returns the new image and
+    how many faces it held. ``panorama=True`` for an equirectangular image. Safe to call from
+    several threads (each has its own detector)."""
+
+    options: FaceOptions = field(default_factory=FaceOptions)
+    folder: Path | None = None
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    def __post_init__(self) -> None:
+        FaceDetector(score=self.options.score, folder=self.folder)  # a missing model fails now
+
+    def _detector(self) -> FaceDetector:
+        found = getattr(self._local, "detector", None)
+        if found is None:
+            found = self._local.detector = FaceDetector(
+                score=self.options.score, folder=self.folder
+            )
+        return found
+
+    def faces(self, image: np.ndarray) -> np.ndarray:
+        """The face boxes ``(N, 4)`` of a flat image."""
+        return self._detector()(image)[0]
+
+    def _hide(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        o = self.options
+        return blur_regions(image, boxes, mode=o.mode, strength=o.strength, margin=o.margin)
+
+    def __call__(self, image: np.ndarray, *, panorama: bool = False) -> tuple[np.ndarray, int]:
+        if not panorama:
+            boxes = self.faces(image)
+            return (self._hide(image, boxes) if len(boxes) else image), len(boxes)
+        return self._panorama(image)
+
+    def _panorama(self, image: np.ndarray) -> tuple[np.ndarray, int]:
+        height, width = image.shape[:2]
+        out = image.copy()
+        seen: list[tuple[np.ndarray, float]] = []  # distinct faces: direction, angular radius
+        margin = self.options.margin
+        for view in sphere_views(width):
+            map_x, map_y = _view_maps(view, width, height)
+            rendered = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
+            boxes = self.faces(rendered)
+            if not len(boxes):
+                continue
+            hidden = self._hide(rendered, boxes)
+            weight = face_mask(rendered.shape[:2], boxes, margin=margin)
+            for box in boxes:
+                _count_face(seen, view, box)
+                region = back_maps(view, box, width, height, grow=margin + 0.1)
+                if region is None:
+                    continue
+                rows, cols, bx, by = region
+                new = cv2.remap(hidden, bx, by, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                w = cv2.remap(weight, bx, by, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+                w[bx < 0] = 0.0
+                old = out[rows][:, cols]
+                if old.ndim == 3:
+                    w = w[:, :, None]
+                mixed = np.where(w > 0, np.round(old * (1.0 - w) + new * w), old)
+                out[rows.start : rows.stop, cols] = mixed.astype(image.dtype)
+        return out, len(seen)
+
+
+def _count_face(seen: list[tuple[np.ndarray, float]], view: View, box: np.ndarray) -> None:
+    """Add the face of ``box`` in ``view`` to ``seen`` unless a view saw it already."""
+    centre = (view.side - 1) / 2.0
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    ray = np.array([(cx - centre) / view.focal, -(cy - centre) / view.focal, 1.0])
+    direction = view.rotation @ (ray / np.linalg.norm(ray))
+    radius = math.atan(max(box[2] - box[0], box[3] - box[1]) / 2 / view.focal)
+    for other, other_radius in seen:
+        angle = math.acos(float(np.clip(direction @ other, -1, 1)))
+        if angle < max(radius, other_radius):
+            return
+    seen.append((direction, radius))
+
+
+@dataclass
+class BlurResult:
+    """What :func:`blur_images` did: the images it wrote, with how many faces each held."""
+
+    folder: Path
+    out_dir: Path
+    faces: dict[Path, int] = field(default_factory=dict)
+
+    @property
+    def images(self) -> int:
+        return len(self.faces)
+
+    @property
+    def total(self) -> int:
+        return sum(self.faces.values())
+
+
+def _is_panorama(path: Path, image: np.ndarray, data: bytes, row: dict[str, object]) -> bool:
+    """Equirectangular: 2:1 and tagged as such (GPano ProjectionType, or frames.csv's
+    projection column)."""
+    h, w = image.shape[:2]
+    if w != 2 * h:
+        return False
+    if str(row.get("projection", "")).lower() == "equirectangular":
+        return True
+    return b"equirectangular" in data[:262144]
+
+
+def blur_images(
+    folder: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    options: FaceOptions | None = None,
+    in_place: bool = False,
+    overwrite: bool = False,
+    panorama: bool | None = None,
+    threads: int | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> BlurResult:
+    """Blur the faces in every image of ``folder`` (JPEG, PNG, TIFF), keeping every tag.
+
+    With ``out_dir``, the blurred images are written there under their own names (and the
+    folder's ``frames.csv`` with a ``faces`` column); ``in_place=True`` replaces the images
+    themselves instead. Either way each image is written whole beside its final name and then
+    renamed over it: an interrupted run leaves every image either as it was or blurred.
+    ``panorama`` forces (or forbids) the equirectangular treatment; by default an image is a
+    panorama when it is 2:1 and tagged equirectangular.
+
+    Raises
+    ------
+    ImageReadError
+        When the folder holds no images, or an image cannot be read or its tags kept.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ImageReadError("not a folder of images", path=folder)
+    if (out_dir is None) == (not in_place):
+        raise ParameterError(
+            "give an output folder, or in_place=True to blur the images themselves"
+        )
+    images = sorted(
+        p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+    )
+    if not images:
+        raise ImageReadError("holds no JPEG, PNG or TIFF images", path=folder)
+    target = folder if in_place else Path(out_dir)  # type: ignore[arg-type]
+    if not in_place:
+        if target.resolve() == folder.resolve():
+            raise ParameterError("the output folder is the input folder; use in_place=True")
+        prepare_output_dir(target)
+        clash = next((target / p.name for p in images if (target / p.name).exists()), None)
+        if clash is not None and not overwrite:
+            raise OutputError("exists; pass overwrite=True (--overwrite) to replace", path=clash)
+    blur = FaceBlur(options or FaceOptions())
+    table = read_frame_table(folder)
+    rows = {str(r.get("file")): r for r in table}
+    result = BlurResult(folder, target)
+
+    def one(path: Path) -> int:
+        data = read_bytes(path)
+        image = read_image(path)
+        row = rows.get(path.name, {})
+        flat = _is_panorama(path, image, data, row) if panorama is None else panorama
+        blurred, count = blur(image, panorama=flat)
+        if count or not in_place:
+            new = replace_pixels(data, blurred, path=path) if count else data
+            write_bytes(target / path.name, new)
+        return count
+
+    workers = threads or available_cores()
+    done = 0
+    try:
+        made = ordered_map(one, images, threads=workers, ahead=2 * workers, name="vfx-blur")
+        for path, count in made:
+            result.faces[target / path.name] = count
+            done += 1
+            if progress:
+                progress(done, len(images))
+    finally:
+        if table:
+            faces = {p.name: n for p, n in result.faces.items()}
+            _write_faces(target, table, faces, only_done=not in_place)
+    return result
+
+
+def _write_faces(
+    target: Path, table: list[dict[str, str]], faces: dict[str, int], *, only_done: bool
+) -> None:
+    """``frames.csv`` in ``target`` with the ``faces`` column filled for the images blurred
+    so far; with ``only_done`` (a new folder) only their rows, else every row (an image not
+    yet blurred keeps its old value, or none)."""
+    rows: list[dict[str, object]] = []
+    for row in table:
+        name = str(row.get("file"))
+        if name in faces:
+            rows.append({**row, "faces": faces[name]})
+        elif not only_done:
+            rows.append(dict(row))
+    try:
+        write_frame_table(target, rows)
+    except OutputError:
+        log.debug("%s: could not update frames.csv", target)
