@@ -287,6 +287,10 @@ def blur_images(
     rows = {str(r.get("file")): r for r in table}
     result = BlurResult(folder, target)
 
+    # Each image is recorded by the thread that wrote it, once it is whole: a Ctrl-C between
+    # any two statements of this thread cannot leave a written image out of frames.csv.
+    completed: dict[str, int] = {}
+
     def one(path: Path) -> int:
         data = read_bytes(path)
         image = read_image(path)
@@ -296,21 +300,20 @@ def blur_images(
         if count or not in_place:
             new = replace_pixels(data, blurred, path=path) if count else data
             write_bytes(target / path.name, new)
+        completed[path.name] = count
         return count
 
     workers = threads or available_cores()
-    done = 0
+    made = ordered_map(one, images, threads=workers, ahead=2 * workers, name="vfx-blur")
     try:
-        made = ordered_map(one, images, threads=workers, ahead=2 * workers, name="vfx-blur")
-        for path, count in made:
-            result.faces[target / path.name] = count
-            done += 1
+        for done, _ in enumerate(made, start=1):
             if progress:
                 progress(done, len(images))
     finally:
+        made.close()  # waits for the images being written
+        result.faces = {target / name: completed[name] for name in sorted(completed)}
         if table:
-            faces = {p.name: n for p, n in result.faces.items()}
-            _write_faces(target, table, faces, only_done=not in_place)
+            _write_faces(target, table, completed, only_done=not in_place)
     return result
 
 
