@@ -16,8 +16,23 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-#: (x0, y0, x1, y1) of each face in its sample image.
+#: (x0, y0, x1, y1) of the cut around each face in its sample image.
 FACE_BOXES = {"astronaut": (168, 58, 284, 192), "camera": (180, 100, 284, 214)}
+#: The face itself (brow to chin) in the same image: what a detector should box.
+FACE_TRUTH = {"astronaut": (171, 64, 280, 173), "camera": (196, 121, 277, 202)}
+
+
+def truth_box(name: str, pasted: tuple[int, ...]) -> tuple[float, float, float, float]:
+    """Where the face itself lies once its cut was pasted at the box ``pasted``."""
+    x0, y0, x1, y1 = FACE_BOXES[name]
+    fx0, fy0, fx1, fy1 = FACE_TRUTH[name]
+    sx, sy = (pasted[2] - pasted[0]) / (x1 - x0), (pasted[3] - pasted[1]) / (y1 - y0)
+    return (
+        pasted[0] + (fx0 - x0) * sx,
+        pasted[1] + (fy0 - y0) * sy,
+        pasted[0] + (fx1 - x0) * sx,
+        pasted[1] + (fy1 - y0) * sy,
+    )
 
 
 def face(name: str = "astronaut") -> np.ndarray:
