@@ -83,15 +83,20 @@ def crop(image: np.ndarray, roi: Roi, side: int, *, border: int) -> np.ndarray:
 
 
 def _landmarks(
-    model: Model, image: np.ndarray, roi: Roi, side: int
+    model: Model,
+    image: np.ndarray,
+    roi: Roi,
+    side: int,
+    *,
+    threshold: float = PRESENCE_THRESHOLD,
 ) -> tuple[dict[str, np.ndarray], float] | None:
     """A landmark model on the region ``roi`` (cut out upright, edges replicated, 0-1): its
-    outputs and presence score, or None when the score is under :data:`PRESENCE_THRESHOLD`
-    (the body or hand is gone: MediaPipe's graph gates every output on it)."""
+    outputs and presence score, or None when the score is under ``threshold`` (the body or
+    hand is gone: MediaPipe's graph gates every output on :data:`PRESENCE_THRESHOLD`)."""
     x = crop(image, roi, side, border=cv2.BORDER_REPLICATE) / np.float32(255.0)
     out = model.run(x[None])
     score = float(out["Identity_1"].reshape(-1)[0])
-    return None if score < PRESENCE_THRESHOLD else (out, score)
+    return None if score < threshold else (out, score)
 
 
 def _detect(
@@ -187,19 +192,24 @@ class BodyTracker:
 
         No tracking (each picture on its own, as MediaPipe's static mode): the detector's
         region, then ``looks - 1`` more runs on the region the landmarks themselves give,
-        which frames the body better. The model's logits are laid back onto the frame
-        bilinearly before the sigmoid, so edges stay smooth at any size.
+        which frames the body better. Only the last look is gated on the presence score: a
+        body bent far from upright in the detector's region can score under the threshold
+        there and well over it in the landmarks' region (MGT's dancer, bowing). The model's
+        logits are laid back onto the frame bilinearly before the sigmoid, so edges stay
+        smooth at any size.
         """
         roi = self.detect(image)
         if roi is None:
             return None
         h, w = image.shape[:2]
         for look in range(looks):
-            found = _landmarks(self._landmarker, image, roi, LANDMARK_INPUT)
+            last = look == looks - 1
+            threshold = PRESENCE_THRESHOLD if last else 0.0
+            found = _landmarks(self._landmarker, image, roi, LANDMARK_INPUT, threshold=threshold)
             if found is None:
                 return None
             out = found[0]
-            if look < looks - 1:
+            if not last:
                 marks = decode_landmarks(out["Identity"], count=39)
                 aux = project_landmarks(marks[33:35, :3], roi)
                 roi = roi_from_keypoints(tuple(aux[0, :2]), tuple(aux[1, :2]))
