@@ -94,3 +94,82 @@ def test_a_bowing_dancer_still_gets_a_mask() -> None:
     assert found is not None
     mask, truth = found > 0.5, _figure(image)
     assert (mask & truth).sum() / (mask | truth).sum() >= 0.85
+
+
+def _scene_clip(path: Path, *, person: bool) -> Path:
+    """Six frames of a textured wall with a square moving across; with ``person``, the
+    astronaut of scikit-image stands in the same place in every frame (she never leaves)."""
+    import cv2
+    from skimage import data
+
+    rng = np.random.default_rng(3)
+    wall = cv2.GaussianBlur(rng.integers(60, 200, (240, 320, 3), dtype=np.uint8), (0, 0), 3)
+    frames = []
+    for i in range(6):
+        image = wall.copy()
+        if person:
+            image[40:240, 160:320] = cv2.resize(data.astronaut()[:, 60:460], (160, 200))
+        image[10:40, 10 + 40 * i : 40 + 40 * i] = (250, 250, 40)
+        frames.append(image)
+    return write_lossless(path, frames)
+
+
+@pytest.mark.parametrize("person", [True, False])
+def test_a_background_that_still_holds_a_person_is_named(
+    tmp_path: Path, person: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from vfx.jobs.background import make_background
+    from vfx.jobs.masks import make_masks
+    from vfx.types import FrameChoice
+
+    clip = _scene_clip(tmp_path / "scene.mp4", person=person)
+    with caplog.at_level(logging.WARNING, logger="vfx"):
+        make_background(clip, tmp_path / "bg.png", frames=FrameChoice.all())
+        make_masks(clip, tmp_path / "masks", frames=FrameChoice.all())
+    warned = [r.getMessage() for r in caplog.records if "holds a person" in r.getMessage()]
+    if not person:
+        assert warned == []
+        return
+    assert len(warned) == 2 and all(str(clip) in w for w in warned)
+    assert "--exclude person" in warned[0] and "--method person" in warned[1]
+    # left out, the person no longer draws the warning and the scene behind her is the wall
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="vfx"):
+        make_background(clip, tmp_path / "bg2.png", frames=FrameChoice.all(), exclude="person")
+    assert not [r for r in caplog.records if "holds a person" in r.getMessage()]
+
+
+def test_a_composite_keyed_on_its_screen_has_no_ghost(tmp_path: Path) -> None:
+    """A grey figure stands before a green screen in every frame while a red one moves: the
+    difference composite's auto background holds the grey figure, so it is pasted nowhere and
+    stays as a ghost of the scene; keyed out (--mask chroma), the background is the bare screen
+    and every exposure is pasted whole."""
+    frames = []
+    for i in range(5):
+        image = np.zeros((60, 90, 3), np.uint8)
+        image[...] = (30, 190, 70)
+        image[20:40, 10:25] = (120, 120, 120)
+        image[10:30, 30 + 10 * i : 45 + 10 * i] = (200, 40, 40)
+        frames.append(image)
+    clip = write_lossless(tmp_path / "green.mp4", frames)
+    bg = tmp_path / "bg.png"
+    result = runner.invoke(
+        app, ["background", str(clip), "--all", "--exclude", "chroma", "-o", str(bg), "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    assert np.array_equal(read_image(bg), np.broadcast_to((30, 190, 70), (60, 90, 3)))
+    out = tmp_path / "display.png"
+    result = runner.invoke(
+        app,
+        ["composite", str(clip), "--all", "--mode", "foreground", "--mask", "chroma",
+         "-o", str(out), "--quiet"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    display = read_image(out).astype(int)
+    assert np.array_equal(display[22:38, 12:23], np.full((16, 11, 3), 120))
+    assert np.array_equal(display[12:28, 32:83], np.broadcast_to((200, 40, 40), (16, 51, 3)))
+    assert np.abs(display[45:, :] - (30, 190, 70)).max() <= 2
+    wrong = runner.invoke(app, ["composite", str(clip), "--mask", "person", "-o", str(out)])
+    assert wrong.exit_code == 1 and "foreground" in wrong.output

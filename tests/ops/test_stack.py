@@ -159,3 +159,44 @@ def test_mean_is_exact_across_its_16_bit_blocks(layout: str) -> None:
     np.testing.assert_array_equal(
         mean.mean(), (frames.astype(np.float64).sum(axis=0) + frames[0]) / 601
     )
+
+
+def _median_by_hand(stack: np.ndarray, exclude: np.ndarray) -> np.ndarray:
+    """ImageMagick's lower median by intensity, pixel by pixel, over the pixels kept (all of
+    them where none is), written out plainly."""
+    n, h, w = stack.shape[:3]
+    out = np.empty(stack.shape[1:], stack.dtype)
+    for y in range(h):
+        for x in range(w):
+            kept = [i for i in range(n) if not exclude[i, y, x]] or list(range(n))
+            q = stack[kept, y, x].astype(np.float64) * 257.0
+            keys = np.floor(0.212656 * q[:, 0] + 0.715158 * q[:, 1] + 0.072186 * q[:, 2])
+            order = sorted(range(len(kept)), key=lambda k: (-keys[k], k))
+            out[y, x] = stack[kept[order[len(kept) // 2]], y, x]
+    return out
+
+
+def test_median_leaves_out_the_pixels_it_is_told_to() -> None:
+    rng = np.random.default_rng(8)
+    stack = rng.integers(0, 256, (7, 12, 9, 3), dtype=np.uint8)
+    stack[:, 3] = stack[:, 3, :, :1]  # grey pixels: ties in intensity
+    exclude = rng.random((7, 12, 9)) < 0.6
+    exclude[:, 0, 0] = True  # left out of every frame: the median of all
+    assert np.array_equal(median_by_intensity(stack, exclude), _median_by_hand(stack, exclude))
+
+
+def test_a_figure_left_out_of_every_frame_leaves_the_scene() -> None:
+    """A grey square stands still in every frame and a red one moves: told where both are,
+    the median is the green scene everywhere (the still square's spot filled from around)."""
+    scene = np.zeros((60, 90, 3), np.uint8)
+    scene[...] = (30, 190, 70)
+    median = Median(max_frames=5)
+    for i in range(5):
+        frame = scene.copy()
+        figure = np.zeros((60, 90), bool)
+        figure[20:40, 10:25] = True  # never leaves
+        figure[10:30, 30 + 10 * i : 45 + 10 * i] = True
+        frame[figure] = (200, 40, 40)
+        frame[20:40, 10:25] = (120, 120, 120)
+        median.update(frame, exclude=figure)
+    assert np.array_equal(median.result(), scene)

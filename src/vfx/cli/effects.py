@@ -50,6 +50,26 @@ class MaskMethod(StrEnum):
     chroma = "chroma"
 
 
+class FigureMethod(StrEnum):
+    person = "person"
+    chroma = "chroma"
+
+
+class CompositeMask(StrEnum):
+    difference = "difference"
+    person = "person"
+    chroma = "chroma"
+
+
+KeyOpt = Annotated[
+    str,
+    typer.Option(
+        "--key",
+        help="chroma: the screen's colour, auto (the frame border's median) or #rrggbb.",
+    ),
+]
+
+
 class CompositeMode(StrEnum):
     darken = "darken"
     lighten = "lighten"
@@ -164,6 +184,17 @@ def background(
             "lighten/darken (max/min), auto (robust median, bounded memory).",
         ),
     ] = BackgroundMethod.auto,
+    exclude: Annotated[
+        FigureMethod | None,
+        typer.Option(
+            "--exclude",
+            metavar="MASK",
+            help="auto, median: leave each frame's figure out, found by person "
+            "(MediaPipe's person segmentation) or chroma (a blue or green screen), so a "
+            "figure that never leaves is not in the scene.",
+            show_default=False,
+        ),
+    ] = None,
     frames: FrameChoice = KEYFRAMES,  # built by with_frame_choice
     sample: Sample = PARAMS["sample"].default,
     engine: EngineOpt = Engine.numpy,
@@ -182,6 +213,7 @@ def background(
         sample=sample,
         engine=engine.value,
         overwrite=overwrite,
+        exclude=exclude.value if exclude else None,
     )
 
 
@@ -209,13 +241,7 @@ def mask(
             "green screen keyed out, see --key).",
         ),
     ] = MaskMethod.difference,
-    key: Annotated[
-        str,
-        typer.Option(
-            "--key",
-            help="chroma: the screen's colour, auto (the frame border's median) or #rrggbb.",
-        ),
-    ] = "auto",
+    key: KeyOpt = "auto",
     tolerance: ToleranceOpt = PARAMS["tolerance"].default,
     softness: SoftnessOpt = PARAMS["softness"].default,
     chain: dict[str, float] | None = None,  # built by with_mask_chain
@@ -285,6 +311,19 @@ def composite(
         ),
     ] = CompositeMode.darken,
     background: BackgroundSpec = "auto",
+    mask: Annotated[
+        CompositeMask,
+        typer.Option(
+            "--mask",
+            metavar="MASK",
+            help="foreground: how each frame's figure is found: difference (against "
+            "--background), person (MediaPipe's person segmentation, for a figure that never "
+            "leaves) or chroma (a blue or green screen, see --key).",
+        ),
+    ] = CompositeMask.difference,
+    key: KeyOpt = "auto",
+    tolerance: ToleranceOpt = PARAMS["tolerance"].default,
+    softness: SoftnessOpt = PARAMS["softness"].default,
     fade: Annotated[float, typer.Option("--fade", help=_p("fade"))] = PARAMS["fade"].default,
     chain: dict[str, float] | None = None,  # built by with_mask_chain
     frames: FrameChoice = KEYFRAMES,  # built by with_frame_choice
@@ -304,6 +343,10 @@ def composite(
         mode=mode.value,
         frames=frames,
         background=background,
+        mask=mask.value,
+        key=key,
+        tolerance=tolerance,
+        softness=softness,
         fade=fade,
         **(chain or {}),
         sample=sample,

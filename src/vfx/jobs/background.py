@@ -16,9 +16,11 @@ from vfx.io.images import (
 )
 from vfx.io.sources import FrameSource, Still
 from vfx.jobs.multiframe import (
+    FIGURE_METHODS,
     MAX_PIXELS,
     Composite,
     Exposures,
+    FigureMask,
     Progress,
     check_engine,
     feed,
@@ -39,9 +41,18 @@ from vfx.ops.stack import (
 from vfx.params import check
 from vfx.types import KEYFRAMES, FrameChoice
 
-__all__ = ["estimate_background", "make_background"]
+__all__ = ["estimate_background", "make_background", "person_share"]
 
 log = logging.getLogger("vfx")
+
+#: A background estimate more than this share of which is a person draws a warning.
+PERSON_WARNING_SHARE = 0.02
+#: What each command's warning suggests instead.
+MASK_HINT = "use vfx mask --method person or --method chroma"
+COMPOSITE_HINT = "use vfx composite --mask person or --mask chroma"
+BACKGROUND_HINT = "vfx background --exclude person leaves the person out"
+#: The background methods that can leave a known figure out (the medians).
+EXCLUDING_METHODS = ("auto", "median")
 
 
 def estimate_background(
@@ -53,6 +64,7 @@ def estimate_background(
     engine: str = "numpy",
     max_pixels: int = MAX_PIXELS,
     progress: Progress | None = None,
+    exclude: str | FigureMask | None = None,
 ) -> np.ndarray:
     """The empty scene behind the moving figure.
 
@@ -64,20 +76,73 @@ def estimate_background(
         ``auto`` for long inputs); ``lighten``/``darken``: per-channel maximum/minimum, as
         ImageMagick's ``-compose lighten|darken -flatten``; ``auto``: median of at most
         ``sample`` frames spread evenly over the input, a robust estimate in bounded memory.
+    exclude
+        ``person`` or ``chroma`` (or a :class:`~vfx.jobs.multiframe.FigureMask`): the medians
+        (``auto``, ``median``) leave each frame's figure out, so a figure that never leaves
+        the frame is still taken out of the scene wherever it moved at least once.
     """
-    _check_estimate(method, sample, engine)
+    figure = _check_estimate(method, sample, engine, exclude)
     return _estimate(
-        frame_source(input, frames, max_pixels), method, sample, engine, progress, None
+        frame_source(input, frames, max_pixels), method, sample, engine, progress, None, figure
     )
 
 
-def _check_estimate(method: str, sample: int, engine: str) -> None:
+def _check_estimate(
+    method: str, sample: int, engine: str, exclude: str | FigureMask | None = None
+) -> FigureMask | None:
+    """Check a background's options; the figure mask ``exclude`` names, if any."""
     if method not in BACKGROUND_METHODS:
         raise ParameterError(
             f"background method must be one of {', '.join(BACKGROUND_METHODS)}, got {method!r}"
         )
     check("sample", sample)
     check_engine(engine)
+    if exclude is None or isinstance(exclude, FigureMask):
+        figure = exclude
+    elif exclude in FIGURE_METHODS:
+        figure = FigureMask(exclude)
+    else:
+        raise ParameterError(f"exclude must be one of {', '.join(FIGURE_METHODS)}, got {exclude!r}")
+    if figure is not None and (method not in EXCLUDING_METHODS or engine != "numpy"):
+        raise ParameterError(
+            "leaving the figure out needs a median background (auto or median) and the numpy "
+            f"engine, not {method} with {engine}"
+        )
+    return figure
+
+
+def person_share(image: np.ndarray, *, folder: Path | None = None) -> float | None:
+    """The share of ``image``'s pixels that MediaPipe's person segmentation calls a person
+    (0 when it finds nobody), or None when the pose models are not installed.
+
+    >>> person_share(np.zeros((64, 64, 3), np.uint8))  # doctest: +SKIP
+    0.0
+    """
+    from vfx.errors import ModelError, ToolNotFoundError
+    from vfx.jobs.trackers import BodyTracker
+    from vfx.ops.dtypes import to_uint8
+
+    try:
+        tracker = BodyTracker(smooth=False, folder=folder)
+    except (ModelError, ToolNotFoundError) as exc:
+        log.debug("no person check: %s", exc)
+        return None
+    rgb = np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image[..., :3]
+    found = tracker.person_mask(np.ascontiguousarray(to_uint8(rgb)))
+    return 0.0 if found is None else float((found > 0.5).mean())
+
+
+def _warn_if_person(image: np.ndarray, label: object, hint: str) -> None:
+    """One warning line when the background estimate ``image`` still holds a person."""
+    share = person_share(image)
+    if share is not None and share > PERSON_WARNING_SHARE:
+        log.warning(
+            "%s: the background estimate still holds a person (%.0f %% of the picture), so "
+            "masks against it come out hollow; %s",
+            label,
+            100 * share,
+            hint,
+        )
 
 
 #: The numpy engine: each method's streaming estimate, given the number of frames.
@@ -128,12 +193,18 @@ def _estimate(
     engine: str,
     progress: Progress | None,
     exposures: Exposures | None,
+    figure: FigureMask | None = None,
 ) -> np.ndarray:
-    """:func:`estimate_background` on a source, recording the frames used in ``exposures``."""
+    """:func:`estimate_background` on a source, recording the frames used in ``exposures``;
+    the median leaves out what ``figure`` masks."""
     if method == "first":
         source = source.subset([0])
     elif method == "auto":
         source = source.spread(sample)
+    if figure is not None:
+        estimate = Median(max_frames=max(source.count, 1))
+        feed(source, estimate, progress, exposures, figure=figure)
+        return estimate.result(copy=False)
     return _combine(source, method, engine, progress, exposures)
 
 
@@ -164,20 +235,24 @@ def make_background(
     progress: Progress | None = None,
     overwrite: bool = False,
     threads: int | None = None,
+    exclude: str | FigureMask | None = None,
 ) -> Composite:
     """Estimate the background (see :func:`estimate_background`) and write it to ``out``
     (compressed on ``threads`` threads, default the process's cores).
 
     The image is tagged with the span of the frames it was estimated from (see
     :func:`vfx.tagging.rows.span_tags`). An existing ``out`` is replaced only with
-    ``overwrite``, and never when it is one of the inputs.
+    ``overwrite``, and never when it is one of the inputs. Without ``exclude``, a warning
+    says so when the estimate still holds a person (:func:`person_share` over 2 %).
     """
     format_for(out)
-    _check_estimate(method, sample, engine)
+    figure = _check_estimate(method, sample, engine, exclude)
     source = frame_source(input, frames, max_pixels)
     guard_single(out, source, overwrite)
     exposures = Exposures(source, "background")
-    image = _estimate(source, method, sample, engine, progress, exposures)
+    image = _estimate(source, method, sample, engine, progress, exposures, figure)
+    if figure is None:
+        _warn_if_person(image, source.path, BACKGROUND_HINT)
     path = write_single(out, image, exposures=exposures, threads=threads)
     return Composite(path, exposures.count, image.shape, str(image.dtype))
 
@@ -189,14 +264,25 @@ def _load_background(
     sample: int,
     engine: str,
     progress: Progress | None,
+    hint: str,
+    figure: FigureMask | None = None,
 ) -> np.ndarray:
+    """The background ``spec`` names: an array, an estimate method or an image file.
+
+    An estimate by a median leaves out what ``figure`` masks; without it, an estimate that
+    still holds a person draws a warning that suggests ``hint``.
+    """
     if isinstance(spec, np.ndarray):
         return spec
     text = str(spec)
-    if text in ("first", "auto", "mean", "median", "lighten", "darken"):
-        return estimate_background(
-            source, method=text, sample=sample, engine=engine, progress=progress
+    if text in BACKGROUND_METHODS:
+        excluding = figure if text in EXCLUDING_METHODS and engine == "numpy" else None
+        image = estimate_background(
+            source, method=text, sample=sample, engine=engine, progress=progress, exclude=excluding
         )
+        if figure is None:
+            _warn_if_person(image, source.path, hint)
+        return image
     path = Path(text)
     if not path.is_file():
         raise ImageReadError(

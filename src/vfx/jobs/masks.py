@@ -16,11 +16,13 @@ from vfx.io.files import prepare_output_dir
 from vfx.io.images import looks_complete, write_image
 from vfx.io.sources import Still
 from vfx.io.table import format_seconds, write_frame_table
-from vfx.jobs.background import _check_background, _load_background
+from vfx.jobs.background import MASK_HINT, _check_background, _load_background
 from vfx.jobs.multiframe import (
+    FIGURE_METHODS,
     MASK_METHODS,
     MAX_PIXELS,
     Exposures,
+    FigureMask,
     Progress,
     check_engine,
     frame_source,
@@ -30,8 +32,6 @@ from vfx.jobs.multiframe import (
 from vfx.ops.dtypes import to_uint8
 from vfx.ops.subtraction import (
     apply_mask,
-    border_colour,
-    chroma_mask,
     difference_mask,
     mask_to_uint8,
     suppress_spill,
@@ -121,9 +121,11 @@ def make_masks(
     ):
         check(name, value)
     colour = parse_colour(clean_background)
-    key_colour = None if key == "auto" else parse_colour(key)
-    if key != "auto" and key_colour is None:
-        raise ParameterError("key must be auto or a colour, not transparent")
+    figure_mask = (
+        FigureMask(method, key=key, tolerance=tolerance, softness=softness)
+        if method in FIGURE_METHODS
+        else None
+    )
     check_engine(engine)
     if method != "difference" and engine == "magick":
         raise ParameterError("the magick engine only computes difference masks")
@@ -137,41 +139,23 @@ def make_masks(
 
     bg: np.ndarray | None = None
     subtractor = None
-    person = None
-    if method == "person":
-        from vfx.jobs.trackers import BodyTracker
-
-        person = BodyTracker(smooth=False)
-    if method in ("person", "chroma"):
+    person = method == "person"
+    if figure_mask is not None:
         stills = source
     elif method == "difference":
-        bg = _load_background(background, source, sample=sample, engine=engine, progress=None)
+        bg = _load_background(
+            background, source, sample=sample, engine=engine, progress=None, hint=MASK_HINT
+        )
         bg_label = str(background) if not isinstance(background, np.ndarray) else "background"
         stills: Iterable[Still] = source
     else:
         subtractor = _subtractor(method, history)
         stills = source.iter_all()
 
-    def key_of(image: np.ndarray) -> tuple[float, float, float]:
-        if key_colour is None:
-            return border_colour(image)
-        scale = 1.0 if image.dtype == np.uint8 else np.iinfo(image.dtype).max / 255.0
-        return tuple(c * scale for c in key_colour)  # type: ignore[return-value]
-
     def mask_of(still: Still, key: tuple[float, float, float] | None = None) -> np.ndarray:
         """The frame's 8-bit mask (255 is foreground); ``key`` is the chroma method's."""
-        if person is not None:
-            image = still.image if still.image.dtype == np.uint8 else to_uint8(still.image)
-            found = person.person_mask(image)
-            if found is None:
-                return np.zeros(image.shape[:2], np.uint8)
-            # certain below 0.25 and above 0.75, a soft edge between: the model's faint haze
-            # far from the body does not tint the clean figure
-            return mask_to_uint8((found - np.float32(0.25)) * np.float32(2.0))
-        if key is not None:
-            return mask_to_uint8(
-                chroma_mask(still.image, key, tolerance=tolerance, softness=softness)
-            )
+        if figure_mask is not None:
+            return mask_to_uint8(figure_mask(still.image, key))
         if subtractor is not None:
             import cv2
 
@@ -206,7 +190,7 @@ def make_masks(
 
     def task(still: Still, mask: np.ndarray | None) -> tuple[np.ndarray, bool]:
         """Mask a frame (unless given) and write its pair (unless complete); returns the mask."""
-        key = key_of(still.image) if method == "chroma" else None
+        key = figure_mask.key_of(still.image) if method == "chroma" else None  # type: ignore[union-attr]
         if mask is None:
             mask = mask_of(still, key)
         mask_path, clean_path = paths(still)
@@ -249,7 +233,7 @@ def make_masks(
             for still in stills:
                 # A subtractor must see every frame, in order, selected or not.
                 # and the person model runs on this thread only (one interpreter, one caller).
-                mask = mask_of(still) if subtractor is not None or person is not None else None
+                mask = mask_of(still) if subtractor is not None or person else None
                 if not still.selected:
                     continue
                 pending.append((still, pool.submit(task, still, mask)))

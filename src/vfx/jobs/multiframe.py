@@ -42,6 +42,8 @@ log = logging.getLogger("vfx")
 ENGINES = ("numpy", "magick")
 MAX_PIXELS: int = PARAMS["max_pixels"].default
 MASK_METHODS = ("difference", "mog2", "knn", "person", "chroma")
+#: The mask methods that need no background: each frame is masked on its own.
+FIGURE_METHODS = ("person", "chroma")
 Progress = Callable[[int, "int | None"], None]
 
 
@@ -75,6 +77,71 @@ def parse_colour(text: str) -> tuple[int, int, int] | None:
     raise ParameterError(
         f"colour must be black, white, transparent, #rrggbb or r,g,b (0-255), got {text!r}"
     )
+
+
+class FigureMask:
+    """The figure of one frame by a method that needs no background (:data:`FIGURE_METHODS`):
+    ``float32 (H, W)`` in ``[0, 1]``, 1 on the figure.
+
+    ``person`` is the person segmentation of MediaPipe's BlazePose model (one person; certain
+    below 0.25 and above 0.75, a soft edge between, so the model's faint haze far from the
+    body does not tint a clean figure). ``chroma`` keys out a coloured screen: ``key`` is
+    ``auto`` (the median colour of the frame's border, :meth:`key_of`) or a colour, with
+    ``tolerance`` and ``softness`` as in :func:`vfx.ops.subtraction.chroma_mask`.
+
+    One caller at a time: the person model is not shared between threads.
+    """
+
+    def __init__(
+        self,
+        method: str,
+        *,
+        key: str = "auto",
+        tolerance: float = PARAMS["tolerance"].default,
+        softness: float = PARAMS["softness"].default,
+        folder: Path | None = None,
+    ) -> None:
+        if method not in FIGURE_METHODS:
+            raise ParameterError(f"figure masks are {' or '.join(FIGURE_METHODS)}, got {method!r}")
+        from vfx.params import check
+
+        check("tolerance", tolerance)
+        check("softness", softness)
+        self.method = method
+        self.tolerance, self.softness = tolerance, softness
+        self._key = None if key == "auto" else parse_colour(key)
+        if key != "auto" and self._key is None:
+            raise ParameterError("key must be auto or a colour, not transparent")
+        self._person = None
+        if method == "person":
+            from vfx.jobs.trackers import BodyTracker
+
+            self._person = BodyTracker(smooth=False, folder=folder)
+
+    def key_of(self, image: np.ndarray) -> tuple[float, float, float]:
+        """The screen's colour in the image's own scale (chroma)."""
+        from vfx.ops.subtraction import border_colour
+
+        if self._key is None:
+            return border_colour(image)
+        scale = 1.0 if image.dtype == np.uint8 else np.iinfo(image.dtype).max / 255.0
+        return tuple(c * scale for c in self._key)  # type: ignore[return-value]
+
+    def __call__(
+        self, image: np.ndarray, key: tuple[float, float, float] | None = None
+    ) -> np.ndarray:
+        """The figure of ``image`` (RGB); ``key`` is the chroma key when already known."""
+        if self._person is None:
+            from vfx.ops.subtraction import chroma_mask
+
+            key = self.key_of(image) if key is None else key
+            return chroma_mask(image, key, tolerance=self.tolerance, softness=self.softness)
+        from vfx.ops.dtypes import to_uint8
+
+        found = self._person.person_mask(image if image.dtype == np.uint8 else to_uint8(image))
+        if found is None:
+            return np.zeros(image.shape[:2], np.float32)
+        return np.clip((found - np.float32(0.25)) * np.float32(2.0), 0.0, 1.0)
 
 
 def check_engine(engine: str) -> None:
@@ -115,14 +182,30 @@ def feed(
     estimate: StreamingEstimate | object,
     progress: Progress | None,
     exposures: Exposures | None = None,
+    *,
+    figure: FigureMask | None = None,
 ) -> None:
+    """Every frame of ``source`` into ``estimate``; with ``figure``, each frame's figure
+    (a little grown, so its soft edge goes too) is given as the pixels to leave out."""
     update = estimate.update  # type: ignore[attr-defined]
     try:
         # Each frame is decoded for this stream alone, so the estimate may keep it.
         for still in stream_frames(source, source.count, progress, exposures):
-            update(still.image, copy=False)
+            if figure is None:
+                update(still.image, copy=False)
+            else:
+                update(still.image, copy=False, exclude=_grown(figure(still.image) > 0))
     except ValueError as exc:
         raise ImageReadError(str(exc), path=source.path) from exc
+
+
+def _grown(mask: np.ndarray, pixels: int = 6) -> np.ndarray:
+    """``mask`` grown by ``pixels`` on every side."""
+    import cv2
+
+    side = 2 * pixels + 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
 
 
 @dataclass

@@ -47,13 +47,21 @@ class ForegroundComposite(StreamingEstimate):
         self._bg = background.astype(np.float32)
         self._canvas = self._bg.copy()
 
-    def update(self, frame: np.ndarray, *, copy: bool = True) -> None:
+    def update(
+        self, frame: np.ndarray, *, copy: bool = True, mask: np.ndarray | None = None
+    ) -> None:
+        """Paste the figure of ``frame``: where ``mask`` (``float32 (H, W)`` in ``[0, 1]``)
+        says, else where the frame differs from the background (the mask chain)."""
         self._check(frame)
         if frame.shape != self.background.shape:
             raise ValueError(
                 f"frame shape {frame.shape} differs from background {self.background.shape}"
             )
-        mask = difference_mask(frame, self.background, **self._mask_args)[..., None]
+        if mask is None:
+            mask = difference_mask(frame, self.background, **self._mask_args)
+        elif mask.shape != frame.shape[:2]:
+            raise ValueError(f"mask shape {mask.shape} differs from the frame {frame.shape[:2]}")
+        mask = mask.astype(np.float32, copy=False)[..., None]
         if self.fade:
             self._canvas += (self._bg - self._canvas) * np.float32(self.fade)
         # canvas += (frame - canvas) * mask, in one temporary (the same float32 operations in

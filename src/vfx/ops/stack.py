@@ -168,7 +168,7 @@ class Mean(StreamingEstimate):
         return float_to_image(self.mean(), self._dtype or np.uint8, fractional=True)
 
 
-def median_by_intensity(stack: np.ndarray) -> np.ndarray:
+def median_by_intensity(stack: np.ndarray, exclude: np.ndarray | None = None) -> np.ndarray:
     """Per pixel, the frame's whole pixel whose intensity is the median.
 
     This is ImageMagick's ``-evaluate-sequence median``: pixels are ordered by their Rec. 709
@@ -177,9 +177,15 @@ def median_by_intensity(stack: np.ndarray) -> np.ndarray:
     result is always a colour that occurs at that spot (channels are never mixed across
     frames).
 
+    ``exclude`` (``bool (N, H, W)``) leaves pixels out: the median is then that of the
+    pixels kept at each spot, and of all of them where none is kept (a figure that never
+    left that spot).
+
     >>> px = np.array([[[[10, 0, 0]]], [[[0, 200, 0]]], [[[0, 0, 90]]]], np.uint8)
     >>> median_by_intensity(px).tolist()
     [[[0, 0, 90]]]
+    >>> median_by_intensity(px, exclude=np.array([[[False]], [[False]], [[True]]])).tolist()
+    [[[10, 0, 0]]]
     """
     h, w = stack.shape[1:3]
     out = np.empty(stack.shape[1:], stack.dtype)
@@ -189,11 +195,12 @@ def median_by_intensity(stack: np.ndarray) -> np.ndarray:
     rows = max(1, (1 << 17) // max(1, w))
     for top in range(0, h, rows):
         band = stack[:, top : top + rows]
-        out[top : top + rows] = _median_band(band)
+        left_out = None if exclude is None else exclude[:, top : top + rows]
+        out[top : top + rows] = _median_band(band, left_out)
     return out
 
 
-def _median_band(stack: np.ndarray) -> np.ndarray:
+def _median_band(stack: np.ndarray, exclude: np.ndarray | None = None) -> np.ndarray:
     """:func:`median_by_intensity` of ``(N, rows, W, 3)`` pixels."""
     n = stack.shape[0]
     scale = 257.0 if stack.dtype == np.uint8 else 1.0
@@ -202,12 +209,22 @@ def _median_band(stack: np.ndarray) -> np.ndarray:
     # Pack (descending key, frame) into one unique integer and partition on it. The key is
     # computed as ImageMagick does, in doubles on 16-bit values and in this order, so that
     # ties fall the same way (a grey pixel lands exactly on an integer).
-    code = np.empty(stack.shape[:3], np.int64 if 65536 * n >= 2**31 else np.int32)
+    wide = 65536 * n * (1 if exclude is None else 2) >= 2**31
+    code = np.empty(stack.shape[:3], np.int64 if wide else np.int32)
     for i in range(n):
         q = stack[i].astype(np.float64) * scale
         key = np.floor(wr * q[..., 0] + wg * q[..., 1] + wb * q[..., 2])
         code[i] = (65535 - key) * n + i
-    chosen = np.partition(code, n // 2, axis=0)[n // 2] % n
+    if exclude is None:
+        chosen = np.partition(code, n // 2, axis=0)[n // 2] % n
+    else:
+        # pixels left out sort after every kept one; each spot takes the median of its own
+        # kept count, or of all n where nothing is kept
+        code += exclude.astype(code.dtype) * (65536 * n)
+        kept = n - exclude.sum(axis=0)
+        rank = np.where(kept > 0, kept // 2, n // 2)
+        code.sort(axis=0)
+        chosen = np.take_along_axis(code, rank[None], axis=0)[0] % n
     return np.take_along_axis(stack, chosen[None, ..., None].astype(np.intp), axis=0)[0]
 
 
@@ -224,13 +241,33 @@ class Median(StreamingEstimate):
             raise ValueError(f"max_frames must be >= 1, got {max_frames}")
         self.max_frames = max_frames
         self._frames: list[np.ndarray] = []
+        self._excluded: list[np.ndarray | None] = []
 
-    def update(self, frame: np.ndarray, *, copy: bool = True) -> None:
+    def update(
+        self, frame: np.ndarray, *, copy: bool = True, exclude: np.ndarray | None = None
+    ) -> None:
+        """Add a frame; ``exclude`` (``bool (H, W)``) marks its pixels to leave out (a figure
+        that is known, so that the median is the scene behind it). Spots left out of every
+        frame are filled from their surroundings (OpenCV's Navier-Stokes inpainting, 8-bit RGB)."""
         if self.count >= self.max_frames:
             raise ValueError(f"median keeps at most {self.max_frames} frames")
         self._check(frame)
+        if exclude is not None and exclude.shape != frame.shape[:2]:
+            raise ValueError(f"exclude {exclude.shape} differs from the frame {frame.shape[:2]}")
         self._frames.append(frame.copy() if copy else frame)
+        self._excluded.append(exclude)
 
     def result(self, *, copy: bool = True) -> np.ndarray:
         self._require()
-        return median_by_intensity(np.stack(self._frames))
+        if all(e is None for e in self._excluded):
+            return median_by_intensity(np.stack(self._frames))
+        shape = self._frames[0].shape[:2]
+        exclude = np.stack([np.zeros(shape, bool) if e is None else e for e in self._excluded])
+        out = median_by_intensity(np.stack(self._frames), exclude)
+        never = exclude.all(axis=0)
+        if never.any() and out.dtype == np.uint8 and out.ndim == 3 and out.shape[2] == 3:
+            # where the figure never left, the scene was never seen: filled from around it
+            import cv2
+
+            out = cv2.inpaint(out, never.astype(np.uint8), 5, cv2.INPAINT_NS)
+        return out

@@ -153,6 +153,7 @@ def _background(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
         sample=o["sample"],
         overwrite=True,  # the run redoes an input it did not finish, in the input's own folder
         threads=ctx.threads,
+        exclude=None if o["exclude"] == "none" else o["exclude"],
     )
     return [out]
 
@@ -190,6 +191,10 @@ def _composite(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
         mode=o["mode"],
         frames=_frames_spec(ctx),
         background=o["background"],
+        mask=o["mask"],
+        key=o["key"],
+        tolerance=o["tolerance"],
+        softness=o["softness"],
         fade=o["fade"],
         threshold1=o["threshold"],
         blur1=o["blur"],
@@ -308,6 +313,25 @@ _MASK_OPTIONS = (
     Option("sample", int, PARAMS["sample"].default, PARAMS["sample"].help, param="sample"),
 )
 
+#: The chroma key's options, for the steps that can key out a screen.
+_KEY_OPTIONS = (
+    Option("key", str, "auto", "chroma: the screen's colour, auto or #rrggbb"),
+    Option(
+        "tolerance",
+        float,
+        PARAMS["tolerance"].default,
+        PARAMS["tolerance"].help,
+        param="tolerance",
+    ),
+    Option(
+        "softness",
+        float,
+        PARAMS["softness"].default,
+        PARAMS["softness"].help,
+        param="softness",
+    ),
+)
+
 STEPS: dict[str, StepSpec] = {
     s.name: s
     for s in (
@@ -349,6 +373,13 @@ STEPS: dict[str, StepSpec] = {
                 Option(
                     "sample", int, PARAMS["sample"].default, PARAMS["sample"].help, param="sample"
                 ),
+                Option(
+                    "exclude",
+                    str,
+                    "none",
+                    "auto, median: leave each frame's figure out (person or chroma)",
+                    choices=("none", "person", "chroma"),
+                ),
                 Option("output", str, DEFAULT_OUTPUTS["background"], "output image"),
             ),
             _background,
@@ -366,21 +397,7 @@ STEPS: dict[str, StepSpec] = {
                     choices=("difference", "mog2", "knn", "person", "chroma"),
                 ),
                 *_MASK_OPTIONS,
-                Option("key", str, "auto", "chroma: the screen's colour, auto or #rrggbb"),
-                Option(
-                    "tolerance",
-                    float,
-                    PARAMS["tolerance"].default,
-                    PARAMS["tolerance"].help,
-                    param="tolerance",
-                ),
-                Option(
-                    "softness",
-                    float,
-                    PARAMS["softness"].default,
-                    PARAMS["softness"].help,
-                    param="softness",
-                ),
+                *_KEY_OPTIONS,
                 Option("clean_background", str, "black", "black, white, transparent or a colour"),
                 Option("folder", str, "masks", "subfolder for masks and clean images"),
             ),
@@ -398,7 +415,15 @@ STEPS: dict[str, StepSpec] = {
                     choices=("darken", "lighten", "mean", "foreground"),
                 ),
                 Option("fade", float, PARAMS["fade"].default, PARAMS["fade"].help, param="fade"),
+                Option(
+                    "mask",
+                    str,
+                    "difference",
+                    "foreground: how each frame's figure is found",
+                    choices=("difference", "person", "chroma"),
+                ),
                 *_MASK_OPTIONS,
+                *_KEY_OPTIONS,
                 Option("output", str, DEFAULT_OUTPUTS["composite"], "output image"),
             ),
             _composite,
