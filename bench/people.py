@@ -11,8 +11,9 @@
   detector (its default score) against deface 1.5.0 (CenterFace, onnxruntime, default
   threshold 0.2, in bench/_work/deface-venv). Targets: recall >= 0.95, at most 1 false box per
   10 images, recall >= deface's. Speed per 1080p image, detection only, each tool's median.
-* Faces, panoramas: max2sphere's 5.6K panorama of ``gopro-max-eac`` with faces seen on the
-  horizon, near a pole (latitude 62-72) and across the seam, 8-20 degrees wide. vfx's blur
+* Faces, panoramas: the two reference panoramas of ``gopro-max-eac`` (5.6K at 4096x2048, 3K at
+  its own 2272x1136), six of each with faces seen on the horizon, near a pole (latitude
+  62-72) and across the seam, 8-20 degrees wide. vfx's blur
   finds a face when it changes at least half its pixels; deface on the same panorama when a
   box overlaps the face's pixels by IoU >= 0.3 (either half for one cut by the seam).
 * Tags: ``vfx frames`` of the GoPro HERO7 clip as JPEG and TIFF with faces pasted in, blurred
@@ -224,17 +225,28 @@ def faces_flat(work: Path, python: Path | None) -> None:
     )
 
 
+#: The reference panoramas of two GoPro MAX scenes, at the width they are tried at.
+PANORAMAS = (("5k6_STITCHED_GS018421_1.jpg", 4096, 11), ("3k_STITCHED_GS018423_1.jpg", 2272, 12))
+
+
 def faces_panorama(work: Path, python: Path | None) -> None:
+    for name, width, seed in PANORAMAS:
+        base_path = MEDIA / "gopro-max-eac" / name
+        if not base_path.is_file():
+            print(f"faces, panoramas: {name} skipped (no gopro-max-eac reference panorama)")
+            continue
+        base = cv2.cvtColor(cv2.imread(str(base_path)), cv2.COLOR_BGR2RGB)
+        if base.shape[1] != width:
+            base = cv2.resize(base, (width, width // 2), interpolation=cv2.INTER_AREA)
+        one_panorama(work, python, base, name, seed)
+
+
+def one_panorama(work: Path, python: Path | None, base: np.ndarray, name: str, seed: int) -> None:
     from vfx.jobs.blur import FaceBlur
 
-    base_path = MEDIA / "gopro-max-eac" / "5k6_STITCHED_GS018421_1.jpg"
-    if not base_path.is_file():
-        print("faces, panoramas: skipped (no gopro-max-eac reference panorama)")
-        return
-    base = cv2.cvtColor(cv2.imread(str(base_path)), cv2.COLOR_BGR2RGB)
-    base = cv2.resize(base, (4096, 2048), interpolation=cv2.INTER_AREA)
-    rng = np.random.default_rng(11)
-    folder = fresh(work / "faces_pano")
+    height, width = base.shape[:2]
+    rng = np.random.default_rng(seed)
+    folder = fresh(work / f"faces_pano_{seed}")
     blur = FaceBlur()
     cases, found, total, false, took = [], 0, 0, 0, []
     kinds = {"horizon": 0, "pole": 0, "seam": 0}
@@ -243,8 +255,8 @@ def faces_panorama(work: Path, python: Path | None) -> None:
         pano = base.copy()
         placed = []
         for kind in kinds:
-            width = float(rng.uniform(8, 20))
-            name = "astronaut" if rng.random() < 0.6 else "camera"
+            degrees = float(rng.uniform(8, 20))
+            who = "astronaut" if rng.random() < 0.6 else "camera"
             if kind == "horizon":
                 lon, lat = float(rng.uniform(-150, 150)), float(rng.uniform(-10, 10))
             elif kind == "pole":
@@ -254,7 +266,7 @@ def faces_panorama(work: Path, python: Path | None) -> None:
                 )
             else:
                 lon, lat = 180.0 + float(rng.uniform(-2, 2)), float(rng.uniform(-15, 15))
-            placed.append((kind, paste_on_sphere(pano, face(name), lon, lat, width)))
+            placed.append((kind, paste_on_sphere(pano, face(who), lon, lat, degrees)))
         path = folder / f"pano_{i}.png"
         cv2.imwrite(str(path), cv2.cvtColor(pano, cv2.COLOR_RGB2BGR))
         start = time.perf_counter()
@@ -272,10 +284,11 @@ def faces_panorama(work: Path, python: Path | None) -> None:
         false += max(0, count - hits)  # faces counted beyond the ones pasted
         cases.append({"path": str(path), "placed": placed})
     per_kind = ", ".join(f"{k} {hit_kinds[k]}/{kinds[k]}" for k in kinds)
+    _, alone = blur(base, panorama=True)
     print(
-        f"faces, panoramas (4096x2048): vfx found {found}/{total} ({per_kind}), "
-        f"{false} false faces (the base panorama itself gives 4); "
-        f"{statistics.median(took):.1f} s per panorama"
+        f"faces, panoramas ({name} at {width}x{height}, 6 panoramas): vfx found "
+        f"{found}/{total} ({per_kind}), {false} false faces (the base panorama alone: "
+        f"{alone}); {statistics.median(took):.1f} s per panorama"
     )
     if python is None:
         return
@@ -289,7 +302,7 @@ def faces_panorama(work: Path, python: Path | None) -> None:
         boxes = [np.array(b[:4]) for b in theirs[case["path"]]["boxes"]]
         for kind, sphere in case["placed"]:
             hit = False
-            for half in (slice(0, 2048), slice(2048, 4096)):
+            for half in (slice(0, width // 2), slice(width // 2, width)):
                 part = sphere.mask[:, half]
                 if part.sum() < 50:
                     continue
