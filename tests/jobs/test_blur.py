@@ -174,6 +174,17 @@ def test_a_face_across_the_seam_is_blurred_on_both_sides() -> None:
     assert np.array_equal(blurred[far], pano[far])  # nowhere near a face: untouched
 
 
+def test_a_candidate_off_the_image_is_no_face() -> None:
+    """The pyramid's edge squares are padded past the image; a candidate the detector finds
+    in that padding alone is checked as nothing, not cut out as an empty crop."""
+    from vfx.jobs.blur import FaceDetector
+
+    image = street_frame(320, 240)
+    detector = FaceDetector()
+    assert detector._check(image, np.array([330.0, 250.0, 360.0, 280.0])) == 0.0
+    assert detector._check(image, np.array([-90.0, 10.0, -60.0, 40.0])) == 0.0
+
+
 def test_frames_blur_faces_writes_no_face(tmp_path: Path, face_clip: Path) -> None:
     out = tmp_path / "frames"
     done = _runner.invoke(
