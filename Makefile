@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-DEBS   := ffmpeg libimage-exiftool-perl imagemagick libmagickwand-dev chromium
+DEBS   := ffmpeg libimage-exiftool-perl imagemagick libmagickwand-dev chromium proj-data gdal-bin
 OUT    := out
 # mapillary_tools, the uploader's own processing, checks vfx's outputs in the tests; it lives
 # in a virtual environment of its own so that its pinned dependencies never touch vfx's.

@@ -13,6 +13,7 @@ from conftest import exif
 from telemetry_clips import T0, gps_lat
 from vfx.cli import app
 from vfx.io.table import read_frame_table
+from vfx.telemetry.geoid import find_geoid
 
 runner = CliRunner()
 
@@ -38,7 +39,16 @@ def test_telemetry_formats_by_suffix(gps_clip: Path, tmp_path: Path, fmt: str) -
         assert doc["type"] == "FeatureCollection"
         line, *points = doc["features"]
         assert line["geometry"]["type"] == "LineString" and len(points) == 30
-        assert points[0]["geometry"]["coordinates"] == [7.0, 45.0, 100.0]
+        # GPS5 heights are ellipsoidal: written above sea level (EGM96) beside the receiver's
+        lon, lat, alt = points[0]["geometry"]["coordinates"]
+        assert (lon, lat) == (7.0, 45.0)
+        props = points[0]["properties"]
+        geoid = find_geoid()
+        if geoid is not None:
+            assert alt == pytest.approx(100.0 - geoid.undulation(45.0, 7.0)[0], abs=0.001)
+            assert props["alt_datum"] == "EGM96" and props["alt_ellipsoid"] == 100.0
+        else:
+            assert alt == 100.0 and props["alt_datum"] == "ellipsoid"
         assert points[3]["properties"]["datetime_utc"] == "2024-05-01T10:00:00.300Z"
     elif fmt == "csv":
         import csv

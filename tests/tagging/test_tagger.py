@@ -434,6 +434,6 @@ def test_a_bad_reading_is_left_out_and_counted(
     assert "GPS:GPSSpeed" not in tags and tags["Composite:GPSLatitude"] == pytest.approx(
         gps_lat(0.48), abs=1e-7
     )
-    assert tags["GPS:GPSMapDatum"] == "WGS-84" and tags["XMP-vfx:AltitudeDatum"] == "ellipsoid"
-    assert rows[1]["alt_datum"] == "ellipsoid"
+    assert tags["GPS:GPSMapDatum"] == "WGS-84" and tags["XMP-vfx:AltitudeDatum"] == "EGM96"
+    assert rows[1]["alt_datum"] == "EGM96" and float(rows[1]["alt_ellipsoid"]) == 100.0
     assert any("left out of the tags: 6 speed" in r.getMessage() for r in caplog.records)

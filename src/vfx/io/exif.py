@@ -75,8 +75,9 @@ class ImageTags:
     width: int | None = None
     height: int | None = None
     xmp: dict[str, dict[str, object]] = field(default_factory=dict)
-    #: What ``alt`` is measured from: ``"ellipsoid"`` (WGS 84, as GPS receivers give it),
-    #: ``"sea level"`` or ``None`` (unknown). Recorded in ``GPSMapDatum`` and XMP.
+    #: What ``alt`` is measured from: ``"EGM96"`` (mean sea level by the EGM96 geoid),
+    #: ``"ellipsoid"`` (WGS 84, as GPS receivers give it), ``"sea level"`` or ``None``
+    #: (unknown). Recorded in XMP (``vfx:AltitudeDatum``).
     alt_datum: str | None = None
 
     def sanitized(self) -> tuple[ImageTags, list[str]]:

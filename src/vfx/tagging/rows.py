@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from vfx.telemetry.track import Projection
 
 __all__ = [
-    "ALT_DATUM",
     "GPS_COLUMNS",
     "ORIENTATION_COLUMNS",
     "finite_number",
@@ -147,6 +146,7 @@ GPS_COLUMNS = (
     "lon",
     "alt",
     "alt_datum",
+    "alt_ellipsoid",
     "speed",
     "heading",
     "course",
@@ -154,20 +154,6 @@ GPS_COLUMNS = (
     "gps_flag",
     "sequence",
 )
-
-
-#: What each GPS source's altitude is measured from. GoPro's GPS5/GPS9 and CAMM give the
-#: receiver's height above the WGS 84 ellipsoid (at the HERO7 clip's beach, -19.5 m: the geoid
-#: lies about 35 m below the ellipsoid there); the Karma's flight controller (MAVLink
-#: GLOBAL_POSITION_INT) gives height above mean sea level. GPX and exiftool's readings do not
-#: say.
-ALT_DATUM = {
-    "gpmf GPS5": "ellipsoid",
-    "gpmf GPS9": "ellipsoid",
-    "camm 5": "ellipsoid",
-    "camm 6": "ellipsoid",
-    "gpmf GLPI": "sea level",
-}
 
 
 ORIENTATION_COLUMNS = ("yaw", "pitch", "roll")

@@ -29,12 +29,13 @@ from vfx.io.exif import ImageTags, round_to_ms
 from vfx.io.naming import source_id
 from vfx.tagging.clock import choose_clock
 from vfx.tagging.plan import plan_frames
-from vfx.tagging.rows import ALT_DATUM, GPS_COLUMNS, gpano_tags
+from vfx.tagging.rows import GPS_COLUMNS, gpano_tags
 from vfx.tagging.sequences import (
     SequenceCarry,
     sequence_id,
 )
 from vfx.tagging.settings import MetadataOptions
+from vfx.telemetry.geoid import ALT_DATUM, GRID_NAME, Geoid, find_geoid
 from vfx.telemetry.track import (
     GpsTrack,
     Projection,
@@ -115,6 +116,7 @@ class FrameTagger:
         self._usable: GpsTrack | None = None
         self._plan: dict[int, dict[str, object]] = {}
         self._alt_datum = "unknown"
+        self._geoid: Geoid | None = None  # ellipsoidal heights to heights above sea level
         if track is not None and len(track):
             flags = track.quality(max_dop=options.max_dop, max_speed=options.max_speed)
             counts = Counter(f for f in flags if f)
@@ -132,6 +134,15 @@ class FrameTagger:
                     self._warn(f"{len(track)} GPS points, not used for positions: {detail}")
             usable = track.select(flags == "")
             self._alt_datum = ALT_DATUM.get(track.source, "unknown")
+            if self._alt_datum == "ellipsoid":
+                self._geoid = find_geoid()
+                if self._geoid is None:
+                    self._warn(
+                        f"no EGM96 geoid grid ({GRID_NAME}: apt-get install proj-data); "
+                        "altitudes stay heights above the WGS 84 ellipsoid, not above sea level"
+                    )
+                else:
+                    self._alt_datum = "EGM96"
             if self.axis == "utc_s" and self.clock is None:
                 raise MetadataError(
                     "placing frames on an external track needs the video's UTC time; "
@@ -384,6 +395,9 @@ class FrameTagger:
             return
         self.summary.frames_with_position += 1
         alt, speed = float(fix["alt"]), float(fix["speed"])  # type: ignore[arg-type]
+        ellipsoidal = np.nan
+        if self._geoid is not None and np.isfinite(alt):
+            ellipsoidal, alt = alt, float(self._geoid.above_sea_level(lat, lon, alt)[0])
         course = float(fix["course"])  # type: ignore[arg-type]
         direction = float(fix["direction"])  # type: ignore[arg-type]
         tags.lat, tags.lon = lat, lon
@@ -399,6 +413,7 @@ class FrameTagger:
             lon=_fmt(lon, 7),
             alt=_fmt(alt, 3),
             alt_datum=self._alt_datum if np.isfinite(alt) else "",
+            alt_ellipsoid=_fmt(ellipsoidal, 3),
             speed=_fmt(speed, 3),
             heading=_fmt(direction, 2),
             course=_fmt(course, 2),

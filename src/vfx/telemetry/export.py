@@ -1,7 +1,9 @@
 """Telemetry as GPX, GeoJSON, CSV and JSON text.
 
 * GPX 1.1 (through gpxpy): one track, one segment, every usable point with its own UTC time,
-  elevation and speed; GPS tools, JOSM and ``exiftool -geotag`` read it.
+  elevation (above mean sea level, as GPX defines it: EGM96 where the receiver gives
+  ellipsoidal heights and the geoid grid is installed) and speed; GPS tools, JOSM and
+  ``exiftool -geotag`` read it.
 * GeoJSON (RFC 7946): a LineString of the track and one Point feature per fix with its time,
   video time, altitude, speed, fix, precision and quality flag as properties.
 * CSV: one row per sample; ``kind`` says ``gps`` or ``orientation`` (quaternion and yaw, pitch,
@@ -18,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from vfx.telemetry.geoid import Geoid, find_geoid, track_heights
 from vfx.telemetry.orientation import quaternion_to_euler_deg
 from vfx.telemetry.track import GpsTrack, Telemetry, utc_datetime
 
@@ -36,8 +39,9 @@ def _iso(utc_s: float) -> str | None:
     return utc_datetime(utc_s).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _gps_rows(track: GpsTrack, flags: np.ndarray) -> list[dict[str, Any]]:
+def _gps_rows(track: GpsTrack, flags: np.ndarray, geoid: Geoid | None) -> list[dict[str, Any]]:
     heading = track.headings()
+    alt, datum, ellipsoidal = track_heights(track, geoid)
     rows = []
     for i in range(len(track)):
         rows.append(
@@ -47,7 +51,9 @@ def _gps_rows(track: GpsTrack, flags: np.ndarray) -> list[dict[str, Any]]:
                 "datetime_utc": _iso(track.utc_s[i]),
                 "lat": _num(track.lat[i], 8),
                 "lon": _num(track.lon[i], 8),
-                "alt": _num(track.alt[i], 3),
+                "alt": _num(alt[i], 3),
+                "alt_datum": datum if np.isfinite(alt[i]) else None,
+                "alt_ellipsoid": _num(ellipsoidal[i], 3),
                 "speed": _num(track.speed[i], 3),
                 "heading": _num(heading[i], 2),
                 "fix": int(track.fix[i]) if track.fix[i] >= 0 else None,
@@ -85,9 +91,10 @@ def _orientation_rows(telemetry: Telemetry) -> list[dict[str, Any]]:
     return rows
 
 
-def _gpx(telemetry: Telemetry, track: GpsTrack, flags: np.ndarray) -> str:
+def _gpx(telemetry: Telemetry, track: GpsTrack, flags: np.ndarray, geoid: Geoid | None) -> str:
     import gpxpy.gpx
 
+    alt = track_heights(track, geoid)[0]
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "vfx"
     gtrack = gpxpy.gpx.GPXTrack(name=telemetry.path.name)
@@ -99,7 +106,7 @@ def _gpx(telemetry: Telemetry, track: GpsTrack, flags: np.ndarray) -> str:
         point = gpxpy.gpx.GPXTrackPoint(
             latitude=round(float(track.lat[i]), 8),
             longitude=round(float(track.lon[i]), 8),
-            elevation=_num(track.alt[i], 3),
+            elevation=_num(alt[i], 3),
             time=utc_datetime(float(track.utc_s[i])),
             speed=_num(track.speed[i], 3),
         )
@@ -191,19 +198,22 @@ def _json(telemetry: Telemetry, gps_rows: list[dict[str, Any]], ori: list[dict[s
     return json.dumps(doc, indent=1) + "\n"
 
 
-def export_telemetry(telemetry: Telemetry, fmt: str) -> str:
+def export_telemetry(telemetry: Telemetry, fmt: str, *, geoid: Geoid | None = None) -> str:
     """The telemetry as text in ``fmt`` (one of :data:`EXPORT_FORMATS`).
 
     GPX and GeoJSON need a GPS track; CSV and JSON also carry orientation samples.
+    Ellipsoidal heights are written above sea level with ``geoid`` (default: the EGM96 grid
+    when installed, :func:`vfx.telemetry.geoid.find_geoid`).
     """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
+    geoid = geoid if geoid is not None else find_geoid()
     track = telemetry.gps
     flags = track.quality() if track is not None else np.zeros(0, dtype=object)
-    rows = _gps_rows(track, flags) if track is not None else []
+    rows = _gps_rows(track, flags, geoid) if track is not None else []
     if fmt == "gpx":
         assert track is not None
-        return _gpx(telemetry, track, flags)
+        return _gpx(telemetry, track, flags, geoid)
     if fmt == "geojson":
         return _geojson(telemetry, rows)
     ori = _orientation_rows(telemetry)

@@ -54,6 +54,7 @@ class TrackLine:
     speed: np.ndarray
     alt: np.ndarray
     source: str = ""
+    datum: str = ""  # what alt is measured from (vfx.telemetry.geoid.ALT_DATUM, or EGM96)
 
 
 @dataclass

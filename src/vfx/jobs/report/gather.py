@@ -24,6 +24,7 @@ from vfx.io.sources import IMAGE_SUFFIXES, inside, listed_file, natural_key
 from vfx.io.table import TABLE_NAME, read_csv_rows, read_frame_table
 from vfx.jobs.report.content import BatchRow, FrameEntry, ImageEntry, Page, Plot, TrackLine
 from vfx.tagging.rows import finite_number as _number
+from vfx.telemetry.geoid import find_geoid, track_heights
 
 __all__ = ["THUMB_WIDTH", "gather_folder", "gather_video", "thumbnail"]
 
@@ -120,8 +121,9 @@ def gather_video(
     if telemetry.gps is not None and len(telemetry.gps):
         gps = telemetry.gps
         flags = gps.quality()
+        heights, datum, _ = track_heights(gps, find_geoid())
         page.track = TrackLine(gps.time_s - tagger.video_start_s, gps.lat, gps.lon, flags,
-                               gps.speed, gps.alt, gps.source)  # fmt: skip
+                               gps.speed, heights, gps.source, datum)  # fmt: skip
     page.plots = _telemetry_plots(page.track, telemetry, tagger.video_start_s)
     return page
 
@@ -185,7 +187,9 @@ def _telemetry_plots(track: TrackLine | None, telemetry: object | None, start: f
         if np.isfinite(track.speed[good]).any():
             plots.append(Plot("Speed", "m/s", {"speed": (t, track.speed[good])}))
         if np.isfinite(track.alt[good]).any():
-            plots.append(Plot("Altitude", "m", {"altitude": (t, track.alt[good])}))
+            above = {"EGM96": "above sea level (EGM96)", "ellipsoid": "above the WGS 84 ellipsoid"}
+            label = f"Altitude {above.get(track.datum, '')}".strip()
+            plots.append(Plot(label, "m", {"altitude": (t, track.alt[good])}))
     if telemetry is None:
         return plots
     for name in ("accel", "gyro"):
