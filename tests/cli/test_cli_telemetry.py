@@ -185,3 +185,54 @@ def test_a_track_without_a_usable_fix_is_not_exported(plain_clip: Path, tmp_path
     assert "no usable GPS point in the track of 2 (2 no fix)" in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def _ogr(*args: object) -> str:
+    import shutil
+    import subprocess
+
+    if shutil.which("ogrinfo") is None:
+        pytest.skip("GDAL (gdal-bin) is not installed")
+    done = subprocess.run([str(a) for a in args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("suffix", ["kml", "kmz"])
+def test_kml_is_read_by_gdal_with_the_track_and_timed_points(
+    gps_clip: Path, tmp_path: Path, suffix: str
+) -> None:
+    out = tmp_path / f"track.{suffix}"
+    result = vfx("telemetry", gps_clip, "-o", out)
+    assert result.exit_code == 0, result.output
+    # GDAL reads KML with LIBKML by default, and with its own KML driver when LIBKML is skipped
+    skips = (["LIBKML"], []) if suffix == "kml" else ([],)
+    for skip in skips:
+        config = ["--config", "GDAL_SKIP", "LIBKML"] if skip else []
+        text = _ogr("ogrinfo", *config, "-al", out)
+        assert f"using driver `{'KML' if skip else 'LIBKML'}' successful" in text
+        assert text.count("LINESTRING") == 1 and text.count("POINT") == 30
+    text = _ogr("ogrinfo", out, "points")  # LIBKML: each point with its time
+    assert text.count("timestamp (DateTime) = 2024/05/01 10:00:0") == 30
+    assert "timestamp (DateTime) = 2024/05/01 10:00:00.3" in text
+
+
+def test_the_geojson_line_layer_becomes_a_shapefile(gps_clip: Path, tmp_path: Path) -> None:
+    out = tmp_path / "track.geojson"
+    assert vfx("telemetry", gps_clip, "-o", out).exit_code == 0
+    shp = tmp_path / "line.shp"
+    _ogr("ogr2ogr", "-f", "ESRI Shapefile", shp, out, "-where", "OGR_GEOMETRY='LINESTRING'")
+    text = _ogr("ogrinfo", "-al", "-so", shp)
+    assert "Line String" in text and "Feature Count: 1" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "said"),
+    [("x.xyz", [], "does not write .xyz"), ("x.kml", ["-f", "gpx"], "--format says gpx")],
+)
+def test_an_output_name_of_another_format_is_refused(
+    gps_clip: Path, tmp_path: Path, name: str, args: list[str], said: str
+) -> None:
+    result = vfx("telemetry", gps_clip, "-o", tmp_path / name, *args)
+    assert result.exit_code == 1 and said in result.stderr
+    assert result.stderr.count("\n") == 1 and list(tmp_path.iterdir()) == []

@@ -14,6 +14,8 @@ from vfx.params import PARAMS
 class TrackFormat(StrEnum):
     gpx = "gpx"
     geojson = "geojson"
+    kml = "kml"
+    kmz = "kmz"
     csv = "csv"
     json = "json"
 
@@ -34,7 +36,8 @@ def telemetry(
         typer.Option(
             "--format",
             "-f",
-            help="gpx, geojson, csv or json (default: from the output's suffix, else gpx).",
+            help="gpx, geojson, kml, kmz, csv or json (default: from the output's suffix, "
+            "else gpx).",
             show_default=False,
         ),
     ] = None,

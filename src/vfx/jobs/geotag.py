@@ -20,11 +20,18 @@ from typing import NamedTuple
 import numpy as np
 
 from vfx.errors import OutputError, ParameterError, TelemetryError
-from vfx.io.files import discard, prepare_output_dir, publish, stage_copy, write_text
+from vfx.io.files import (
+    discard,
+    prepare_output_dir,
+    publish,
+    stage_copy,
+    write_bytes,
+    write_text,
+)
 from vfx.io.images import looks_complete
 from vfx.io.sources import IMAGE_SUFFIXES, natural_key
 from vfx.io.table import read_frame_table, write_frame_table
-from vfx.telemetry.export import EXPORT_FORMATS, export_telemetry
+from vfx.telemetry.export import EXPORT_FORMATS, export_telemetry, kmz_bytes
 from vfx.telemetry.read import read_telemetry
 from vfx.telemetry.track import Telemetry
 from vfx.telemetry.trackfiles import read_track
@@ -33,7 +40,18 @@ __all__ = ["GeotagResult", "export_telemetry_file", "geotag_folder"]
 
 log = logging.getLogger("vfx")
 
-_SUFFIX_FORMAT = {".gpx": "gpx", ".geojson": "geojson", ".json": "json", ".csv": "csv"}
+_SUFFIX_FORMAT = {
+    ".gpx": "gpx",
+    ".geojson": "geojson",
+    ".kml": "kml",
+    ".kmz": "kmz",
+    ".json": "json",
+    ".csv": "csv",
+}
+
+
+#: The formats that are a GPS track.
+_TRACK_FORMATS = ("gpx", "geojson", "kml", "kmz")
 
 
 def export_telemetry_file(
@@ -42,24 +60,37 @@ def export_telemetry_file(
     """Write ``video``'s telemetry to ``output`` (default ``<stem>.<fmt>`` beside the cwd).
 
     The format comes from ``fmt`` or else from the output's suffix (``.gpx``, ``.geojson``,
-    ``.csv``, ``.json``); GPX when neither says.
+    ``.kml``, ``.kmz``, ``.csv``, ``.json``); GPX when neither says.
 
     Raises
     ------
+    OutputError
+        When the format is guessed from an output suffix that is not one of those, or the
+        suffix names another format than ``fmt`` (nothing is written).
     TelemetryError
-        When the video carries no GPS track and the format needs one (GPX, GeoJSON), or no
-        telemetry at all.
+        When the video carries no GPS track and the format needs one (GPX, GeoJSON, KML), or
+        no telemetry at all.
     """
     video = Path(video)
-    if fmt is None:
-        fmt = _SUFFIX_FORMAT.get(Path(output).suffix.lower(), "gpx") if output else "gpx"
-    if fmt not in EXPORT_FORMATS:
+    if fmt is not None and fmt not in EXPORT_FORMATS:
         raise ParameterError(f"format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
+    suffix = Path(output).suffix.lower() if output else ""
+    named = _SUFFIX_FORMAT.get(suffix)
+    if fmt is None:
+        if suffix and named is None:
+            raise OutputError(
+                f"vfx does not write {suffix} files; name the output .gpx, .geojson, .kml, "
+                ".kmz, .csv or .json, or give --format",
+                path=output,
+            )
+        fmt = named or "gpx"
+    elif named is not None and named != fmt and {fmt, named} != {"json", "geojson"}:
+        raise OutputError(f"the name says {named} but --format says {fmt}", path=output)
     telemetry = read_telemetry(video)
-    if telemetry.gps is None and fmt in ("gpx", "geojson"):
+    if telemetry.gps is None and fmt in _TRACK_FORMATS:
         found = ", ".join(telemetry.sources) or "no telemetry"
         raise TelemetryError(f"no GPS track in the video ({found}); try --format csv", path=video)
-    if telemetry.gps is not None and fmt in ("gpx", "geojson"):
+    if telemetry.gps is not None and fmt in _TRACK_FORMATS:
         flags = telemetry.gps.quality()
         if not (flags == "").any():
             counts = Counter(str(f) for f in flags)
@@ -72,7 +103,11 @@ def export_telemetry_file(
         raise TelemetryError("no telemetry found (GPMF, CAMM, madv or exiftool)", path=video)
     out = Path(output) if output else Path.cwd() / f"{video.stem}.{fmt}"
     prepare_output_dir(out.parent)
-    write_text(out, export_telemetry(telemetry, fmt))
+    text = export_telemetry(telemetry, fmt)
+    if fmt == "kmz":
+        write_bytes(out, kmz_bytes(text))
+    else:
+        write_text(out, text)
     return out, telemetry
 
 

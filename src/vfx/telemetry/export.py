@@ -6,6 +6,10 @@
   ``exiftool -geotag`` read it.
 * GeoJSON (RFC 7946): a LineString of the track and one Point feature per fix with its time,
   video time, altitude, speed, fix, precision and quality flag as properties.
+* KML 2.2: the track as a LineString and one timestamped Point per usable fix (speed,
+  heading and video time as data), heights above sea level where known (``absolute``), on
+  the ground otherwise; Google Earth, QGIS and GDAL's KML and LIBKML drivers read it. KMZ is
+  the same document zipped as ``doc.kml``.
 * CSV: one row per sample; ``kind`` says ``gps`` or ``orientation`` (quaternion and yaw, pitch,
   roll), so pandas can split it with one ``groupby``.
 * JSON: everything above plus sensor series summaries and the clock.
@@ -24,9 +28,9 @@ from vfx.telemetry.geoid import Geoid, find_geoid, track_heights
 from vfx.telemetry.orientation import quaternion_to_euler_deg
 from vfx.telemetry.track import GpsTrack, Telemetry, utc_datetime
 
-__all__ = ["EXPORT_FORMATS", "export_telemetry"]
+__all__ = ["EXPORT_FORMATS", "export_telemetry", "kmz_bytes"]
 
-EXPORT_FORMATS = ("gpx", "geojson", "csv", "json")
+EXPORT_FORMATS = ("gpx", "geojson", "kml", "kmz", "csv", "json")
 
 
 def _num(value: float, digits: int) -> float | None:
@@ -118,6 +122,46 @@ def _gpx(telemetry: Telemetry, track: GpsTrack, flags: np.ndarray, geoid: Geoid 
     return str(gpx.to_xml(version="1.1"))
 
 
+def _kml(telemetry: Telemetry, rows: list[dict[str, Any]]) -> str:
+    from xml.sax.saxutils import escape
+
+    good = [r for r in rows if not r["flag"]]
+    datum = next((r["alt_datum"] for r in good if r.get("alt_datum")), None)
+    absolute = datum in ("EGM96", "sea level")
+    mode = "<altitudeMode>absolute</altitudeMode>" if absolute else ""
+
+    def coords(r: dict[str, Any]) -> str:
+        alt = r["alt"] if absolute and r["alt"] is not None else 0
+        return f"{r['lon']},{r['lat']},{alt}"
+
+    name = escape(telemetry.path.name)
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<kml xmlns="http://www.opengis.net/kml/2.2">',
+        "<Document>",
+        f"<name>{name}</name>",
+        f"<Placemark><name>{name} track</name><LineString>{mode}<coordinates>",
+        " ".join(coords(r) for r in good),
+        "</coordinates></LineString></Placemark>",
+        "<Folder><name>points</name>",
+    ]
+    for i, r in enumerate(good):
+        data = "".join(
+            f'<Data name="{key}"><value>{r[key]}</value></Data>'
+            for key in ("time_s", "alt", "alt_datum", "speed", "heading")
+            if r.get(key) is not None
+        )
+        when = (
+            f"<TimeStamp><when>{r['datetime_utc']}</when></TimeStamp>" if r["datetime_utc"] else ""
+        )
+        out.append(
+            f"<Placemark><name>{i}</name>{when}<ExtendedData>{data}</ExtendedData>"
+            f"<Point>{mode}<coordinates>{coords(r)}</coordinates></Point></Placemark>"
+        )
+    out += ["</Folder>", "</Document>", "</kml>", ""]
+    return "\n".join(out)
+
+
 def _geojson(telemetry: Telemetry, rows: list[dict[str, Any]]) -> str:
     good = [r for r in rows if not r["flag"]]
     features: list[dict[str, Any]] = []
@@ -201,7 +245,8 @@ def _json(telemetry: Telemetry, gps_rows: list[dict[str, Any]], ori: list[dict[s
 def export_telemetry(telemetry: Telemetry, fmt: str, *, geoid: Geoid | None = None) -> str:
     """The telemetry as text in ``fmt`` (one of :data:`EXPORT_FORMATS`).
 
-    GPX and GeoJSON need a GPS track; CSV and JSON also carry orientation samples.
+    GPX, GeoJSON and KML need a GPS track; CSV and JSON also carry orientation samples.
+    ``kmz`` gives the KML text (:func:`kmz_bytes` zips it).
     Ellipsoidal heights are written above sea level with ``geoid`` (default: the EGM96 grid
     when installed, :func:`vfx.telemetry.geoid.find_geoid`).
     """
@@ -216,7 +261,19 @@ def export_telemetry(telemetry: Telemetry, fmt: str, *, geoid: Geoid | None = No
         return _gpx(telemetry, track, flags, geoid)
     if fmt == "geojson":
         return _geojson(telemetry, rows)
+    if fmt in ("kml", "kmz"):
+        return _kml(telemetry, rows)
     ori = _orientation_rows(telemetry)
     if fmt == "csv":
         return _csv(rows + ori)
     return _json(telemetry, rows, ori)
+
+
+def kmz_bytes(kml: str) -> bytes:
+    """A KMZ: the KML document zipped as ``doc.kml``, as Google Earth writes it."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("doc.kml", kml)
+    return buf.getvalue()
