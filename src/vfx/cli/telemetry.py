@@ -36,6 +36,7 @@ def telemetry(
         typer.Option(
             "--format",
             "-f",
+            metavar="FORMAT",
             help="gpx, geojson, kml, kmz, csv or json (default: from the output's suffix, "
             "else gpx).",
             show_default=False,
