@@ -96,7 +96,8 @@ def _accepted(folder: Path, *extra: str) -> list[dict]:
 
 
 CASES = {
-    "distance-jpg": ("frames", "--distance", "3", "-f", "jpg"),
+    # no option at all: --distance writes JPEG, with a position on every frame
+    "distance-default": ("frames", "--distance", "3"),
     "distance-tiff": ("frames", "--distance", "3", "-f", "tiff"),
     "every-jpg": ("frames", "--every", "1", "-f", "jpg", "--require-gps"),
     "keyframes-jpg": ("keyframes", "-f", "jpg", "--require-gps"),
@@ -110,7 +111,10 @@ def test_hero7_outputs_are_ready_for_upload(case: str, tmp_path: Path) -> None:
     command, *options = CASES[case]
     out = tmp_path / case
     _vfx(command, media("gopro-hero7.mp4"), *options, "-o", out, "--quiet")
-    assert len(_accepted(out)) >= 5
+    records = _accepted(out)
+    assert len(records) >= 5
+    if case == "distance-default":  # so zip ran on every image
+        assert {Path(r["filename"]).suffix for r in records} == {".jpg"}
 
 
 @pytest.mark.media

@@ -207,6 +207,10 @@ def frames(
     start_s = parse_time(start) if start is not None else 0.0
     end_s = parse_time(end) if end is not None else None
     at_s = _parse_at(at)
+    stills = dict(stills or {})
+    if distance is not None:
+        # mapping: mapillary_tools zips and uploads JPEG only (it rewrites EXIF with piexif)
+        stills.setdefault("fmt", "jpg")
     from vfx.jobs.stills import extract_frames
 
     run_each(
@@ -222,7 +226,7 @@ def frames(
             start_s=start_s,
             end_s=end_s,
             progress=progress,
-            **(stills or {}),
+            **stills,
             metadata=metadata,
             panorama=panorama,
             name=name,

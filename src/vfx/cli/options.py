@@ -31,8 +31,14 @@ OutDir = Annotated[
     typer.Option("--output", "-o", help="Output folder.", show_default=False),
 ]
 Format = Annotated[
-    ImageFormat,
-    typer.Option("--format", "-f", help="Image format: lossless tiff or png, or jpg."),
+    ImageFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Image format: lossless tiff or png, or jpg. Default: tiff; jpg for --distance "
+        "(mapillary_tools zips and uploads JPEG only).",
+        show_default=False,
+    ),
 ]
 
 
@@ -254,7 +260,7 @@ BlurFaces = Annotated[
 
 #: How extracted frames are written, written once for keyframes, frames and select.
 _STILLS_PARAMS: tuple[tuple[str, Any, Any], ...] = (
-    ("fmt", Format, ImageFormat.tiff),
+    ("fmt", Format, None),
     ("quality", Quality, PARAMS["quality"].default),
     ("overwrite", Overwrite, False),
     ("max_pixels", MaxPixels, PARAMS["max_pixels"].default),
@@ -263,16 +269,17 @@ _STILLS_PARAMS: tuple[tuple[str, Any, Any], ...] = (
 
 
 def _stills(
-    fmt: ImageFormat, quality: int, overwrite: bool, max_pixels: int, blur_faces: bool
+    fmt: ImageFormat | None, quality: int, overwrite: bool, max_pixels: int, blur_faces: bool
 ) -> dict[str, Any]:
-    """The stills options as the extraction functions' keyword arguments."""
+    """The stills options as the extraction functions' keyword arguments (no ``fmt`` when
+    ``-f`` was not given: the command's own default)."""
     faces = None
     if blur_faces:
         from vfx.jobs.blur import FaceOptions
 
         faces = FaceOptions()
     return {
-        "fmt": fmt.value,
+        **({"fmt": fmt.value} if fmt is not None else {}),
         "quality": quality,
         "overwrite": overwrite,
         "max_pixels": max_pixels,
