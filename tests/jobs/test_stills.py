@@ -248,3 +248,36 @@ def test_a_ctrl_c_between_any_two_statements_keeps_frames_csv_exact(tmp_path: Pa
         assert listed == images, f"interrupted at line {at} of {total}"
         for name in images:  # each listed image is whole, the frame its name says
             assert read_barcode(read_image(out / name)) == int(name[-11:-5])
+
+
+def test_sharpest_takes_the_sharp_neighbour_of_a_blurred_frame(tmp_path: Path) -> None:
+    """Every other frame of a textured clip is a blurred copy (as shake makes it): sampling
+    every 0.5 s lands on blurred frames, --sharpest 0.15 on their sharp neighbours, each
+    tagged with its own time and never one frame twice."""
+    import cv2
+    import numpy as np
+
+    from clips import write_lossless
+
+    rng = np.random.default_rng(2)
+    texture = rng.integers(0, 256, (120, 400, 3), dtype=np.uint8)
+    frames = []
+    for i in range(40):
+        image = np.ascontiguousarray(np.roll(texture, 4 * i, axis=1)[:, :160])
+        frames.append(cv2.GaussianBlur(image, (0, 0), 3) if i % 2 == 0 else image)
+    clip = write_lossless(tmp_path / "shaky.mp4", frames, fps=10)
+    plain = extract_frames(clip, tmp_path / "plain", every_s=0.5)
+    sharp = extract_frames(clip, tmp_path / "sharp", every_s=0.5, sharpest_s=0.15)
+    planned = [int(r["frame_index"]) for r in read_frame_table(tmp_path / "plain")]
+    assert planned == [0, 5, 10, 15, 20, 25, 30, 35] and len(plain.files) == 8
+    rows = read_frame_table(tmp_path / "sharp")
+    written = [int(r["frame_index"]) for r in rows]
+    assert all(i % 2 == 1 for i in written) and len(set(written)) == len(written) == 8
+    for row in rows:
+        offset = float(row["offset_s"])
+        assert abs(offset) <= 0.15 + 1e-9
+        assert float(row["time_s"]) == pytest.approx(float(row["planned_time_s"]) + offset)
+        assert float(row["time_s"]) == pytest.approx(int(row["frame_index"]) / 10)
+    assert np.array_equal(read_image(sharp.files[1]), frames[written[1]])
+    with pytest.raises(ParameterError, match="sharpest_s"):
+        extract_frames(clip, tmp_path / "x", every_s=0.5, sharpest_s=-1)

@@ -179,6 +179,17 @@ def frames(
             metavar="T1,T2,...",
         ),
     ] = None,
+    sharpest: Annotated[
+        float | None,
+        typer.Option(
+            "--sharpest",
+            help="Write the sharpest frame (variance of the Laplacian of its luma) within "
+            "SECONDS of each chosen instant instead of the one on screen then; frames.csv "
+            "records its sharpness and offset.",
+            metavar="SECONDS",
+            show_default=False,
+        ),
+    ] = None,
     start: Start = None,
     end: End = None,
     output: OutDir = None,
@@ -223,6 +234,7 @@ def frames(
             at_s=at_s,
             all_frames=all_frames,
             distance_m=distance,
+            sharpest_s=sharpest,
             start_s=start_s,
             end_s=end_s,
             progress=progress,

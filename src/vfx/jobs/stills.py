@@ -28,7 +28,14 @@ from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import PanoramaOptions, open_video
 from vfx.io.video.reader import VideoReader
 from vfx.jobs.blur import FaceBlur, FaceOptions
-from vfx.ops.sampling import ranks_at, ranks_between, target_times
+from vfx.ops.sampling import (
+    ranks_at,
+    ranks_between,
+    sharpest_ranks,
+    sharpness,
+    target_times,
+    window_ranks,
+)
 from vfx.params import check
 from vfx.tagging.sequences import distance_times
 from vfx.tagging.settings import MetadataOptions
@@ -115,6 +122,7 @@ def write_frames(
     tagger: FrameTagger | None = None,
     name: InputName | None = None,
     faces: FaceOptions | None = None,
+    extra_columns: dict[int, dict[str, object]] | None = None,
 ) -> Extraction:
     """Decode the chosen frames of an open reader and write them, with frames.csv.
 
@@ -123,7 +131,8 @@ def write_frames(
     ``name`` gives the stem and source the outputs are named by (:mod:`vfx.io.naming`; by default
     the video's own). With ``faces``, every image's faces are blurred before it is encoded
     (panoramas on perspective views) and frames.csv gets a ``faces`` column: no unblurred
-    image is ever written.
+    image is ever written. ``extra_columns`` adds columns to the rows of the frames it names (by
+    display index).
     """
     video = reader.path
     name = name or InputName(video, video.stem, video.name)
@@ -223,6 +232,7 @@ def write_frames(
                 file_name = _image_name(stem, frame.index, fmt)
                 path = out_dir / file_name
                 entry = _row(frame, file_name, source, identity)
+                entry.update((extra_columns or {}).get(frame.index, {}))
                 tags = None
                 if tagger is not None:
                     height, width = frame.image.shape[:2]
@@ -344,6 +354,7 @@ def extract_frames(
     panorama: PanoramaOptions | None = None,
     name: InputName | None = None,
     faces: FaceOptions | None = None,
+    sharpest_s: float | None = None,
 ) -> Extraction:
     """Write the frames of ``video`` chosen by time, or by distance travelled.
 
@@ -356,10 +367,16 @@ def extract_frames(
     the frame on screen then); ``every_s`` then caps the time between frames while moving. It needs
     a GPS track (embedded, or ``metadata.track``), and writes only frames with a position.
 
+    ``sharpest_s`` writes, instead of each chosen frame, the sharpest frame within that many
+    seconds of it (:func:`vfx.ops.sampling.sharpness`; only those windows are decoded first,
+    on the luma), never one frame twice; frames.csv gets ``sharpness``, ``planned_time_s`` and
+    ``offset_s``, and the time and GPS tags are the written frame's own.
+
     Other parameters are as in :func:`extract_keyframes`; the default folder is
     ``./<stem>_frames``.
     """
     check_format(fmt, quality)
+    check("sharpest_s", sharpest_s)
     at_list = None if at_s is None else [float(t) for t in at_s]
     chosen = [every_s is not None, fps is not None, at_list is not None, all_frames]
     if distance_m is not None:
@@ -392,12 +409,16 @@ def extract_frames(
                 f"no frames between {start_s} s and {end_s if end_s is not None else 'the end'}"
                 f" (the video ends at {float(times[-1]):.3f} s)"
             )
+        columns = None
+        if sharpest_s:
+            ranks, columns = _sharpest(reader, times, np.asarray(ranks), sharpest_s)
         stem = name.stem if name else video.stem
         out = prepare_output_dir(out_dir or Path.cwd() / f"{stem}_frames")
         return write_frames(
             reader,
             out,
             keyframes=False,
+            extra_columns=columns,
             ranks=np.asarray(ranks).tolist(),
             fmt=fmt,
             quality=quality,
@@ -408,6 +429,25 @@ def extract_frames(
             name=name,
             faces=faces,
         )
+
+
+def _sharpest(
+    reader: VideoReader, times: np.ndarray, planned: np.ndarray, window_s: float
+) -> tuple[np.ndarray, dict[int, dict[str, object]]]:
+    """The sharpest frame near each planned one, in display order, and their frames.csv
+    columns; the windows are decoded once, as luma."""
+    wanted = window_ranks(times, planned, window_s)
+    scores = {f.index: sharpness(f.image) for f in reader.frames(ranks=wanted, pixels="grey")}
+    chosen, kept = sharpest_ranks(times, planned, window_s, scores)
+    columns: dict[int, dict[str, object]] = {
+        int(c): {
+            "sharpness": f"{scores[int(c)]:.3f}",
+            "planned_time_s": format_seconds(float(times[p])),
+            "offset_s": f"{float(times[c] - times[p]):+.6f}",
+        }
+        for c, p in zip(chosen.tolist(), kept.tolist(), strict=True)
+    }
+    return np.sort(chosen), columns
 
 
 def _time_ranks(

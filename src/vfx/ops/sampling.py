@@ -15,7 +15,15 @@ import numpy as np
 
 from vfx.errors import ParameterError
 
-__all__ = ["parse_time", "ranks_at", "ranks_between", "target_times"]
+__all__ = [
+    "parse_time",
+    "ranks_at",
+    "ranks_between",
+    "sharpest_ranks",
+    "sharpness",
+    "target_times",
+    "window_ranks",
+]
 
 # Tolerance for comparing float seconds: far below any frame duration.
 _EPS = 1e-9
@@ -83,3 +91,58 @@ def ranks_between(frame_times_s: np.ndarray, start_s: float, end_s: float | None
         else int(np.searchsorted(frame_times_s, end_s - _EPS, side="left"))
     )
     return np.arange(lo, max(lo, hi), dtype=np.int64)
+
+
+def sharpness(grey: np.ndarray) -> float:
+    """How sharp a picture is: the variance of the Laplacian of its luma (Pech-Pacheco et
+    al. 2000, the usual focus measure; motion blur and shake lower it).
+
+    >>> flat = np.full((32, 32), 100, np.uint8)
+    >>> edge = flat.copy(); edge[:, 16:] = 200
+    >>> sharpness(flat), sharpness(edge) > 0
+    (0.0, True)
+    """
+    import cv2
+
+    return float(cv2.Laplacian(np.asarray(grey), cv2.CV_64F, ksize=1).var())
+
+
+def window_ranks(frame_times_s: np.ndarray, planned: np.ndarray, window_s: float) -> np.ndarray:
+    """The display ranks within ``window_s`` seconds of each planned rank, sorted, once each."""
+    times = np.asarray(frame_times_s, dtype=np.float64)
+    planned = np.asarray(planned, dtype=np.int64)
+    if planned.size == 0:
+        return planned
+    lo = np.searchsorted(times, times[planned] - window_s - 1e-9, side="left")
+    hi = np.searchsorted(times, times[planned] + window_s + 1e-9, side="right")
+    return np.unique(np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)]))
+
+
+def sharpest_ranks(
+    frame_times_s: np.ndarray, planned: np.ndarray, window_s: float, scores: dict[int, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each planned rank, the rank within ``window_s`` seconds of it with the highest
+    score (ties: the nearer in time, then the earlier), never one another planned rank has
+    taken: ``(chosen, planned)`` arrays, without the planned ranks whose every frame was
+    taken (two outputs are never one frame).
+
+    >>> times = np.arange(10) / 10
+    >>> chosen, planned = sharpest_ranks(
+    ...     times, np.array([2, 4]), 0.15, {1: 5, 2: 1, 3: 9, 4: 2, 5: 3})
+    >>> chosen.tolist(), planned.tolist()
+    ([3, 5], [2, 4])
+    """
+    times = np.asarray(frame_times_s, dtype=np.float64)
+    taken: set[int] = set()
+    chosen, kept = [], []
+    for p in np.asarray(planned, dtype=np.int64).tolist():
+        lo = int(np.searchsorted(times, times[p] - window_s - 1e-9, side="left"))
+        hi = int(np.searchsorted(times, times[p] + window_s + 1e-9, side="right"))
+        free = [r for r in range(lo, hi) if r not in taken and r in scores]
+        if not free:
+            continue
+        best = max(free, key=lambda r: (scores[r], -abs(times[r] - times[p]), -r))
+        taken.add(best)
+        chosen.append(best)
+        kept.append(p)
+    return np.array(chosen, dtype=np.int64), np.array(kept, dtype=np.int64)
