@@ -38,6 +38,7 @@ __all__ = [
     "temp_beside",
     "write_bytes",
     "write_text",
+    "zipped",
 ]
 
 
@@ -290,3 +291,15 @@ def folder_lock(folder: str | Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+def zipped(member: str, data: bytes) -> bytes:
+    """A zip archive, in memory, of one file ``member`` holding ``data`` (a KMZ is its KML
+    zipped as ``doc.kml``)."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(member, data)
+    return buf.getvalue()

@@ -27,11 +27,12 @@ from vfx.io.files import (
     stage_copy,
     write_bytes,
     write_text,
+    zipped,
 )
 from vfx.io.images import looks_complete
 from vfx.io.sources import IMAGE_SUFFIXES, natural_key
 from vfx.io.table import read_frame_table, write_frame_table
-from vfx.telemetry.export import EXPORT_FORMATS, export_telemetry, kmz_bytes
+from vfx.telemetry.export import EXPORT_FORMATS, export_telemetry
 from vfx.telemetry.read import read_telemetry
 from vfx.telemetry.track import Telemetry
 from vfx.telemetry.trackfiles import read_track
@@ -105,7 +106,7 @@ def export_telemetry_file(
     prepare_output_dir(out.parent)
     text = export_telemetry(telemetry, fmt)
     if fmt == "kmz":
-        write_bytes(out, kmz_bytes(text))
+        write_bytes(out, zipped("doc.kml", text.encode()))
     else:
         write_text(out, text)
     return out, telemetry

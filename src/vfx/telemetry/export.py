@@ -9,7 +9,7 @@
 * KML 2.2: the track as a LineString and one timestamped Point per usable fix (speed,
   heading and video time as data), heights above sea level where known (``absolute``), on
   the ground otherwise; Google Earth, QGIS and GDAL's KML and LIBKML drivers read it. KMZ is
-  the same document zipped as ``doc.kml``.
+  the same document zipped as ``doc.kml`` (by the caller).
 * CSV: one row per sample; ``kind`` says ``gps`` or ``orientation`` (quaternion and yaw, pitch,
   roll), so pandas can split it with one ``groupby``.
 * JSON: everything above plus sensor series summaries and the clock.
@@ -28,7 +28,7 @@ from vfx.telemetry.geoid import Geoid, find_geoid, track_heights
 from vfx.telemetry.orientation import quaternion_to_euler_deg
 from vfx.telemetry.track import GpsTrack, Telemetry, utc_datetime
 
-__all__ = ["EXPORT_FORMATS", "export_telemetry", "kmz_bytes"]
+__all__ = ["EXPORT_FORMATS", "export_telemetry"]
 
 EXPORT_FORMATS = ("gpx", "geojson", "kml", "kmz", "csv", "json")
 
@@ -246,7 +246,7 @@ def export_telemetry(telemetry: Telemetry, fmt: str, *, geoid: Geoid | None = No
     """The telemetry as text in ``fmt`` (one of :data:`EXPORT_FORMATS`).
 
     GPX, GeoJSON and KML need a GPS track; CSV and JSON also carry orientation samples.
-    ``kmz`` gives the KML text (:func:`kmz_bytes` zips it).
+    ``kmz`` gives the KML text (a KMZ is it zipped as ``doc.kml``).
     Ellipsoidal heights are written above sea level with ``geoid`` (default: the EGM96 grid
     when installed, :func:`vfx.telemetry.geoid.find_geoid`).
     """
@@ -267,13 +267,3 @@ def export_telemetry(telemetry: Telemetry, fmt: str, *, geoid: Geoid | None = No
     if fmt == "csv":
         return _csv(rows + ori)
     return _json(telemetry, rows, ori)
-
-
-def kmz_bytes(kml: str) -> bytes:
-    """A KMZ: the KML document zipped as ``doc.kml``, as Google Earth writes it."""
-    import zipfile
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("doc.kml", kml)
-    return buf.getvalue()
