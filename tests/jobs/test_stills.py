@@ -281,3 +281,42 @@ def test_sharpest_takes_the_sharp_neighbour_of_a_blurred_frame(tmp_path: Path) -
     assert np.array_equal(read_image(sharp.files[1]), frames[written[1]])
     with pytest.raises(ParameterError, match="sharpest_s"):
         extract_frames(clip, tmp_path / "x", every_s=0.5, sharpest_s=-1)
+
+
+def test_keyframes_sharpest_takes_a_sharp_neighbour(tmp_path: Path) -> None:
+    """Keyframes every 10 frames, each one a blurred frame: with --sharpest 0.15 the
+    written frames are their sharp neighbours, one per keyframe."""
+    from fractions import Fraction as F
+
+    import av
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    texture = rng.integers(0, 256, (96, 300, 3), dtype=np.uint8)
+    clip = tmp_path / "gop.mp4"
+    with av.open(str(clip), "w") as out:
+        stream = out.add_stream("libx264rgb", rate=F(10))
+        stream.height, stream.width = 96, 128
+        stream.pix_fmt = "rgb24"
+        stream.options = {"crf": "0", "preset": "ultrafast", "bf": "0", "g": "10",
+                          "keyint_min": "10", "sc_threshold": "0"}  # fmt: skip
+        for i in range(40):
+            image = np.ascontiguousarray(np.roll(texture, 3 * i, axis=1)[:, :128])
+            if i % 2 == 0:
+                image = cv2.GaussianBlur(image, (0, 0), 3)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    extract_keyframes(clip, tmp_path / "keys")
+    keys = [int(r["frame_index"]) for r in read_frame_table(tmp_path / "keys")]
+    assert keys == [0, 10, 20, 30]
+    extract_keyframes(clip, tmp_path / "sharp", sharpest_s=0.15)
+    rows = read_frame_table(tmp_path / "sharp")
+    written = [int(r["frame_index"]) for r in rows]
+    assert len(written) == 4 and all(i % 2 == 1 for i in written)
+    assert [abs(w - k) for w, k in zip(written, keys, strict=True)] == [1, 1, 1, 1]
+    assert [float(r["planned_time_s"]) for r in rows] == [0.0, 1.0, 2.0, 3.0]

@@ -108,11 +108,26 @@ def _parse_at(text: str | None) -> list[float] | None:
     return [parse_time(p) for p in parts]
 
 
+#: ``--sharpest SECONDS`` of keyframes and frames.
+Sharpest = Annotated[
+    float | None,
+    typer.Option(
+        "--sharpest",
+        help="Write the sharpest frame (variance of the Laplacian of its luma) within "
+        "SECONDS of each chosen instant instead of the one on screen then; frames.csv "
+        "records its sharpness and offset.",
+        metavar="SECONDS",
+        show_default=False,
+    ),
+]
+
+
 @with_panorama_options
 @with_stills_options
 @with_metadata_options
 def keyframes(
     videos: Videos,
+    sharpest: Sharpest = None,
     output: OutDir = None,
     quiet: Quiet = False,
     json: Json = False,
@@ -135,6 +150,7 @@ def keyframes(
         lambda name, progress: extract_keyframes(
             name.path,
             output,
+            sharpest_s=sharpest,
             progress=progress,
             **(stills or {}),
             metadata=metadata,
@@ -179,17 +195,7 @@ def frames(
             metavar="T1,T2,...",
         ),
     ] = None,
-    sharpest: Annotated[
-        float | None,
-        typer.Option(
-            "--sharpest",
-            help="Write the sharpest frame (variance of the Laplacian of its luma) within "
-            "SECONDS of each chosen instant instead of the one on screen then; frames.csv "
-            "records its sharpness and offset.",
-            metavar="SECONDS",
-            show_default=False,
-        ),
-    ] = None,
+    sharpest: Sharpest = None,
     start: Start = None,
     end: End = None,
     output: OutDir = None,

@@ -280,6 +280,7 @@ def extract_keyframes(
     panorama: PanoramaOptions | None = None,
     name: InputName | None = None,
     faces: FaceOptions | None = None,
+    sharpest_s: float | None = None,
 ) -> Extraction:
     """Decode only the keyframes of ``video`` and write each one losslessly.
 
@@ -310,18 +311,28 @@ def extract_keyframes(
     faces
         Blur the faces of every image before it is written (:class:`vfx.jobs.blur.FaceOptions`);
         frames.csv then counts them in its ``faces`` column.
+    sharpest_s
+        Write, instead of each keyframe, the sharpest frame within that many seconds of it
+        (as :func:`extract_frames`); the other frames of those windows are decoded then.
     """
     check_format(fmt, quality)
+    check("sharpest_s", sharpest_s)
     video = Path(video)
     with open_video(video, max_pixels=max_pixels, panorama=panorama) as reader:
         tagger = FrameTagger.for_reader(reader, metadata)
         stem = name.stem if name else video.stem
+        ranks, columns = None, None
+        if sharpest_s:
+            times = reader.index.times_s()
+            keys = np.asarray(reader.index.key_ranks, dtype=np.int64)
+            ranks, columns = _sharpest(reader, times, keys, sharpest_s)
         out = prepare_output_dir(out_dir or Path.cwd() / f"{stem}_keyframes")
         return write_frames(
             reader,
             out,
-            keyframes=True,
-            ranks=None,
+            keyframes=ranks is None,
+            ranks=None if ranks is None else ranks.tolist(),
+            extra_columns=columns,
             fmt=fmt,
             quality=quality,
             overwrite=overwrite,
