@@ -270,8 +270,10 @@ def gps5_payload(
     gpsu: datetime | None,
     fix: int = 3,
     dop: float = 1.5,
+    device: bytes = b"TestCam!",
 ) -> bytes:
-    """A GPMF sample with one GPS5 stream: lat, lon, alt, 2D speed, 3D speed per point."""
+    """A GPMF sample with one GPS5 stream: lat, lon, alt, 2D speed, 3D speed per point;
+    ``device`` is the camera's name (``DVNM``)."""
     scal = (10_000_000, 10_000_000, 1000, 1000, 100)
     body = b"".join(
         struct.pack(">5i", *(round(v * s) for v, s in zip(p, scal, strict=True))) for p in points
@@ -287,7 +289,7 @@ def gps5_payload(
         klv("SCAL", "l", 4, 5, struct.pack(">5i", *scal)),
         klv("GPS5", "l", 20, len(points), body),
     ]
-    return nest("DEVC", klv("DVNM", "c", 1, 8, b"TestCam!"), nest("STRM", *entries))
+    return nest("DEVC", klv("DVNM", "c", 1, len(device), device), nest("STRM", *entries))
 
 
 # -- CAMM ---------------------------------------------------------------------------------------

@@ -88,3 +88,22 @@ def test_verbose_is_shown_as_a_flag() -> None:
     text = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "100"}).stdout
     line = next(line for line in text.splitlines() if "--verbose" in line)
     assert "<int>" not in line and "default" not in line and "takes no value" in line
+
+
+@pytest.mark.parametrize(("device", "named"), [(b"GoPro Max", True), (b"HERO7 Black", False)])
+def test_info_names_a_360_cameras_flat_mode(
+    plain_clip: Path, tmp_path: Path, device: bytes, named: bool
+) -> None:
+    """A GoPro MAX in HERO mode records one flat 16:9 stream with no spherical metadata:
+    info says so instead of staying silent (a HERO7's clip says nothing of the kind)."""
+    from mp4build import add_track, gps5_payload
+    from telemetry_clips import T0
+
+    samples = [gps5_payload([(45.0, 7.0, 100.0, 1.0, 1.0)] * 10, T0, device=device)]
+    clip = add_track(plain_clip, tmp_path / "cam.mp4", entry="gpmd", samples=samples,
+                     durations=[1000])  # fmt: skip
+    result = runner.invoke(app, ["info", str(clip)])
+    assert result.exit_code == 0, result.output
+    assert ("HERO mode, not 360" in result.output) is named
+    record = json.loads(runner.invoke(app, ["info", str(clip), "--json"]).stdout)
+    assert (record.get("camera_mode") == "flat: the GoPro Max's HERO mode, not 360") is named

@@ -15,13 +15,20 @@ if TYPE_CHECKING:
     from vfx.types import VideoInfo
 
 
-def render(info: "VideoInfo", console: "Console", clock: "ClockCheck | None" = None) -> None:
+def render(
+    info: "VideoInfo",
+    console: "Console",
+    clock: "ClockCheck | None" = None,
+    mode: str | None = None,
+) -> None:
     from rich.table import Table
 
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     rows = [(k, shown(v) if k == "file" else v) for k, v in info.fact_rows()]
+    if mode is not None:
+        rows.append(("camera mode", mode))
     if clock is not None:
         rows.append(("creation clock", clock.describe()))
     for key, value in rows:
@@ -63,13 +70,23 @@ def info(
     from vfx.io.video.reader import probe
 
     result = probe(video, max_pixels=max_pixels)
-    clock = None
+    clock = mode = None
     if result.telemetry:
+        from vfx.errors import TelemetryError
         from vfx.tagging.clock import check_creation_time
+        from vfx.telemetry.read import read_telemetry
+        from vfx.telemetry.spherical import flat_mode
 
         clock = check_creation_time(video, result.creation_time)
+        try:
+            telemetry = read_telemetry(video, fallback=False)
+            mode = flat_mode(telemetry.model, telemetry.projection, result.layout)
+        except TelemetryError:
+            pass
     if json:
         record = result.to_dict()
+        if mode is not None:
+            record["camera_mode"] = mode
         if clock is not None:
             record["creation_time_is_utc"] = clock.creation_is_utc
             record["gps_start_utc"] = clock.gps_start.isoformat()
@@ -78,7 +95,7 @@ def info(
     else:
         from rich.console import Console
 
-        render(result, Console(highlight=False, soft_wrap=True), clock)
+        render(result, Console(highlight=False, soft_wrap=True), clock, mode)
 
 
 def register(app: typer.Typer) -> None:

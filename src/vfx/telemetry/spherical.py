@@ -129,3 +129,24 @@ def read_projection(mp4: Mp4File, width: int, height: int) -> Projection | None:
         return v2
     # VR180 files carry a v2 mesh and a v1 equirectangular description of the same frames.
     return _v1(mp4, video, width, height) or v2
+
+
+#: Camera models (as their telemetry names them) that record 360 video and flat video too.
+SPHERICAL_MODELS = ("GoPro Max", "Mi Sphere", "Insta360", "THETA")
+
+
+def flat_mode(model: str | None, projection: Projection | None, layout: str | None) -> str | None:
+    """What ``vfx info`` says of a 360 camera's flat recording (the GoPro MAX's HERO mode, a
+    single 16:9 stream without spherical metadata); None for anything else.
+
+    >>> flat_mode("GoPro Max", None, None)
+    "flat: the GoPro Max's HERO mode, not 360"
+    >>> flat_mode("HERO7 Black", None, None) is None, flat_mode("GoPro Max", None, "EAC") is None
+    (True, True)
+    """
+    if model is None or projection is not None or layout:
+        return None
+    if not any(name.lower() in model.lower() for name in SPHERICAL_MODELS):
+        return None
+    mode = "HERO mode" if "gopro max" in model.lower() else "flat mode"
+    return f"flat: the {model}'s {mode}, not 360"
