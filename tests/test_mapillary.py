@@ -164,3 +164,15 @@ def test_max_360_panoramas_are_ready_for_upload(tmp_path: Path) -> None:
     out = tmp_path / "pano"
     _vfx("frames", clip, "--every", "0.5", "-f", "jpg", "--width", "1024", "-o", out, "--quiet")
     assert len(_accepted(out)) == 4
+
+
+@pytest.mark.media
+def test_the_mapping_recipe_is_ready_for_upload(tmp_path: Path) -> None:
+    """The built-in geotag-frames recipe writes JPEG and only frames with a position: every
+    image it writes passes process and zip (the HERO7's GPS stops before its video does)."""
+    _vfx("run", ROOT / "recipes" / "geotag-frames.toml", media("gopro-hero7.mp4"),
+         "-o", tmp_path, "--quiet")  # fmt: skip
+    frames = tmp_path / "gopro-hero7_geotag-frames" / "frames"
+    rows = read_frame_table(frames)
+    assert rows and all(r["lat"] for r in rows)
+    assert len(_accepted(frames)) == len(rows)

@@ -91,7 +91,11 @@ def _frames(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
     from vfx.tagging.settings import MetadataOptions
 
     out = ctx.out_dir / o["folder"]
-    meta = MetadataOptions(max_gap_s=o["max_gap_s"], min_distance_m=o["min_distance_m"])
+    meta = MetadataOptions(
+        max_gap_s=o["max_gap_s"],
+        min_distance_m=o["min_distance_m"],
+        require_position=o["require_gps"],
+    )
     faces = FaceOptions() if o["blur_faces"] else None
     if ctx.select is not None:
         from vfx.jobs.select import select_frames
@@ -356,6 +360,12 @@ STEPS: dict[str, StepSpec] = {
                     param="min_distance_m",
                 ),
                 Option("blur_faces", bool, False, "blur faces before an image is written"),
+                Option(
+                    "require_gps",
+                    bool,
+                    False,
+                    "write only frames with a GPS position (an upload needs one on each)",
+                ),
             ),
             _frames,
         ),
