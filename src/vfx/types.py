@@ -23,17 +23,20 @@ __all__ = [
 @dataclass(frozen=True)
 class FrameChoice:
     """Which frames of a video a job reads: its keyframes, all of them, or the frame on
-    screen every ``every_s`` seconds. Built once (by the CLI, the recipe loader or a caller)
-    and checked when it is made.
+    screen every ``every_s`` seconds, between ``start_s`` and ``end_s`` (exclusive) as
+    ``vfx frames`` takes them. Built once (by the CLI, the recipe loader or a caller) and
+    checked when it is made.
 
     >>> FrameChoice.every(0.5)
-    FrameChoice(kind='every', every_s=0.5)
+    FrameChoice(kind='every', every_s=0.5, start_s=0.0, end_s=None)
     >>> str(FrameChoice.parse("every:2"))
     'every:2'
     """
 
     kind: str = "keyframes"
     every_s: float | None = None
+    start_s: float = 0.0
+    end_s: float | None = None
 
     KINDS = ("keyframes", "all", "every")
 
@@ -52,6 +55,16 @@ class FrameChoice:
                 raise ParameterError(f"every_s must be a number of seconds > 0, got {s!r}")
         elif self.every_s is not None:
             raise ParameterError(f"every_s goes with kind 'every', not {self.kind!r}")
+        if not (math.isfinite(self.start_s) and self.start_s >= 0):
+            raise ParameterError(f"start must be a time >= 0 s, got {self.start_s!r}")
+        if self.end_s is not None and not (math.isfinite(self.end_s) and self.end_s > self.start_s):
+            raise ParameterError(f"end ({self.end_s} s) must be after start ({self.start_s} s)")
+
+    def window(self, start_s: float = 0.0, end_s: float | None = None) -> FrameChoice:
+        """The same choice between ``start_s`` and ``end_s``."""
+        from dataclasses import replace
+
+        return replace(self, start_s=float(start_s), end_s=None if end_s is None else float(end_s))
 
     @classmethod
     def keyframes(cls) -> FrameChoice:

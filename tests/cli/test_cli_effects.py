@@ -329,3 +329,37 @@ def test_effects_choose_frames_as_vfx_frames_does(ntsc_clip: ClipSpec, tmp_path:
     assert frames_used("--every", "1") == frames_used("--frames", "every:1") == 3
     both = runner.invoke(app, ["composite", str(ntsc_clip.path), "--all", "--every", "1"])
     assert both.exit_code == 1 and "one of --every, --all" in both.output
+
+
+@pytest.mark.parametrize("choice", [["--all"], ["--every", "0.3"], []])
+def test_start_and_end_take_the_frames_that_frames_takes(tmp_path: Path, choice: list[str]) -> None:
+    """--start/--end on background, mask, composite and montage read exactly the frames
+    ``vfx frames`` writes for the same window (keyframes: those inside it)."""
+    from clips import write_lossless
+
+    rng = np.random.default_rng(1)
+    frames = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(40)]
+    clip = write_lossless(tmp_path / "c.mp4", frames, fps=10)
+    window = ["--start", "1.05", "--end", "00:02.5"]
+    if choice:
+        done = runner.invoke(
+            app, ["frames", str(clip), *choice, *window, "-o", str(tmp_path / "f"), "--quiet"]
+        )
+        assert done.exit_code == 0, done.output
+        expected = [int(r["frame_index"]) for r in read_frame_table(tmp_path / "f")]
+    else:  # keyframes every 250 frames by default: none inside, so one keyframe clip
+        expected = []
+    out = tmp_path / "m"
+    done = runner.invoke(app, ["mask", str(clip), *choice, *window, "-o", str(out), "--quiet"])
+    if not expected:
+        assert done.exit_code == 1 and "no frames between 1.05 s and 2.5 s" in done.stderr
+        return
+    assert done.exit_code == 0, done.output
+    assert [int(r["frame_index"]) for r in read_frame_table(out)] == expected
+    for command in ("background", "composite", "montage"):
+        done = runner.invoke(
+            app, [command, str(clip), *choice, *window, "-o", str(tmp_path / f"{command}.png"),
+                  "--json"],
+        )  # fmt: skip
+        assert done.exit_code == 0, done.output
+        assert json.loads(done.stdout)["frames"] == len(expected), command

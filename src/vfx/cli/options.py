@@ -223,11 +223,32 @@ _FRAME_PARAMS: tuple[tuple[str, Any, Any], ...] = (
     ("every", EveryS, None),
     ("all_frames", AllFrames, False),
     ("frames_spec", OldFrames, None),
+    ("start", Start, None),
+    ("end", End, None),
 )
 
 
-def frame_choice(every: float | None, all_frames: bool, frames_spec: str | None) -> FrameChoice:
-    """The frames of a video an effect reads, from the options ``vfx frames`` uses too."""
+def frame_choice(
+    every: float | None,
+    all_frames: bool,
+    frames_spec: str | None,
+    start: str | None = None,
+    end: str | None = None,
+) -> FrameChoice:
+    """The frames of a video an effect reads, from the options ``vfx frames`` uses too
+    (``--start``/``--end`` with the same parser and meaning)."""
+    choice = _frame_kind(every, all_frames, frames_spec)
+    if start is None and end is None:
+        return choice
+    from vfx.ops.sampling import parse_time
+
+    return choice.window(
+        parse_time(start) if start is not None else 0.0,
+        parse_time(end) if end is not None else None,
+    )
+
+
+def _frame_kind(every: float | None, all_frames: bool, frames_spec: str | None) -> FrameChoice:
     from vfx.errors import ParameterError
 
     given = [every is not None, all_frames, frames_spec is not None]
@@ -244,8 +265,9 @@ def frame_choice(every: float | None, all_frames: bool, frames_spec: str | None)
 
 def with_frame_choice(command: Callable[..., None]) -> Callable[..., None]:
     """Give an effect command the frame choice of ``vfx frames`` (``--every SECONDS``,
-    ``--all``; keyframes by default), written once here: the command's ``frames`` parameter
-    receives the spec. The older ``--frames SPEC`` still works, hidden."""
+    ``--all``; keyframes by default; ``--start``, ``--end``), written once here: the
+    command's ``frames`` parameter receives the spec. The older ``--frames SPEC`` still
+    works, hidden."""
     return options_group("frames", _FRAME_PARAMS, frame_choice)(command)
 
 

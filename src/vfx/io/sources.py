@@ -20,7 +20,7 @@ import numpy as np
 from vfx.errors import ImageReadError, ParameterError, VideoOpenError
 from vfx.io.images import read_image
 from vfx.io.table import read_frame_table
-from vfx.ops.sampling import ranks_at, target_times
+from vfx.ops.sampling import ranks_at, ranks_between, target_times
 from vfx.params import PARAMS
 from vfx.types import KEYFRAMES, FrameChoice
 from vfx.workers import ordered_map
@@ -285,6 +285,10 @@ def open_source(
     """
     path = Path(path)
     if path.is_dir():
+        if isinstance(frames, FrameChoice) and (frames.start_s or frames.end_s is not None):
+            raise ParameterError(
+                f"{path}: --start/--end choose the frames of a video, not of a folder"
+            )
         return _folder_source(path, max_pixels)
     if not path.exists():
         raise VideoOpenError("no such file or folder", path=path)
@@ -293,19 +297,28 @@ def open_source(
             f"frames must be a FrameChoice (keyframes, all or every SECONDS), got {frames!r}"
         )
     kind, seconds = frames.kind, frames.every_s
+    start, end = frames.start_s, frames.end_s
     from vfx.io.video.panorama import open_video
 
     with open_video(path, max_pixels=max_pixels) as reader:
         idx = reader.index
+        times = idx.times_s()
+        inside = set(ranks_between(times, start, end).tolist())
         if kind == "keyframes":
-            ranks = [int(r) for r in idx.key_ranks]
+            ranks = [int(r) for r in idx.key_ranks if int(r) in inside]
         elif kind == "all":
-            ranks = list(range(idx.frame_count))
+            ranks = sorted(inside)
         else:
-            times = idx.times_s()
             assert seconds is not None
-            targets = target_times(every_s=seconds, end_s=float(times[-1]) + 1e-6)
-            ranks = ranks_at(times, targets).tolist()
+            last = float(times[-1]) if times.size else 0.0
+            stop = end if end is not None else last + 1e-6
+            targets = target_times(every_s=seconds, start_s=start, end_s=stop)
+            ranks = ranks_at(times, targets[targets <= last + 1e-6]).tolist()
+    if (start or end is not None) and not ranks:
+        raise ParameterError(
+            f"no frames between {start:g} s and {'the end' if end is None else f'{end:g} s'}"
+            f" (the video ends at {float(times[-1]) if times.size else 0.0:.3f} s)"
+        )
     return FrameSource(
         path,
         "video",
