@@ -34,6 +34,24 @@ def _compile_vfx() -> None:
 _compile_vfx()
 
 
+def oracle_venv(name: str, *packages: str) -> Path | None:
+    """The Python of a reference tool's own virtual environment, ``bench/_work/<name>``,
+    made once with ``pip install packages`` (its pins never touch vfx's); None, with a note,
+    when it cannot be made."""
+    venv = WORK / name
+    python = venv / "bin" / "python"
+    if not python.is_file():
+        wanted = " ".join(packages)
+        print(f"making bench/_work/{name} (pip install {wanted}) ...", flush=True)
+        done = subprocess.run([sys.executable, "-m", "venv", str(venv)])
+        if done.returncode == 0:
+            done = subprocess.run([str(python), "-m", "pip", "install", "-q", *packages])
+        if done.returncode != 0:
+            print(f"{name}: skipped (could not install {wanted})")
+            return None
+    return python
+
+
 @dataclass
 class Run:
     seconds: float

@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
-from common import VFX, WORK, fresh, mgt_example, run
+from common import VFX, WORK, fresh, mgt_example, oracle_venv, run
 
 
 def dancer() -> Path:
@@ -34,17 +32,7 @@ def dancer() -> Path:
 
 def mgt_python() -> Path | None:
     """The Python of MGT's own environment, made once; None with a note when it cannot be."""
-    venv = WORK / "mgt-venv"
-    python = venv / "bin" / "python"
-    if not python.is_file():
-        print("making bench/_work/mgt-venv (pip install musicalgestures) ...", flush=True)
-        done = subprocess.run([sys.executable, "-m", "venv", str(venv)])
-        if done.returncode == 0:
-            done = subprocess.run([str(python), "-m", "pip", "install", "-q", "musicalgestures"])
-        if done.returncode != 0:
-            print("MGT: skipped (could not install musicalgestures)")
-            return None
-    return python
+    return oracle_venv("mgt-venv", "musicalgestures")
 
 
 def correlation(a_path: Path, b_path: Path) -> float:

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import VFX, WORK, fresh
+from common import VFX, WORK, fresh, oracle_venv
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the face builders the tests use
@@ -50,19 +50,16 @@ DEFACE = "deface==1.5.0"
 
 
 def deface_python() -> Path | None:
-    venv = WORK / "deface-venv"
-    python = venv / "bin" / "python"
-    if not python.is_file():
-        print(f"making bench/_work/deface-venv (pip install {DEFACE} onnxruntime) ...", flush=True)
-        done = subprocess.run([sys.executable, "-m", "venv", str(venv)])
-        if done.returncode == 0:
-            done = subprocess.run(
-                [str(python), "-m", "pip", "install", "-q", DEFACE, "onnxruntime"]
-            )
-        if done.returncode != 0:
-            print("deface: skipped (could not install it)")
-            return None
-    return python
+    return oracle_venv("deface-venv", DEFACE, "onnxruntime")
+
+
+def deface(python: Path, paths: list[str], stem: Path) -> dict[str, dict]:
+    """deface's boxes and seconds per image (bench/people_oracle.py in its own venv)."""
+    listing, answer = stem.with_suffix(".json"), stem.with_name(f"{stem.name}_deface.json")
+    listing.write_text(json.dumps(paths))
+    subprocess.run([str(python), str(ORACLE), str(listing), str(answer)], check=True,
+                   capture_output=True)  # fmt: skip
+    return json.loads(answer.read_text())
 
 
 # --- person masks --------------------------------------------------------------------------------
@@ -208,11 +205,7 @@ def faces_flat(work: Path, python: Path | None) -> None:
     if python is None:
         print(f"  vfx per 1080p image {vfx_hd * 1000:.0f} ms (deface not run)")
         return
-    listing, answer = work / "flat.json", work / "flat_deface.json"
-    listing.write_text(json.dumps([c["path"] for c in cases]))
-    subprocess.run([str(python), str(ORACLE), str(listing), str(answer)], check=True,
-                   capture_output=True)  # fmt: skip
-    theirs = json.loads(answer.read_text())
+    theirs = deface(python, [c["path"] for c in cases], work / "flat")
     d_hits, _, d_false, d_missed = score(cases, {p: v["boxes"] for p, v in theirs.items()})
     deface_hd = statistics.median(theirs[p]["seconds"] for p in hd)
     print(
@@ -292,11 +285,7 @@ def one_panorama(work: Path, python: Path | None, base: np.ndarray, name: str, s
     )
     if python is None:
         return
-    listing, answer = work / "pano.json", work / "pano_deface.json"
-    listing.write_text(json.dumps([c["path"] for c in cases]))
-    subprocess.run([str(python), str(ORACLE), str(listing), str(answer)], check=True,
-                   capture_output=True)  # fmt: skip
-    theirs = json.loads(answer.read_text())
+    theirs = deface(python, [c["path"] for c in cases], work / f"pano_{seed}")
     d_kinds = dict.fromkeys(kinds, 0)
     for case in cases:
         boxes = [np.array(b[:4]) for b in theirs[case["path"]]["boxes"]]

@@ -26,28 +26,17 @@ import csv
 import json
 import statistics
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
-from common import VFX, WORK, Run, fresh, mgt_example, run
+from common import VFX, WORK, Run, fresh, mgt_example, oracle_venv, run
 
 ORACLE = Path(__file__).with_name("pose_oracle.py")
 PIN = "mediapipe==0.10.21"
 
 
 def oracle_python() -> Path | None:
-    venv = WORK / "mediapipe-venv"
-    python = venv / "bin" / "python"
-    if not python.is_file():
-        print(f"making bench/_work/mediapipe-venv (pip install {PIN}) ...", flush=True)
-        done = subprocess.run([sys.executable, "-m", "venv", str(venv)])
-        if done.returncode == 0:
-            done = subprocess.run([str(python), "-m", "pip", "install", "-q", PIN])
-        if done.returncode != 0:
-            print("oracle: skipped (could not install mediapipe)")
-            return None
-    return python
+    return oracle_venv("mediapipe-venv", PIN)
 
 
 def vfx_landmarks(table: Path, hands: bool = False) -> list:
