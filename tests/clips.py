@@ -101,15 +101,23 @@ def make_clip(
 
 
 def write_lossless(
-    path: Path, frames: list[np.ndarray], fps: int = 10, *, rotation: int | None = None
+    path: Path,
+    frames: list[np.ndarray],
+    fps: int = 10,
+    *,
+    rotation: int | None = None,
+    gop: int | None = None,
 ) -> Path:
     """Write RGB ``uint8`` frames as lossless H.264 (libx264rgb, crf 0, no B-frames), so every
-    decoded pixel is known exactly; ``rotation`` sets the stream's display rotation."""
+    decoded pixel is known exactly; ``rotation`` sets the stream's display rotation, ``gop``
+    puts a keyframe every that many frames (and nowhere else)."""
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264rgb", rate=Fraction(fps))
         stream.height, stream.width = frames[0].shape[:2]
         stream.pix_fmt = "rgb24"
         stream.options = {"crf": "0", "preset": "ultrafast", "bf": "0"}
+        if gop is not None:
+            stream.options |= {"g": str(gop), "keyint_min": str(gop), "sc_threshold": "0"}
         if rotation is not None:
             stream.set_display_rotation(rotation)
         for i, image in enumerate(frames):
