@@ -119,17 +119,15 @@ def person_share(image: np.ndarray, *, folder: Path | None = None) -> float | No
     0.0
     """
     from vfx.errors import ModelError, ToolNotFoundError
-    from vfx.jobs.trackers import BodyTracker
-    from vfx.ops.dtypes import to_uint8
 
     try:
-        tracker = BodyTracker(smooth=False, folder=folder)
+        person = FigureMask("person", folder=folder)
     except (ModelError, ToolNotFoundError) as exc:
         log.debug("no person check: %s", exc)
         return None
     rgb = np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image[..., :3]
-    found = tracker.person_mask(np.ascontiguousarray(to_uint8(rgb)))
-    return 0.0 if found is None else float((found > 0.5).mean())
+    # the figure mask is above one half exactly where the model's probability is
+    return float((person(np.ascontiguousarray(rgb)) > 0.5).mean())
 
 
 def _warn_if_person(image: np.ndarray, label: object, hint: str) -> None:
