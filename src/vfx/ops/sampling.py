@@ -109,13 +109,21 @@ def sharpness(grey: np.ndarray) -> float:
 
 def window_ranks(frame_times_s: np.ndarray, planned: np.ndarray, window_s: float) -> np.ndarray:
     """The display ranks within ``window_s`` seconds of each planned rank, sorted, once each."""
-    times = np.asarray(frame_times_s, dtype=np.float64)
     planned = np.asarray(planned, dtype=np.int64)
     if planned.size == 0:
         return planned
+    lo, hi = _windows(frame_times_s, planned, window_s)
+    return np.unique(np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)]))
+
+
+def _windows(
+    frame_times_s: np.ndarray, planned: np.ndarray, window_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per planned rank, the first rank within ``window_s`` of it and one past the last."""
+    times = np.asarray(frame_times_s, dtype=np.float64)
     lo = np.searchsorted(times, times[planned] - window_s - 1e-9, side="left")
     hi = np.searchsorted(times, times[planned] + window_s + 1e-9, side="right")
-    return np.unique(np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)]))
+    return lo, hi
 
 
 def sharpest_ranks(
@@ -133,12 +141,11 @@ def sharpest_ranks(
     ([3, 5], [2, 4])
     """
     times = np.asarray(frame_times_s, dtype=np.float64)
+    planned = np.asarray(planned, dtype=np.int64)
     taken: set[int] = set()
     chosen, kept = [], []
-    for p in np.asarray(planned, dtype=np.int64).tolist():
-        lo = int(np.searchsorted(times, times[p] - window_s - 1e-9, side="left"))
-        hi = int(np.searchsorted(times, times[p] + window_s + 1e-9, side="right"))
-        free = [r for r in range(lo, hi) if r not in taken and r in scores]
+    for p, lo, hi in zip(planned.tolist(), *_windows(times, planned, window_s), strict=True):
+        free = [r for r in range(int(lo), int(hi)) if r not in taken and r in scores]
         if not free:
             continue
         best = max(free, key=lambda r: (scores[r], -abs(times[r] - times[p]), -r))
