@@ -128,3 +128,44 @@ def write_lossless(
         for packet in stream.encode():
             out.mux(packet)
     return path
+
+
+def write_with_sound(
+    path: Path,
+    frames: list[np.ndarray],
+    samples: np.ndarray,
+    *,
+    fps: int = 25,
+    sample_rate: int = 16000,
+    audio_start_s: float = 0.0,
+) -> Path:
+    """Write RGB ``uint8`` frames (lossless FFV1, from time 0) and mono ``float32`` samples
+    (PCM, its first sample at ``audio_start_s`` on the same clock) into a Matroska file, so
+    every pixel, every sample and where the sound starts are known exactly."""
+    with av.open(str(path), "w", format="matroska") as out:
+        video = out.add_stream("ffv1", rate=Fraction(fps))
+        video.height, video.width = frames[0].shape[:2]
+        video.pix_fmt = "bgr0"
+        audio = out.add_stream("pcm_s16le", rate=sample_rate, layout="mono")
+        audio.time_base = Fraction(1, sample_rate)
+        for i, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format="bgr0")
+            frame.pts = i
+            frame.time_base = Fraction(1, fps)
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+        pcm = np.round(np.clip(samples, -1, 1) * 32767).astype(np.int16)
+        first = round(audio_start_s * sample_rate)
+        for start in range(0, pcm.size, 1024):
+            chunk = pcm[start : start + 1024][None, :]
+            frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout="mono")
+            frame.sample_rate = sample_rate
+            frame.pts = first + start
+            frame.time_base = Fraction(1, sample_rate)
+            for packet in audio.encode(frame):
+                out.mux(packet)
+        for packet in audio.encode():
+            out.mux(packet)
+    return path

@@ -33,6 +33,7 @@ def test_motion_all_outputs_by_name(ntsc_clip: ClipSpec, tmp_path: Path) -> None
         f"{stem}_history.mp4",
         f"{stem}_qom.csv",
         f"{stem}_qom.png",
+        f"{stem}_ssm.png",
     }
     assert f"{ntsc_clip.frames} frames" in result.stdout
 

@@ -191,3 +191,60 @@ def test_grey_motion_is_the_luma_difference_whatever_is_asked(
 def _decode_all(path: Path) -> list:
     with av.open(str(path)) as container:
         return list(container.decode(video=0))
+
+
+def test_slit_scan_is_the_moving_line_path(tmp_path: Path) -> None:
+    """A horizontal line moving down 2 px a frame: the slit-scan's column t is frame t's
+    column through the slit, white at the line's row 2t and black elsewhere."""
+    frames = []
+    for k in range(20):
+        img = np.full((H, W, 3), 40, np.uint8)
+        img[2 * k] = (250, 120, 60)
+        frames.append(img)
+    clip = write_lossless(tmp_path / "line.mp4", frames)
+    result = analyse_motion(
+        clip, tmp_path / "o", outputs=("videograms",), videogram="slit", slit_x=30, slit_y=10
+    )
+    time_x = read_image(result.files["slitscan_time-x"])
+    assert time_x.shape == (H, 20, 3) and time_x.dtype == np.uint8
+    expected = np.zeros((H, 20, 3), np.uint8)
+    expected[2 * np.arange(20), np.arange(20)] = 255  # each channel stretched on its own
+    assert np.array_equal(time_x, expected)
+    # the row through the slit is the line's only when the line is there (frame 5)
+    time_y = read_image(result.files["slitscan_time-y"])
+    assert time_y.shape == (20, W, 3)
+    assert time_y[5].min() == 0 and np.all(time_y[5] == 0)  # a flat line becomes 0
+    raw = analyse_motion(
+        clip, tmp_path / "r", outputs=("videograms",), videogram="slit", slit_x=30, raw=True
+    )
+    raw_x = read_image(raw.files["slitscan_time-x"])
+    assert raw_x.dtype == np.uint16
+    assert tuple(raw_x[10, 5] // 257) == (250, 120, 60) and tuple(raw_x[11, 5] // 257) == (40,) * 3
+
+
+def test_videograms_are_colour_lines_stretched_like_the_toolbox(tmp_path: Path) -> None:
+    """Low-contrast frames: each videogram line is stretched to 0-255 in every channel; with
+    --raw the means are kept."""
+    rng = np.random.default_rng(3)
+    frames = [(100 + rng.integers(0, 20, (H, W, 3))).astype(np.uint8) for _ in range(6)]
+    clip = write_lossless(tmp_path / "dull.mp4", frames)
+    result = analyse_motion(clip, tmp_path / "o", outputs=("videograms",))
+    time_x = read_image(result.files["videogram_time-x"])
+    assert time_x.shape == (H, 6, 3)
+    assert np.all(time_x.min(axis=0) == 0) and np.all(time_x.max(axis=0) == 255)
+    means = np.stack([f.mean(axis=1) for f in frames], axis=1)  # (H, 6, 3)
+    rounded = np.rint(means)
+    low, high = rounded.min(axis=0), rounded.max(axis=0)
+    expected = ((rounded - low) * (255.0 / (high - low)) + 0.5).astype(np.uint8)
+    assert np.abs(time_x.astype(int) - expected).max() <= 1
+    raw = analyse_motion(clip, tmp_path / "r", outputs=("videograms",), raw=True)
+    raw_x = read_image(raw.files["videogram_time-x"]).astype(np.float64) / 257
+    assert np.abs(raw_x - means).max() < 0.01
+
+
+def test_slit_outside_the_frame_is_refused(square_clip: Path, tmp_path: Path) -> None:
+    from vfx.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="outside the 64x48 frame"):
+        analyse_motion(square_clip, tmp_path / "o", videogram="slit", slit_x=64)
+    assert not (tmp_path / "o").exists()

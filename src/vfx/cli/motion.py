@@ -30,7 +30,7 @@ from vfx.params import PARAMS
 if TYPE_CHECKING:
     from vfx.io.video.panorama import PanoramaOptions
 
-_OUTPUTS = "video, motiongrams, videograms, average, history, qom"
+_OUTPUTS = "video, motiongrams, videograms, average, history, qom, audio, ssm"
 Only = only_option(_OUTPUTS)
 
 ThresholdOpt = ranged(
@@ -69,7 +69,8 @@ def motion(
         bool,
         typer.Option(
             "--color",
-            help="Motion and motiongrams per RGB channel (default: grey, the video's luma).",
+            help="Motion video, motiongrams and history per RGB channel (default: grey, the "
+            "video's luma). Videograms are always in colour.",
         ),
     ] = False,
     median: MedianOpt = PARAMS["median"].default,
@@ -82,8 +83,37 @@ def motion(
     ] = True,
     stretch: Annotated[
         bool,
-        typer.Option("--stretch", help="Stretch the 1st-99th percentiles to full range."),
+        typer.Option(
+            "--stretch",
+            help="Stretch each picture's 1st-99th percentiles to full range (videograms: "
+            "instead of each frame's line stretched on its own, the default).",
+        ),
     ] = False,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="Scale no picture: 16-bit motiongrams, videograms and history of the "
+            "measured values (0-255 full scale), for measurement.",
+        ),
+    ] = False,
+    videogram: Annotated[
+        str,
+        typer.Option(
+            "--videogram",
+            metavar="mean|slit",
+            help="Videogram lines: each frame's mean rows and columns, or its one column "
+            "and row through a slit (a slit-scan picture).",
+        ),
+    ] = "mean",
+    slit_x: Annotated[
+        int | None,
+        typer.Option("--slit-x", min=0, help="Slit-scan column (pixels; default the middle)."),
+    ] = None,
+    slit_y: Annotated[
+        int | None,
+        typer.Option("--slit-y", min=0, help="Slit-scan row (pixels; default the middle)."),
+    ] = None,
     history_decay: HistoryDecayOpt = PARAMS["history_decay"].default,
     history_video: Annotated[
         bool, typer.Option("--history-video", help="Also write the history as a video.")
@@ -106,7 +136,9 @@ def motion(
     horizontal profile); the same as <stem>_videogram_* over the frames themselves;
     <stem>_average.png (exact mean of all frames, 16-bit); <stem>_history.png;
     <stem>_qom.csv and <stem>_qom.png (quantity of motion, centroid and bounding box per
-    frame).
+    frame); with sound, <stem>_audio.csv (onset strength, RMS, spectral centroid per motion
+    frame), the waveform, mel spectrogram and tempogram, and <stem>_motion_sound.png
+    (motiongram, QoM and spectrogram on one time axis); <stem>_ssm.png (self-similarity).
     """
     from vfx.io.plot import QomPlotter
     from vfx.jobs.motion import MOTION_OUTPUTS, analyse_motion
@@ -136,6 +168,10 @@ def motion(
             median=median,
             normalize=normalize,
             stretch=stretch,
+            raw=raw,
+            videogram=videogram,
+            slit_x=slit_x,
+            slit_y=slit_y,
             history_decay=history_decay,
             history_video=history_video,
             max_profile=max_profile,

@@ -50,7 +50,7 @@ log = logging.getLogger("vfx")
 HELPER_TIMEOUT_S = 60.0
 
 
-def _import_matplotlib() -> None:
+def import_matplotlib() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -58,11 +58,11 @@ def _import_matplotlib() -> None:
     import matplotlib.figure
 
 
-def _time_axes(width: float, height: float) -> tuple[Any, Any]:
+def time_axes(width: float, height: float) -> tuple[Any, Any]:
     """A figure of ``width`` x ``height`` inches with one plot against time, its margins
     fixed (inches, for the tick and axis labels at this size) instead of tight_layout, which
     measures every text first."""
-    _import_matplotlib()
+    import_matplotlib()
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=100)
@@ -83,8 +83,8 @@ def draw_qom(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     # The PNG at deflate level 1, not Pillow's default level (78 -> 36 ms in all, with the
-    # fixed margins of _time_axes).
-    fig, ax = _time_axes(8.0, 2.6)
+    # fixed margins of time_axes).
+    fig, ax = time_axes(8.0, 2.6)
     ax.plot(t, q, linewidth=0.8, color="#1f4e79")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("quantity of motion")
@@ -106,7 +106,7 @@ def draw_qom(
         write_bytes(path, buf.getvalue())
 
 
-def _save(fig: Any, path: str | Path) -> None:
+def save_figure(fig: Any, path: str | Path) -> None:
     """Render a matplotlib figure and write it as a PNG, atomically."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -117,7 +117,7 @@ def _save(fig: Any, path: str | Path) -> None:
     write_image(path, np.asarray(canvas.buffer_rgba()))
 
 
-def _title(text: str) -> str:
+def printable(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
@@ -131,18 +131,18 @@ def draw_series(
 ) -> None:
     """Several series against time ``t`` (seconds), one line each with a legend, into the PNG
     ``path``; missing values (NaN) leave gaps."""
-    fig, ax = _time_axes(8.0, 3.2)
+    fig, ax = time_axes(8.0, 3.2)
     for name, values in series.items():
         ax.plot(t, values, linewidth=0.8, label=name)
     ax.set_xlabel("time (s)")
     ax.set_ylabel(ylabel)
-    ax.set_title(_title(title), fontsize=9)
+    ax.set_title(printable(title), fontsize=9)
     if t:
         ax.set_xlim(t[0], t[-1] if t[-1] > t[0] else t[0] + 1)
     ax.set_ylim(bottom=0)
     if series:
         ax.legend(loc="upper right", fontsize=8, ncols=len(series), frameon=False)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def draw_directogram(
@@ -158,7 +158,7 @@ def draw_directogram(
     as brightness (square-root scale, as MGT draws it), into the PNG ``path``."""
     from matplotlib.colors import PowerNorm
 
-    fig, ax = _time_axes(8.0, 3.2)
+    fig, ax = time_axes(8.0, 3.2)
     fig.subplots_adjust(left=1.0 / 8.0)
     first, last = (float(t[0]), float(t[-1])) if len(t) else (0.0, 1.0)
     step = (directions[1] - directions[0]) / 2 if len(directions) > 1 else 1.0
@@ -176,8 +176,8 @@ def draw_directogram(
     ax.set_yticks([-180, -90, 0, 90, 180], ["left", "up", "right", "down", "left"])
     ax.set_ylabel("direction of motion")
     ax.set_xlabel("time (s)")
-    ax.set_title(_title(title), fontsize=9)
-    _save(fig, path)
+    ax.set_title(printable(title), fontsize=9)
+    save_figure(fig, path)
 
 
 def draw_impacts(
@@ -190,17 +190,17 @@ def draw_impacts(
 ) -> None:
     """The impact envelope against time ``t`` (seconds) with a dashed red line at each
     impact (``impacts``: times in seconds), into the PNG ``path``."""
-    fig, ax = _time_axes(8.0, 2.6)
+    fig, ax = time_axes(8.0, 2.6)
     for when in impacts:
         ax.axvline(float(when), color="#c0392b", linewidth=0.7, linestyle="--")
     ax.plot(t, envelope, linewidth=0.8, color="#1f4e79")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("impact envelope")
-    ax.set_title(_title(f"{title} ({len(impacts)} impacts)"), fontsize=9)
+    ax.set_title(printable(f"{title} ({len(impacts)} impacts)"), fontsize=9)
     if len(t):
         ax.set_xlim(float(t[0]), float(t[-1]) if t[-1] > t[0] else float(t[0]) + 1)
     ax.set_ylim(0, 1.05)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def draw_trails(
@@ -216,7 +216,7 @@ def draw_trails(
     picture's pixels (NaN where a point is missing: the path breaks), coloured by time ``t``
     (seconds) with a colour bar; the picture ``background`` (RGB ``uint8``) is dimmed so the
     paths stand out. The PNG keeps the picture's own scale (one picture pixel per pixel)."""
-    _import_matplotlib()
+    import_matplotlib()
     from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
 
@@ -255,8 +255,8 @@ def draw_trails(
 
         lines = ScalarMappable(norm=Normalize(*span), cmap="plasma")
     fig.colorbar(lines, cax=cax, label="time (s)")
-    fig.text(0.01, 1 - 6 / (h + top), _title(title), fontsize=8, va="top")
-    _save(fig, path)
+    fig.text(0.01, 1 - 6 / (h + top), printable(title), fontsize=8, va="top")
+    save_figure(fig, path)
 
 
 def _can_fork() -> bool:
@@ -273,7 +273,7 @@ def _serve(conn: Connection, callers_end: Connection) -> None:
     # Ctrl-C is the caller's to handle: it closes the pipe, and the helper then ends quietly.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        _import_matplotlib()
+        import_matplotlib()
         try:
             job = conn.recv()
         except EOFError:  # the pass failed or was interrupted: nothing to draw
@@ -321,7 +321,7 @@ class QomPlotter:
             theirs.close()
             plotter._conn, plotter._process = ours, process
         else:
-            threading.Thread(target=_import_matplotlib, name="vfx-import", daemon=True).start()
+            threading.Thread(target=import_matplotlib, name="vfx-import", daemon=True).start()
         return plotter
 
     def draw(self, path: str | Path, t: list[float], q: list[float], title: str) -> None:

@@ -24,6 +24,7 @@ import numpy as np
 
 from vfx.errors import DecodeError, ParameterError
 from vfx.io.exif import ImageTags
+from vfx.io.figures import draw_motion_sound, draw_ssm
 from vfx.io.files import prepare_output_dir, write_text
 from vfx.io.images import write_image
 from vfx.io.plot import QomPlotter
@@ -31,6 +32,7 @@ from vfx.io.table import format_seconds
 from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import PanoramaOptions, open_video
 from vfx.io.video.writer import VideoWriter
+from vfx.jobs.sound import Sound, analyse_sound, write_sound
 from vfx.ops.dtypes import to_uint8
 from vfx.ops.motiongram import (
     MotionHistory,
@@ -39,8 +41,10 @@ from vfx.ops.motiongram import (
     extent_from_sums,
     motion_image,
     profile_sums,
+    stretch_lines,
 )
 from vfx.ops.sampling import ranks_between
+from vfx.ops.similarity import equalized, pool_columns, self_similarity
 from vfx.ops.stack import Mean
 from vfx.params import PARAMS, check, check_outputs
 from vfx.tagging.rows import span_tags
@@ -53,7 +57,14 @@ __all__ = ["MOTION_OUTPUTS", "MotionResult", "analyse_motion"]
 log = logging.getLogger("vfx")
 
 #: What ``vfx motion`` can write; all by default.
-MOTION_OUTPUTS = ("video", "motiongrams", "videograms", "average", "history", "qom")
+MOTION_OUTPUTS = (
+    "video", "motiongrams", "videograms", "average", "history", "qom", "audio", "ssm"
+)  # fmt: skip
+#: How a videogram takes each frame's line: the mean across the frame, or the one row and
+#: column through a slit (a slit-scan, photo-finish picture).
+VIDEOGRAM_MODES = ("mean", "slit")
+#: Longest side of a self-similarity matrix; longer motiongrams average neighbouring frames.
+SSM_MAX = 2000
 QOM_COLUMNS = (
     "frame_index",
     "time_s",
@@ -71,6 +82,12 @@ _DESCRIPTIONS = {
     "each row of the {what} image (a vertical profile)",
     "time-y": "time runs top to bottom, one row per frame; each row is the mean of each "
     "column of the {what} image (a horizontal profile)",
+}
+_SLIT_DESCRIPTIONS = {
+    "time-x": "time runs left to right, one column per frame; each column is the frame's "
+    "column {x} (a slit-scan)",
+    "time-y": "time runs top to bottom, one row per frame; each row is the frame's row {y} "
+    "(a slit-scan)",
 }
 
 
@@ -131,6 +148,10 @@ def analyse_motion(
     median: int = PARAMS["median"].default,
     normalize: bool = True,
     stretch: bool = False,
+    raw: bool = False,
+    videogram: str = "mean",
+    slit_x: int | None = None,
+    slit_y: int | None = None,
     history_decay: float = PARAMS["history_decay"].default,
     history_video: bool = False,
     max_profile: int = PARAMS["max_profile"].default,
@@ -148,13 +169,21 @@ def analyse_motion(
     * ``motiongrams``: ``<stem>_motiongram_time-x.png`` (time left to right, one column per
       frame: the mean of each row) and ``<stem>_motiongram_time-y.png`` (time top to bottom,
       one row per frame: the mean of each column);
-    * ``videograms``: the same over the frames, ``<stem>_videogram_time-x.png`` and
-      ``_time-y.png``;
+    * ``videograms``: the same over the frames, in colour, ``<stem>_videogram_time-x.png``
+      and ``_time-y.png`` (``videogram="slit"``: the frame's own column ``slit_x`` and row
+      ``slit_y`` instead of the means, ``<stem>_slitscan_time-x.png`` and ``_time-y.png``);
     * ``average``: ``<stem>_average.png``, the exact mean of every decoded frame (16-bit);
     * ``history``: ``<stem>_history.png`` (and ``<stem>_history.mp4`` with
       ``history_video``), the decaying motion history;
     * ``qom``: ``<stem>_qom.csv`` (per frame: time, quantity of motion, normalised centroid
-      and bounding box of motion) and ``<stem>_qom.png``, its plot.
+      and bounding box of motion) and ``<stem>_qom.png``, its plot;
+    * ``audio`` (when the video has sound): ``<stem>_audio.csv`` (per motion frame: onset
+      strength, RMS, spectral centroid), ``<stem>_waveform.png``, ``<stem>_spectrogram.png``,
+      ``<stem>_tempogram.png`` (see :mod:`vfx.jobs.sound`), and with motiongrams and qom,
+      ``<stem>_motion_sound.png``: motiongram, quantity of motion and spectrogram on one
+      time axis;
+    * ``ssm``: ``<stem>_ssm.png``, self-similarity matrices of the two motiongrams (and of the
+      mel spectrogram when there is sound), the toolbox's ``ssm``.
 
     Parameters
     ----------
@@ -167,9 +196,15 @@ def analyse_motion(
     color
         Motion and motiongrams in colour (per RGB channel) instead of grey. Grey is the
         video's own luma, full range (FFmpeg's ``gray``), read without colour conversion.
-    normalize, stretch
-        Scale motiongrams and the history by their maximum (default), or stretch their 1st to
-        99th percentiles to full range; with neither, values keep full scale.
+    normalize, stretch, raw
+        Motiongrams and the history are scaled by their maximum (``normalize``, default);
+        videograms have each frame's line stretched to full range per channel (FFmpeg's
+        ``normalize``, as the Musical Gestures Toolbox draws them). ``stretch`` instead
+        stretches every picture's 1st to 99th percentiles to full range; ``raw`` scales
+        nothing (16-bit pictures of the measured values, for measurement).
+    videogram, slit_x, slit_y
+        ``"mean"`` (each frame's mean rows and columns) or ``"slit"`` (the frame's column
+        ``slit_x`` and row ``slit_y``, default the middle ones).
     history_decay
         Fraction of the motion history kept per frame.
     max_profile
@@ -187,6 +222,12 @@ def analyse_motion(
     wanted = _check_options(outputs, stride, median, history_decay)
     check("threshold", threshold)
     check("max_profile", max_profile)
+    if videogram not in VIDEOGRAM_MODES:
+        raise ParameterError(
+            f"videogram must be one of {', '.join(VIDEOGRAM_MODES)}: {videogram!r}"
+        )
+    if videogram != "slit" and (slit_x is not None or slit_y is not None):
+        raise ParameterError("slit_x and slit_y take effect with videogram='slit' only")
     video = Path(video)
     # FFmpeg's own decoding threads (one per megapixel, so one here) would only add
     # synchronisation beside the encoder's thread.
@@ -197,6 +238,9 @@ def analyse_motion(
             raise DecodeError(
                 f"motion needs at least 2 frames; {ranks.size} in the chosen range", path=video
             )
+        slit = None
+        if videogram == "slit":
+            slit = _slit(reader.width, reader.height, slit_x, slit_y, video)
         out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_motion")
         fps = reader.stream.average_rate or reader.stream.guessed_rate or Fraction(25)
         tagger = FrameTagger.for_reader(reader, metadata)
@@ -212,10 +256,14 @@ def analyse_motion(
             history_decay=history_decay,
             history_video=history_video,
             max_profile=max_profile,
+            slit=slit,
+            origin_s=float(reader.index.start * reader.index.time_base),
         )
         # Grey motion reads the luma the decoder gives (no colour conversion at all) and
         # converts to RGB only when the average image needs colour.
-        pixels = "rgb" if color else ("both" if "average" in wanted else "grey")
+        # Videograms are in colour too.
+        in_colour = "average" in wanted or "videograms" in wanted
+        pixels = "rgb" if color else ("both" if in_colour else "grey")
         # This thread decodes and computes; the writer's thread converts and encodes. Two busy
         # threads for two cores: a third decoding ahead (prefetch) made the pass 15-20 %
         # slower, through oversubscribed cores and GIL hand-offs.
@@ -237,7 +285,20 @@ def analyse_motion(
         if job.frames < 2:
             job.abort()
             raise DecodeError(f"only {job.frames} frame(s) could be decoded", path=video)
-        return job.finish(tagger, plotter, normalize=normalize, stretch=stretch)
+        return job.finish(
+            tagger, plotter, normalize=normalize and not raw, stretch=stretch and not raw, raw=raw
+        )
+
+
+def _slit(width: int, height: int, x: int | None, y: int | None, video: Path) -> tuple[int, int]:
+    """The slit's column and row (default the middle ones), checked against the frame."""
+    x = width // 2 if x is None else x
+    y = height // 2 if y is None else y
+    if not (0 <= x < width and 0 <= y < height):
+        raise ParameterError(
+            f"{video.name}: the slit ({x}, {y}) is outside the {width}x{height} frame"
+        )
+    return x, y
 
 
 class _MotionJob:
@@ -257,13 +318,16 @@ class _MotionJob:
         history_decay: float,
         history_video: bool,
         max_profile: int,
+        slit: tuple[int, int] | None = None,
+        origin_s: float = 0.0,
     ):
         self.video, self.out, self.wanted, self.color = video, out, wanted, color
+        self.slit, self.origin_s = slit, origin_s
         self.motion_options = {"threshold": threshold, "binary": binary, "median": median}
         self.stem = video.stem
         self.result = MotionResult(video=video, out_dir=out)
         self.motiongram = (
-            Profiles(max_profile, name="motiongram") if "motiongrams" in wanted else None
+            Profiles(max_profile, name="motiongram") if wanted & {"motiongrams", "ssm"} else None
         )
         self.videogram = Profiles(max_profile, name="videogram") if "videograms" in wanted else None
         self.average = Mean() if "average" in wanted else None
@@ -287,8 +351,11 @@ class _MotionJob:
             if self.writer is not None or self.history is not None
             else None
         )
-        self.qom = _QomTable() if "qom" in wanted else None
+        # The table's frames are also the sound table's rows.
+        self.qom = _QomTable() if wanted & {"qom", "audio"} else None
         self.previous: np.ndarray | None = None
+        self._motiongram_x: np.ndarray | None = None
+        self._ssm_features: dict[str, np.ndarray] = {}
         self.frames = 0
         self.first_time: Fraction | None = None
         self.first_index = 0
@@ -311,7 +378,12 @@ class _MotionJob:
         current = rgb if self.color else grey
         assert current is not None
         if self.videogram is not None:
-            self.videogram.update(current)
+            picture = rgb if rgb is not None else current
+            if self.slit is None:
+                self.videogram.update(picture)
+            else:
+                x, y = self.slit
+                self.videogram.add_lines(picture[y], picture[:, x])
         self.frames += 1
         previous, self.previous = self.previous, current
         if previous is None:
@@ -387,6 +459,7 @@ class _MotionJob:
         *,
         normalize: bool,
         stretch: bool,
+        raw: bool = False,
     ) -> MotionResult:
         try:
             if self._output is not None:
@@ -399,15 +472,22 @@ class _MotionJob:
             self.abort()
             raise
         plotter = plotter or QomPlotter()
-        if self.qom:
-            stats = self.qom.stats()
+        stats = self.qom.stats() if self.qom else None
+        if self.qom and stats is not None and "qom" in self.wanted:
             self._write_qom(self.qom, stats, plotter)
             self.result.mean_qom = float(np.mean(stats["qom"]))
+        sound = (
+            analyse_sound(self.video, origin_s=self.origin_s) if "audio" in self.wanted else None
+        )
         # The stills are compressed on two threads (zlib runs without the GIL) while the plot
         # is drawn, by the plotting helper or on this thread.
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vfx-still") as stills:
-            pending = self._stills(stills, tagger, normalize=normalize, stretch=stretch)
+            pending = self._stills(stills, tagger, normalize=normalize, stretch=stretch, raw=raw)
             try:
+                if sound is not None and self.qom is not None and stats is not None:
+                    self._write_sound(sound, self.qom, stats)
+                if self._ssm_features:
+                    self._write_ssm(sound)
                 plotter.wait()
                 for future in pending:
                     future.result()
@@ -418,6 +498,50 @@ class _MotionJob:
         self.result.frames = self.frames
         return self.result
 
+    def _write_sound(self, sound: Sound, qom: _QomTable, stats: dict[str, np.ndarray]) -> None:
+        """The sound table and figures, and the motion-and-sound figure."""
+        assert self.first_time is not None
+        name = self.video.name
+        self.result.files.update(
+            write_sound(self.out, self.stem, name, sound, qom.index, qom.time, self.first_time)
+        )
+        if self._motiongram_x is None:
+            return
+        path = self.out / f"{self.stem}_motion_sound.png"
+        times = np.array([float(t) for t in qom.time])
+        draw_motion_sound(
+            path,
+            self._motiongram_x,
+            (float(self.first_time), float(qom.time[-1])),
+            times,
+            stats["qom"],
+            sound.mel_db(),
+            sound.span,
+            sound.spectrum.sample_rate,
+            title=f"Motion and sound of {name}",
+        )
+        self.result.files["motion_sound"] = path
+
+    def _write_ssm(self, sound: Sound | None) -> None:
+        """The self-similarity matrices of the motiongrams (and of the sound)."""
+        assert self.first_time is not None and self.last_time is not None
+        span = (float(self.first_time), float(self.last_time))
+        panels = []
+        for axis, features in self._ssm_features.items():
+            pooled, factor = pool_columns(features, SSM_MAX)
+            title = f"motion, {axis} motiongram"
+            if factor > 1:
+                title += f" (each cell {factor} frames)"
+            panels.append((title, self_similarity(pooled), *span))
+        if sound is not None:
+            # The mel spectrogram's dB above its floor (the top 80 dB), one column per frame.
+            features = sound.mel_db() + np.float32(80.0)
+            pooled, _ = pool_columns(features, SSM_MAX)
+            panels.append(("sound, mel spectrogram", self_similarity(pooled), *sound.span))
+        path = self.out / f"{self.stem}_ssm.png"
+        draw_ssm(path, panels, title=f"Self-similarity of {self.video.name}")
+        self.result.files["ssm"] = path
+
     def _stills(
         self,
         stills: ThreadPoolExecutor,
@@ -425,6 +549,7 @@ class _MotionJob:
         *,
         normalize: bool,
         stretch: bool,
+        raw: bool,
     ) -> list[Future[None]]:
         pending = []
         for name, profiles in (("motiongram", self.motiongram), ("videogram", self.videogram)):
@@ -432,19 +557,36 @@ class _MotionJob:
                 continue
             time_x, time_y = profiles.result()
             self.result.profile_factor = max(self.result.profile_factor, profiles.factor)
-            what = "motion" if name == "motiongram" else "video"
+            slit = name == "videogram" and self.slit is not None
             for axis, picture in (("time-x", time_x), ("time-y", time_y)):
-                picture16 = _to_uint16(
-                    picture, normalize=normalize and name == "motiongram", stretch=stretch
-                )
-                description = f"{name.capitalize()} of {self.video.name}: " + _DESCRIPTIONS[
-                    axis
-                ].format(what=what)
+                if name == "videogram" and not (raw or stretch):
+                    scaled = stretch_lines(picture, time_axis=1 if axis == "time-x" else 0)
+                else:
+                    scaled = _to_uint16(
+                        picture, normalize=normalize and name == "motiongram", stretch=stretch
+                    )
+                if name == "motiongram":
+                    if axis == "time-x":
+                        self._motiongram_x = scaled
+                    if "ssm" in self.wanted:
+                        # One column per frame: time-x as it is, time-y turned.
+                        features = equalized(scaled)
+                        self._ssm_features[axis] = features if axis == "time-x" else features.T
+                    if "motiongrams" not in self.wanted:
+                        continue
+                if slit:
+                    assert self.slit is not None
+                    what = _SLIT_DESCRIPTIONS[axis].format(x=self.slit[0], y=self.slit[1])
+                    key = f"slitscan_{axis}"
+                else:
+                    what = _DESCRIPTIONS[axis].format(
+                        what="motion" if name == "motiongram" else "video"
+                    )
+                    key = f"{name}_{axis}"
+                description = f"{name.capitalize()} of {self.video.name}: {what}"
                 if profiles.factor > 1:
                     description += f" (each line averages {profiles.factor} frames)"
-                pending.append(
-                    self._still(stills, f"{name}_{axis}", picture16, tagger, description)
-                )
+                pending.append(self._still(stills, key, scaled, tagger, description))
         if self.average is not None:
             pending.append(
                 self._still(

@@ -32,6 +32,7 @@ __all__ = [
     "motion_stats",
     "profile_sums",
     "stats_from_sums",
+    "stretch_lines",
     "threshold_level",
 ]
 
@@ -246,6 +247,17 @@ class Profiles:
         ).reshape(h, -1)
         self._add(row, col)
 
+    def add_lines(self, row: np.ndarray, column: np.ndarray) -> None:
+        """Add one image's profiles as given: ``row`` ``(W[, C])`` for the time-y picture and
+        ``column`` ``(H[, C])`` for the time-x one (a slit-scan adds the image's own row and
+        column through the slit)."""
+        self._means()
+        w, h = row.shape[0], column.shape[0]
+        self._add(
+            np.asarray(row, np.float32).reshape(w, -1),
+            np.asarray(column, np.float32).reshape(h, -1),
+        )
+
     def add_sums(self, columns: np.ndarray, rows: np.ndarray) -> None:
         """Add the profiles of one ``uint8`` image from its :func:`profile_sums`."""
         self._sums.append((columns, rows))
@@ -343,3 +355,28 @@ class MotionHistory:
         if self._history is None:
             raise ValueError("motion history has no frames")
         return self._history.copy()
+
+
+def stretch_lines(picture: np.ndarray, *, time_axis: int) -> np.ndarray:
+    """Each time line of a videogram stretched to full range, channel by channel: FFmpeg's
+    ``normalize`` filter (its defaults) on each frame's line, as the Musical Gestures
+    Toolbox draws videograms.
+
+    ``picture`` holds 0-255 values (``uint8`` or float, rounded first), grey ``(A, B)`` or
+    colour ``(A, B, 3)``; ``time_axis`` is 0 when each row is one frame's line and 1 when
+    each column is. A line's smallest value becomes 0 and its largest 255; a flat line
+    becomes 0. Returns ``uint8``.
+
+    >>> stretch_lines(np.array([[10, 20, 30], [5, 5, 5]], np.uint8), time_axis=0).tolist()
+    [[0, 128, 255], [0, 0, 0]]
+    """
+    if time_axis not in (0, 1):
+        raise ValueError(f"time_axis must be 0 or 1, got {time_axis}")
+    values = np.rint(picture).astype(np.float32) if picture.dtype != np.uint8 else picture
+    along = 1 - time_axis  # the axis within one line
+    low = values.min(axis=along, keepdims=True).astype(np.float32)
+    high = values.max(axis=along, keepdims=True).astype(np.float32)
+    span = high - low
+    scale = np.where(span > 0, np.float32(255.0) / np.where(span > 0, span, 1), 0)
+    out = (values.astype(np.float32) - low) * scale.astype(np.float32) + np.float32(0.5)
+    return np.clip(out, 0, 255).astype(np.uint8)
