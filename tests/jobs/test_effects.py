@@ -176,3 +176,27 @@ def test_empty_and_mixed_folders(tmp_path: Path) -> None:
     with pytest.raises(ImageReadError, match=r"b\.png"):
         make_composite(tmp_path, tmp_path / "out" / "x.png")
     assert open_source(tmp_path).count == 2
+
+
+def test_chronophotograph_tints_each_exposure_by_its_time(tmp_path: Path) -> None:
+    """Five exposures of a white square moving right on grey: five squares where it was, the
+    first tinted with the colour map's start and the last with its end."""
+    from vfx.jobs.composite import make_composite
+    from vfx.ops.exposure import time_colours
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for k in range(5):
+        image = np.full((56, 120, 3), 100, np.uint8)
+        image[12:28, 4 + 24 * k : 20 + 24 * k] = 255
+        write_image(folder / f"f{k}.png", image)
+    result = make_composite(
+        folder, tmp_path / "chrono.png", mode="chrono", colormap="viridis", tint=0.5
+    )
+    image = read_image(result.path).astype(int)
+    colours = time_colours(5, "viridis").astype(int)
+    for k in range(5):
+        centre = image[18:22, 10 + 24 * k : 14 + 24 * k].reshape(-1, 3)
+        expected = 255 + (colours[k] - 255) * 0.5
+        assert np.abs(centre - expected).max() <= 2, k
+    assert np.abs(image[44:, :] - 100).max() <= 1  # the background stays bare

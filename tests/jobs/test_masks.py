@@ -173,3 +173,28 @@ def test_a_composite_keyed_on_its_screen_has_no_ghost(tmp_path: Path) -> None:
     assert np.abs(display[45:, :] - (30, 190, 70)).max() <= 2
     wrong = runner.invoke(app, ["composite", str(clip), "--mask", "person", "-o", str(out)])
     assert wrong.exit_code == 1 and "foreground" in wrong.output
+
+
+@pytest.mark.parametrize("person", [True, False])
+def test_the_default_composite_masks_a_figure_that_never_leaves_by_person(
+    tmp_path: Path, person: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``vfx composite`` by default pastes foregrounds; its auto mask is the difference
+    against the background unless that background still holds a person, then the person
+    model's mask, said in one line."""
+    import logging
+
+    from vfx.jobs.composite import make_composite
+    from vfx.types import FrameChoice
+
+    clip = _scene_clip(tmp_path / "scene.mp4", person=person)
+    with caplog.at_level(logging.INFO, logger="vfx"):
+        result = make_composite(clip, tmp_path / "c.png", frames=FrameChoice.all())
+    said = [r.getMessage() for r in caplog.records if "person segmentation" in r.getMessage()]
+    assert len(said) == (1 if person else 0)
+    assert not [r for r in caplog.records if "holds a person" in r.getMessage() and r.levelno >= 30]
+    image = read_image(result.path)
+    # every exposure of the moving square is pasted whole on the wall
+    for i in range(6):
+        patch = image[15:35, 15 + 40 * i : 35 + 40 * i].reshape(-1, 3).astype(int)
+        assert np.abs(patch - (250, 250, 40)).max() <= 12, i

@@ -156,11 +156,12 @@ EXAMPLES = {
     "frames": "vfx frames ride.mp4 --every 2 -f jpg --start 1:30",
     "background": "vfx background dance_keyframes -o empty_stage.png --method auto",
     "mask": "vfx mask dance_keyframes --background auto -o masks",
-    "composite": "vfx composite dance_keyframes --mode foreground -o display.png",
+    "composite": "vfx composite dance_keyframes --mode chrono -o chronophotograph.png",
     "montage": "vfx montage dance_keyframes -o sheet.jpg --columns 8",
     "telemetry": "vfx telemetry GX010001.MP4 -o track.gpx",
     "geotag": "vfx geotag photos/ --track ride.fit --offset -3600",
     "motion": "vfx motion dance.mp4 --only motiongrams,qom",
+    "trails": "vfx trails dance.mp4 --mode mean --frames 12",
     "pose": "vfx pose dance.mp4 --hands --only csv,video",
     "flow": "vfx flow dance.mp4 --only directogram,impacts --scale 0.5",
     "select": "vfx select dance.mp4 -n 12 -f png",
@@ -246,6 +247,7 @@ def _register() -> None:
         report,
         select,
         telemetry,
+        trails,
     )
 
     info.register(app)
@@ -253,6 +255,7 @@ def _register() -> None:
     effects.register(app)
     telemetry.register(app)
     motion.register(app)
+    trails.register(app)
     flow.register(app)
     pose.register(app)
     select.register(app)

@@ -56,6 +56,7 @@ class FigureMethod(StrEnum):
 
 
 class CompositeMask(StrEnum):
+    auto = "auto"
     difference = "difference"
     person = "person"
     chroma = "chroma"
@@ -71,10 +72,21 @@ KeyOpt = Annotated[
 
 
 class CompositeMode(StrEnum):
+    foreground = "foreground"
+    chrono = "chrono"
     darken = "darken"
     lighten = "lighten"
     mean = "mean"
-    foreground = "foreground"
+
+
+class Colormap(StrEnum):
+    turbo = "turbo"
+    viridis = "viridis"
+    plasma = "plasma"
+    inferno = "inferno"
+    magma = "magma"
+    cool = "cool"
+    rainbow = "rainbow"
 
 
 def _p(name: str) -> str:
@@ -306,21 +318,38 @@ def composite(
         typer.Option(
             "--mode",
             metavar="MODE",
-            help="darken (min, on white), lighten (max, on black), mean "
-            "(16-bit), foreground (masked figures over the background).",
+            help="foreground (each frame's figure pasted over the background), chrono "
+            "(the same, each figure tinted by its time: a chronophotograph), darken (min, "
+            "on white), lighten (max, on black), mean (16-bit).",
         ),
-    ] = CompositeMode.darken,
+    ] = CompositeMode.foreground,
     background: BackgroundSpec = "auto",
     mask: Annotated[
         CompositeMask,
         typer.Option(
             "--mask",
             metavar="MASK",
-            help="foreground: how each frame's figure is found: difference (against "
+            help="foreground, chrono: how each frame's figure is found: auto (difference, or "
+            "person when the background still holds one), difference (against "
             "--background), person (MediaPipe's person segmentation, for a figure that never "
             "leaves) or chroma (a blue or green screen, see --key).",
         ),
-    ] = CompositeMask.difference,
+    ] = CompositeMask.auto,
+    colormap: Annotated[
+        Colormap,
+        typer.Option(
+            "--colormap",
+            metavar="MAP",
+            help="chrono: the colours of time, first frame to last (turbo, viridis, plasma, "
+            "inferno, magma, cool, rainbow).",
+        ),
+    ] = Colormap.turbo,
+    tint: Annotated[
+        float,
+        typer.Option(
+            "--tint", min=0.0, max=1.0, help="chrono: how far each figure is tinted (0-1)."
+        ),
+    ] = 0.6,
     key: KeyOpt = "auto",
     tolerance: ToleranceOpt = PARAMS["tolerance"].default,
     softness: SoftnessOpt = PARAMS["softness"].default,
@@ -344,6 +373,8 @@ def composite(
         frames=frames,
         background=background,
         mask=mask.value,
+        colormap=colormap.value,
+        tint=tint,
         key=key,
         tolerance=tolerance,
         softness=softness,

@@ -264,11 +264,12 @@ def _load_background(
     progress: Progress | None,
     hint: str,
     figure: FigureMask | None = None,
+    warn: bool = True,
 ) -> np.ndarray:
     """The background ``spec`` names: an array, an estimate method or an image file.
 
-    An estimate by a median leaves out what ``figure`` masks; without it, an estimate that
-    still holds a person draws a warning that suggests ``hint``.
+    An estimate by a median leaves out what ``figure`` masks; without it (and with ``warn``),
+    an estimate that still holds a person draws a warning that suggests ``hint``.
     """
     if isinstance(spec, np.ndarray):
         return spec
@@ -278,7 +279,7 @@ def _load_background(
         image = estimate_background(
             source, method=text, sample=sample, engine=engine, progress=progress, exclude=excluding
         )
-        if figure is None:
+        if figure is None and warn:
             _warn_if_person(image, source.path, hint)
         return image
     path = Path(text)
