@@ -241,9 +241,29 @@ def _motion(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
         stride=o["stride"],
         threshold=o["threshold"],
         color=o["color"],
+        raw=o["raw"],
+        videogram=o["videogram"],
+        slit_x=o["slit_x"] if o["slit_x"] >= 0 else None,
+        slit_y=o["slit_y"] if o["slit_y"] >= 0 else None,
         history_decay=o["history_decay"],
     )
     return list(result.files.values())
+
+
+def _trails(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
+    from vfx.jobs.trails import make_trails
+
+    result = make_trails(
+        ctx.video,
+        ctx.out_dir / o["output"],
+        mode=o["mode"],
+        decay=o["decay"],
+        frames=o["frames"],
+        dark=o["dark"],
+        stride=o["stride"],
+        overwrite=True,
+    )
+    return [result.path]
 
 
 def _pose(ctx: StepContext, o: dict[str, Any]) -> list[Path]:
@@ -479,14 +499,18 @@ STEPS: dict[str, StepSpec] = {
         ),
         StepSpec(
             "motion",
-            "Motion video, motiongrams, videograms, average, history and quantity of motion.",
+            "Motion video, motiongrams, videograms, average, history, quantity of motion, "
+            "sound on the same time axis and self-similarity.",
             (
                 Option(
                     "outputs",
                     str,
-                    "video,motiongrams,videograms,average,history,qom",
+                    "video,motiongrams,videograms,average,history,qom,audio,ssm",
                     "comma-separated outputs",
-                    each_of=("video", "motiongrams", "videograms", "average", "history", "qom"),
+                    each_of=(
+                        "video", "motiongrams", "videograms", "average", "history", "qom",
+                        "audio", "ssm",
+                    ),  # fmt: skip
                 ),
                 Option("stride", int, 1, PARAMS["every_n"].help, param="every_n", old_name="every"),
                 Option(
@@ -497,6 +521,16 @@ STEPS: dict[str, StepSpec] = {
                     param="threshold",
                 ),
                 Option("color", bool, False, "per-channel motion"),
+                Option("raw", bool, False, "pictures of the measured values, unscaled"),
+                Option(
+                    "videogram",
+                    str,
+                    "mean",
+                    "videogram lines: the frame's means, or its line through a slit",
+                    choices=("mean", "slit"),
+                ),
+                Option("slit_x", int, -1, "slit-scan column (-1: the middle)"),
+                Option("slit_y", int, -1, "slit-scan row (-1: the middle)"),
                 Option(
                     "history_decay",
                     float,
@@ -507,6 +541,25 @@ STEPS: dict[str, StepSpec] = {
                 Option("folder", str, "motion", "subfolder"),
             ),
             _motion,
+        ),
+        StepSpec(
+            "trails",
+            "A video in which moving things leave trails.",
+            (
+                Option(
+                    "mode",
+                    str,
+                    "decay",
+                    "decay (fading maximum, lagfun) or mean (of the last frames, tmix)",
+                    choices=("decay", "mean"),
+                ),
+                Option("decay", float, 0.95, "decay: the trail kept per frame (0-1)"),
+                Option("frames", int, 8, "mean: frames averaged"),
+                Option("dark", bool, False, "decay: trails of dark things"),
+                Option("stride", int, 1, PARAMS["every_n"].help, param="every_n"),
+                Option("output", str, "trails.mp4", "output video"),
+            ),
+            _trails,
         ),
         StepSpec(
             "pose",
