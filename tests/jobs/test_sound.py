@@ -14,10 +14,11 @@ from clips import write_lossless, write_with_sound
 from vfx.io.images import read_image
 from vfx.jobs.motion import analyse_motion
 
-FPS, RATE = 25, 44100
-# Between frames 49 (1.96 s) and 50 (2.00 s): the square is first seen at 50. Onset strength
-# peaks within two hops of 512 samples (23 ms) after a sound starts, still by 2.00 s.
-EVENT_S = 1.975
+FPS, RATE = 20, 44100
+# Between frames 39 (1.95 s) and 40 (2.00 s): the square is first seen at 40. Sound is
+# analysed at 22050 Hz, where onset strength peaks 17-35 ms after a sound starts (hops of
+# 512 samples, 23 ms): still by 2.00 s.
+EVENT_S = 1.962
 SECONDS = 4
 
 
@@ -48,7 +49,7 @@ def _peak_time(rows: list[dict[str, str]], column: str) -> float:
 
 def test_onset_and_motion_peak_at_the_same_frame(tmp_path: Path) -> None:
     clip = write_with_sound(
-        tmp_path / "sync.mkv", _frames(), _tone(EVENT_S, SECONDS), sample_rate=RATE
+        tmp_path / "sync.mkv", _frames(), _tone(EVENT_S, SECONDS), sample_rate=RATE, fps=FPS
     )
     result = analyse_motion(clip, tmp_path / "o", outputs=("qom", "audio"))
     qom, sound = _rows(result.files["qom"]), _rows(result.files["audio"])
@@ -64,16 +65,18 @@ def test_onset_and_motion_peak_at_the_same_frame(tmp_path: Path) -> None:
 
 
 def test_sound_that_starts_late_is_placed_late(tmp_path: Path) -> None:
-    """The same samples (a tone 1.475 s into them), once from time 0 and once from 0.5 s: the
+    """The same samples (a tone 1.462 s into them), once from time 0 and once from 0.5 s: the
     onset moves 0.5 s later on the video's clock."""
     samples = _tone(EVENT_S - 0.5, SECONDS - 0.5)
-    on_time = write_with_sound(tmp_path / "early.mkv", _frames(), samples, sample_rate=RATE)
+    on_time = write_with_sound(
+        tmp_path / "early.mkv", _frames(), samples, sample_rate=RATE, fps=FPS
+    )
     late = write_with_sound(
-        tmp_path / "late.mkv", _frames(), samples, sample_rate=RATE, audio_start_s=0.5
+        tmp_path / "late.mkv", _frames(), samples, sample_rate=RATE, fps=FPS, audio_start_s=0.5
     )
     early_rows = _rows(analyse_motion(on_time, tmp_path / "a", outputs=("audio",)).files["audio"])
     late_rows = _rows(analyse_motion(late, tmp_path / "b", outputs=("audio",)).files["audio"])
-    assert _peak_time(early_rows, "onset_strength") == pytest.approx(1.52)
+    assert _peak_time(early_rows, "onset_strength") == pytest.approx(1.5)
     assert _peak_time(late_rows, "onset_strength") == pytest.approx(2.0)
     # before the sound starts there is no sound to measure
     assert all(r["rms"] == "" for r in late_rows if float(r["time_s"]) < 0.45)
@@ -81,7 +84,7 @@ def test_sound_that_starts_late_is_placed_late(tmp_path: Path) -> None:
 
 def test_sound_figures(tmp_path: Path) -> None:
     clip = write_with_sound(
-        tmp_path / "sync.mkv", _frames(), _tone(EVENT_S, SECONDS), sample_rate=RATE
+        tmp_path / "sync.mkv", _frames(), _tone(EVENT_S, SECONDS), sample_rate=RATE, fps=FPS
     )
     result = analyse_motion(clip, tmp_path / "o")
     for key in ("waveform", "spectrogram", "tempogram", "motion_sound", "ssm"):

@@ -42,6 +42,10 @@ __all__ = [
     "draw_qom",
     "draw_series",
     "draw_trails",
+    "import_matplotlib",
+    "printable",
+    "save_figure",
+    "time_axes",
 ]
 
 log = logging.getLogger("vfx")

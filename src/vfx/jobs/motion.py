@@ -44,7 +44,7 @@ from vfx.ops.motiongram import (
     stretch_lines,
 )
 from vfx.ops.sampling import ranks_between
-from vfx.ops.similarity import equalized, pool_columns, self_similarity
+from vfx.ops.similarity import motion_features, self_similarity
 from vfx.ops.stack import Mean
 from vfx.params import PARAMS, check, check_outputs
 from vfx.tagging.rows import span_tags
@@ -267,6 +267,12 @@ def analyse_motion(
         # This thread decodes and computes; the writer's thread converts and encodes. Two busy
         # threads for two cores: a third decoding ahead (prefetch) made the pass 15-20 %
         # slower, through oversubscribed cores and GIL hand-offs.
+        if wanted == {"audio"}:
+            # The sound table's rows are the frames' times, which the packet index knows:
+            # no frame is decoded.
+            for rank in ranks.tolist():
+                job.add_time(rank, reader.index.time_of(rank))
+            return job.finish(tagger, plotter, normalize=normalize, stretch=stretch, raw=raw)
         frames = reader.frames(ranks=ranks.tolist(), pixels=pixels)
         # OpenCV's thread pool is the process's, so the library leaves it as the caller set
         # it; the vfx command runs this pass with one OpenCV thread (vfx.cli.process: its pool
@@ -354,6 +360,10 @@ class _MotionJob:
         # The table's frames are also the sound table's rows.
         self.qom = _QomTable() if wanted & {"qom", "audio"} else None
         self.previous: np.ndarray | None = None
+        # Videograms and the average alone need no motion images.
+        self._measures_motion = bool(
+            wanted & {"video", "motiongrams", "history", "qom", "ssm", "audio"}
+        )
         self._motiongram_x: np.ndarray | None = None
         self._ssm_features: dict[str, np.ndarray] = {}
         self.frames = 0
@@ -361,6 +371,16 @@ class _MotionJob:
         self.first_index = 0
         self.last_time: Fraction | None = None
         self.last_index = 0
+
+    def add_time(self, index: int, time: Fraction) -> None:
+        """One frame known by its time alone (a pass that needs no pixels)."""
+        if self.first_time is None:
+            self.first_time, self.first_index = time, index
+        elif self.qom is not None:
+            self.qom.index.append(index)
+            self.qom.time.append(time)
+        self.last_time, self.last_index = time, index
+        self.frames += 1
 
     def add(
         self, rgb: np.ndarray | None, grey: np.ndarray | None, index: int, time: Fraction
@@ -385,6 +405,8 @@ class _MotionJob:
                 x, y = self.slit
                 self.videogram.add_lines(picture[y], picture[:, x])
         self.frames += 1
+        if not self._measures_motion:
+            return
         previous, self.previous = self.previous, current
         if previous is None:
             return
@@ -472,7 +494,7 @@ class _MotionJob:
             self.abort()
             raise
         plotter = plotter or QomPlotter()
-        stats = self.qom.stats() if self.qom else None
+        stats = self.qom.stats() if self.qom and self.qom.measured else None
         if self.qom and stats is not None and "qom" in self.wanted:
             self._write_qom(self.qom, stats, plotter)
             self.result.mean_qom = float(np.mean(stats["qom"]))
@@ -484,7 +506,7 @@ class _MotionJob:
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vfx-still") as stills:
             pending = self._stills(stills, tagger, normalize=normalize, stretch=stretch, raw=raw)
             try:
-                if sound is not None and self.qom is not None and stats is not None:
+                if sound is not None and self.qom is not None:
                     self._write_sound(sound, self.qom, stats)
                 if self._ssm_features:
                     self._write_ssm(sound)
@@ -498,14 +520,16 @@ class _MotionJob:
         self.result.frames = self.frames
         return self.result
 
-    def _write_sound(self, sound: Sound, qom: _QomTable, stats: dict[str, np.ndarray]) -> None:
+    def _write_sound(
+        self, sound: Sound, qom: _QomTable, stats: dict[str, np.ndarray] | None
+    ) -> None:
         """The sound table and figures, and the motion-and-sound figure."""
         assert self.first_time is not None
         name = self.video.name
         self.result.files.update(
             write_sound(self.out, self.stem, name, sound, qom.index, qom.time, self.first_time)
         )
-        if self._motiongram_x is None:
+        if self._motiongram_x is None or stats is None:
             return
         path = self.out / f"{self.stem}_motion_sound.png"
         times = np.array([float(t) for t in qom.time])
@@ -528,16 +552,15 @@ class _MotionJob:
         span = (float(self.first_time), float(self.last_time))
         panels = []
         for axis, features in self._ssm_features.items():
-            pooled, factor = pool_columns(features, SSM_MAX)
+            matrix, factor = self_similarity(features, most=SSM_MAX)
             title = f"motion, {axis} motiongram"
             if factor > 1:
-                title += f" (each cell {factor} frames)"
-            panels.append((title, self_similarity(pooled), *span))
+                title += f" (cells of {factor} frames)"
+            panels.append((title, matrix, *span))
         if sound is not None:
             # The mel spectrogram's dB above its floor (the top 80 dB), one column per frame.
-            features = sound.mel_db() + np.float32(80.0)
-            pooled, _ = pool_columns(features, SSM_MAX)
-            panels.append(("sound, mel spectrogram", self_similarity(pooled), *sound.span))
+            matrix, _ = self_similarity(sound.mel_db() + np.float32(80.0), most=SSM_MAX)
+            panels.append(("sound, mel spectrogram", matrix, *sound.span))
         path = self.out / f"{self.stem}_ssm.png"
         draw_ssm(path, panels, title=f"Self-similarity of {self.video.name}")
         self.result.files["ssm"] = path
@@ -570,8 +593,8 @@ class _MotionJob:
                         self._motiongram_x = scaled
                     if "ssm" in self.wanted:
                         # One column per frame: time-x as it is, time-y turned.
-                        features = equalized(scaled)
-                        self._ssm_features[axis] = features if axis == "time-x" else features.T
+                        frames_along_x = picture if axis == "time-x" else np.swapaxes(picture, 0, 1)
+                        self._ssm_features[axis] = motion_features(frames_along_x)
                     if "motiongrams" not in self.wanted:
                         continue
                 if slit:
@@ -643,6 +666,11 @@ class _QomTable:
 
     def __len__(self) -> int:
         return len(self.index)
+
+    @property
+    def measured(self) -> bool:
+        """Whether the frames' motion was measured (not only their times)."""
+        return bool(self._blocks or self._sums)
 
     def add(self, index: int, time: Fraction, columns: np.ndarray, rows: np.ndarray) -> None:
         self.index.append(index)

@@ -32,9 +32,12 @@ from vfx.io.table import format_seconds
 from vfx.io.video.audio import open_audio
 from vfx.ops.spectral import Spectrum, SpectrumResult, per_interval, power_to_db, tempogram
 
-__all__ = ["AUDIO_COLUMNS", "Sound", "analyse_sound", "write_sound"]
+__all__ = ["ANALYSIS_RATE", "AUDIO_COLUMNS", "Sound", "analyse_sound", "write_sound"]
 
 AUDIO_COLUMNS = ("frame_index", "time_s", "onset_strength", "rms", "spectral_centroid_hz")
+#: The rate the sound is analysed at: librosa's default, the one the Musical Gestures Toolbox
+#: loads sound at, so hops of 512 samples are 23 ms and the mel bands reach 11 kHz.
+ANALYSIS_RATE = 22050
 
 
 @dataclass
@@ -76,10 +79,13 @@ class Sound:
         }
 
 
-def analyse_sound(video: str | Path, *, origin_s: float = 0.0) -> Sound | None:
+def analyse_sound(
+    video: str | Path, *, origin_s: float = 0.0, sample_rate: int | None = ANALYSIS_RATE
+) -> Sound | None:
     """Decode and measure the first audio track of ``video``; None when it has no audio (or
-    no samples). ``origin_s`` is the container time of the video's time zero."""
-    track = open_audio(video, origin_s=origin_s)
+    no samples). ``origin_s`` is the container time of the video's time zero; the samples are
+    resampled to ``sample_rate`` (None: the track's own rate)."""
+    track = open_audio(video, origin_s=origin_s, sample_rate=sample_rate)
     if track is None:
         return None
     with track:

@@ -14,24 +14,29 @@ import math
 import cv2
 import numpy as np
 
-__all__ = ["equalized", "pool_columns", "self_similarity"]
+__all__ = ["motion_features", "pool_columns", "self_similarity"]
 
 
-def equalized(picture: np.ndarray) -> np.ndarray:
-    """A motiongram's values histogram-equalised to 0-1 (``float32``), the features the
-    toolbox compares: it equalises the picture's brightness (HSV value) before the SSM.
+def motion_features(profile: np.ndarray) -> np.ndarray:
+    """The features the toolbox compares, from a motiongram's mean values (0-255 scale, grey
+    ``(D, N)`` or colour ``(D, N, 3)``): rounded to whole levels (it keeps its motiongram as
+    8-bit), stretched so its smallest value is 0 and its largest 255, histogram-equalised
+    (colour: its HSV value), made grey with BT.601 weights, and scaled to 0-1 (``float32``).
 
-    ``picture`` is grey or colour, ``uint8`` or ``uint16`` (scaled to 8 bits first); colour
-    is first made grey with BT.601 weights.
+    >>> motion_features(np.array([[0.2, 1.6], [3.0, 3.4]])).tolist()
+    [[0.0, 0.3333333432674408], [1.0, 1.0]]
     """
-    img = picture
-    if img.dtype == np.uint16:
-        img = ((img.astype(np.uint32) + 128) // 257).astype(np.uint8)
-    elif img.dtype != np.uint8:
-        raise ValueError(f"equalized takes uint8 or uint16 pictures, got {img.dtype}")
+    levels = np.rint(np.asarray(profile, dtype=np.float64))
+    low, high = float(levels.min()), float(levels.max())
+    scale = 255.0 / (high - low) if high > low else 0.0
+    img = ((levels - low) * scale).astype(np.uint8)  # truncated, as the toolbox does
     if img.ndim == 3:
-        img = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2GRAY)
-    return cv2.equalizeHist(np.ascontiguousarray(img)).astype(np.float32) / np.float32(255.0)
+        hsv = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2HSV)
+        hsv[..., 2] = cv2.equalizeHist(np.ascontiguousarray(hsv[..., 2]))
+        img = cv2.cvtColor(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB), cv2.COLOR_RGB2GRAY)
+    else:
+        img = cv2.equalizeHist(np.ascontiguousarray(img))
+    return img.astype(np.float32) / np.float32(255.0)
 
 
 def pool_columns(features: np.ndarray, most: int) -> tuple[np.ndarray, int]:
@@ -54,18 +59,45 @@ def pool_columns(features: np.ndarray, most: int) -> tuple[np.ndarray, int]:
     return (sums / counts).astype(np.float32), factor
 
 
-def self_similarity(features: np.ndarray, *, threshold: float = 0.001) -> np.ndarray:
-    """The ``(N, N)`` self-similarity of a ``(D, N)`` non-negative feature sequence: each
-    column scaled by its largest value (those below ``threshold`` left alone), then every
-    pair of columns' dot product (``librosa.util.normalize(norm=inf)`` then ``X.T @ X``).
+def self_similarity(
+    features: np.ndarray, *, threshold: float = 0.001, most: int | None = None
+) -> tuple[np.ndarray, int]:
+    """The self-similarity of a ``(D, N)`` non-negative feature sequence: each column scaled
+    by its largest value (those below ``threshold`` left alone), then every pair of columns'
+    dot product (``librosa.util.normalize(norm=inf)`` then ``X.T @ X``).
+
+    With ``most``, a matrix with more than ``most`` rows is returned averaged over blocks of
+    ``factor`` by ``factor`` cells (the full matrix is computed a band of rows at a time,
+    never held whole; sequences over ``4 * most`` long are first averaged over neighbouring
+    columns). Returns the matrix and ``factor`` (1 when it is whole).
 
     >>> f = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 0.0]])
-    >>> self_similarity(f).tolist()
-    [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0]]
+    >>> m, factor = self_similarity(f); m.tolist(), factor
+    ([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0]], 1)
+    >>> self_similarity(f, most=2)[0].tolist()
+    [[0.5, 0.5], [0.5, 1.0]]
     """
     x = np.asarray(features, dtype=np.float32)
     if x.ndim != 2:
         raise ValueError(f"features must be (D, N), got shape {x.shape}")
+    first = 1
+    if most is not None and x.shape[1] > 4 * most:
+        x, first = pool_columns(x, 4 * most)
     top = np.abs(x).max(axis=0, keepdims=True)
     x = np.where(top >= threshold, x / np.where(top >= threshold, top, 1), x)
-    return x.T @ x
+    n = x.shape[1]
+    if most is None or n <= most:
+        return x.T @ x, first
+    factor = math.ceil(n / most)
+    starts = np.arange(0, n, factor)
+    counts = np.diff(np.append(starts, n)).astype(np.float32)
+    out = np.empty((starts.size, starts.size), np.float32)
+    band = factor * max(1, 64 // factor)  # whole blocks of rows at a time
+    for top_row in range(0, n, band):
+        rows = x[:, top_row : top_row + band].T @ x  # (band, n)
+        local = np.arange(0, rows.shape[0], factor)
+        summed = np.add.reduceat(np.add.reduceat(rows, local, axis=0), starts, axis=1)
+        first_block = top_row // factor
+        out[first_block : first_block + local.size] = summed
+    out /= counts[:, None] * counts[None, :]
+    return out, first * factor

@@ -225,6 +225,8 @@ class Spectrum:
         self._high: list[np.ndarray] = []
         # The extremes of each hop of the signal itself, as it arrives.
         self._pending = np.zeros(0, np.float32)
+        self._waiting: list[np.ndarray] = []
+        self._waiting_size = 0
 
     def update(self, samples: np.ndarray) -> None:
         """Add the next mono samples."""
@@ -232,9 +234,21 @@ class Spectrum:
         if not samples.size:
             return
         self._samples += samples.size
-        self._extremes(samples)
-        self._buffer = np.concatenate([self._buffer, samples])
-        self._frames()
+        # Decoders hand over a few thousand samples at a time: gather a block's worth before
+        # framing, so the buffer is joined once per block, not once per chunk.
+        self._waiting.append(samples)
+        self._waiting_size += samples.size
+        if self._waiting_size >= self.BLOCK * self.hop:
+            self._join()
+            self._frames()
+
+    def _join(self) -> None:
+        if self._waiting:
+            data = np.concatenate(self._waiting)
+            self._extremes(data)
+            self._buffer = np.concatenate([self._buffer, data])
+            self._waiting.clear()
+            self._waiting_size = 0
 
     def _extremes(self, samples: np.ndarray, *, last: bool = False) -> None:
         data = np.concatenate([self._pending, samples])
@@ -271,6 +285,7 @@ class Spectrum:
 
     def result(self) -> SpectrumResult:
         """Every frame's measures (pads the end of the signal; call once)."""
+        self._join()
         self._buffer = np.concatenate([self._buffer, np.zeros(self.n_fft // 2, np.float32)])
         self._frames()
         self._extremes(np.zeros(0, np.float32), last=True)

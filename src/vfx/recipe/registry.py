@@ -508,9 +508,15 @@ STEPS: dict[str, StepSpec] = {
                     "video,motiongrams,videograms,average,history,qom,audio,ssm",
                     "comma-separated outputs",
                     each_of=(
-                        "video", "motiongrams", "videograms", "average", "history", "qom",
-                        "audio", "ssm",
-                    ),  # fmt: skip
+                        "video",
+                        "motiongrams",
+                        "videograms",
+                        "average",
+                        "history",
+                        "qom",
+                        "audio",
+                        "ssm",
+                    ),
                 ),
                 Option("stride", int, 1, PARAMS["every_n"].help, param="every_n", old_name="every"),
                 Option(

@@ -26,11 +26,16 @@ __all__ = ["AudioTrack", "open_audio"]
 class AudioTrack:
     """The first audio stream of an open file (see :func:`open_audio`)."""
 
-    def __init__(self, path: Path, container: Any, stream: Any, origin_s: float):
+    def __init__(
+        self, path: Path, container: Any, stream: Any, origin_s: float, rate: int | None = None
+    ):
         self.path = path
         self._container = container
         self.stream = stream
-        self.sample_rate = int(stream.codec_context.sample_rate or stream.rate)
+        #: The track's own sample rate.
+        self.native_rate = int(stream.codec_context.sample_rate or stream.rate)
+        #: The rate the samples come at (resampled by FFmpeg's swresample when it differs).
+        self.sample_rate = int(rate) if rate else self.native_rate
         self.channels = int(stream.codec_context.channels or 1)
         self._origin_s = origin_s
         self.offset_s: float | None = None  # known once the first samples decode
@@ -47,7 +52,9 @@ class AudioTrack:
     def chunks(self) -> Iterator[np.ndarray]:
         """The samples, mono (the mean of the channels, as librosa loads them), ``float32``
         in -1..1, in decoded chunks; sets :attr:`offset_s` from the first one's timestamp."""
-        resampler = av.AudioResampler(format="fltp")
+        resampler = av.AudioResampler(
+            format="fltp", rate=self.sample_rate if self.sample_rate != self.native_rate else None
+        )
         try:
             for packet in self._container.demux(self.stream):
                 for frame in packet.decode():
@@ -79,11 +86,13 @@ def _mono(frame: Any) -> np.ndarray:
     return planes.mean(axis=0, dtype=np.float32)
 
 
-def open_audio(path: str | Path, *, origin_s: float = 0.0) -> AudioTrack | None:
+def open_audio(
+    path: str | Path, *, origin_s: float = 0.0, sample_rate: int | None = None
+) -> AudioTrack | None:
     """The first audio stream of ``path`` ready to decode, or None when it has none.
 
     ``origin_s`` is the container time (seconds) the caller's clock counts from; for a video
-    that is its video stream's start (:attr:`vfx.io.video.reader.VideoReader.origin_s`).
+    that is its video stream's start. ``sample_rate`` resamples (None: the track's own).
     """
     path = Path(path)
     container = open_container(path)
@@ -93,4 +102,4 @@ def open_audio(path: str | Path, *, origin_s: float = 0.0) -> AudioTrack | None:
         return None
     stream = streams[0]
     stream.thread_type = "AUTO"
-    return AudioTrack(path, container, stream, origin_s)
+    return AudioTrack(path, container, stream, origin_s, sample_rate)
