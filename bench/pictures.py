@@ -14,6 +14,8 @@ each on a fresh ``MgVideo``), medians of alternating runs:
 * the motiongram self-similarity (``ssm(features='motiongrams')``, its time-along-x matrix)
   against ``--only ssm`` (vfx's matrix recomputed by the library from the motiongram vfx
   wrote, the same function the command draws): correlation (target 0.95) and speed;
+* the machine's own limit for the pictures made from frames: decoding the clip with
+  ``ffmpeg -threads 1 -f null`` (the fastest any tool can read every frame);
 * sound: MGT's ``audio.spectrogram()`` mel power and ``audio.tempogram()`` onset strength and
   tempogram (their figures' data) against vfx's (``vfx.jobs.sound.analyse_sound``, what
   ``--only audio`` draws and tables): correlations (target 0.95; the spectrogram in dB) and
@@ -109,8 +111,14 @@ def _pictures(clip: Path, repeat: int) -> None:
             for key in ("videograms_s", "slit_s", "ssm_s", "spectrogram_s", "tempogram_s"):
                 mgt_runs.setdefault(key, []).append(float(oracle[key]))
     vfx_s = {k: statistics.median(v) for k, v in vfx_runs.items()}
+    limit = statistics.median(
+        run(["ffmpeg", "-v", "error", "-threads", "1", "-i", str(clip), "-an", "-f", "null",
+             "-"]).seconds
+        for _ in range(repeat)
+    )  # fmt: skip
     print(f"\n{clip.name}: vfx seconds (median of {repeat}): "
-          + ", ".join(f"{k} {v:.2f}" for k, v in vfx_s.items()))  # fmt: skip
+          + ", ".join(f"{k} {v:.2f}" for k, v in vfx_s.items())
+          + f"; the machine's limit, decoding it (ffmpeg -f null, one thread): {limit:.2f} s")  # fmt: skip
     if python is None:
         print("MGT: skipped (no venv)")
         return
