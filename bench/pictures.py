@@ -116,9 +116,11 @@ def _pictures(clip: Path, repeat: int) -> None:
              "-"]).seconds
         for _ in range(repeat)
     )  # fmt: skip
-    print(f"\n{clip.name}: vfx seconds (median of {repeat}): "
-          + ", ".join(f"{k} {v:.2f}" for k, v in vfx_s.items())
-          + f"; the machine's limit, decoding it (ffmpeg -f null, one thread): {limit:.2f} s")  # fmt: skip
+    seconds = ", ".join(f"{k} {v:.2f}" for k, v in vfx_s.items())
+    print(
+        f"\n{clip.name}: vfx seconds (median of {repeat}): {seconds}; the machine's limit, "
+        f"decoding it (ffmpeg -f null, one thread): {limit:.2f} s"
+    )
     if python is None:
         print("MGT: skipped (no venv)")
         return
