@@ -116,7 +116,9 @@ def _pictures(clip: Path, repeat: int) -> None:
              "-"]).seconds
         for _ in range(repeat)
     )  # fmt: skip
-    seconds = ", ".join(f"{k} {v:.2f}" for k, v in vfx_s.items())
+    seconds = ", ".join(
+        f"{k} {v:.2f} ({' '.join(f'{t:.1f}' for t in vfx_runs[k])})" for k, v in vfx_s.items()
+    )
     print(
         f"\n{clip.name}: vfx seconds (median of {repeat}): {seconds}; the machine's limit, "
         f"decoding it (ffmpeg -f null, one thread): {limit:.2f} s"

@@ -113,3 +113,27 @@ def test_the_old_every_frame_count_still_works_with_a_warning(
     )
     shown = runner.invoke(app, ["motion", "--help"], env={"COLUMNS": "200"}).stdout
     assert not any(line.strip("│ ").startswith("--every") for line in shown.splitlines())
+
+
+def test_trails_writes_its_video_and_refuses_in_one_line(
+    ntsc_clip: ClipSpec, tmp_path: Path
+) -> None:
+    out = tmp_path / "t.mp4"
+    result = vfx("trails", ntsc_clip.path, "-o", out, "--mode", "mean", "--frames", "4", "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["frames"] == ntsc_clip.frames and Path(record["path"]) == out
+    result = vfx("trails", ntsc_clip.path, "-o", out)
+    assert result.exit_code == 1 and "--overwrite" in result.stderr
+    assert result.stderr.count("\n") == 1
+    result = vfx("trails", ntsc_clip.path, "-o", tmp_path / "d.mp4", "--dark", "--mode", "mean")
+    assert result.exit_code == 1 and "decay mode" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.mp4"]
+
+
+def test_motion_slit_options_are_checked(ntsc_clip: ClipSpec, tmp_path: Path) -> None:
+    result = vfx("motion", ntsc_clip.path, "-o", tmp_path, "--slit-x", "3")
+    assert result.exit_code == 1 and "--videogram slit" in result.stderr
+    result = vfx("motion", ntsc_clip.path, "-o", tmp_path, "--videogram", "slot")
+    assert result.exit_code == 1 and "videogram must be one of mean, slit" in result.stderr
+    assert not any(tmp_path.iterdir())

@@ -171,8 +171,10 @@ def test_a_composite_keyed_on_its_screen_has_no_ghost(tmp_path: Path) -> None:
     assert np.array_equal(display[22:38, 12:23], np.full((16, 11, 3), 120))
     assert np.array_equal(display[12:28, 32:83], np.broadcast_to((200, 40, 40), (16, 51, 3)))
     assert np.abs(display[45:, :] - (30, 190, 70)).max() <= 2
-    wrong = runner.invoke(app, ["composite", str(clip), "--mask", "person", "-o", str(out)])
-    assert wrong.exit_code == 1 and "foreground" in wrong.output
+    wrong = runner.invoke(
+        app, ["composite", str(clip), "--mode", "darken", "--mask", "person", "-o", str(out)]
+    )
+    assert wrong.exit_code == 1 and "foreground and chrono modes" in wrong.output
 
 
 @pytest.mark.parametrize("person", [True, False])

@@ -227,7 +227,9 @@ def analyse_motion(
             f"videogram must be one of {', '.join(VIDEOGRAM_MODES)}: {videogram!r}"
         )
     if videogram != "slit" and (slit_x is not None or slit_y is not None):
-        raise ParameterError("slit_x and slit_y take effect with videogram='slit' only")
+        raise ParameterError(
+            "a slit position takes effect with the slit videogram only (--videogram slit)"
+        )
     video = Path(video)
     # FFmpeg's own decoding threads (one per megapixel, so one here) would only add
     # synchronisation beside the encoder's thread.
