@@ -35,7 +35,8 @@ def test_keyframes_default_output(
 def test_keyframes_format(ntsc_clip: ClipSpec, tmp_path: Path, fmt: str, suffix: str) -> None:
     result = vfx("keyframes", ntsc_clip.path, "-o", tmp_path, "--format", fmt)
     assert result.exit_code == 0, result.output
-    assert {p.suffix for p in tmp_path.iterdir() if p.name != "frames.csv"} == {suffix}
+    listed = {"frames.csv", "vfx.json"}  # the frames' table, and what the folder holds
+    assert {p.suffix for p in tmp_path.iterdir() if p.name not in listed} == {suffix}
 
 
 def test_keyframes_quality(ntsc_clip: ClipSpec, tmp_path: Path) -> None:

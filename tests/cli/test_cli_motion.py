@@ -34,6 +34,7 @@ def test_motion_all_outputs_by_name(ntsc_clip: ClipSpec, tmp_path: Path) -> None
         f"{stem}_qom.csv",
         f"{stem}_qom.png",
         f"{stem}_ssm.png",
+        "vfx.json",
     }
     assert f"{ntsc_clip.frames} frames" in result.stdout
 
@@ -128,7 +129,7 @@ def test_trails_writes_its_video_and_refuses_in_one_line(
     assert result.stderr.count("\n") == 1
     result = vfx("trails", ntsc_clip.path, "-o", tmp_path / "d.mp4", "--dark", "--mode", "mean")
     assert result.exit_code == 1 and "decay mode" in result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.mp4"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.mp4", "vfx.json"]
 
 
 def test_motion_slit_options_are_checked(ntsc_clip: ClipSpec, tmp_path: Path) -> None:

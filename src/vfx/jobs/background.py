@@ -29,6 +29,7 @@ from vfx.jobs.multiframe import (
     stream_frames,
     write_single,
 )
+from vfx.jobs.recording import note_outputs
 from vfx.ops.stack import (
     BACKGROUND_METHODS,
     Darken,
@@ -252,6 +253,15 @@ def make_background(
     if figure is None:
         _warn_if_person(image, source.path, BACKGROUND_HINT)
     path = write_single(out, image, exposures=exposures, threads=threads)
+    left_out = f", each frame's figure ({figure.method}) left out" if figure is not None else ""
+    note_outputs(
+        "background",
+        [(path, f"Background: the {method} estimate from {exposures.count} frames{left_out}",
+          "picture")],
+        options={"method": method, "frames": str(frames), "sample": sample, "engine": engine,
+                 "exclude": figure.method if figure is not None else None},
+        source=source.path.name, start_s=frames.start_s, end_s=frames.end_s,
+    )  # fmt: skip
     return Composite(path, exposures.count, image.shape, str(image.dtype))
 
 

@@ -31,6 +31,7 @@ from vfx.jobs.multiframe import (
     guard_single,
     write_single,
 )
+from vfx.jobs.recording import note_outputs
 from vfx.ops.exposure import COLORMAPS, COMPOSITE_MODES, ForegroundComposite, time_colours
 from vfx.ops.subtraction import difference_mask
 from vfx.params import PARAMS, check
@@ -154,6 +155,19 @@ def make_composite(
         # name do, with either engine.
         image = _combine(source, mode, engine, progress, exposures)
     path = write_single(out, image, quality, exposures, threads)
+    if mode == "foreground":
+        what = f"Keyframe display: each of {source.count} frames' figure over the background"
+    elif mode == "chrono":
+        what = f"Chronophotograph: {source.count} figures tinted by their time ({colormap})"
+    else:
+        what = f"Composite ({mode}) of {source.count} frames"
+    note_outputs(
+        "composite",
+        [(path, what, "picture")],
+        options={"mode": mode, "mask": mask, "frames": str(frames), "fade": fade,
+                 "colormap": colormap if mode == "chrono" else None},
+        source=source.path.name, start_s=frames.start_s, end_s=frames.end_s,
+    )  # fmt: skip
     return Composite(path, source.count, image.shape, str(image.dtype))
 
 

@@ -50,6 +50,7 @@ from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import open_video
 from vfx.io.video.reader import VideoReader
 from vfx.io.video.writer import VideoWriter
+from vfx.jobs.recording import note_files
 from vfx.ops.dtypes import to_uint8
 from vfx.ops.opticalflow import (
     DIRECTIONS,
@@ -493,7 +494,23 @@ def write_flow(
         except BaseException:
             job.abort()
             raise
+    note_files(
+        "flow", job.result.files, CAPTIONS, source=video.name, start_s=start_s, end_s=end_s,
+        options={"method": method, "stride": stride, "scale": scale},
+    )  # fmt: skip
     return job.result
+
+
+#: What each output of ``vfx flow`` is, for the folder's contents list (vfx.json).
+CAPTIONS = {
+    "video": ("Optical flow as colour: hue the direction, brightness the speed", "video"),
+    "sparse": ("Tracked points and their motion", "video"),
+    "directogram": ("Directogram: motion per direction, per frame", "table"),
+    "directogram_plot": ("Directogram", "figure"),
+    "impacts": ("Impact envelope and impacts per frame", "table"),
+    "impacts_plot": ("Impacts", "figure"),
+    "picture": ("Where the clip moved and which way", "picture"),
+}
 
 
 class _FlowJob:

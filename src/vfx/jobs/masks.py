@@ -29,6 +29,7 @@ from vfx.jobs.multiframe import (
     guard_folder,
     parse_colour,
 )
+from vfx.jobs.recording import note_outputs
 from vfx.ops.dtypes import to_uint8
 from vfx.ops.subtraction import (
     apply_mask,
@@ -253,6 +254,18 @@ def make_masks(
             for _, future in pending:
                 future.cancel()
     result.table = write_frame_table(out, rows, source=None)
+    note_outputs(
+        "mask",
+        [*((p, f"Mask of {p.stem.removesuffix('_mask')} ({method})", "mask")
+           for p in result.masks),
+         *((p, f"Clean figure of {p.stem.removesuffix('_clean')} ({method})", "mask")
+           for p in result.cleans),
+         (result.table, f"Masks of {len(rows)} frames ({method}) and their foreground share",
+          "table")],
+        options={"method": method, "background": background if isinstance(background, str)
+                 else "array", "frames": str(frames)},
+        source=source.path.name, start_s=frames.start_s, end_s=frames.end_s,
+    )  # fmt: skip
     return result
 
 

@@ -23,6 +23,7 @@ from vfx.jobs.multiframe import (
     guard_single,
     stream_frames,
 )
+from vfx.jobs.recording import note_outputs
 from vfx.params import check
 from vfx.types import KEYFRAMES, FrameChoice
 
@@ -83,6 +84,13 @@ def make_montage(
         raise ImageReadError(str(exc), path=source.path) from exc
     except OSError as exc:
         raise OutputError(f"cannot write ({exc})", path=out) from exc
+    note_outputs(
+        "montage",
+        [(out, f"Contact sheet of {source.count} frames, each labelled with its name and time",
+          "picture")],
+        options={"frames": str(frames), "columns": columns, "tile_width": tile_width},
+        source=source.path.name, start_s=frames.start_s, end_s=frames.end_s,
+    )  # fmt: skip
     return Composite(out, source.count, (height, width, 3), "uint8")
 
 

@@ -32,6 +32,7 @@ from vfx.io.table import format_seconds
 from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import PanoramaOptions, open_video
 from vfx.io.video.writer import VideoWriter
+from vfx.jobs.recording import note_files
 from vfx.jobs.sound import Sound, analyse_sound, write_sound
 from vfx.ops.dtypes import to_uint8
 from vfx.ops.motiongram import (
@@ -274,7 +275,9 @@ def analyse_motion(
             # no frame is decoded.
             for rank in ranks.tolist():
                 job.add_time(rank, reader.index.time_of(rank))
-            return job.finish(tagger, plotter, normalize=normalize, stretch=stretch, raw=raw)
+            result = job.finish(tagger, plotter, normalize=normalize, stretch=stretch, raw=raw)
+            _note(result, options={"outputs": ["audio"]}, start_s=start_s, end_s=end_s)
+            return result
         frames = reader.frames(ranks=ranks.tolist(), pixels=pixels)
         # OpenCV's thread pool is the process's, so the library leaves it as the caller set
         # it; the vfx command runs this pass with one OpenCV thread (vfx.cli.process: its pool
@@ -293,9 +296,40 @@ def analyse_motion(
         if job.frames < 2:
             job.abort()
             raise DecodeError(f"only {job.frames} frame(s) could be decoded", path=video)
-        return job.finish(
+        result = job.finish(
             tagger, plotter, normalize=normalize and not raw, stretch=stretch and not raw, raw=raw
         )
+    options = {"threshold": threshold, "color": color, "stride": stride, "raw": raw,
+               "videogram": videogram}  # fmt: skip
+    _note(result, options=options, start_s=start_s, end_s=end_s)
+    return result
+
+
+#: What each output of a motion pass is, for the folder's contents list (vfx.json).
+CAPTIONS = {
+    "video": ("Motion video: each frame's difference from the previous one", "video"),
+    "history_video": ("Motion history video", "video"),
+    "motiongram_time-x": ("Motiongram, time left to right", "picture"),
+    "motiongram_time-y": ("Motiongram, time top to bottom", "picture"),
+    "videogram_time-x": ("Videogram, time left to right", "picture"),
+    "videogram_time-y": ("Videogram, time top to bottom", "picture"),
+    "slitscan_time-x": ("Slit-scan, time left to right", "picture"),
+    "slitscan_time-y": ("Slit-scan, time top to bottom", "picture"),
+    "average": ("Average of every frame", "picture"),
+    "history": ("Motion history", "picture"),
+    "qom": ("Quantity of motion, its centroid and extent, per frame", "table"),
+    "qom_plot": ("Quantity of motion", "figure"),
+    "audio": ("Sound per motion frame: onset strength, RMS, spectral centroid", "table"),
+    "waveform": ("Waveform", "figure"),
+    "spectrogram": ("Mel spectrogram", "figure"),
+    "tempogram": ("Tempogram", "figure"),
+    "motion_sound": ("Motion and sound on one time axis", "figure"),
+    "ssm": ("Self-similarity of motion (and sound)", "figure"),
+}
+
+
+def _note(result: MotionResult, **kwargs: object) -> None:
+    note_files("motion", result.files, CAPTIONS, source=result.video.name, **kwargs)  # type: ignore[arg-type]
 
 
 def _slit(width: int, height: int, x: int | None, y: int | None, video: Path) -> tuple[int, int]:

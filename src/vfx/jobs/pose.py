@@ -34,6 +34,7 @@ from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import open_video
 from vfx.io.video.reader import VideoReader
 from vfx.io.video.writer import VideoWriter
+from vfx.jobs.recording import note_files
 from vfx.jobs.trackers import Body, BodyTracker, Hand, HandTracker
 from vfx.ops.dtypes import to_uint8
 from vfx.ops.sampling import ranks_between
@@ -275,7 +276,21 @@ def write_pose(
             raise
     if job.result.found == 0:
         log.warning("%s: no person found in %d frames", video, job.result.frames)
+    note_files(
+        "pose", job.result.files, CAPTIONS, source=video.name, start_s=start_s, end_s=end_s,
+        options={"hands": hands, "stride": stride, "joints": list(joints)},
+    )  # fmt: skip
     return job.result
+
+
+#: What each output of ``vfx pose`` is, for the folder's contents list (vfx.json).
+CAPTIONS = {
+    "csv": ("Body (and hand) landmarks per frame, in pixels and metres", "table"),
+    "video": ("The video with the skeleton drawn", "video"),
+    "trails": ("Paths of the chosen joints, coloured by time", "picture"),
+    "speed": ("Speed of each body part per frame", "table"),
+    "speed_plot": ("Speed of each body part", "figure"),
+}
 
 
 class _PoseJob:

@@ -25,6 +25,7 @@ from vfx.io.video.panorama import PanoramaOptions, open_video
 from vfx.io.video.prefetch import prefetch
 from vfx.io.video.reader import VideoReader
 from vfx.jobs.blur import FaceOptions
+from vfx.jobs.recording import note_outputs
 from vfx.jobs.stills import Extraction, check_format, write_frames
 from vfx.ops.coreset import coreset, describe, distance_report, random_choice, uniform
 from vfx.params import PARAMS, check
@@ -207,6 +208,7 @@ def select_frames(
             threads=None,
             tagger=tagger,
             faces=faces,
+            made_by=("select", {"method": method, "n": n, "format": fmt}),
         )
     written = sum(p.stat().st_size for p in extraction.files if p.is_file())
     per_frame = written / max(len(extraction.files), 1)
@@ -237,4 +239,11 @@ def select_frames(
                 )
             )
     write_text(out / REPORT_NAME, json.dumps(selection.to_dict(), indent=1) + "\n")
+    note_outputs(
+        "select",
+        [(out / REPORT_NAME, f"How the {len(ranks)} frames were chosen ({method}) and how far "
+          "apart they are", "data")],
+        options={"method": method, "n": n},
+        source=video.name,
+    )  # fmt: skip
     return selection

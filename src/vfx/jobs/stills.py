@@ -28,6 +28,7 @@ from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import PanoramaOptions, open_video
 from vfx.io.video.reader import VideoReader
 from vfx.jobs.blur import FaceBlur, FaceOptions
+from vfx.jobs.recording import note_outputs
 from vfx.ops.sampling import (
     ranks_at,
     ranks_between,
@@ -59,6 +60,8 @@ log = logging.getLogger("vfx")
 Progress = Callable[[int, "int | None"], None]
 
 _EQUI = "equirectangular"
+#: How each command's frames are named in the contents list.
+_FRAMES_WHAT = {"keyframes": "Keyframes", "frames": "Frames", "select": "Selected frames"}
 _SUFFIX = {"tiff": "tiff", "png": "png", "jpg": "jpg"}
 
 
@@ -123,6 +126,7 @@ def write_frames(
     name: InputName | None = None,
     faces: FaceOptions | None = None,
     extra_columns: dict[int, dict[str, object]] | None = None,
+    made_by: tuple[str, dict[str, object]] = ("frames", {}),
 ) -> Extraction:
     """Decode the chosen frames of an open reader and write them, with frames.csv.
 
@@ -132,7 +136,8 @@ def write_frames(
     the video's own). With ``faces``, every image's faces are blurred before it is encoded
     (panoramas on perspective views) and frames.csv gets a ``faces`` column: no unblurred
     image is ever written. ``extra_columns`` adds columns to the rows of the frames it names (by
-    display index).
+    display index). ``made_by`` (the command and its options) is recorded with frames.csv in
+    the folder's contents list.
     """
     video = reader.path
     name = name or InputName(video, video.stem, video.name)
@@ -218,6 +223,16 @@ def write_frames(
             result.metadata = tagger.finish(result.rows)
         try:
             result.table = write_frame_table(out_dir, result.rows, source=source)
+            if not failing:
+                command, options = made_by
+                what = _FRAMES_WHAT.get(command, "Frames")
+                note_outputs(
+                    command,
+                    [(result.table, f"{what} of {source} ({len(result.rows)}), with their "
+                      "times and tags", "table")],
+                    options=options,
+                    source=source,
+                )  # fmt: skip
         except OutputError:
             if not failing:
                 raise
@@ -341,6 +356,7 @@ def extract_keyframes(
             tagger=tagger,
             name=name,
             faces=faces,
+            made_by=("keyframes", {"format": fmt, "sharpest_s": sharpest_s}),
         )
 
 
@@ -439,6 +455,20 @@ def extract_frames(
             tagger=tagger,
             name=name,
             faces=faces,
+            made_by=(
+                "frames",
+                {
+                    "every_s": every_s,
+                    "fps": fps,
+                    "at_s": at_list,
+                    "all": all_frames,
+                    "distance_m": distance_m,
+                    "start_s": start_s,
+                    "end_s": end_s,
+                    "format": fmt,
+                    "sharpest_s": sharpest_s,
+                },
+            ),
         )
 
 

@@ -24,6 +24,7 @@ from vfx.io.files import prepare_output_dir
 from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import open_video
 from vfx.io.video.writer import VideoWriter
+from vfx.jobs.recording import note_outputs
 from vfx.ops.exposure import DecayTrail, MeanTrail
 from vfx.ops.sampling import ranks_between
 
@@ -93,6 +94,15 @@ def make_trails(
         except BaseException:
             writer.abort()
             raise
+    what = (
+        f"Trails: each frame the mean of the last {frames}"
+        if mode == "mean"
+        else f"Trails: {'dark' if dark else 'bright'} things fade by {decay:g} a frame"
+    )
+    note_outputs(
+        "trails", [(path, what, "video")], source=video.name, start_s=start_s, end_s=end_s,
+        options={"mode": mode, "decay": decay, "frames": frames, "dark": dark, "stride": stride},
+    )  # fmt: skip
     return Trails(video, path, writer.frames)
 
 

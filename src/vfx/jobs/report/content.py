@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["BatchRow", "FrameEntry", "ImageEntry", "Page", "Plot", "TrackLine"]
+__all__ = ["BatchRow", "FrameEntry", "FrameGrid", "ImageEntry", "Page", "Plot", "TrackLine"]
 
 
 @dataclass
@@ -41,6 +41,14 @@ class ImageEntry:
     caption: str
     path: Path
     thumb: Path | None = None
+
+
+@dataclass
+class FrameGrid:
+    """The frames of one folder, captioned with what made them."""
+
+    title: str
+    frames: list[FrameEntry] = field(default_factory=list)
 
 
 @dataclass
@@ -91,7 +99,13 @@ class Page:
     frames_title: str = "Frames"
     images: list[ImageEntry] = field(default_factory=list)
     motion: list[ImageEntry] = field(default_factory=list)
+    figures: list[ImageEntry] = field(default_factory=list)
     masks: list[ImageEntry] = field(default_factory=list)
+    #: The frames of each folder, when the page holds several folders' frames.
+    grids: list[FrameGrid] = field(default_factory=list)
+    selection: list[tuple[str, str]] = field(default_factory=list)
+    #: Files vfx did not make (its contents lists do not name them), by path.
+    other_files: list[Path] = field(default_factory=list)
     track: TrackLine | None = None
     plots: list[Plot] = field(default_factory=list)
     duration_s: float | None = None

@@ -18,11 +18,20 @@ import cv2
 import numpy as np
 
 from vfx.errors import ImageReadError, TelemetryError, VfxError
+from vfx.io.contents import CONTENTS_NAME, Output, read_contents
 from vfx.io.files import read_json
 from vfx.io.images import read_image, write_image
 from vfx.io.sources import IMAGE_SUFFIXES, inside, listed_file, natural_key
 from vfx.io.table import TABLE_NAME, read_csv_rows, read_frame_table
-from vfx.jobs.report.content import BatchRow, FrameEntry, ImageEntry, Page, Plot, TrackLine
+from vfx.jobs.report.content import (
+    BatchRow,
+    FrameEntry,
+    FrameGrid,
+    ImageEntry,
+    Page,
+    Plot,
+    TrackLine,
+)
 from vfx.tagging.rows import finite_number as _number
 from vfx.telemetry.geoid import find_geoid, track_heights
 
@@ -237,16 +246,28 @@ def gather_folder(
     progress: Callable[[int, int | None], None] | None = None,
 ) -> list[Page]:
     """Pages for an output folder: one per source video found in its frames.csv files (one
-    for the folder when it holds no table), and the batch table of a ``run.json``."""
+    for the folder when it holds no table), and the batch table of a ``run.json``.
+
+    What each file is comes from its folder's contents list (``vfx.json``, written by the
+    command that made it); a file no list names is shown as another file, not as vfx's. A
+    folder without a list (written by an older vfx, or the list deleted) is read by its files'
+    names, with a warning.
+    """
     found = list(_walk(folder))
+    contents = _Contents()
     tables = [p for p in found if p.name == TABLE_NAME]
     rows_by_source: dict[str, list[tuple[Path, dict[str, str]]]] = {}
     seen: set[tuple[str, str]] = set()
+    listed: set[Path] = set()
     for table in tables:
         for row in read_frame_table(table.parent):
             if not row.get("file"):
                 continue
-            listed_file(table.parent, row["file"])  # the effect commands' rule
+            image = listed_file(table.parent, row["file"])  # the effect commands' rule
+            listed.add(image)
+            if row.get("mask"):  # a mask folder's table: its pictures are shown as masks
+                listed.add(table.parent / row["mask"])
+                continue
             source = row.get("source") or table.parent.name
             key = (source, row.get("frame_index", row.get("file", "")))
             if key in seen:  # the same frame in two folders (keyframes, and a recipe's)
@@ -263,6 +284,7 @@ def gather_folder(
         # a name for the thumbnails' files: the source's stem without what a file name
         # cannot hold (a NUL, a slash) or should not (control characters)
         stem = "".join(c if c.isprintable() and c not in "/\\" else "_" for c in Path(source).stem)
+        grids: dict[Path, FrameGrid] = {}
         for parent, row in sorted(rows, key=lambda pr: _number(pr[1].get("time_s")) or 0.0):
             image = listed_file(parent, row.get("file", ""))
             t = _number(row.get("time_s")) or 0.0
@@ -272,18 +294,26 @@ def gather_folder(
             except (ImageReadError, VfxError) as exc:
                 page.warnings.append(f"{image.name}: {exc.message}")
                 continue
-            page.frames.append(_entry(label, t, thumb, image, row))
+            entry = _entry(label, t, thumb, image, row)
+            page.frames.append(entry)
+            if parent not in grids:
+                grids[parent] = FrameGrid(contents.frames_title(parent, folder))
+            grids[parent].frames.append(entry)
             done += 1
             if progress:
                 progress(done, total)
+        for grid in grids.values():
+            grid.title = f"{grid.title} ({len(grid.frames)})"
+        page.grids = list(grids.values())
         if page.frames:
             page.frames_title = f"Frames ({len(page.frames)})"
         mine = [p for p in found if not rows_by_source or len(sources) == 1 or stem in p.name]
-        _pictures(page, mine, files, stem)
+        _pictures(page, mine, files, contents, listed)
         _qom(page, mine)
+        page.facts = _folder_facts(folder, rows)
         _selection(page, mine)
         _exported_track(page, mine, rows)
-        page.facts = _folder_facts(folder, rows)
+        page.warnings += contents.warnings(folder)
         pages.append(page)
     run = folder / "run.json"
     if run.is_file():
@@ -291,20 +321,101 @@ def gather_folder(
     return pages
 
 
-def _pictures(page: Page, found: list[Path], files: Path, stem: str) -> None:
+class _Contents:
+    """The contents lists of the folders a report reads, each read once."""
+
+    def __init__(self) -> None:
+        self._lists: dict[Path, dict[str, Output] | None] = {}
+        self._unlisted: set[Path] = set()
+
+    def of(self, folder: Path) -> dict[str, Output] | None:
+        if folder not in self._lists:
+            outputs = read_contents(folder)
+            self._lists[folder] = None if outputs is None else {o.file: o for o in outputs}
+        return self._lists[folder]
+
+    def entry(self, path: Path) -> Output | bool | None:
+        """The list's entry for ``path``; None when its folder's list does not name it;
+        False when its folder has no list."""
+        listed = self.of(path.parent)
+        if listed is None:
+            self._unlisted.add(path.parent)
+            return False
+        return listed.get(path.name)
+
+    def frames_title(self, parent: Path, root: Path) -> str:
+        entry = self.entry(parent / TABLE_NAME)
+        if isinstance(entry, Output):
+            return f"{_first_sentence(entry.what)} · vfx {entry.command}"
+        where = parent.name if parent != root else root.name
+        return f"Frames in {where}"
+
+    def warnings(self, root: Path) -> list[str]:
+        return [
+            f"{_shown(folder, root)}: no {CONTENTS_NAME} (written by an older vfx, or deleted): "
+            "what its files are is guessed from their names"
+            for folder in sorted(self._unlisted)
+        ]
+
+
+def _first_sentence(text: str) -> str:
+    """A caption's part before its comma-free parenthesis of details."""
+    return text.split(" (")[0].split(", with")[0]
+
+
+def _shown(folder: Path, root: Path) -> str:
+    try:
+        relative = folder.relative_to(root)
+    except ValueError:
+        return str(folder)
+    return str(relative) if str(relative) != "." else folder.name
+
+
+#: Where each kind of recorded picture goes on the page.
+_SECTION_OF_KIND = {"picture": "images", "figure": "figures", "mask": "masks"}
+
+
+def _pictures(
+    page: Page, found: list[Path], files: Path, contents: _Contents, listed: set[Path]
+) -> None:
     for path in found:
         if path.suffix.lower() not in IMAGE_SUFFIXES:
             continue
-        name = path.stem
-        if name.endswith("_mask"):
-            page.masks.append(
-                _picture(f"Mask of {name[: -len('_mask')]}", path, files, THUMB_WIDTH)
-            )
+        entry = contents.entry(path)
+        if entry is False:
+            _guessed_picture(page, path, files, listed)
             continue
-        for kind, ending, caption in _PICTURES:
-            if name.endswith(ending) or name == ending.strip("_"):
-                getattr(page, kind).append(_picture(caption, path, files))
-                break
+        if entry is None or not isinstance(entry, Output):
+            if path not in listed:
+                page.other_files.append(path)
+            continue
+        section = _SECTION_OF_KIND.get(entry.kind)
+        if section is None:
+            continue  # a frame: shown in its folder's grid
+        caption = f"{entry.what} · vfx {entry.command}"
+        width = THUMB_WIDTH if section == "masks" else 640
+        target = page.motion if entry.command == "motion" and section == "images" else None
+        (target if target is not None else getattr(page, section)).append(
+            _picture(caption, path, files, width)
+        )
+    # The headline first: composites and chronophotographs, then backgrounds and sheets.
+    order = ("composite", "background", "montage")
+    page.images.sort(key=lambda e: next((i for i, c in enumerate(order) if f"vfx {c}" in
+                                         e.caption), len(order)))  # fmt: skip
+
+
+def _guessed_picture(page: Page, path: Path, files: Path, listed: set[Path]) -> None:
+    """A picture of a folder without a contents list, by its name (vfx's names)."""
+    name = path.stem
+    if name.endswith("_mask"):
+        page.masks.append(_picture(f"Mask of {name[: -len('_mask')]}", path, files, THUMB_WIDTH))
+        return
+    for kind, ending, caption in _PICTURES:
+        if name.endswith(ending) or name == ending.strip("_"):
+            getattr(page, kind).append(_picture(caption, path, files))
+            return
+    if path not in listed:
+        page.other_files.append(path)
 
 
 def _picture(caption: str, path: Path, files: Path, width: int = 640) -> ImageEntry:
@@ -340,12 +451,26 @@ def _selection(page: Page, found: list[Path]) -> None:
             doc = read_json(path)
         except (OSError, ValueError):
             continue
-        if not isinstance(doc, dict) or not isinstance(doc.get("frames", []), list):
+        chosen = doc.get("chosen") if isinstance(doc, dict) else None
+        if not isinstance(chosen, dict) or not isinstance(chosen.get("frame_indices"), list):
             page.warnings.append(f"{path}: not a selection.json of vfx; left out")
             continue
-        method = doc.get("method", "?")
-        page.facts.append(("selection", f"{method}: {len(doc.get('frames', []))} frames chosen "
-                                        f"from {doc.get('candidates', '?')}"))  # fmt: skip
+        count = len(chosen["frame_indices"])
+        page.selection.append(("method", str(doc.get("method", "?"))))
+        page.selection.append(("chosen", f"{count} frames of {doc.get('candidates', '?')} "
+                                         f"candidates ({path.parent.name})"))  # fmt: skip
+        distances = chosen.get("distances")
+        if isinstance(distances, dict):
+            for key, value in distances.items():
+                if isinstance(value, (int, float)):
+                    page.selection.append((key.replace("_", " "), f"{value:.3f}"))
+        for other in doc.get("compared") or []:
+            if isinstance(other, dict) and isinstance(other.get("distances"), dict):
+                spread = other["distances"].get("min_distance")
+                if isinstance(spread, (int, float)):
+                    page.selection.append(
+                        (f"{other.get('method', '?')} (compared)", f"min distance {spread:.3f}")
+                    )
 
 
 def _exported_track(page: Page, found: list[Path], rows: list[tuple[Path, dict[str, str]]]) -> None:
@@ -387,14 +512,16 @@ def _folder_facts(folder: Path, rows: list[tuple[Path, dict[str, str]]]) -> list
     if rows:
         times = [t for _, r in rows if (t := _number(r.get("time_s"))) is not None]
         placed = sum(1 for _, r in rows if r.get("lat"))
-        facts.append(("frames", f"{len(rows)} ({placed} with a position)"))
+        # positions and sequences are mapping words: said only where there are positions
+        facts.append(("frames", f"{len(rows)} ({placed} with a position)" if placed
+                                else str(len(rows))))  # fmt: skip
         if times:
             facts.append(("time span", f"{min(times):.3f} s to {max(times):.3f} s"))
         first = rows[0][1]
         if first.get("width"):
             facts.append(("size", f"{first['width']}x{first.get('height', '?')}"))
         sequences = {r.get("sequence") for _, r in rows if r.get("sequence")}
-        if sequences:
+        if sequences and placed:
             facts.append(("sequences", str(len(sequences))))
     return facts
 

@@ -144,9 +144,44 @@ def _document(title: str, body: str, script: str = "") -> str:
     )
 
 
+def _frame_sheet(title: str, anchor: str, frames: list, page_dir: Path, data: list) -> str:
+    """A grid of frame thumbnails; each frame's data is added to ``data`` for the map."""
+    figures = []
+    for f in frames:
+        flag = f' <span class="flag">{_esc(f.flag)}</span>' if f.flag else ""
+        when = f"<br>{_esc(f.utc)}" if f.utc else ""
+        target = _href(f.full or f.thumb, page_dir)
+        figures.append(
+            f'<figure><a href="{target}"><img src="{_href(f.thumb, page_dir)}" '
+            f'loading="lazy" alt="{_esc(f.alt_text)}"></a><figcaption>'
+            f"{_esc(f.label)}: {f.time_s:.3f} s{when}{flag}</figcaption></figure>"
+        )
+        data.append({
+            "thumb": _href(f.thumb, page_dir),
+            "full": _href(f.full, page_dir),
+            "alt": f.alt_text,
+            "flag": f.flag,
+        })  # fmt: skip
+    return (
+        f'<section id="{anchor}"><h2>{_esc(title)}</h2>'
+        f'<div class="sheet">{"".join(figures)}</div></section>'
+    )
+
+
 def render_page(page: Page, page_dir: Path, *, tiles: str | None = None) -> str:
-    """The HTML of one page; links are relative to ``page_dir``, where it is written."""
-    parts = []
+    """The HTML of one page; links are relative to ``page_dir``, where it is written.
+
+    The pictures vfx made come first (composites, motion pictures, figures), then the data
+    over time, the facts, the frames (a grid per folder), the selection, the masks, the map
+    (only with positions), the files vfx did not make, and a batch's table."""
+    parts = [
+        _pictures("Pictures", "pictures", page.images, page_dir),
+        _pictures("Motion", "motion", page.motion, page_dir),
+        _pictures("Figures", "figures", page.figures, page_dir),
+    ]
+    if page.plots:
+        panels = "".join(plot_svg(p, page.duration_s) for p in page.plots)
+        parts.append(f'<section id="plots" class="plots"><h2>Over time</h2>{panels}</section>')
     if page.facts:
         parts.append(f'<section id="facts"><h2>Video</h2>{_rows(page.facts)}</section>')
     if page.clocks:
@@ -157,31 +192,24 @@ def render_page(page: Page, page_dir: Path, *, tiles: str | None = None) -> str:
         items = "".join(f"<li>{_esc(w)}</li>" for w in page.warnings)
         parts.append(f'<section id="warnings"><h2>Warnings</h2><ul class="warnings">{items}</ul>'
                      "</section>")  # fmt: skip
-    data = []
-    if page.frames:
-        figures = []
-        for f in page.frames:
-            flag = f' <span class="flag">{_esc(f.flag)}</span>' if f.flag else ""
-            when = f"<br>{_esc(f.utc)}" if f.utc else ""
-            target = _href(f.full or f.thumb, page_dir)
-            figures.append(
-                f'<figure><a href="{target}"><img src="{_href(f.thumb, page_dir)}" '
-                f'loading="lazy" alt="{_esc(f.alt_text)}"></a><figcaption>'
-                f"{_esc(f.label)}: {f.time_s:.3f} s{when}{flag}</figcaption></figure>"
-            )
-            data.append({
-                "thumb": _href(f.thumb, page_dir),
-                "full": _href(f.full, page_dir),
-                "alt": f.alt_text,
-                "flag": f.flag,
-            })  # fmt: skip
-        parts.append(
-            f'<section id="frames"><h2>{_esc(page.frames_title)}</h2>'
-            f'<div class="sheet">{"".join(figures)}</div></section>'
-        )
-    svg = map_svg(page.track, page.frames, tiles=tiles)
+    data: list[dict[str, str]] = []
+    if page.grids:
+        for k, grid in enumerate(page.grids):
+            anchor = "frames" if k == 0 else f"frames-{k + 1}"
+            parts.append(_frame_sheet(grid.title, anchor, grid.frames, page_dir, data))
+    elif page.frames:
+        parts.append(_frame_sheet(page.frames_title, "frames", page.frames, page_dir, data))
+    if page.selection:
+        parts.append(f'<section id="selection"><h2>Selection</h2>{_rows(page.selection)}'
+                     "</section>")  # fmt: skip
+    parts.append(
+        _pictures(f"Masks ({len(page.masks)})", "masks", page.masks, page_dir, layout="sheet")
+    )
+    # the frames in the order their data was laid out (the map's markers index it)
+    shown = [f for grid in page.grids for f in grid.frames] if page.grids else page.frames
+    svg = map_svg(page.track, shown, tiles=tiles)
     if svg is not None:
-        placed = sum(f.lat is not None for f in page.frames)
+        placed = sum(f.lat is not None for f in shown)
         source = f" from {_esc(page.track.source)}" if page.track is not None else ""
         parts.append(
             f'<section id="map"><h2>Track</h2><p>{placed} frames with a position{source}; '
@@ -190,14 +218,12 @@ def render_page(page: Page, page_dir: Path, *, tiles: str | None = None) -> str:
             f'<div class="map-wrap">{svg}<aside id="map-info"><p>Click or hover a frame on the '
             "map to see it here.</p></aside></div></section>"
         )
-    parts.append(_pictures("Pictures", "pictures", page.images, page_dir))
-    parts.append(_pictures("Motion", "motion", page.motion, page_dir))
-    parts.append(
-        _pictures(f"Masks ({len(page.masks)})", "masks", page.masks, page_dir, layout="sheet")
-    )
-    if page.plots:
-        panels = "".join(plot_svg(p, page.duration_s) for p in page.plots)
-        parts.append(f'<section id="plots" class="plots"><h2>Over time</h2>{panels}</section>')
+    if page.other_files:
+        items = "".join(
+            f'<li><a href="{_href(p, page_dir)}">{_esc(p.name)}</a></li>' for p in page.other_files
+        )
+        parts.append(f'<section id="other"><h2>Other files</h2><p>Files in these folders that '
+                     f"vfx did not make.</p><ul>{items}</ul></section>")  # fmt: skip
     parts.append(_batch(page.batch))
     # Every <, > and & as a JSON escape: no text in the data (a frame_index of
     # "<!--<script>") can end the script element or switch the parser into another state.
