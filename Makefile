@@ -78,8 +78,8 @@ $(MAPILLARY_STAMP):
 	touch $(MAPILLARY_STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench samples
-	$(BIN)/ruff format --check src tests bench samples
+	$(BIN)/ruff check src tests bench samples examples
+	$(BIN)/ruff format --check src tests bench samples examples
 
 test: system $(STAMP) $(MODELS_STAMP) $(MAPILLARY_STAMP) lint
 	VFX_MAPILLARY_TOOLS=$(CURDIR)/$(MAPILLARY)/bin/mapillary_tools $(BIN)/python -m pytest -q

@@ -60,7 +60,10 @@ def test_a_single_output_is_replaced_only_when_asked(keyframes: Path, tmp_path: 
     target = tmp_path / "composite.tiff"
     target.write_bytes(b"an unrelated file")
     result = runner.invoke(app, ["composite", str(keyframes), "-o", str(target)])
-    assert result.exit_code == 1 and "already exists; pass --overwrite" in result.output
+    assert (
+        result.exit_code == 1
+        and "already exists; pass overwrite=True (--overwrite)" in result.output
+    )
     assert target.read_bytes() == b"an unrelated file"
     result = runner.invoke(app, ["composite", str(keyframes), "-o", str(target), "--overwrite"])
     assert result.exit_code == 0, result.output

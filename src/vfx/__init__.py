@@ -1,8 +1,24 @@
-"""vfx: turn videos into stills and visual effects, with exact times and kept metadata.
+"""vfx: videos into stills and visual effects for the people who study and show motion, with
+exact times and every tag kept.
 
-The library API; the ``vfx`` command is a thin layer over it. Names are loaded on first use
-(PEP 562), so importing :mod:`vfx` stays cheap and a job on a folder of images never loads
-PyAV.
+Each ``vfx`` command is one call here, writing the same files; in a notebook each result
+shows itself (its pictures, a strip of its frames), and :func:`show` shows any file vfx wrote:
+
+    import vfx
+    keys = vfx.extract_keyframes("dance.mp4", "keys")           # every keyframe, lossless
+    vfx.make_composite("keys", "display.png")                   # the keyframe display
+    vfx.analyse_motion("dance.mp4", "motion")                   # motiongrams, QoM, sound, SSM
+    vfx.select_frames("dance.mp4", 12, "chosen")                # the 12 most different frames
+    vfx.write_pose("dance.mp4", "pose")                         # body landmarks, skeleton video
+    vfx.write_flow("dance.mp4", "flow")                         # optical flow, directogram
+    vfx.extract_frames("ride.mp4", "ride", distance_m=3)        # a geotagged frame every 3 m
+    vfx.make_report(["keys", "motion"], "report")               # one page of it all
+    vfx.show("motion/dance_motiongram_time-x.png")
+
+Also: ``make_background``, ``make_masks``, ``make_montage``, ``make_trails``,
+``blur_images``, ``read_telemetry``, ``geotag_folder``, ``run_recipe``; frames one by one
+with :class:`VideoReader`. Errors are :class:`VfxError` subclasses that name the file.
+Names load on first use, so ``import vfx`` stays cheap.
 """
 
 from __future__ import annotations
@@ -54,6 +70,11 @@ _EXPORTS = {
     "track_poses": "vfx.jobs.pose",
     "write_pose": "vfx.jobs.pose",
     "select_frames": "vfx.jobs.select",
+    "write_flow": "vfx.jobs.flow",
+    "make_trails": "vfx.jobs.trails",
+    "blur_images": "vfx.jobs.blur",
+    "make_report": "vfx.jobs.report",
+    "show": "vfx.io.display",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -85,18 +106,23 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         VfxError,
         VideoOpenError,
     )
+    from vfx.io.display import show
     from vfx.io.images import read_image, write_image
     from vfx.io.sources import open_source
     from vfx.io.video.reader import VideoReader, iter_frames, probe
     from vfx.jobs.background import estimate_background, make_background
+    from vfx.jobs.blur import blur_images
     from vfx.jobs.composite import make_composite
+    from vfx.jobs.flow import write_flow
     from vfx.jobs.geotag import export_telemetry_file, geotag_folder
     from vfx.jobs.masks import make_masks
     from vfx.jobs.montage import make_montage
     from vfx.jobs.motion import analyse_motion
     from vfx.jobs.pose import track_poses, write_pose
+    from vfx.jobs.report import make_report
     from vfx.jobs.select import select_frames
     from vfx.jobs.stills import Extraction, extract_frames, extract_keyframes
+    from vfx.jobs.trails import make_trails
     from vfx.recipe.runner import run_recipe
     from vfx.recipe.schema import load_recipe
     from vfx.tagging.settings import MetadataOptions

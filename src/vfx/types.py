@@ -150,6 +150,12 @@ class Frame:
         """The presentation time in seconds as a float (use ``time`` for exact arithmetic)."""
         return float(self.time)
 
+    def __repr__(self) -> str:
+        # the shape, never the pixels (``vfx.show(frame)`` shows the picture)
+        image = f"{self.image.dtype} {tuple(self.image.shape)}"
+        kind = f", {self.pict_type}" + (" key" if self.key_frame else "")
+        return f"Frame(index={self.index}, time={self.time_s:.6g} s{kind}, image={image})"
+
 
 @dataclass(frozen=True, eq=False)
 class MotionVectors:

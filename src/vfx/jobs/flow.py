@@ -138,6 +138,13 @@ class FlowResult:
     pairs: int = 0
     impacts: list[float] = field(default_factory=list)
 
+    def _repr_html_(self) -> str:
+        """Its pictures and figures, in a notebook."""
+        from vfx.io.display import files_html
+
+        facts = [("frame pairs", str(self.pairs)), ("impacts", str(len(self.impacts)))]
+        return files_html(f"vfx flow: {self.video.name}", self.files, CAPTIONS, facts)
+
 
 def directogram_columns(bins: int = DIRECTIONS) -> list[str]:
     """The header of ``<stem>_directogram.csv``: index, time, then one column per direction
@@ -152,7 +159,9 @@ def _check_options(outputs: Iterable[str], method: str, stride: int, scale: floa
     check("every_n", stride)
     check("flow_scale", scale)
     if method == "codec" and "sparse" in wanted:
-        raise ParameterError("the sparse video needs the pictures: use --method farneback")
+        raise ParameterError(
+            "the sparse video needs the pictures: use method='farneback' (--method farneback)"
+        )
     if method == "codec" and scale != 1.0:
         raise ParameterError("--scale applies to --method farneback only")
     return wanted
@@ -320,7 +329,8 @@ def _codec_reader(source: _Input, video: Path) -> tuple[VideoReader, np.ndarray]
     if codec not in VECTOR_CODECS:
         raise ParameterError(
             f"{video}: {codec} streams carry no motion vectors FFmpeg can export "
-            "(--method codec reads H.264, MPEG-4 Part 2 and MPEG-1/2); use --method farneback"
+            "(the codec method reads H.264, MPEG-4 Part 2 and MPEG-1/2); use method='farneback' "
+            "(--method farneback)"
         )
     return reader, ranks
 

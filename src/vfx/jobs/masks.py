@@ -55,6 +55,14 @@ class MaskSet:
     skipped: int = 0
     table: Path | None = None
 
+    def _repr_html_(self) -> str:
+        """The first masks beside their clean figures, in a notebook."""
+        from vfx.io.display import STRIP_MAX, gallery_html
+
+        pairs = [(p, p.stem) for pair in zip(self.masks, self.cleans, strict=False)
+                 for p in pair][:STRIP_MAX]  # fmt: skip
+        return gallery_html(f"{len(self.masks)} masks in {self.out_dir}", pairs)
+
 
 def _subtractor(method: str, history: int) -> object:
     import cv2

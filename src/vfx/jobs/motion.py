@@ -104,6 +104,13 @@ class MotionResult:
     profile_factor: int = 1
     mean_qom: float = 0.0
 
+    def _repr_html_(self) -> str:
+        """Its pictures and figures, in a notebook."""
+        from vfx.io.display import files_html
+
+        facts = [("frames", str(self.frames)), ("folder", str(self.out_dir))]
+        return files_html(f"vfx motion: {self.video.name}", self.files, CAPTIONS, facts)
+
 
 def _to_uint16(image: np.ndarray, *, normalize: bool, stretch: bool) -> np.ndarray:
     """A 0-255 float picture as ``uint16``, scaled by its maximum (normalize) or with its 1st

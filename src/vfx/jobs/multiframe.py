@@ -217,6 +217,17 @@ class Composite:
     shape: tuple[int, ...]
     dtype: str
 
+    def _repr_html_(self) -> str:
+        """The picture, in a notebook."""
+        from vfx.io.display import PICTURE_WIDTH, gallery_html
+
+        size = "x".join(str(n) for n in self.shape[1::-1])
+        return gallery_html(
+            f"{self.path.name} ({size}, {self.dtype}, from {self.frames} frames)",
+            [(self.path, "")],
+            width=PICTURE_WIDTH,
+        )
+
 
 def guard_single(out: str | Path, source: FrameSource, overwrite: bool) -> None:
     """Refuse, before any work, an output file that would replace an input or an existing
@@ -246,7 +257,9 @@ def guard_single(out: str | Path, source: FrameSource, overwrite: bool) -> None:
             path=out,
         )
     if out.exists() and not overwrite:
-        raise OutputError("already exists; pass --overwrite to replace it", path=out)
+        raise OutputError(
+            "already exists; pass overwrite=True (--overwrite) to replace it", path=out
+        )
 
 
 def guard_folder(out: Path, source: FrameSource) -> None:

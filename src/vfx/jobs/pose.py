@@ -90,6 +90,13 @@ class PoseResult:
     found: int = 0
     hands_found: int = 0
 
+    def _repr_html_(self) -> str:
+        """Its pictures and figures, in a notebook."""
+        from vfx.io.display import files_html
+
+        facts = [("frames", str(self.frames)), ("a person found in", str(self.found))]
+        return files_html(f"vfx pose: {self.video.name}", self.files, CAPTIONS, facts)
+
 
 def pose_columns(hands: bool = False) -> list[str]:
     """The header of ``<stem>_pose.csv``."""

@@ -71,6 +71,24 @@ class Selection:
         d["video"], d["out_dir"] = str(self.video), str(self.out_dir)
         return d
 
+    def __repr__(self) -> str:
+        return (
+            f"Selection({self.video.name!r}: {self.chosen.frames} of {self.candidates} "
+            f"frames by {self.method}, in {str(self.out_dir)!r})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The chosen frames, in a notebook."""
+        from vfx.io.display import gallery_html
+        from vfx.io.display import seconds_caption as _seconds
+
+        rows = self.extraction.rows if self.extraction is not None else []
+        items = [(self.out_dir / str(r["file"]), _seconds(r.get("time_s"))) for r in rows]
+        facts = [(k.replace("_", " "), f"{v:.3f}") for k, v in self.chosen.distances.items()
+                 if isinstance(v, float)]  # fmt: skip
+        title = f"{self.chosen.frames} of {self.candidates} frames of {self.video.name}"
+        return gallery_html(f"{title} ({self.method})", items, facts=facts)
+
 
 Embedder = Callable[[np.ndarray], np.ndarray]
 

@@ -82,6 +82,21 @@ class Extraction:
         """Every image of this extraction, written now or earlier, in frame order."""
         return [self.out_dir / str(r["file"]) for r in self.rows]
 
+    def __repr__(self) -> str:
+        return (
+            f"Extraction({self.video.name!r}: {len(self.rows)} frames in {str(self.out_dir)!r}, "
+            f"{len(self.written)} written, {len(self.skipped)} skipped)"
+        )
+
+    def _repr_html_(self) -> str:
+        """A strip of its frames with their times, in a notebook."""
+        from vfx.io.display import gallery_html
+        from vfx.io.display import seconds_caption as _seconds
+
+        items = [(self.out_dir / str(r["file"]), _seconds(r.get("time_s"))) for r in self.rows]
+        facts = [("frames", str(len(self.rows))), ("folder", str(self.out_dir))]
+        return gallery_html(f"Frames of {self.video.name}", items, facts=facts)
+
 
 def _row(frame: Frame, name: str, source: str, identity: str) -> dict[str, object]:
     height, width = frame.image.shape[:2]
@@ -162,7 +177,7 @@ def write_frames(
     if other is not None and not overwrite:
         raise OutputError(
             f"{out_dir / 'frames.csv'} lists frames of another video named {source} (a "
-            "different file); write to another folder or pass --overwrite",
+            "different file); write to another folder or pass overwrite=True (--overwrite)",
             path=video,
         )
     if not overwrite:

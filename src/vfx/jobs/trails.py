@@ -41,6 +41,12 @@ class Trails:
     path: Path
     frames: int
 
+    def _repr_html_(self) -> str:
+        """A player, in a notebook."""
+        from vfx.io.display import Shown
+
+        return Shown(self.path)._repr_html_()
+
 
 def make_trails(
     video: str | Path,
@@ -114,5 +120,5 @@ def _guard(path: Path, video: Path, overwrite: bool) -> None:
     if path.resolve() == video.resolve():
         raise OutputError("the output would replace the input video", path=path)
     if path.exists() and not overwrite:
-        raise OutputError("exists; pass --overwrite to replace it", path=path)
+        raise OutputError("exists; pass overwrite=True (--overwrite) to replace it", path=path)
     prepare_output_dir(path.parent)
