@@ -43,6 +43,15 @@ class ReportResult:
         return self.index or self.pages[0]
 
 
+def _headline(page: Page) -> str | None:
+    """The thumbnail that stands for a page in the index: its first picture, else its first
+    frame."""
+    for entry in (*page.images, *page.motion, *page.figures):
+        if entry.thumb is not None:
+            return str(entry.thumb)
+    return str(page.frames[0].thumb) if page.frames else None
+
+
 def _safe(name: str) -> str:
     keep = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
     return keep.strip("._") or "report"
@@ -74,9 +83,13 @@ def _merged(gathered: list[tuple[str, Page, bool]]) -> list[tuple[str, Page]]:
             telemetry=video.telemetry or folder.telemetry,
             frames=folder.frames or video.frames,
             frames_title=folder.frames_title if folder.frames else video.frames_title,
+            grids=folder.grids if folder.frames else video.grids,
             images=other.images + page.images,
             motion=other.motion + page.motion,
+            figures=other.figures + page.figures,
             masks=other.masks + page.masks,
+            selection=folder.selection + video.selection,
+            other_files=other.other_files + page.other_files,
             track=video.track or folder.track,
             plots=video.plots + [p for p in folder.plots if p not in video.plots],
             duration_s=video.duration_s or folder.duration_s,
@@ -183,9 +196,9 @@ def _write(
                 None,
             )  # fmt: skip
         listing = [
-            (pg.title, p.name, len(pg.frames))
+            (pg.title, p.name, len(pg.frames), _headline(pg))
             for (_, pg), p in zip(pages, result.pages, strict=True)
         ]
         result.index = out / "index.html"
-        write_text(result.index, render_index(listing, batch))
+        write_text(result.index, render_index(listing, batch, out))
     return result

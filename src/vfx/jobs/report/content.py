@@ -22,6 +22,7 @@ class FrameEntry:
     thumb: Path
     full: Path | None = None
     utc: str = ""
+    large: Path | None = None  # a large JPEG where the full image is no browser's (TIFF)
     lat: float | None = None
     lon: float | None = None
     heading: float | None = None

@@ -257,7 +257,7 @@ def gather_folder(
     contents = _Contents()
     tables = [p for p in found if p.name == TABLE_NAME]
     rows_by_source: dict[str, list[tuple[Path, dict[str, str]]]] = {}
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     listed: set[Path] = set()
     for table in tables:
         for row in read_frame_table(table.parent):
@@ -269,8 +269,10 @@ def gather_folder(
                 listed.add(table.parent / row["mask"])
                 continue
             source = row.get("source") or table.parent.name
-            key = (source, row.get("frame_index", row.get("file", "")))
-            if key in seen:  # the same frame in two folders (keyframes, and a recipe's)
+            # each folder's frames once (a table listing a file twice shows it once); the same
+            # frame written into two folders is two files, each in its folder's grid
+            key = (str(table.parent), source, row.get("frame_index", row.get("file", "")))
+            if key in seen:
                 continue
             seen.add(key)
             rows_by_source.setdefault(source, []).append((table.parent, row))
@@ -393,7 +395,8 @@ def _pictures(
         if section is None:
             continue  # a frame: shown in its folder's grid
         caption = f"{entry.what} · vfx {entry.command}"
-        width = THUMB_WIDTH if section == "masks" else 640
+        # the headline pictures large enough to fill a wide page
+        width = {"masks": THUMB_WIDTH, "images": 1280}.get(section, 640)
         target = page.motion if entry.command == "motion" and section == "images" else None
         (target if target is not None else getattr(page, section)).append(
             _picture(caption, path, files, width)

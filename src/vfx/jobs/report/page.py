@@ -18,33 +18,109 @@ from vfx.jobs.report.svgmap import map_svg
 __all__ = ["render_index", "render_page"]
 
 _STYLE = """
-body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#222;background:#fff}
-header{background:#1f4e79;color:#fff;padding:14px 24px}
-header h1{margin:0;font-size:1.4em;word-break:break-all}
+:root{color-scheme:light dark;--bg:#fbfbfa;--fg:#1d1d1f;--muted:#5a5a60;--card:#ffffff;
+--line:#d9d9de;--accent:#1f4e79;--head:#13324f;--flag:#a40000;--warn:#7a4a00}
+@media (prefers-color-scheme:dark){:root{--bg:#141417;--fg:#ececf0;--muted:#a6a6ae;
+--card:#202026;--line:#34343c;--accent:#7fb2e5;--head:#0d2236;--flag:#ff8a80;--warn:#ffcc80}}
+*{box-sizing:border-box}
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:var(--fg);
+background:var(--bg)}
+header{background:var(--head);color:#fff;padding:18px clamp(12px,4vw,40px)}
+header h1{margin:0;font-size:clamp(1.2em,3vw,1.7em);word-break:break-word}
 header p{margin:4px 0 0;opacity:.85;font-size:.9em}
-main{padding:8px 24px 40px;max-width:1400px}
-h2{border-bottom:1px solid #ccc;padding-bottom:3px;margin-top:28px}
-table{border-collapse:collapse}
-td,th{padding:3px 10px 3px 0;vertical-align:top;text-align:left}
-th{font-weight:600;white-space:nowrap}
-.sheet{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:8px}
+nav.toc{display:flex;flex-wrap:wrap;gap:6px 14px;margin-top:10px;font-size:.9em}
+nav.toc a{color:#fff;opacity:.9}
+main{padding:8px clamp(12px,4vw,40px) 48px;max-width:1500px;margin:0 auto}
+a{color:var(--accent)}
+h2{font-size:1.15em;border-bottom:1px solid var(--line);padding-bottom:4px;margin:30px 0 12px}
+table{border-collapse:collapse;max-width:100%;display:block;overflow-x:auto}
+td,th{padding:3px 12px 3px 0;vertical-align:top;text-align:left}
+th{font-weight:600;white-space:nowrap;color:var(--muted)}
+.sheet{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:10px}
 figure{margin:0}
-.sheet figure{background:#f3f3f3;padding:4px;border-radius:3px}
-.sheet img{width:100%;height:auto;display:block;aspect-ratio:16/9;object-fit:contain}
-figcaption{font-size:.8em;color:#444}
-.flag{color:#b00}
-.pictures{display:flex;flex-wrap:wrap;gap:14px}
-.pictures figure{flex:1 1 360px;max-width:640px}
-.pictures img{width:100%;height:auto;display:block}
+.sheet figure,.pictures figure{background:var(--card);padding:6px;border-radius:8px;
+border:1px solid var(--line)}
+.sheet img{width:100%;height:auto;display:block;aspect-ratio:16/9;object-fit:contain;
+border-radius:4px}
+figcaption{font-size:.8em;color:var(--muted);margin-top:4px;word-break:break-word}
+.flag{color:var(--flag)}
+.pictures{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,420px),1fr));
+gap:16px}
+.pictures img{width:100%;height:auto;display:block;border-radius:4px}
+#pictures .pictures figure:first-child{grid-column:1/-1}
+#pictures .pictures figure:first-child img{max-height:80vh;object-fit:contain}
 .map-wrap{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}
-svg.map{width:800px;max-width:100%;height:auto;border:1px solid #ccc}
+svg.map{width:800px;max-width:100%;height:auto;border:1px solid var(--line)}
 svg.map .frame{cursor:pointer}
 svg.map .frame:hover,svg.map .frame.selected{stroke:#000;stroke-width:3}
-#map-info{width:260px;font-size:.9em}
+#map-info{width:260px;max-width:100%;font-size:.9em}
 #map-info img{width:100%;height:auto}
-.plots svg{width:800px;max-width:100%;height:auto;display:block}
-.status-failed{color:#b00;font-weight:600}
-.warnings li{color:#8a5a00}
+.plots svg{width:900px;max-width:100%;height:auto;display:block;background:#fff;
+border-radius:6px;margin-bottom:10px}
+.status-failed{color:var(--flag);font-weight:600}
+.warnings li{color:var(--warn)}
+a.shows{cursor:zoom-in}
+dialog.lightbox{border:0;padding:0;background:transparent;max-width:100vw;max-height:100vh;
+width:100vw;height:100vh}
+dialog.lightbox::backdrop{background:rgba(0,0,0,.88)}
+.lightbox .stage{display:flex;flex-direction:column;align-items:center;justify-content:center;
+height:100%;padding:48px 56px 16px}
+.lightbox img{max-width:100%;max-height:calc(100vh - 110px);object-fit:contain;background:#000}
+.lightbox p{color:#eee;margin:10px 0 0;text-align:center;font-size:.95em}
+.lightbox button{position:absolute;background:rgba(255,255,255,.14);color:#fff;border:0;
+border-radius:50%;width:44px;height:44px;font-size:22px;cursor:pointer}
+.lightbox button:focus-visible{outline:2px solid #fff}
+.lightbox .close{top:10px;right:12px}
+.lightbox .prev{left:8px;top:50%}
+.lightbox .next{right:8px;top:50%}
+.index{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:14px;
+list-style:none;padding:0}
+.index li{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:8px}
+.index img{width:100%;height:auto;display:block;border-radius:4px;aspect-ratio:16/9;
+object-fit:cover}
+@media (max-width:600px){body{font-size:14px}.sheet{grid-template-columns:repeat(2,1fr)}
+.lightbox .stage{padding:52px 8px 12px}}
+"""
+
+_LIGHTBOX = """
+(function () {
+  var links = Array.prototype.slice.call(document.querySelectorAll("a.shows"));
+  if (!links.length || !window.HTMLDialogElement) { return; }
+  var box = document.createElement("dialog");
+  box.className = "lightbox";
+  box.setAttribute("aria-label", "picture viewer");
+  box.innerHTML = '<div class="stage"><img alt=""><p></p></div>' +
+    '<button class="close" type="button" aria-label="Close (Esc)">\u00d7</button>' +
+    '<button class="prev" type="button" aria-label="Previous (left arrow)">\u2039</button>' +
+    '<button class="next" type="button" aria-label="Next (right arrow)">\u203a</button>';
+  document.body.appendChild(box);
+  var img = box.querySelector("img"), text = box.querySelector("p"), group = [], at = 0;
+  function open(k) {
+    at = (k + group.length) % group.length;
+    var a = group[at];
+    img.src = a.getAttribute("data-large") || a.getAttribute("href");
+    img.alt = a.querySelector("img").alt;
+    text.textContent = a.getAttribute("data-caption") || img.alt;
+    if (!box.open) { box.showModal(); }
+  }
+  links.forEach(function (a) {
+    a.addEventListener("click", function (e) {
+      if (e.ctrlKey || e.metaKey || e.shiftKey) { return; }
+      e.preventDefault();
+      var section = a.closest("section");
+      group = links.filter(function (b) { return b.closest("section") === section; });
+      open(group.indexOf(a));
+    });
+  });
+  box.querySelector(".close").addEventListener("click", function () { box.close(); });
+  box.querySelector(".prev").addEventListener("click", function () { open(at - 1); });
+  box.querySelector(".next").addEventListener("click", function () { open(at + 1); });
+  box.addEventListener("click", function (e) { if (e.target === box) { box.close(); } });
+  box.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowLeft") { open(at - 1); e.preventDefault(); }
+    if (e.key === "ArrowRight") { open(at + 1); e.preventDefault(); }
+  });
+})();
 """
 
 _SCRIPT = """
@@ -94,6 +170,17 @@ def _rows(rows: list[tuple[str, str]]) -> str:
     return f"<table>{body}</table>"
 
 
+#: Pictures a browser shows itself; others (TIFF) are shown by their large thumbnail.
+_SHOWN = (".jpg", ".jpeg", ".png", ".webp", ".gif")
+
+
+def _large(full: Path | None, thumb: Path | None, page_dir: Path) -> str:
+    """What the lightbox shows: the file itself where a browser can, else its thumbnail."""
+    if full is not None and full.suffix.lower() in _SHOWN:
+        return _href(full, page_dir)
+    return _href(thumb or full, page_dir)
+
+
 def _pictures(
     title: str, anchor: str, entries: list[ImageEntry], page_dir: Path, layout: str = "pictures"
 ) -> str:
@@ -102,10 +189,12 @@ def _pictures(
     figures = []
     for e in entries:
         src = _href(e.thumb or e.path, page_dir)
+        caption = f"{e.caption} ({e.path.name})"
         figures.append(
-            f'<figure><a href="{_href(e.path, page_dir)}"><img src="{src}" loading="lazy" '
-            f'alt="{_esc(e.caption)}: {_esc(e.path.name)}"></a>'
-            f"<figcaption>{_esc(e.caption)} ({_esc(e.path.name)})</figcaption></figure>"
+            f'<figure><a class="shows" href="{_href(e.path, page_dir)}" '
+            f'data-large="{_large(e.path, e.thumb, page_dir)}" data-caption="{_esc(caption)}">'
+            f'<img src="{src}" loading="lazy" alt="{_esc(e.caption)}: {_esc(e.path.name)}"></a>'
+            f"<figcaption>{_esc(caption)}</figcaption></figure>"
         )
     return (
         f'<section id="{anchor}"><h2>{_esc(title)}</h2>'
@@ -131,6 +220,17 @@ def _batch(rows: list[BatchRow]) -> str:
     return f'<section id="batch"><h2>Batch</h2><table>{head}{"".join(body)}</table></section>'
 
 
+def _toc(body: str) -> str:
+    """Links to the page's sections, in their order."""
+    import re
+
+    found = re.findall(r'<section id="([\w-]+)"[^>]*><h2>([^<]+)</h2>', body)
+    if len(found) < 2:
+        return ""
+    links = "".join(f'<a href="#{anchor}">{title}</a>' for anchor, title in found)
+    return f'<nav class="toc" aria-label="sections">{links}</nav>'
+
+
 def _document(title: str, body: str, script: str = "") -> str:
     from vfx import __version__
 
@@ -139,8 +239,9 @@ def _document(title: str, body: str, script: str = "") -> str:
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_esc(title)} - vfx report</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
-        f"<header><h1>{_esc(title)}</h1><p>Made by vfx {__version__} on {made}</p></header>\n"
-        f"<main>\n{body}\n</main>\n{script}</body>\n</html>\n"
+        f"<header><h1>{_esc(title)}</h1><p>Made by vfx {__version__} on {made}</p>"
+        f"{_toc(body)}</header>\n"
+        f"<main>\n{body}\n</main>\n{script}<script>{_LIGHTBOX}</script>\n</body>\n</html>\n"
     )
 
 
@@ -152,9 +253,10 @@ def _frame_sheet(title: str, anchor: str, frames: list, page_dir: Path, data: li
         when = f"<br>{_esc(f.utc)}" if f.utc else ""
         target = _href(f.full or f.thumb, page_dir)
         figures.append(
-            f'<figure><a href="{target}"><img src="{_href(f.thumb, page_dir)}" '
-            f'loading="lazy" alt="{_esc(f.alt_text)}"></a><figcaption>'
-            f"{_esc(f.label)}: {f.time_s:.3f} s{when}{flag}</figcaption></figure>"
+            f'<figure><a class="shows" href="{target}" data-large="'
+            f'{_large(f.full, f.large or f.thumb, page_dir)}" data-caption="{_esc(f.alt_text)}">'
+            f'<img src="{_href(f.thumb, page_dir)}" loading="lazy" alt="{_esc(f.alt_text)}">'
+            f"</a><figcaption>{_esc(f.label)}: {f.time_s:.3f} s{when}{flag}</figcaption></figure>"
         )
         data.append({
             "thumb": _href(f.thumb, page_dir),
@@ -240,11 +342,27 @@ def render_page(page: Page, page_dir: Path, *, tiles: str | None = None) -> str:
     return _document(page.title, "\n".join(p for p in parts if p), script)
 
 
-def render_index(pages: list[tuple[str, str, int]], batch: list[BatchRow]) -> str:
-    """The index of several pages: ``(title, file name, frames)`` each, and a batch table."""
-    items = "".join(
-        f'<li><a href="{quote(os.fsencode(name))}">{_esc(title)}</a> ({frames} frames)</li>'
-        for title, name, frames in pages
+def render_index(
+    pages: list[tuple[str, str, int, str | None]], batch: list[BatchRow], page_dir: Path
+) -> str:
+    """The index of several pages: ``(title, file name, frames, thumbnail)`` each, with each
+    input's status from the batch, and the batch table."""
+    status = {Path(r.input).name: r.status for r in batch}
+    items = []
+    for title, name, frames, thumb in pages:
+        picture = (
+            f'<img src="{_href(Path(thumb), page_dir)}" alt="{_esc(title)}" loading="lazy">'
+            if thumb
+            else ""
+        )
+        state = status.get(title)
+        badge = f' <span class="status-{_esc(state)}">{_esc(state)}</span>' if state else ""
+        items.append(
+            f'<li><a href="{quote(os.fsencode(name))}">{picture}{_esc(title)}</a>'
+            f"<br>{frames} frames{badge}</li>"
+        )
+    body = (
+        f'<section id="pages"><h2>Reports</h2><ul class="index">{"".join(items)}</ul></section>'
+        + _batch(batch)
     )
-    body = f'<section id="pages"><h2>Reports</h2><ul>{items}</ul></section>' + _batch(batch)
     return _document("vfx report", body)
