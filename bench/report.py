@@ -7,15 +7,23 @@ the time to the load event, and to the first screen painted with the map drawn a
 3,600 markers clickable. Target: the page opens within a few seconds (under 5 s to load).
 Skips the browser part with a note where Chromium or Playwright is missing.
 
-Run: .venv/bin/python bench/report.py [--frames N]
+With ``--against OTHER_TREE`` (a checkout of another vfx, e.g. ``git worktree add /tmp/before
+HEAD~20``), the same folder is also reported by that tree's code (``python -m vfx`` with its
+``src`` first on the path), the two taking turns, and the ratios printed (target: no more than
+20 % slower).
+
+Run: .venv/bin/python bench/report.py [--frames N] [--against OTHER_TREE]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -76,13 +84,47 @@ def open_in_chromium(page: Path, repeat: int) -> tuple[float, float] | None:
     return statistics.median(loads), statistics.median(ready)
 
 
+def _report_with(tree: Path, folder: Path, out: Path) -> float:
+    """Seconds for ``tree``'s vfx to report ``folder`` into ``out``."""
+    env = dict(os.environ, PYTHONPATH=str(tree / "src"))
+    shutil.rmtree(out, ignore_errors=True)
+    os.sync()
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "vfx", "report", str(folder), "-o", str(out), "--quiet"],
+                   env=env, check=True)  # fmt: skip
+    return time.perf_counter() - start
+
+
+def _against(other: Path, folder: Path, repeat: int) -> None:
+    here = Path(__file__).resolve().parents[1]
+    times: dict[str, list[float]] = {"this tree": [], "other tree": []}
+    loads: dict[str, list[float]] = {"this tree": [], "other tree": []}
+    for _ in range(repeat):
+        for name, tree in (("this tree", here), ("other tree", other)):
+            out = WORK / f"report_{name.replace(' ', '_')}"
+            times[name].append(_report_with(tree, folder, out))
+            timed = open_in_chromium(out / "report.html", 1)
+            if timed is not None:
+                loads[name].append(timed[0])
+    for key, table in (("vfx report", times), ("chromium load event", loads)):
+        if not table["this tree"] or not table["other tree"]:
+            continue
+        mine, theirs = statistics.median(table["this tree"]), statistics.median(table["other tree"])
+        print(f"{key}: this tree {mine:.2f} s, {other.name} {theirs:.2f} s: "
+              f"{mine / theirs:.2f}x (target at most 1.20x)")  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=3600)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--against", type=Path, help="another vfx checkout to compare with")
     args = ap.parse_args()
     folder = fresh(WORK / "report_ride")
     build_folder(folder, args.frames)
+    if args.against is not None:
+        _against(args.against, folder, args.repeat)
+        return
     out = WORK / "report_out"
     made = run([VFX, "report", str(folder), "-o", str(out), "--quiet"])
     page = out / "report.html"

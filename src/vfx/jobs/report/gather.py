@@ -309,7 +309,7 @@ def gather_folder(
         page.grids = list(grids.values())
         if page.frames:
             page.frames_title = f"Frames ({len(page.frames)})"
-        mine = [p for p in found if not rows_by_source or len(sources) == 1 or stem in p.name]
+        mine = _belonging(found, folder, rows, stem, alone=not rows_by_source or len(sources) == 1)
         _pictures(page, mine, files, contents, listed)
         _qom(page, mine)
         page.facts = _folder_facts(folder, rows)
@@ -321,6 +321,22 @@ def gather_folder(
     if run.is_file():
         pages[0].batch = read_batch(run)
     return pages
+
+
+def _belonging(
+    found: list[Path], root: Path, rows: list[tuple[Path, dict[str, str]]], stem: str, alone: bool
+) -> list[Path]:
+    """The files of one source's page: all of them when the folder holds one source; else
+    those in the folders of its frames (and the folders above them, below the input folder,
+    where a recipe puts its pictures beside the frames it made them from), or named after it."""
+    if alone:
+        return list(found)
+    homes: set[Path] = set()
+    for parent, _ in rows:
+        while parent != root and root in parent.parents:
+            homes.add(parent)
+            parent = parent.parent
+    return [p for p in found if p.parent in homes or stem in p.name]
 
 
 class _Contents:

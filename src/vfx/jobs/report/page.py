@@ -46,7 +46,9 @@ figcaption{font-size:.8em;color:var(--muted);margin-top:4px;word-break:break-wor
 .flag{color:var(--flag)}
 .pictures{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,420px),1fr));
 gap:16px}
-.pictures img{width:100%;height:auto;display:block;border-radius:4px}
+.pictures{align-items:start}
+.pictures img{width:100%;height:auto;max-height:60vh;object-fit:contain;display:block;
+border-radius:4px}
 #pictures .pictures figure:first-child{grid-column:1/-1}
 #pictures .pictures figure:first-child img{max-height:80vh;object-fit:contain}
 .map-wrap{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}
