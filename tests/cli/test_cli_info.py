@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -107,3 +108,29 @@ def test_info_names_a_360_cameras_flat_mode(
     assert ("HERO mode, not 360" in result.output) is named
     record = json.loads(runner.invoke(app, ["info", str(clip), "--json"]).stdout)
     assert (record.get("camera_mode") == "flat: the GoPro Max's HERO mode, not 360") is named
+
+
+def test_info_of_a_folder_says_what_vfx_made_in_it(tmp_path: Path) -> None:
+    import json
+
+    from clips import write_lossless
+    from vfx.io.images import write_image
+
+    frames = [np.full((32, 48, 3), 20 * k, np.uint8) for k in range(6)]
+    clip = write_lossless(tmp_path / "c.mp4", frames)
+    out = tmp_path / "out"
+    assert (
+        runner.invoke(app, ["frames", str(clip), "--all", "-f", "png", "-o", str(out)]).exit_code
+        == 0
+    )
+    assert runner.invoke(app, ["composite", str(out), "-o", str(out / "d.png")]).exit_code == 0
+    write_image(out / "mine.png", frames[0])
+    result = runner.invoke(app, ["info", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    made = {o["file"]: o for o in json.loads(result.stdout)["outputs"]}
+    assert set(made) == {"frames.csv", "d.png"}  # not the hand-made picture
+    assert made["d.png"]["command"] == "composite" and made["frames.csv"]["command"] == "frames"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(app, ["info", str(empty)])
+    assert result.exit_code == 1 and "no vfx.json" in result.stderr

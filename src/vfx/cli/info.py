@@ -1,10 +1,11 @@
 """``vfx info``: what a video holds, without decoding it."""
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vfx.cli.options import Json, MaxPixels, Video
+from vfx.cli.options import Json, MaxPixels
 from vfx.cli.output import echo_json, shown
 from vfx.params import PARAMS
 
@@ -56,8 +57,52 @@ def render(
         console.print("[bold]telemetry tracks[/bold]: none")
 
 
+VideoOrFolder = Annotated[
+    Path,
+    typer.Argument(
+        help="A video, or a folder vfx wrote (what it holds, from its vfx.json).",
+        show_default=False,
+        metavar="VIDEO|FOLDER",
+    ),
+]
+
+
+def _folder(folder: Path, json: bool) -> None:
+    """What a folder vfx wrote holds (and its subfolders, two levels down), from their
+    contents lists."""
+    from vfx.errors import VfxError
+    from vfx.io.contents import CONTENTS_NAME, read_contents
+
+    found = []
+    for place in [folder, *sorted(p for p in folder.glob("*/") if p.is_dir()),
+                  *sorted(p for p in folder.glob("*/*/") if p.is_dir())]:  # fmt: skip
+        outputs = read_contents(place, keep_missing=False)
+        if outputs is not None:
+            found += [(place.relative_to(folder) / o.file, o) for o in outputs]
+    if not found:
+        raise VfxError(
+            f"no {CONTENTS_NAME} here or below: not a folder vfx wrote (or an older vfx's)",
+            path=folder,
+        )
+    if json:
+        from dataclasses import asdict
+
+        records = [asdict(o) | {"file": str(path)} for path, o in found]
+        echo_json({"folder": str(folder), "outputs": records})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{shown(str(folder))}: {len(found)} files", title_justify="left")
+    for col in ("file", "what", "kind", "made by"):
+        table.add_column(col, overflow="fold")
+    for path, o in found:
+        table.add_row(shown(str(path)), o.what, o.kind, f"vfx {o.command}")
+    Console(highlight=False, soft_wrap=True).print(table)
+
+
 def info(
-    video: Video,
+    video: VideoOrFolder,
     json: Json = False,
     max_pixels: MaxPixels = PARAMS["max_pixels"].default,
 ) -> None:
@@ -65,9 +110,14 @@ def info(
 
     Frame and keyframe counts come from the packet index (no decoding); the creation time
     (checked against the GPS clock, which shows when it is the camera's local clock) and
-    the telemetry tracks (gpmd, camm, ...) are listed too.
+    the telemetry tracks (gpmd, camm, ...) are listed too. Given a folder vfx wrote, what
+    each file in it is and which command made it.
     """
     from vfx.io.video.reader import probe
+
+    if video.is_dir():
+        _folder(video, json)
+        return
 
     result = probe(video, max_pixels=max_pixels)
     clock = mode = None
