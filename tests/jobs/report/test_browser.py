@@ -192,7 +192,9 @@ def test_a_batch_index_in_chromium(browser, tmp_path: Path) -> None:
     assert index.name == "index.html"
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
+    requests: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("request", lambda r: requests.append(r.url))
     page.goto(index.as_uri())
     page.wait_for_load_state("load")
     cards = page.locator("ul.index li")
@@ -201,3 +203,4 @@ def test_a_batch_index_in_chromium(browser, tmp_path: Path) -> None:
     assert _axe(page) == []
     page.close()
     assert errors == []
+    assert all(u.startswith(("file://", "data:")) for u in requests), requests
