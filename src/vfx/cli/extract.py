@@ -15,6 +15,7 @@ from vfx.cli.options import (
     Quiet,
     Start,
     Videos,
+    time_window,
     with_panorama_options,
     with_stills_options,
 )
@@ -221,8 +222,7 @@ def frames(
         raise ParameterError(
             "choose frames with exactly one of --every, --fps, --all, --at, --distance"
         )
-    start_s = parse_time(start) if start is not None else 0.0
-    end_s = parse_time(end) if end is not None else None
+    start_s, end_s = time_window(start, end)
     at_s = _parse_at(at)
     stills = dict(stills or {})
     if distance is not None:

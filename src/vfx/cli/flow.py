@@ -16,10 +16,10 @@ from vfx.cli.options import (
     comma_list,
     only_option,
     ranged,
+    time_window,
 )
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
-from vfx.ops.sampling import parse_time
 from vfx.params import PARAMS
 
 VideoOrFolder = Annotated[
@@ -89,14 +89,15 @@ def flow(
     outputs = comma_list(only, DEFAULT_OUTPUTS.get(method, ()))
     if sparse and "sparse" not in outputs:
         outputs.append("sparse")
+    window = time_window(start, end)
     with progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress:
         result = write_flow(
             video,
             output,
             outputs=outputs,
             method=method,
-            start_s=parse_time(start) if start is not None else 0.0,
-            end_s=parse_time(end) if end is not None else None,
+            start_s=window[0],
+            end_s=window[1],
             stride=stride,
             scale=scale,
             max_pixels=max_pixels,

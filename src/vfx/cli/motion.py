@@ -20,11 +20,11 @@ from vfx.cli.options import (
     only_option,
     ranged,
     stride_from,
+    time_window,
     with_panorama_options,
 )
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
-from vfx.ops.sampling import parse_time
 from vfx.params import PARAMS
 
 if TYPE_CHECKING:
@@ -150,6 +150,7 @@ def motion(
     # The plot's helper process is forked before the progress bar starts its thread, and
     # only by the vfx command itself (a program calling run() is never forked).
     fork = "qom" in outputs and process.OWNS_PROCESS
+    window = time_window(start, end)
     with (
         QomPlotter.start() if fork else nullcontext() as plotter,
         process.opencv_threads(1) if process.OWNS_PROCESS else nullcontext(),
@@ -159,8 +160,8 @@ def motion(
             video,
             output,
             outputs=outputs,
-            start_s=parse_time(start) if start is not None else 0.0,
-            end_s=parse_time(end) if end is not None else None,
+            start_s=window[0],
+            end_s=window[1],
             stride=stride_from(stride, every),
             threshold=threshold,
             binary=binary,

@@ -240,9 +240,15 @@ def frame_choice(
     choice = _frame_kind(every, all_frames, frames_spec)
     if start is None and end is None:
         return choice
+    return choice.window(*time_window(start, end))
+
+
+def time_window(start: str | None, end: str | None) -> tuple[float, float | None]:
+    """``--start``/``--end`` as seconds (``SS``, ``MM:SS`` or ``HH:MM:SS.mmm``): from the
+    start of the video and to its end when not given."""
     from vfx.ops.sampling import parse_time
 
-    return choice.window(
+    return (
         parse_time(start) if start is not None else 0.0,
         parse_time(end) if end is not None else None,
     )

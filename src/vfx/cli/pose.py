@@ -16,10 +16,10 @@ from vfx.cli.options import (
     Video,
     comma_list,
     only_option,
+    time_window,
 )
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
-from vfx.ops.sampling import parse_time
 from vfx.params import PARAMS
 
 _OUTPUTS = "csv, video, trails, speed"
@@ -72,13 +72,14 @@ def pose(
 
     outputs = comma_list(only, POSE_OUTPUTS)
     chosen = comma_list(joints, TRAIL_JOINTS)
+    window = time_window(start, end)
     with progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress:
         result = write_pose(
             video,
             output,
             outputs=outputs,
-            start_s=parse_time(start) if start is not None else 0.0,
-            end_s=parse_time(end) if end is not None else None,
+            start_s=window[0],
+            end_s=window[1],
             stride=stride,
             hands=hands,
             smooth=not no_smoothing,

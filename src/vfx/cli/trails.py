@@ -5,10 +5,9 @@ from typing import Annotated
 
 import typer
 
-from vfx.cli.options import End, Json, MaxPixels, Quiet, Start, Stride, Video
+from vfx.cli.options import End, Json, MaxPixels, Quiet, Start, Stride, Video, time_window
 from vfx.cli.output import echo_json, say
 from vfx.cli.progress import progress_bar, wants_progress
-from vfx.ops.sampling import parse_time
 from vfx.params import PARAMS
 
 
@@ -51,6 +50,7 @@ def trails(
     """A video in which moving things leave trails (a sliding mean or a fading maximum)."""
     from vfx.jobs.trails import make_trails
 
+    window = time_window(start, end)
     with progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress:
         result = make_trails(
             video,
@@ -59,8 +59,8 @@ def trails(
             decay=decay,
             frames=frames,
             dark=dark,
-            start_s=parse_time(start) if start is not None else 0.0,
-            end_s=parse_time(end) if end is not None else None,
+            start_s=window[0],
+            end_s=window[1],
             stride=stride,
             overwrite=overwrite,
             max_pixels=max_pixels,
