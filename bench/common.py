@@ -56,6 +56,7 @@ def oracle_venv(name: str, *packages: str) -> Path | None:
 class Run:
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float = 0.0  # user + system time of the child and what it waited for
 
 
 def run(cmd: list[str], *, cwd: Path | None = None) -> Run:
@@ -72,7 +73,7 @@ def run(cmd: list[str], *, cwd: Path | None = None) -> Run:
     if os.waitstatus_to_exitcode(status) != 0:
         err = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"command failed: {' '.join(cmd)}\n{err}")
-    return Run(elapsed, usage.ru_maxrss / 1024)
+    return Run(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def best_of(n: int, make: callable) -> Run:  # type: ignore[valid-type]
