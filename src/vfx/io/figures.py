@@ -23,8 +23,11 @@ __all__ = [
     "draw_waveform",
 ]
 
-#: Columns drawn at most across a figure's time axis.
-MAX_COLUMNS = 4000
+#: Columns drawn at most across a figure's time axis (the figures are 1000 pixels wide:
+#: matplotlib resampling more columns only costs time).
+MAX_COLUMNS = 1200
+#: Cells a self-similarity panel draws at most along each axis (its panels are 460 pixels).
+MAX_CELLS = 600
 
 _MEL_TICKS_HZ = (0, 128, 512, 1024, 2048, 4096, 8192, 16384)
 
@@ -227,6 +230,11 @@ def draw_ssm(
     fig.suptitle(printable(title), fontsize=10)
     for i, (name, matrix, t0, t1) in enumerate(panels):
         ax = fig.add_subplot(1, n, i + 1)
+        if matrix.shape[0] > MAX_CELLS:
+            import cv2
+
+            matrix = cv2.resize(np.asarray(matrix, np.float32), (MAX_CELLS, MAX_CELLS),
+                                interpolation=cv2.INTER_AREA)  # fmt: skip
         top = float(matrix.max()) if matrix.size else 1.0
         ax.imshow(
             matrix,
