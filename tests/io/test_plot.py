@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from vfx.io.images import read_image
-from vfx.io.plot import QomPlotter, draw_qom
+from vfx.io.plot import Plotter, draw_qom
 
 T = [i / 30 for i in range(300)]
 Q = [0.02 + 0.01 * np.sin(t) for t in T]
@@ -20,14 +20,14 @@ Q = [0.02 + 0.01 * np.sin(t) for t in T]
 
 @pytest.fixture
 def forks() -> None:
-    """Skip unless :meth:`QomPlotter.start` forks its helper here."""
+    """Skip unless :meth:`Plotter.start` forks its helper here."""
     if not sys.platform.startswith("linux"):
         pytest.skip("the helper is forked on Linux only")
     if threading.active_count() > 1:
         pytest.skip("another thread is running: the plotter does not fork")
 
 
-def _plot(plotter: QomPlotter, path: Path) -> None:
+def _plot(plotter: Plotter, path: Path) -> None:
     plotter.draw(path, T, Q, "clip.mp4")
     plotter.wait()
 
@@ -45,7 +45,7 @@ def _no_helper_left() -> bool:
 
 @pytest.mark.usefixtures("forks")
 def test_the_helper_draws_the_same_picture_and_ends(tmp_path: Path) -> None:
-    with QomPlotter.start() as plotter:
+    with Plotter.start() as plotter:
         assert plotter._process is not None and plotter._process.is_alive()
         _plot(plotter, tmp_path / "helper.png")
         assert plotter._process is None  # ended once it had drawn
@@ -64,7 +64,7 @@ def test_no_fork_beside_another_thread(tmp_path: Path) -> None:
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        with QomPlotter.start() as plotter:
+        with Plotter.start() as plotter:
             assert plotter._process is None
             _plot(plotter, tmp_path / "qom.png")
     finally:
@@ -75,7 +75,7 @@ def test_no_fork_beside_another_thread(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("forks")
 def test_a_lost_helper_falls_back_to_drawing_here(tmp_path: Path) -> None:
-    plotter = QomPlotter.start()
+    plotter = Plotter.start()
     assert plotter._process is not None
     plotter._process.kill()
     plotter._process.join()
@@ -87,7 +87,7 @@ def test_a_lost_helper_falls_back_to_drawing_here(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("forks")
 def test_closing_without_a_plot_ends_the_helper_at_once() -> None:
     start = time.perf_counter()
-    with QomPlotter.start():
+    with Plotter.start():
         pass  # a motion pass that failed: nothing to draw
     assert time.perf_counter() - start < 3.0  # the helper's import, not a join timeout
     assert _no_helper_left()

@@ -140,7 +140,7 @@ def motion(
     frame), the waveform, mel spectrogram and tempogram, and <stem>_motion_sound.png
     (motiongram, QoM and spectrogram on one time axis); <stem>_ssm.png (self-similarity).
     """
-    from vfx.io.plot import QomPlotter
+    from vfx.io.plot import Plotter
     from vfx.jobs.motion import MOTION_OUTPUTS, analyse_motion
     from vfx.tagging.settings import MetadataOptions
 
@@ -149,10 +149,10 @@ def motion(
 
     # The plot's helper process is forked before the progress bar starts its thread, and
     # only by the vfx command itself (a program calling run() is never forked).
-    fork = "qom" in outputs and process.OWNS_PROCESS
+    fork = bool({"qom", "audio", "ssm"} & set(outputs)) and process.OWNS_PROCESS
     window = time_window(start, end)
     with (
-        QomPlotter.start() if fork else nullcontext() as plotter,
+        Plotter.start() if fork else nullcontext() as plotter,
         process.opencv_threads(1) if process.OWNS_PROCESS else nullcontext(),
         progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress,
     ):

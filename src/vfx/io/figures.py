@@ -1,5 +1,9 @@
 """The sound and self-similarity figures of ``vfx motion`` as PNGs (matplotlib, headless Agg).
 
+Each figure is a function of its data returning a matplotlib Figure (:data:`FIGURES`), so
+that the plotting helper process of :mod:`vfx.io.plot` can draw it and encode it without
+OpenCV; :func:`draw_figure` draws one in this process.
+
 Every figure has time in seconds on the video's clock along x, so the waveform, the
 spectrogram, the tempogram and the motion pictures of one clip line up when stacked; the
 motion-and-sound figure stacks them on one shared axis. Long clips are drawn from pooled
@@ -9,24 +13,19 @@ columns (at most :data:`MAX_COLUMNS`), never from every sample.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from vfx.io.plot import import_matplotlib, printable, save_figure, time_axes
 
-__all__ = [
-    "MAX_COLUMNS",
-    "draw_motion_sound",
-    "draw_spectrogram",
-    "draw_ssm",
-    "draw_tempogram",
-    "draw_waveform",
-]
+__all__ = ["FIGURES", "MAX_CELLS", "MAX_COLUMNS", "draw_figure"]
 
 #: Columns drawn at most across a figure's time axis (the figures are 1000 pixels wide:
 #: matplotlib resampling more columns only costs time).
 MAX_COLUMNS = 1200
-#: Cells a self-similarity panel draws at most along each axis (its panels are 460 pixels).
+#: Cells a self-similarity matrix needs at most along each axis to be drawn (its panels are
+#: 460 pixels): callers average larger ones over blocks.
 MAX_CELLS = 600
 
 _MEL_TICKS_HZ = (0, 128, 512, 1024, 2048, 4096, 8192, 16384)
@@ -76,11 +75,9 @@ def _spectrogram_image(ax, mel_db: np.ndarray, t0: float, t1: float, sample_rate
     return image
 
 
-def draw_waveform(
-    path: str | Path, t0: float, t1: float, low: np.ndarray, high: np.ndarray, *, title: str
-) -> None:
+def waveform_figure(t0: float, t1: float, low: np.ndarray, high: np.ndarray, *, title: str) -> Any:
     """The waveform's envelope (each column's lowest and highest sample) from ``t0`` to
-    ``t1`` seconds into the PNG ``path``."""
+    ``t1`` seconds."""
     fig, ax = time_axes(10.0, 2.6)
     lo, hi = -_pooled(-np.asarray(low), "max"), _pooled(np.asarray(high), "max")
     t = np.linspace(t0, t1, lo.size) if lo.size > 1 else np.array([t0, t1])
@@ -93,25 +90,24 @@ def draw_waveform(
     ax.set_xlabel("time (s)")
     ax.set_ylabel("amplitude")
     ax.set_title(printable(title), fontsize=9)
-    save_figure(fig, path)
+    return fig
 
 
-def draw_spectrogram(
-    path: str | Path, mel_db: np.ndarray, t0: float, t1: float, sample_rate: float, *, title: str
-) -> None:
+def spectrogram_figure(
+    mel_db: np.ndarray, t0: float, t1: float, sample_rate: float, *, title: str
+) -> Any:
     """The mel spectrogram (dB, ``(n_mels, T)``, its top 80 dB shown) from ``t0`` to ``t1``
-    seconds into the PNG ``path``."""
+    seconds."""
     fig, ax = time_axes(10.0, 3.6)
     fig.subplots_adjust(right=0.9)
     image = _spectrogram_image(ax, mel_db, t0, t1, sample_rate)
     fig.colorbar(image, ax=ax, format="%+.0f dB", pad=0.01)
     ax.set_xlabel("time (s)")
     ax.set_title(printable(title), fontsize=9)
-    save_figure(fig, path)
+    return fig
 
 
-def draw_tempogram(
-    path: str | Path,
+def tempogram_figure(
     tempogram: np.ndarray,
     t0: float,
     t1: float,
@@ -119,10 +115,10 @@ def draw_tempogram(
     *,
     title: str,
     onset: np.ndarray | None = None,
-) -> None:
+) -> Any:
     """The autocorrelation tempogram (``(lags, T)``, lag ``k`` is ``k * lag_s`` seconds)
     from ``t0`` to ``t1`` seconds, with tempo in beats per minute up the side, over the onset
-    strength when given, into the PNG ``path``."""
+    strength when given,."""
     from matplotlib.figure import Figure
 
     import_matplotlib()
@@ -157,11 +153,10 @@ def draw_tempogram(
     ax.set_yticks([60.0 / b for b in bpm], [str(b) for b in bpm])
     ax.set_ylabel("tempo (BPM, as lag)")
     ax.set_xlabel("time (s)")
-    save_figure(fig, path)
+    return fig
 
 
-def draw_motion_sound(
-    path: str | Path,
+def motion_sound_figure(
     motiongram: np.ndarray,
     motion_span: tuple[float, float],
     qom_t: np.ndarray,
@@ -171,9 +166,9 @@ def draw_motion_sound(
     sample_rate: float,
     *,
     title: str,
-) -> None:
+) -> Any:
     """Motiongram (time along x), quantity of motion and mel spectrogram stacked on one
-    time axis in seconds, into the PNG ``path``: the figure music researchers publish."""
+    time axis in seconds,: the figure music researchers publish."""
     from matplotlib.figure import Figure
 
     import_matplotlib()
@@ -210,17 +205,16 @@ def draw_motion_sound(
         ax.tick_params(labelbottom=False)
     axes[-1].set_xlabel("time (s)")
     axes[0].set_xlim(*_span(start, end))
-    save_figure(fig, path)
+    return fig
 
 
-def draw_ssm(
-    path: str | Path,
+def ssm_figure(
     panels: list[tuple[str, np.ndarray, float, float]],
     *,
     title: str,
-) -> None:
+) -> Any:
     """Self-similarity matrices side by side, each ``(name, matrix, t0, t1)`` with time in
-    seconds on both axes (earliest at the bottom left), into the PNG ``path``."""
+    seconds on both axes (earliest at the bottom left),."""
     from matplotlib.figure import Figure
 
     import_matplotlib()
@@ -230,11 +224,6 @@ def draw_ssm(
     fig.suptitle(printable(title), fontsize=10)
     for i, (name, matrix, t0, t1) in enumerate(panels):
         ax = fig.add_subplot(1, n, i + 1)
-        if matrix.shape[0] > MAX_CELLS:
-            import cv2
-
-            matrix = cv2.resize(np.asarray(matrix, np.float32), (MAX_CELLS, MAX_CELLS),
-                                interpolation=cv2.INTER_AREA)  # fmt: skip
         top = float(matrix.max()) if matrix.size else 1.0
         ax.imshow(
             matrix,
@@ -250,4 +239,19 @@ def draw_ssm(
         ax.set_xlabel("time (s)")
         if i == 0:
             ax.set_ylabel("time (s)")
-    save_figure(fig, path)
+    return fig
+
+
+#: The figures by name, each a function of the data that returns a matplotlib Figure.
+FIGURES = {
+    "waveform": waveform_figure,
+    "spectrogram": spectrogram_figure,
+    "tempogram": tempogram_figure,
+    "motion_sound": motion_sound_figure,
+    "ssm": ssm_figure,
+}
+
+
+def draw_figure(name: str, path: str | Path, *args: Any, **kwargs: Any) -> None:
+    """Draw the figure ``name`` of :data:`FIGURES` from its data into the PNG ``path``."""
+    save_figure(FIGURES[name](*args, **kwargs), path)

@@ -3,8 +3,8 @@
 matplotlib takes about 0.3 s of CPU to import, nearly all of it holding the GIL. Imported on a
 thread during a motion pass, it stalls the pass's own Python by as much (every return from a
 decoder or OpenCV call waits for the GIL); imported after the pass, it adds the same time at
-the end. :class:`QomPlotter` instead forks a helper process before the pass starts: the helper
-imports matplotlib on its own interpreter while the pass runs, then draws the plot it is sent
+the end. :class:`Plotter` instead forks a helper process before the pass starts: the helper
+imports matplotlib on its own interpreter while the pass runs, then draws the figures it is sent
 (measured on the 60 s motion benchmark: the pass 1.92 -> 1.77 s, against 1.66 s with no plot
 at all).
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 __all__ = [
-    "QomPlotter",
+    "Plotter",
     "draw_directogram",
     "draw_impacts",
     "draw_qom",
@@ -110,15 +110,21 @@ def draw_qom(
         write_bytes(path, buf.getvalue())
 
 
-def save_figure(fig: Any, path: str | Path) -> None:
-    """Render a matplotlib figure and write it as a PNG, atomically."""
+def save_figure(fig: Any, path: str | Path, *, opencv: bool = True) -> None:
+    """Render a matplotlib figure and write it as a PNG, atomically (``opencv=False``:
+    encoded by matplotlib's Pillow writer, for the forked helper; the pixels are the same)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = FigureCanvasAgg(fig)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
         canvas.draw()
-    write_image(path, np.asarray(canvas.buffer_rgba()))
+    if opencv:
+        write_image(path, np.asarray(canvas.buffer_rgba()))
+    else:
+        buf = io.BytesIO()
+        canvas.print_png(buf, pil_kwargs={"compress_level": 1})
+        write_bytes(path, buf.getvalue())
 
 
 def printable(text: str) -> str:
@@ -269,8 +275,23 @@ def _can_fork() -> bool:
     )
 
 
+#: A figure to draw: its name ("qom", or one of vfx.io.figures.FIGURES), its file, its data.
+Job = tuple[str, str, tuple[Any, ...], dict[str, Any]]
+
+
+def _draw(job: Job, *, opencv: bool) -> None:
+    name, path, args, kwargs = job
+    if name == "qom":
+        draw_qom(path, *args, opencv=opencv, **kwargs)
+        return
+    from vfx.io.figures import FIGURES
+
+    save_figure(FIGURES[name](*args, **kwargs), path, opencv=opencv)
+
+
 def _serve(conn: Connection, callers_end: Connection) -> None:
-    """The helper: import matplotlib, then draw the one plot it is sent (or none)."""
+    """The helper: import matplotlib, then draw each figure it is sent, answering each with
+    None or the error, until the caller closes the pipe."""
     # The fork copied the caller's end of the pipe too; closed, so that the caller's close
     # reaches this end as end-of-file.
     callers_end.close()
@@ -278,36 +299,39 @@ def _serve(conn: Connection, callers_end: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import_matplotlib()
-        try:
-            job = conn.recv()
-        except EOFError:  # the pass failed or was interrupted: nothing to draw
-            return
-        try:
-            draw_qom(*job, opencv=False)
-        except Exception as exc:  # reported to the caller, which draws the plot itself
-            conn.send(f"{type(exc).__name__}: {exc}")
-        else:
-            conn.send(None)
+        while True:
+            try:
+                job = conn.recv()
+            except EOFError:  # all drawn, or the pass failed or was interrupted
+                return
+            try:
+                _draw(job, opencv=False)
+            except Exception as exc:  # reported to the caller, which draws the figure itself
+                conn.send(f"{type(exc).__name__}: {exc}")
+            else:
+                conn.send(None)
     finally:
         conn.close()
 
 
-class QomPlotter:
-    """Draws one quantity-of-motion plot, with matplotlib loaded while the frames decode.
+class Plotter:
+    """Draws a pass's figures (the quantity-of-motion plot, the sound and self-similarity
+    figures), with matplotlib loaded while the frames decode.
 
     :meth:`start` forks the helper process where that is safe (see the module's docstring) and
-    otherwise starts importing matplotlib on a thread; :meth:`draw` hands the plot to the
-    helper and :meth:`wait` collects it; :meth:`close` ends the helper (also as a context
-    manager). Start it before any other thread exists.
+    otherwise starts importing matplotlib on a thread; :meth:`draw` and :meth:`figure` hand
+    figures to the helper, which draws them while the caller goes on, and :meth:`wait`
+    collects them (drawing here any the helper could not); :meth:`close` ends the helper
+    (also as a context manager). Start it before any other thread exists.
     """
 
     def __init__(self) -> None:
         self._conn: Connection | None = None
         self._process: Any = None
-        self._job: tuple[str | Path, list[float], list[float], str] | None = None
+        self._jobs: list[Job] = []
 
     @classmethod
-    def start(cls) -> QomPlotter:
+    def start(cls) -> Plotter:
         plotter = cls()
         if _can_fork():
             import multiprocessing
@@ -329,36 +353,45 @@ class QomPlotter:
         return plotter
 
     def draw(self, path: str | Path, t: list[float], q: list[float], title: str) -> None:
-        """Hand the plot to the helper, which draws it into ``path`` while the caller goes on;
-        :meth:`wait` collects it. Without a helper, :meth:`wait` draws it."""
-        self._job = (path, t, q, title)
+        """The quantity-of-motion plot ``q`` against ``t`` (seconds) into ``path``."""
+        self._submit(("qom", str(path), (t, q, title), {}))
+
+    def figure(self, name: str, path: str | Path, *args: Any, **kwargs: Any) -> None:
+        """The figure ``name`` of :data:`vfx.io.figures.FIGURES` from its data into ``path``."""
+        self._submit((name, str(path), args, kwargs))
+
+    def _submit(self, job: Job) -> None:
+        self._jobs.append(job)
         if self._conn is not None:
             try:
-                self._conn.send((str(path), t, q, title))
+                self._conn.send(job)
             except OSError as exc:
-                log.debug("%s: the plotting helper is gone (%s)", path, exc)
+                log.debug("%s: the plotting helper is gone (%s)", job[1], exc)
                 self.close()
 
     def wait(self) -> None:
-        """Finish the plot handed to :meth:`draw`: wait for the helper, or draw it here when
-        there is none, or when it failed or did not answer within ``HELPER_TIMEOUT_S``."""
-        if self._job is None:
-            return
-        job, self._job = self._job, None
-        if self._conn is not None:
+        """Finish every figure handed over: wait for the helper's answers, and draw here those
+        it did not draw (no helper, a failure, or no answer within ``HELPER_TIMEOUT_S``)."""
+        jobs, self._jobs = self._jobs, []
+        drawn: set[int] = set()
+        if self._conn is not None and jobs:
             try:
-                if self._conn.poll(HELPER_TIMEOUT_S):
+                for k, job in enumerate(jobs):  # the helper answers in the order it was sent
+                    if not self._conn.poll(HELPER_TIMEOUT_S):
+                        log.debug("%s: the plotting helper did not answer", job[1])
+                        break
                     error = self._conn.recv()
                     if error is None:
-                        return
-                    log.debug("%s: the plotting helper failed (%s)", job[0], error)
-                else:
-                    log.debug("%s: the plotting helper did not answer", job[0])
+                        drawn.add(k)
+                    else:
+                        log.debug("%s: the plotting helper failed (%s)", job[1], error)
             except (OSError, EOFError) as exc:
-                log.debug("%s: the plotting helper is gone (%s)", job[0], exc)
+                log.debug("the plotting helper is gone (%s)", exc)
             finally:
                 self.close()
-        draw_qom(*job)
+        for k, job in enumerate(jobs):
+            if k not in drawn:
+                _draw(job, opencv=True)
 
     def close(self) -> None:
         """End the helper process, if any (it exits once its pipe closes)."""
@@ -372,7 +405,7 @@ class QomPlotter:
                 self._process.join()
             self._process = None
 
-    def __enter__(self) -> QomPlotter:
+    def __enter__(self) -> Plotter:
         return self
 
     def __exit__(self, *exc: object) -> None:

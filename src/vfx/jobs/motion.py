@@ -24,10 +24,10 @@ import numpy as np
 
 from vfx.errors import DecodeError, ParameterError
 from vfx.io.exif import ImageTags
-from vfx.io.figures import draw_motion_sound, draw_ssm
+from vfx.io.figures import MAX_CELLS
 from vfx.io.files import prepare_output_dir, write_text
 from vfx.io.images import write_image
-from vfx.io.plot import QomPlotter
+from vfx.io.plot import Plotter
 from vfx.io.table import format_seconds
 from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import PanoramaOptions, open_video
@@ -64,8 +64,7 @@ MOTION_OUTPUTS = (
 #: How a videogram takes each frame's line: the mean across the frame, or the one row and
 #: column through a slit (a slit-scan, photo-finish picture).
 VIDEOGRAM_MODES = ("mean", "slit")
-#: Longest side of a self-similarity matrix; longer motiongrams average neighbouring frames.
-SSM_MAX = 2000
+
 QOM_COLUMNS = (
     "frame_index",
     "time_s",
@@ -167,7 +166,7 @@ def analyse_motion(
     metadata: MetadataOptions | None = None,
     panorama: PanoramaOptions | None = None,
     progress: Callable[[int, int | None], None] | None = None,
-    plotter: QomPlotter | None = None,
+    plotter: Plotter | None = None,
 ) -> MotionResult:
     """Decode ``video`` once and write the motion pictures asked for in ``outputs``.
 
@@ -520,7 +519,7 @@ class _MotionJob:
     def finish(
         self,
         tagger: FrameTagger | None,
-        plotter: QomPlotter | None,
+        plotter: Plotter | None,
         *,
         normalize: bool,
         stretch: bool,
@@ -536,7 +535,7 @@ class _MotionJob:
         except BaseException:
             self.abort()
             raise
-        plotter = plotter or QomPlotter()
+        plotter = plotter or Plotter()
         stats = self.qom.stats() if self.qom and self.qom.measured else None
         if self.qom and stats is not None and "qom" in self.wanted:
             self._write_qom(self.qom, stats, plotter)
@@ -550,9 +549,9 @@ class _MotionJob:
             pending = self._stills(stills, tagger, normalize=normalize, stretch=stretch, raw=raw)
             try:
                 if sound is not None and self.qom is not None:
-                    self._write_sound(sound, self.qom, stats)
+                    self._write_sound(sound, self.qom, stats, plotter)
                 if self._ssm_features:
-                    self._write_ssm(sound)
+                    self._write_ssm(sound, plotter)
                 plotter.wait()
                 for future in pending:
                     future.result()
@@ -564,19 +563,26 @@ class _MotionJob:
         return self.result
 
     def _write_sound(
-        self, sound: Sound, qom: _QomTable, stats: dict[str, np.ndarray] | None
+        self,
+        sound: Sound,
+        qom: _QomTable,
+        stats: dict[str, np.ndarray] | None,
+        plotter: Plotter,
     ) -> None:
         """The sound table and figures, and the motion-and-sound figure."""
         assert self.first_time is not None
         name = self.video.name
         self.result.files.update(
-            write_sound(self.out, self.stem, name, sound, qom.index, qom.time, self.first_time)
+            write_sound(
+                self.out, self.stem, name, sound, qom.index, qom.time, self.first_time, plotter
+            )
         )
         if self._motiongram_x is None or stats is None:
             return
         path = self.out / f"{self.stem}_motion_sound.png"
         times = np.array([float(t) for t in qom.time])
-        draw_motion_sound(
+        plotter.figure(
+            "motion_sound",
             path,
             self._motiongram_x,
             (float(self.first_time), float(qom.time[-1])),
@@ -589,23 +595,25 @@ class _MotionJob:
         )
         self.result.files["motion_sound"] = path
 
-    def _write_ssm(self, sound: Sound | None) -> None:
-        """The self-similarity matrices of the motiongrams (and of the sound)."""
+    def _write_ssm(self, sound: Sound | None, plotter: Plotter) -> None:
+        """The self-similarity matrices of the motiongrams (and of the sound), at most
+        :data:`~vfx.io.figures.MAX_CELLS` a side (averaged over blocks), as the figure draws
+        them."""
         assert self.first_time is not None and self.last_time is not None
         span = (float(self.first_time), float(self.last_time))
         panels = []
         for axis, features in self._ssm_features.items():
-            matrix, factor = self_similarity(features, most=SSM_MAX)
+            matrix, factor = self_similarity(features, most=MAX_CELLS)
             title = f"motion, {axis} motiongram"
             if factor > 1:
                 title += f" (cells of {factor} frames)"
             panels.append((title, matrix, *span))
         if sound is not None:
             # The mel spectrogram's dB above its floor (the top 80 dB), one column per frame.
-            matrix, _ = self_similarity(sound.mel_db() + np.float32(80.0), most=SSM_MAX)
+            matrix, _ = self_similarity(sound.mel_db() + np.float32(80.0), most=MAX_CELLS)
             panels.append(("sound, mel spectrogram", matrix, *sound.span))
         path = self.out / f"{self.stem}_ssm.png"
-        draw_ssm(path, panels, title=f"Self-similarity of {self.video.name}")
+        plotter.figure("ssm", path, panels, title=f"Self-similarity of {self.video.name}")
         self.result.files["ssm"] = path
 
     def _stills(
@@ -675,7 +683,7 @@ class _MotionJob:
             )
         return pending
 
-    def _write_qom(self, qom: _QomTable, stats: dict[str, np.ndarray], plotter: QomPlotter) -> None:
+    def _write_qom(self, qom: _QomTable, stats: dict[str, np.ndarray], plotter: Plotter) -> None:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(QOM_COLUMNS)

@@ -26,8 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from vfx.io.figures import MAX_COLUMNS, draw_spectrogram, draw_tempogram, draw_waveform
+from vfx.io.figures import MAX_COLUMNS
 from vfx.io.files import write_text
+from vfx.io.plot import Plotter
 from vfx.io.table import format_seconds
 from vfx.io.video.audio import open_audio
 from vfx.ops.spectral import Spectrum, SpectrumResult, per_interval, power_to_db, tempogram
@@ -107,10 +108,12 @@ def write_sound(
     indices: Sequence[int],
     times: Sequence[Fraction],
     first_time: Fraction,
+    plotter: Plotter,
 ) -> dict[str, Path]:
     """Write the sound table (one row per motion frame ``indices``/``times``, each covering
-    the time since the previous frame, ``first_time`` before the first) and the three sound
-    figures into ``out``; returns the files by output name. ``name`` titles the figures."""
+    the time since the previous frame, ``first_time`` before the first) into ``out`` and hand
+    the three sound figures to ``plotter`` (its ``wait()`` finishes them); returns the files
+    by output name. ``name`` titles the figures."""
     files: dict[str, Path] = {}
     edges = [float(first_time), *(float(t) for t in times)]
     columns = sound.per_frame(edges)
@@ -128,10 +131,12 @@ def write_sound(
     s = sound.spectrum
     t0, t1 = sound.span
     files["waveform"] = out / f"{stem}_waveform.png"
-    draw_waveform(files["waveform"], t0, t1, s.low, s.high, title=f"Waveform of {name}")
+    plotter.figure(
+        "waveform", files["waveform"], t0, t1, s.low, s.high, title=f"Waveform of {name}"
+    )
     files["spectrogram"] = out / f"{stem}_spectrogram.png"
-    draw_spectrogram(
-        files["spectrogram"], sound.mel_db(), t0, t1, s.sample_rate,
+    plotter.figure(
+        "spectrogram", files["spectrogram"], sound.mel_db(), t0, t1, s.sample_rate,
         title=f"Mel spectrogram of {name} (dB below the loudest)",
     )  # fmt: skip
     # Only as many tempogram columns as the picture shows: each is its own window's
@@ -139,8 +144,9 @@ def write_sound(
     step = max(1, -(-sound.onset.size // MAX_COLUMNS))
     chosen = np.arange(0, sound.onset.size, step)
     files["tempogram"] = out / f"{stem}_tempogram.png"
-    draw_tempogram(
-        files["tempogram"], tempogram(sound.onset, columns=chosen), t0, t1, s.hop / s.sample_rate,
-        title=f"Tempogram of {name} (onset autocorrelation)", onset=sound.onset,
+    plotter.figure(
+        "tempogram", files["tempogram"], tempogram(sound.onset, columns=chosen), t0, t1,
+        s.hop / s.sample_rate, title=f"Tempogram of {name} (onset autocorrelation)",
+        onset=sound.onset,
     )  # fmt: skip
     return files
