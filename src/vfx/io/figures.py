@@ -1,8 +1,8 @@
 """The sound and self-similarity figures of ``vfx motion`` as PNGs (matplotlib, headless Agg).
 
 Each figure is a function of its data returning a matplotlib Figure (:data:`FIGURES`), so
-that the plotting helper process of :mod:`vfx.io.plot` can draw it and encode it without
-OpenCV; :func:`draw_figure` draws one in this process.
+that the plotting helper process of :mod:`vfx.io.plot` (which imports this module) can draw
+it and encode it without OpenCV; :func:`draw_figure` draws one in this process.
 
 Every figure has time in seconds on the video's clock along x, so the waveform, the
 spectrogram, the tempogram and the motion pictures of one clip line up when stacked; the
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from vfx.io.plot import import_matplotlib, printable, save_figure, time_axes
+from vfx.io.canvas import import_matplotlib, printable, save_figure, time_axes
 
 __all__ = ["FIGURES", "MAX_CELLS", "MAX_COLUMNS", "draw_figure"]
 

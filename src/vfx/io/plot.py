@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vfx.io.canvas import import_matplotlib, printable, save_figure, time_axes
 from vfx.io.files import write_bytes
 from vfx.io.images import write_image
 
@@ -42,38 +43,12 @@ __all__ = [
     "draw_qom",
     "draw_series",
     "draw_trails",
-    "import_matplotlib",
-    "printable",
-    "save_figure",
-    "time_axes",
 ]
 
 log = logging.getLogger("vfx")
 
 #: How long the caller waits for the helper's plot before drawing it itself.
 HELPER_TIMEOUT_S = 60.0
-
-
-def import_matplotlib() -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.backends.backend_agg
-    import matplotlib.figure
-
-
-def time_axes(width: float, height: float) -> tuple[Any, Any]:
-    """A figure of ``width`` x ``height`` inches with one plot against time, its margins
-    fixed (inches, for the tick and axis labels at this size) instead of tight_layout, which
-    measures every text first."""
-    import_matplotlib()
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100)
-    fig.subplots_adjust(
-        left=0.8 / width, right=1 - 0.15 / width, bottom=0.5 / height, top=1 - 0.3 / height
-    )
-    return fig, fig.add_subplot()
 
 
 def draw_qom(
@@ -108,27 +83,6 @@ def draw_qom(
         buf = io.BytesIO()
         canvas.print_png(buf, pil_kwargs={"compress_level": 1})
         write_bytes(path, buf.getvalue())
-
-
-def save_figure(fig: Any, path: str | Path, *, opencv: bool = True) -> None:
-    """Render a matplotlib figure and write it as a PNG, atomically (``opencv=False``:
-    encoded by matplotlib's Pillow writer, for the forked helper; the pixels are the same)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = FigureCanvasAgg(fig)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
-        canvas.draw()
-    if opencv:
-        write_image(path, np.asarray(canvas.buffer_rgba()))
-    else:
-        buf = io.BytesIO()
-        canvas.print_png(buf, pil_kwargs={"compress_level": 1})
-        write_bytes(path, buf.getvalue())
-
-
-def printable(text: str) -> str:
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def draw_series(
@@ -284,7 +238,7 @@ def _draw(job: Job, *, opencv: bool) -> None:
     if name == "qom":
         draw_qom(path, *args, opencv=opencv, **kwargs)
         return
-    from vfx.io.figures import FIGURES
+    from vfx.io.figures import FIGURES  # (figures imports canvas, never this module)
 
     save_figure(FIGURES[name](*args, **kwargs), path, opencv=opencv)
 
