@@ -151,8 +151,8 @@ def test_a_dance_studio_page_in_chromium(browser, tmp_path: Path) -> None:
             if entry.kind in ("picture", "figure"):
                 assert f"vfx {entry.command}" in text
     for grid in (
-        "Keyframes of dance.mp4 · vfx keyframes",
-        "Selected frames of dance.mp4 · vfx select",
+        "Keyframes of dance.mp4 (24) · vfx keyframes · keys/",
+        "Selected frames of dance.mp4 (6) · vfx select · chosen/",
     ):
         assert grid in text  # fmt: skip
     for sub in ("keys", "chosen"):  # each folder's frames, each once

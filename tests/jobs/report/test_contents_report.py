@@ -69,7 +69,9 @@ def test_every_picture_has_its_commands_caption_and_a_hand_made_one_none(studio:
     assert "my_background.png" not in pictures and "my_background.png" in sections["other"]
     assert page.count("my_background.png") == 2  # its link and its name, nothing else
     # the frames are one grid, captioned by the command; every vfx image appears once
-    assert sections["frames"].startswith("<h2>Frames of dance.mp4 · vfx frames (12)</h2>")
+    assert sections["frames"].startswith(
+        "<h2>Frames of dance.mp4 (12) · vfx frames · dance_frames/</h2>"
+    )
     for name in ("display.png", "empty_background.png", "sheet.png"):
         assert len(re.findall(rf'href="(?:[^"]*/)?{re.escape(name)}"', page)) == 1
     # headline above the first frame grid; no mapping words without positions
@@ -95,4 +97,4 @@ def test_the_selection_appears_with_its_spread(tmp_path: Path) -> None:
     page = make_report([tmp_path / "chosen"]).main.read_text(encoding="utf-8")
     selection = _sections(page)["selection"]
     assert "coreset" in selection and "4 frames of 12 candidates" in selection
-    assert "Selected frames of dance.mp4 · vfx select (4)" in page
+    assert "Selected frames of dance.mp4 (4) · vfx select · chosen/" in page

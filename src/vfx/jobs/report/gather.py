@@ -299,13 +299,13 @@ def gather_folder(
             entry = _entry(label, t, thumb, image, row)
             page.frames.append(entry)
             if parent not in grids:
-                grids[parent] = FrameGrid(contents.frames_title(parent, folder))
+                grids[parent] = FrameGrid("")
             grids[parent].frames.append(entry)
             done += 1
             if progress:
                 progress(done, total)
-        for grid in grids.values():
-            grid.title = f"{grid.title} ({len(grid.frames)})"
+        for parent, grid in grids.items():
+            grid.title = contents.frames_title(parent, folder, len(grid.frames))
         page.grids = list(grids.values())
         if page.frames:
             page.frames_title = f"Frames ({len(page.frames)})"
@@ -361,12 +361,14 @@ class _Contents:
             return False
         return listed.get(path.name)
 
-    def frames_title(self, parent: Path, root: Path) -> str:
+    def frames_title(self, parent: Path, root: Path, count: int) -> str:
+        """A frame grid's title: what made its frames, and the folder they are in (two grids
+        of keyframes, say a folder's and a recipe's, are told apart)."""
         entry = self.entry(parent / TABLE_NAME)
+        where = _shown(parent, root)
         if isinstance(entry, Output):
-            return f"{_first_sentence(entry.what)} · vfx {entry.command}"
-        where = parent.name if parent != root else root.name
-        return f"Frames in {where}"
+            return f"{_first_sentence(entry.what)} ({count}) · vfx {entry.command} · {where}/"
+        return f"Frames in {where}/ ({count})"
 
     def warnings(self, root: Path) -> list[str]:
         return [
