@@ -17,21 +17,17 @@ in this process, with matplotlib imported on a thread during the pass.
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import signal
 import sys
 import threading
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vfx.io.canvas import import_matplotlib, printable, save_figure, time_axes
-from vfx.io.files import write_bytes
-from vfx.io.images import write_image
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -59,30 +55,16 @@ def draw_qom(
     ``opencv=False`` encodes the PNG with Pillow (matplotlib's own writer) instead of vfx's
     OpenCV writer, for a forked helper; the pixels are the same.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     # The PNG at deflate level 1, not Pillow's default level (78 -> 36 ms in all, with the
     # fixed margins of time_axes).
     fig, ax = time_axes(8.0, 2.6)
     ax.plot(t, q, linewidth=0.8, color="#1f4e79")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("quantity of motion")
-    # A file name that is not UTF-8 carries lone surrogates, which no font can draw.
-    ax.set_title(title.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), fontsize=9)
+    ax.set_title(printable(title), fontsize=9)
     ax.set_xlim(t[0], t[-1] if t[-1] > t[0] else t[0] + 1)
     ax.set_ylim(bottom=0)
-    canvas = FigureCanvasAgg(fig)
-    with warnings.catch_warnings():
-        # A title (the video's name) in a script the font lacks is drawn with boxes for those
-        # letters; matplotlib's warning about each glyph would reach the user as noise.
-        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
-        canvas.draw()
-    if opencv:
-        write_image(path, np.asarray(canvas.buffer_rgba()))
-    else:
-        buf = io.BytesIO()
-        canvas.print_png(buf, pil_kwargs={"compress_level": 1})
-        write_bytes(path, buf.getvalue())
+    save_figure(fig, path, opencv=opencv)
 
 
 def draw_series(
