@@ -211,10 +211,6 @@ class _CheckedForeground(ForegroundComposite):
             mask = np.maximum(mask, difference_mask(frame, self.background, **self._mask_args))
         colour = None
         if self.colours is not None:
-            # A tinted figure shows its mask's soft edge as a coloured glow: tint inside it only.
-            if mask is None:
-                mask = difference_mask(frame, self.background, **self._mask_args)
-            mask = (mask > 0.5).astype(np.float32)
             scale = np.iinfo(frame.dtype).max / 255 if frame.dtype.kind == "u" else 1 / 255
             colour = self.colours[min(self._seen, len(self.colours) - 1)] * np.float32(scale)
         self._seen += 1

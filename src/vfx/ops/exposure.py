@@ -89,7 +89,7 @@ class ForegroundComposite(StreamingEstimate):
         """Paste the figure of ``frame``: where ``mask`` (``float32 (H, W)`` in ``[0, 1]``)
         says, else where the frame differs from the background (the mask chain). With
         ``tint`` (a colour in the frame's scale), the figure is first blended towards it by
-        ``tint_strength``."""
+        ``tint_strength`` and pasted whole inside the mask's half-way line."""
         self._check(frame)
         if frame.shape != self.background.shape:
             raise ValueError(
@@ -99,6 +99,10 @@ class ForegroundComposite(StreamingEstimate):
             mask = difference_mask(frame, self.background, **self._mask_args)
         elif mask.shape != frame.shape[:2]:
             raise ValueError(f"mask shape {mask.shape} differs from the frame {frame.shape[:2]}")
+        if tint is not None:
+            # A tinted figure would show its mask's soft edge as a coloured glow: it is pasted
+            # inside the mask's half-way line only.
+            mask = mask > 0.5
         mask = mask.astype(np.float32, copy=False)[..., None]
         if self.fade:
             self._canvas += (self._bg - self._canvas) * np.float32(self.fade)
