@@ -2,10 +2,11 @@
 in it (a recipe's ``run.json`` is another thing: the state of a batch).
 
 Each command and recipe step records its outputs when they are written: what each file is
-(a caption a person reads), its kind (``picture``, ``frame``, ``mask``, ``figure``, ``table``,
-``video``, ``track``, ``data``), the command and options that made it, the source and time
-range. The report and the library read it instead of guessing from file
-names; a file the list does not name is not vfx's.
+(a caption a person reads), its kind (``picture``, ``figure``, ``video``, ``mask``,
+``table``, ``data``; a folder's frames are named by its ``frames.csv``, recorded as a
+table), the command and options that made it, the source and time range. The report and the
+library read it instead of guessing from file names; a file the list does not name is not
+vfx's.
 
 The document is rewritten whole (written beside and renamed, under a lock on the folder), so
 two commands writing into one folder each keep their entries and a reader never sees half a
@@ -26,7 +27,7 @@ __all__ = ["CONTENTS_NAME", "KINDS", "Output", "read_contents", "record_outputs"
 
 CONTENTS_NAME = "vfx.json"
 #: What an output can be, in the order a report shows them.
-KINDS = ("picture", "figure", "video", "frame", "mask", "table", "track", "data")
+KINDS = ("picture", "figure", "video", "mask", "table", "data")
 _VERSION = 1
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.io.images import encode_image, read_image
+from vfx.ops.dtypes import to_uint8
 
 __all__ = [
     "Shown",
@@ -40,31 +42,23 @@ _VIDEOS = {".mp4", ".m4v", ".mov"}
 
 
 def _png(image: np.ndarray, width: int) -> bytes:
-    """``image`` scaled to at most ``width`` pixels wide, as 8-bit PNG bytes."""
+    """``image`` scaled to at most ``width`` pixels wide, as 8-bit PNG bytes (16 bits by
+    their high byte, as every 8-bit view of vfx's pictures shows them)."""
     import cv2
 
-    if image.dtype == np.uint16:
-        image = ((image.astype(np.uint32) + 128) // 257).astype(np.uint8)
-    elif image.dtype != np.uint8:
+    if image.dtype not in (np.uint8, np.uint16):
         image = np.clip(image, 0, 255).astype(np.uint8)
+    image = to_uint8(image)
     h, w = image.shape[:2]
     if w > width:
         image = cv2.resize(
             image, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA
         )
-    if image.ndim == 3:
-        code = cv2.COLOR_RGBA2BGRA if image.shape[2] == 4 else cv2.COLOR_RGB2BGR
-        image = cv2.cvtColor(image, code)
-    ok, data = cv2.imencode(".png", image)
-    if not ok:
-        raise VfxError("could not encode the picture for display")
-    return data.tobytes()
+    return encode_image(image, "png")
 
 
 def picture_uri(picture: str | Path | np.ndarray, width: int = PICTURE_WIDTH) -> str:
     """A ``data:image/png`` URL of a picture file (any format vfx reads) or array."""
-    from vfx.io.images import read_image
-
     image = read_image(picture) if not isinstance(picture, np.ndarray) else picture
     return "data:image/png;base64," + base64.b64encode(_png(image, width)).decode("ascii")
 

@@ -414,23 +414,25 @@ class _MotionJob:
         self.last_time: Fraction | None = None
         self.last_index = 0
 
+    def _place(self, index: int, time: Fraction) -> bool:
+        """Note a frame's index and time; True for the pass's first frame."""
+        first = self.first_time is None
+        if first:
+            self.first_time, self.first_index = time, index
+        self.last_time, self.last_index = time, index
+        return first
+
     def add_time(self, index: int, time: Fraction) -> None:
         """One frame known by its time alone (a pass that needs no pixels)."""
-        if self.first_time is None:
-            self.first_time, self.first_index = time, index
-        elif self.qom is not None:
-            self.qom.index.append(index)
-            self.qom.time.append(time)
-        self.last_time, self.last_index = time, index
+        if not self._place(index, time) and self.qom is not None:
+            self.qom.add_time(index, time)
         self.frames += 1
 
     def add(
         self, rgb: np.ndarray | None, grey: np.ndarray | None, index: int, time: Fraction
     ) -> None:
         """One frame: its RGB image and/or its luma (what the motion pass was set to read)."""
-        if self.first_time is None:
-            self.first_time, self.first_index = time, index
-        self.last_time, self.last_index = time, index
+        self._place(index, time)
         if rgb is not None and rgb.dtype != np.uint8:
             rgb = to_uint8(rgb)
         if grey is not None and grey.dtype != np.uint8:
@@ -588,7 +590,7 @@ class _MotionJob:
             (float(self.first_time), float(qom.time[-1])),
             times,
             stats["qom"],
-            sound.mel_db(),
+            sound.mel_db,
             sound.span,
             sound.spectrum.sample_rate,
             title=f"Motion and sound of {name}",
@@ -610,7 +612,7 @@ class _MotionJob:
             panels.append((title, matrix, *span))
         if sound is not None:
             # The mel spectrogram's dB above its floor (the top 80 dB), one column per frame.
-            matrix, _ = self_similarity(sound.mel_db() + np.float32(80.0), most=MAX_CELLS)
+            matrix, _ = self_similarity(sound.mel_db + np.float32(80.0), most=MAX_CELLS)
             panels.append(("sound, mel spectrogram", matrix, *sound.span))
         path = self.out / f"{self.stem}_ssm.png"
         plotter.figure("ssm", path, panels, title=f"Self-similarity of {self.video.name}")
@@ -723,9 +725,13 @@ class _QomTable:
         """Whether the frames' motion was measured (not only their times)."""
         return bool(self._blocks or self._sums)
 
-    def add(self, index: int, time: Fraction, columns: np.ndarray, rows: np.ndarray) -> None:
+    def add_time(self, index: int, time: Fraction) -> None:
+        """A frame's row, its motion unmeasured (a pass for the sound table alone)."""
         self.index.append(index)
         self.time.append(time)
+
+    def add(self, index: int, time: Fraction, columns: np.ndarray, rows: np.ndarray) -> None:
+        self.add_time(index, time)
         self._sums.append((columns, rows))
         if len(self._sums) == self.BLOCK:
             self._flush()

@@ -22,6 +22,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -63,8 +64,10 @@ class Sound:
         s = self.spectrum
         return self.offset_s, self.offset_s + s.samples / s.sample_rate
 
+    @cached_property
     def mel_db(self) -> np.ndarray:
-        """The mel spectrogram in dB below its loudest cell (top 80 dB), as drawn."""
+        """The mel spectrogram in dB below its loudest cell (top 80 dB), as drawn (the
+        spectrogram, the motion-and-sound figure and the sound's SSM all take it)."""
         power = self.spectrum.mel_power
         return power_to_db(power, ref=float(power.max()) if power.size else 1.0)
 
@@ -136,7 +139,7 @@ def write_sound(
     )
     files["spectrogram"] = out / f"{stem}_spectrogram.png"
     plotter.figure(
-        "spectrogram", files["spectrogram"], sound.mel_db(), t0, t1, s.sample_rate,
+        "spectrogram", files["spectrogram"], sound.mel_db, t0, t1, s.sample_rate,
         title=f"Mel spectrogram of {name} (dB below the loudest)",
     )  # fmt: skip
     # Only as many tempogram columns as the picture shows: each is its own window's

@@ -186,13 +186,11 @@ class SpectrumResult:
         """Each frame's centre, in seconds from the first sample."""
         return np.arange(self.frames) * (self.hop / self.sample_rate)
 
-    def mel_db(self, *, top_db: float = 80.0) -> np.ndarray:
-        """The mel spectrogram in dB relative to 1 (onset strength's input)."""
-        return power_to_db(self.mel_power, ref=1.0, top_db=top_db)
-
     def onset(self) -> np.ndarray:
-        """Onset strength per frame (see :func:`onset_strength`)."""
-        return onset_strength(self.mel_db(), n_fft=self.n_fft, hop=self.hop)
+        """Onset strength per frame (see :func:`onset_strength`), from the mel spectrogram in
+        dB relative to 1, its top 80 dB, as librosa takes it."""
+        db = power_to_db(self.mel_power, ref=1.0, top_db=80.0)
+        return onset_strength(db, n_fft=self.n_fft, hop=self.hop)
 
 
 class Spectrum:

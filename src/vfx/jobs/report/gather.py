@@ -347,26 +347,20 @@ class _Contents:
         self._unlisted: set[Path] = set()
 
     def of(self, folder: Path) -> dict[str, Output] | None:
+        """``folder``'s list by file name, or None (noted for a warning) when it has none."""
         if folder not in self._lists:
             outputs = read_contents(folder)
             self._lists[folder] = None if outputs is None else {o.file: o for o in outputs}
+            if outputs is None:
+                self._unlisted.add(folder)
         return self._lists[folder]
-
-    def entry(self, path: Path) -> Output | bool | None:
-        """The list's entry for ``path``; None when its folder's list does not name it;
-        False when its folder has no list."""
-        listed = self.of(path.parent)
-        if listed is None:
-            self._unlisted.add(path.parent)
-            return False
-        return listed.get(path.name)
 
     def frames_title(self, parent: Path, root: Path, count: int) -> str:
         """A frame grid's title: what made its frames, and the folder they are in (two grids
         of keyframes, say a folder's and a recipe's, are told apart)."""
-        entry = self.entry(parent / TABLE_NAME)
+        entry = (self.of(parent) or {}).get(TABLE_NAME)
         where = _shown(parent, root)
-        if isinstance(entry, Output):
+        if entry is not None:
             return f"{_first_sentence(entry.what)} ({count}) · vfx {entry.command} · {where}/"
         return f"Frames in {where}/ ({count})"
 
@@ -379,7 +373,7 @@ class _Contents:
 
 
 def _first_sentence(text: str) -> str:
-    """A caption's part before its comma-free parenthesis of details."""
+    """A caption without its details: before its first parenthesis and ", with"."""
     return text.split(" (")[0].split(", with")[0]
 
 
@@ -401,17 +395,18 @@ def _pictures(
     for path in found:
         if path.suffix.lower() not in IMAGE_SUFFIXES:
             continue
-        entry = contents.entry(path)
-        if entry is False:
+        recorded = contents.of(path.parent)
+        if recorded is None:
             _guessed_picture(page, path, files, listed)
             continue
-        if entry is None or not isinstance(entry, Output):
-            if path not in listed:
+        entry = recorded.get(path.name)
+        if entry is None:
+            if path not in listed:  # a frame listed by a frames.csv is shown in its grid
                 page.other_files.append(path)
             continue
         section = _SECTION_OF_KIND.get(entry.kind)
         if section is None:
-            continue  # a frame: shown in its folder's grid
+            continue  # not a picture (a table, a video, data)
         caption = f"{entry.what} · vfx {entry.command}"
         # the headline pictures large enough to fill a wide page
         width = {"masks": THUMB_WIDTH, "images": 1280}.get(section, 640)
