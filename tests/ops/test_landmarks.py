@@ -11,6 +11,7 @@ import pytest
 from vfx.ops.landmarks import (
     HAND_ROI_LANDMARKS,
     Roi,
+    cut_region,
     decode_landmarks,
     frame_roi,
     normalize_radians,
@@ -63,6 +64,25 @@ def test_the_crop_map_sends_the_input_onto_the_region() -> None:
                                                          roi)[:, :2])  # fmt: skip
 
 
+@pytest.mark.parametrize("rotation", [0.0, math.pi / 2, -0.4])
+def test_the_crop_samples_at_points_rounded_to_a_32nd_of_a_pixel(rotation: float) -> None:
+    """On a ramp whose level is 6 x the column, MediaPipe's crop (OpenCV 3.4's
+    ``warpPerspective``) gives 6 x the sampling point's column rounded to 1/32 pixel, then
+    rounded half up; sampling at the exact point (OpenCV 4.11 and later) differs in places."""
+    import cv2
+
+    ramp = np.tile((6 * np.arange(42)).astype(np.uint8), (40, 1))
+    image = np.dstack([ramp] * 3)
+    roi, side = Roi(20.37, 19.81, 13.3, rotation), 97
+    out = cut_region(image, roi, side, border=cv2.BORDER_REPLICATE)
+    m = roi_to_input(roi, side)  # output pixel -> frame point, tested above
+    u, v = np.meshgrid(np.arange(side), np.arange(side))
+    column = m[0, 0] * u + m[0, 1] * v + m[0, 2]
+    expected = np.floor(6 * np.rint(32 * column) / 32 + 0.5)
+    assert np.array_equal(out[..., 0], expected) and np.array_equal(out[..., 2], expected)
+    assert (np.rint(6 * column) != expected).sum() >= 5
+
+
 def test_decoding_by_hand() -> None:
     raw = np.zeros(195, np.float32)
     raw[:5] = (128, 64, -25.6, 0.0, 2.0)
@@ -95,8 +115,7 @@ def test_detector_region_and_landmarks_on_the_dancer() -> None:
     (_, points, _), *_ = dancer.detections
     keypoints = points * dancer.side - dancer.offset  # back from the padded square
     roi = roi_from_keypoints(tuple(keypoints[0]), tuple(keypoints[1]))
-    crop = cv2.warpAffine(image, roi_to_input(roi), (LANDMARK_INPUT, LANDMARK_INPUT),
-                          flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR)  # fmt: skip
+    crop = cut_region(image, roi, LANDMARK_INPUT, border=cv2.BORDER_REPLICATE)
     result = Model("pose_landmark_full").run((crop.astype(np.float32) / 255.0)[None])
     landmarks = decode_landmarks(next(v for v in result.values() if v.size == 195))
     body = project_landmarks(landmarks[:, :3], roi)

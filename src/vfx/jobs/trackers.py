@@ -27,6 +27,7 @@ from vfx.ops.detection import PALM_DETECTOR, POSE_DETECTOR, anchors, decode, iou
 from vfx.ops.landmarks import (
     LANDMARK_INPUT,
     Roi,
+    cut_region,
     decode_landmarks,
     frame_roi,
     project_landmarks,
@@ -73,13 +74,9 @@ class Hand:
 
 def crop(image: np.ndarray, roi: Roi, side: int, *, border: int) -> np.ndarray:
     """The region ``roi`` of ``image`` cut out upright at ``side`` x ``side`` pixels, float32
-    RGB 0-255, bilinear, as ``ImageToTensorCalculator`` does; ``border`` is OpenCV's border
-    mode for the parts outside the frame."""
-    out = cv2.warpAffine(
-        image, roi_to_input(roi, side), (side, side),
-        flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR, borderMode=border, borderValue=0,
-    )  # fmt: skip
-    return out.astype(np.float32)
+    RGB 0-255, as ``ImageToTensorCalculator`` does (:func:`~vfx.ops.landmarks.cut_region`);
+    ``border`` is OpenCV's border mode for the parts outside the frame."""
+    return cut_region(image, roi, side, border=border).astype(np.float32)
 
 
 def _landmarks(
