@@ -81,10 +81,12 @@ def main() -> None:
     mgt_two = float(mgt["directograms_s"] + mgt["impacts_s"])
     mgt_three = mgt_two + float(mgt["dense_s"])
 
-    runs: dict[str, list[float]] = {"full": [], "half": []}
+    runs: dict[str, list[float]] = {"full": [], "half": [], "half_two": []}
     peaks: list[float] = []
+    # "half_two": what MGT's two calls make (directogram and impacts, their data and pictures)
+    half_two = ["--scale", "0.5", "--only", "directogram,impacts"]
     for _ in range(args.repeat):
-        for name, extra in (("full", []), ("half", ["--scale", "0.5"])):
+        for name, extra in (("full", []), ("half", ["--scale", "0.5"]), ("half_two", half_two)):
             out = fresh(WORK / f"flow_vfx_{name}")
             r = run([VFX, "flow", str(dancer), "-o", str(out), "--quiet", *extra])
             runs[name].append(r.seconds)
@@ -106,6 +108,7 @@ def main() -> None:
     near = {i for i in theirs_i if {i - 1, i, i + 1} & ours_i}
     t_full = statistics.median(runs["full"])
     t_half = statistics.median(runs["half"])
+    t_half_two = statistics.median(runs["half_two"])
     limit_pps = 2 * one_thread_pairs_per_second(dancer)
     limit_s = pairs / limit_pps
 
@@ -128,6 +131,8 @@ def main() -> None:
           f"MGT did not set its top 2 % to 0 ({(~mask).sum()} pairs)")  # fmt: skip
     print(f"impacts: MGT {len(theirs_i)}, vfx {len(ours_i)}; {len(theirs_i & ours_i)} same frame,"
           f" {len(near)} within one frame")  # fmt: skip
+    print(f"--scale 0.5 --only directogram,impacts (what MGT's two calls make): "
+          f"{t_half_two:.1f} s -> {mgt_two / t_half_two:.1f}x directograms()+impacts()")
     print(f"--scale 0.5: {t_half:.1f} s -> {mgt_two / t_half:.1f}x directograms()+impacts(); "
           f"directogram r vs MGT {_r(half[1:], theirs[1:]):.3f}, envelope r "
           f"{_r(env_half['envelope'][mask], their_env[mask]):.3f}")  # fmt: skip
@@ -149,6 +154,17 @@ def main() -> None:
     print(f"pianist.avi (H.264 640x480, {len(c) + 1} frames): --method codec {tc:.2f} s, "
           f"ffmpeg -f null {tn:.2f} s -> {tc / tn:.2f}x decoding; codec directogram r vs "
           f"Farnebäck {_r(c, f):.3f}")  # fmt: skip
+    memory = []
+    for seconds in (30, 120):
+        clip = WORK / f"flow_memory_{seconds}s.mp4"
+        if not clip.is_file():
+            subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                            f"testsrc2=size=320x240:rate=25:duration={seconds}", "-c:v",
+                            "libx264", "-pix_fmt", "yuv420p", str(clip)], check=True)  # fmt: skip
+        out = fresh(WORK / "flow_vfx_memory")
+        memory.append(run([VFX, "flow", str(clip), "-o", str(out), "--quiet"]).peak_rss_mb)
+    print(f"peak memory, vfx flow (every default output) on a 320x240 clip: 30 s "
+          f"{memory[0]:.0f} MB, 120 s {memory[1]:.0f} MB ({memory[1] / memory[0]:.2f}x)")
     print(
         "targets: r >= 0.99, >= 5x (two MGT calls), >= 6x (three), <= 1.15x the limit; "
         "--scale 0.5: r >= 0.85, >= 20x; codec <= 1.5x decoding"

@@ -109,7 +109,7 @@ def test_half_scale_keeps_the_directions(bounce, written, tmp_path: Path) -> Non
     full = pd.read_csv(out / "bounce_directogram.csv").iloc[:, 2:].to_numpy()
     half = write_flow(bounce[0], tmp_path, outputs=("directogram",), scale=0.5)
     small = pd.read_csv(half.files["directogram"]).iloc[:, 2:].to_numpy()
-    assert np.corrcoef(full.ravel(), small.ravel())[0, 1] > 0.8
+    assert np.corrcoef(full.ravel(), small.ravel())[0, 1] > 0.95  # 0.88 thresholding at half size
     centres = direction_centres()
     assert abs(centres[np.argmax(small[5])] - 45) < 8
 

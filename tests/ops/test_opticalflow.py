@@ -41,6 +41,18 @@ def test_a_shifted_picture_flows_by_its_shift_into_its_direction_bin(
     assert direction_centres()[np.argmax(hist)] == pytest.approx(degrees, abs=3.7)
 
 
+def test_a_smaller_flow_picture_is_thresholded_at_full_size_then_averaged_down() -> None:
+    """At ``scale`` 0.5 each pixel is the share of white among the four full-size thresholded
+    pixels it covers (0, 64, 128, 191 or 255), not a threshold of the smaller picture."""
+    grey = _textured()
+    full = prepare(grey)
+    half = prepare(grey, scale=0.5)
+    h, w = half.shape
+    blocks = full[: 2 * h, : 2 * w].reshape(h, 2, w, 2).astype(np.float64).mean(axis=(1, 3))
+    assert np.abs(half - blocks).max() <= 0.5 + 1e-9
+    assert len(np.unique(half)) > 2  # grey levels, not a binary picture
+
+
 def test_directogram_sums_magnitude_per_bin_like_mgt() -> None:
     flow = np.zeros((4, 5, 2), np.float32)
     flow[..., 0] = 1.0
