@@ -131,8 +131,10 @@ def main() -> None:
           f"MGT did not set its top 2 % to 0 ({(~mask).sum()} pairs)")  # fmt: skip
     print(f"impacts: MGT {len(theirs_i)}, vfx {len(ours_i)}; {len(theirs_i & ours_i)} same frame,"
           f" {len(near)} within one frame")  # fmt: skip
-    print(f"--scale 0.5 --only directogram,impacts (what MGT's two calls make): "
-          f"{t_half_two:.1f} s -> {mgt_two / t_half_two:.1f}x directograms()+impacts()")
+    print(
+        f"--scale 0.5 --only directogram,impacts (what MGT's two calls make): "
+        f"{t_half_two:.1f} s -> {mgt_two / t_half_two:.1f}x directograms()+impacts()"
+    )
     print(f"--scale 0.5: {t_half:.1f} s -> {mgt_two / t_half:.1f}x directograms()+impacts(); "
           f"directogram r vs MGT {_r(half[1:], theirs[1:]):.3f}, envelope r "
           f"{_r(env_half['envelope'][mask], their_env[mask]):.3f}")  # fmt: skip
@@ -163,8 +165,10 @@ def main() -> None:
                             "libx264", "-pix_fmt", "yuv420p", str(clip)], check=True)  # fmt: skip
         out = fresh(WORK / "flow_vfx_memory")
         memory.append(run([VFX, "flow", str(clip), "-o", str(out), "--quiet"]).peak_rss_mb)
-    print(f"peak memory, vfx flow (every default output) on a 320x240 clip: 30 s "
-          f"{memory[0]:.0f} MB, 120 s {memory[1]:.0f} MB ({memory[1] / memory[0]:.2f}x)")
+    print(
+        f"peak memory, vfx flow (every default output) on a 320x240 clip: 30 s "
+        f"{memory[0]:.0f} MB, 120 s {memory[1]:.0f} MB ({memory[1] / memory[0]:.2f}x)"
+    )
     print(
         "targets: r >= 0.99, >= 5x (two MGT calls), >= 6x (three), <= 1.15x the limit; "
         "--scale 0.5: r >= 0.85, >= 20x; codec <= 1.5x decoding"
