@@ -1,5 +1,6 @@
 """``vfx flow``: optical flow, directograms and impacts of a video in one decoding pass."""
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -84,13 +85,21 @@ def flow(
     (by default with --method codec);
     - <stem>_flow_sparse.mp4 with --sparse: feature points with their tails.
     """
+    from vfx.cli import process
+    from vfx.io.plot import Plotter
     from vfx.jobs.flow import DEFAULT_OUTPUTS, write_flow
 
     outputs = comma_list(only, DEFAULT_OUTPUTS.get(method, ()))
     if sparse and "sparse" not in outputs:
         outputs.append("sparse")
     window = time_window(start, end)
-    with progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress:
+    # The figures' helper process is forked before the progress bar starts its thread, and
+    # only by the vfx command itself (a program calling write_flow() is never forked).
+    fork = bool({"directogram", "impacts"} & set(outputs)) and process.OWNS_PROCESS
+    with (
+        Plotter.start() if fork else nullcontext() as plotter,
+        progress_bar(video.name, enabled=wants_progress(quiet, json)) as progress,
+    ):
         result = write_flow(
             video,
             output,
@@ -102,6 +111,7 @@ def flow(
             scale=scale,
             max_pixels=max_pixels,
             progress=progress,
+            plotter=plotter,
         )
     if json:
         echo_json(

@@ -1,4 +1,5 @@
-"""The sound and self-similarity figures of ``vfx motion`` as PNGs (matplotlib, headless Agg).
+"""The sound and self-similarity figures of ``vfx motion`` and the flow figures of ``vfx
+flow`` as PNGs (matplotlib, headless Agg).
 
 Each figure is a function of its data returning a matplotlib Figure (:data:`FIGURES`), so
 that the plotting helper process of :mod:`vfx.io.plot` (which imports this module) can draw
@@ -242,6 +243,62 @@ def ssm_figure(
     return fig
 
 
+def directogram_figure(
+    t: np.ndarray,
+    directions: np.ndarray,
+    data: np.ndarray,
+    *,
+    title: str,
+) -> Any:
+    """A directogram as a picture: time ``t`` (seconds, one per row of ``data``) along x,
+    direction (``directions``, the bins' centres in degrees) along y, the amount of motion
+    as brightness (square-root scale, as MGT draws it)."""
+    from matplotlib.colors import PowerNorm
+
+    fig, ax = time_axes(8.0, 3.2)
+    fig.subplots_adjust(left=1.0 / 8.0)
+    first, last = (float(t[0]), float(t[-1])) if len(t) else (0.0, 1.0)
+    step = (directions[1] - directions[0]) / 2 if len(directions) > 1 else 1.0
+    top = float(np.max(data)) if np.size(data) else 0.0
+    ax.imshow(
+        np.asarray(data, dtype=np.float64).T,
+        origin="lower",
+        aspect="auto",
+        interpolation="nearest",
+        cmap="viridis",
+        norm=PowerNorm(gamma=0.5, vmin=0.0, vmax=top if top > 0 else 1.0),
+        extent=(first, last if last > first else first + 1,
+                directions[0] - step, directions[-1] + step),
+    )  # fmt: skip
+    ax.set_yticks([-180, -90, 0, 90, 180], ["left", "up", "right", "down", "left"])
+    ax.set_ylabel("direction of motion")
+    ax.set_xlabel("time (s)")
+    ax.set_title(printable(title), fontsize=9)
+    return fig
+
+
+def impacts_figure(
+    t: np.ndarray,
+    envelope: np.ndarray,
+    impacts: np.ndarray,
+    *,
+    title: str,
+) -> Any:
+    """The impact envelope against time ``t`` (seconds) with a dashed red line at each
+    impact (``impacts``: times in seconds)."""
+    fig, ax = time_axes(8.0, 2.6)
+    for when in impacts:
+        ax.axvline(float(when), color="#c0392b", linewidth=0.7, linestyle="--")
+    ax.plot(t, envelope, linewidth=0.8, color="#1f4e79")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("impact envelope")
+    ax.set_title(printable(f"{title} ({len(impacts)} impacts)"), fontsize=9)
+    if len(t):
+        ax.set_xlim(float(t[0]), float(t[-1]) if t[-1] > t[0] else float(t[0]) + 1)
+    ax.set_ylim(0, 1.05)
+    return fig
+
+
 #: The figures by name, each a function of the data that returns a matplotlib Figure.
 FIGURES = {
     "waveform": waveform_figure,
@@ -249,6 +306,8 @@ FIGURES = {
     "tempogram": tempogram_figure,
     "motion_sound": motion_sound_figure,
     "ssm": ssm_figure,
+    "directogram": directogram_figure,
+    "impacts": impacts_figure,
 }
 
 

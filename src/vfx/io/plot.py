@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Plotter",
-    "draw_directogram",
-    "draw_impacts",
     "draw_qom",
     "draw_series",
     "draw_trails",
@@ -88,64 +86,6 @@ def draw_series(
     ax.set_ylim(bottom=0)
     if series:
         ax.legend(loc="upper right", fontsize=8, ncols=len(series), frameon=False)
-    save_figure(fig, path)
-
-
-def draw_directogram(
-    path: str | Path,
-    t: np.ndarray,
-    directions: np.ndarray,
-    data: np.ndarray,
-    *,
-    title: str,
-) -> None:
-    """A directogram as a picture: time ``t`` (seconds, one per row of ``data``) along x,
-    direction (``directions``, the bins' centres in degrees) along y, the amount of motion
-    as brightness (square-root scale, as MGT draws it), into the PNG ``path``."""
-    from matplotlib.colors import PowerNorm
-
-    fig, ax = time_axes(8.0, 3.2)
-    fig.subplots_adjust(left=1.0 / 8.0)
-    first, last = (float(t[0]), float(t[-1])) if len(t) else (0.0, 1.0)
-    step = (directions[1] - directions[0]) / 2 if len(directions) > 1 else 1.0
-    top = float(np.max(data)) if np.size(data) else 0.0
-    ax.imshow(
-        np.asarray(data, dtype=np.float64).T,
-        origin="lower",
-        aspect="auto",
-        interpolation="nearest",
-        cmap="viridis",
-        norm=PowerNorm(gamma=0.5, vmin=0.0, vmax=top if top > 0 else 1.0),
-        extent=(first, last if last > first else first + 1,
-                directions[0] - step, directions[-1] + step),
-    )  # fmt: skip
-    ax.set_yticks([-180, -90, 0, 90, 180], ["left", "up", "right", "down", "left"])
-    ax.set_ylabel("direction of motion")
-    ax.set_xlabel("time (s)")
-    ax.set_title(printable(title), fontsize=9)
-    save_figure(fig, path)
-
-
-def draw_impacts(
-    path: str | Path,
-    t: np.ndarray,
-    envelope: np.ndarray,
-    impacts: np.ndarray,
-    *,
-    title: str,
-) -> None:
-    """The impact envelope against time ``t`` (seconds) with a dashed red line at each
-    impact (``impacts``: times in seconds), into the PNG ``path``."""
-    fig, ax = time_axes(8.0, 2.6)
-    for when in impacts:
-        ax.axvline(float(when), color="#c0392b", linewidth=0.7, linestyle="--")
-    ax.plot(t, envelope, linewidth=0.8, color="#1f4e79")
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("impact envelope")
-    ax.set_title(printable(f"{title} ({len(impacts)} impacts)"), fontsize=9)
-    if len(t):
-        ax.set_xlim(float(t[0]), float(t[-1]) if t[-1] > t[0] else float(t[0]) + 1)
-    ax.set_ylim(0, 1.05)
     save_figure(fig, path)
 
 

@@ -43,7 +43,7 @@ import numpy as np
 from vfx.errors import DecodeError, ParameterError
 from vfx.io.files import prepare_output_dir
 from vfx.io.images import write_image
-from vfx.io.plot import draw_directogram, draw_impacts
+from vfx.io.plot import Plotter
 from vfx.io.sources import open_source
 from vfx.io.table import CsvStream, format_seconds, read_frame_table
 from vfx.io.video.containers import DEFAULT_MAX_PIXELS
@@ -299,15 +299,24 @@ def _folder_input(
 
 @contextmanager
 def _open_input(
-    path: Path, *, start_s: float, end_s: float | None, stride: int, max_pixels: int
+    path: Path,
+    *,
+    start_s: float,
+    end_s: float | None,
+    stride: int,
+    max_pixels: int,
+    method: str,
 ) -> Iterator[_Input]:
     """A video, or a folder of images (in ``frames.csv`` order, with its times when it has
-    them, else at 25 per second)."""
+    them, else at 25 per second). The codec method's decoding is all its work and gets
+    FFmpeg's own threads; Farnebäck's pool keeps the cores busy, so its decoder gets one
+    thread per megapixel."""
     if path.is_dir():
         yield _folder_input(path, start_s=start_s, end_s=end_s, stride=stride,
                             max_pixels=max_pixels)  # fmt: skip
         return
-    with open_video(path, max_pixels=max_pixels, threads=None) as reader:
+    threads = 0 if method == "codec" else None
+    with open_video(path, max_pixels=max_pixels, threads=threads) as reader:
         ranks = ranks_between(reader.index.times_s(), start_s, end_s)[::stride]
         fps = reader.stream.average_rate or reader.stream.guessed_rate or Fraction(25)
         yield _Input(
@@ -410,7 +419,9 @@ def flow_pairs(
     """
     _check_options(("directogram",), method, stride, scale)
     video = Path(video)
-    opened = _open_input(video, start_s=start_s, end_s=end_s, stride=stride, max_pixels=max_pixels)
+    opened = _open_input(
+        video, start_s=start_s, end_s=end_s, stride=stride, max_pixels=max_pixels, method=method
+    )
     with opened as source:
         if method == "codec":
             for n, (pair, _) in enumerate(_codec(*_codec_reader(source, video))):
@@ -439,6 +450,7 @@ def write_flow(
     threads: int | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     progress: Callable[[int, int | None], None] | None = None,
+    plotter: Plotter | None = None,
 ) -> FlowResult:
     """Compute the flow of ``video`` once and write the ``outputs`` into ``out_dir`` (default
     ``./<stem>_flow``); see the module's description for each file. ``video`` is a video
@@ -458,6 +470,9 @@ def write_flow(
         four times as fast).
     threads
         Threads computing the flow (default: the cores this process may use).
+    plotter
+        Draws the figures (a started :class:`~vfx.io.plot.Plotter` draws them in its helper
+        process, with matplotlib loaded while the frames decode); default: drawn here.
 
     Raises
     ------
@@ -470,7 +485,9 @@ def write_flow(
         outputs = DEFAULT_OUTPUTS.get(method, ())
     wanted = _check_options(outputs, method, stride, scale)
     video = Path(video)
-    opened = _open_input(video, start_s=start_s, end_s=end_s, stride=stride, max_pixels=max_pixels)
+    opened = _open_input(
+        video, start_s=start_s, end_s=end_s, stride=stride, max_pixels=max_pixels, method=method
+    )
     with opened as source:
         codec = _codec_reader(source, video) if method == "codec" else None
         if source.count < 2:
@@ -500,7 +517,7 @@ def write_flow(
                         progress(job.frames, source.count)
             if job.frames < 2:
                 raise DecodeError(f"only {job.frames} frame(s) could be decoded", path=video)
-            job.finish()
+            job.finish(plotter or Plotter())
         except BaseException:
             job.abort()
             raise
@@ -606,7 +623,7 @@ class _FlowJob:
             )
             self.writers["video"].write(picture, copy=False)
 
-    def finish(self) -> None:
+    def finish(self, plotter: Plotter) -> None:
         if self.table is not None:
             self.result.files["directogram"] = self.table.close()
             self.table = None
@@ -618,8 +635,8 @@ class _FlowJob:
         t = np.array([float(v) for v in self.time])
         data = np.array(self.directograms, dtype=np.float64).reshape(-1, DIRECTIONS)
         if "directogram" in self.wanted:
-            draw_directogram(
-                self.paths["directogram_plot"], t, direction_centres(), data,
+            plotter.figure(
+                "directogram", self.paths["directogram_plot"], t, direction_centres(), data,
                 title=f"{title}: directogram",
             )  # fmt: skip
             self.result.files["directogram_plot"] = self.paths["directogram_plot"]
@@ -640,8 +657,8 @@ class _FlowJob:
                 table.abort()
                 raise
             self.result.files["impacts"] = table.close()
-            draw_impacts(
-                self.paths["impacts_plot"], t, envelope, t[found],
+            plotter.figure(
+                "impacts", self.paths["impacts_plot"], t, envelope, t[found],
                 title=f"{title}: impact envelope",
             )  # fmt: skip
             self.result.files["impacts_plot"] = self.paths["impacts_plot"]
@@ -651,6 +668,7 @@ class _FlowJob:
                 picture = cv2.resize(picture, self.size, interpolation=cv2.INTER_NEAREST)
             write_image(self.paths["picture"], picture)
             self.result.files["picture"] = self.paths["picture"]
+        plotter.wait()
 
     def abort(self) -> None:
         if self.table is not None:
