@@ -8,15 +8,19 @@ the trails from the Musical Gestures Toolbox's own clips (bench/_work, from its 
   stretched like MGT's);
 * docs/pianist_motion_sound.png: the motion-and-sound figure of ``pianist.avi``;
 * docs/chronophotograph.jpg: ``dancer.avi``, a figure every second from 28 to 40 s;
-* docs/trails.jpg: the last frame of ``vfx trails dancer.avi --dark --decay 0.98`` (28-33 s).
+* docs/trails.jpg: the last frame of ``vfx trails dancer.avi --dark --decay 0.98`` (28-33 s);
+* docs/dancer_motion_flow.png: the motiongram (``vfx motion``), the directogram and the
+  impact envelope with its impacts (``vfx flow``) of ``dancer.avi`` on one time axis, drawn
+  from the two commands' own files (``--flow-only`` makes only this one).
 
-Run: .venv/bin/python bench/readme_pictures.py
+Run: .venv/bin/python bench/readme_pictures.py [--flow-only]
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -55,9 +59,52 @@ def _side_by_side(path: Path, left: np.ndarray, right: np.ndarray, labels: tuple
     cv2.imwrite(str(path), picture, [cv2.IMWRITE_JPEG_QUALITY, 88])
 
 
+def motion_and_flow(dancer: Path, work: Path) -> None:
+    """The motiongram, directogram and impacts of ``dancer`` stacked on one time axis."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from matplotlib.colors import PowerNorm
+
+    _vfx("motion", dancer, "-o", work / "mf_motion", "--only", "motiongrams,qom")
+    _vfx("flow", dancer, "-o", work / "mf_flow", "--only", "directogram,impacts")
+    gram = _read(work / "mf_motion" / "dancer_motiongram_time-x.png")[..., ::-1]
+    qom = pd.read_csv(work / "mf_motion" / "dancer_qom.csv")
+    directogram = pd.read_csv(work / "mf_flow" / "dancer_directogram.csv")
+    impacts = pd.read_csv(work / "mf_flow" / "dancer_impacts.csv")
+    t0, t1 = float(qom["time_s"].iloc[0]), float(qom["time_s"].iloc[-1])
+    fig, axes = plt.subplots(3, 1, figsize=(10, 6.4), sharex=True, dpi=100,
+                             gridspec_kw={"height_ratios": [1.3, 1.0, 0.7]})  # fmt: skip
+    axes[0].imshow(gram, aspect="auto", extent=(t0, t1, gram.shape[0], 0))
+    axes[0].set_ylabel("motiongram\n(row)")
+    values = directogram.iloc[:, 2:].to_numpy()
+    axes[1].imshow(values.T, origin="lower", aspect="auto", interpolation="nearest",
+                   cmap="viridis", norm=PowerNorm(0.5, vmin=0, vmax=values.max()),
+                   extent=(directogram["time_s"].iloc[0], directogram["time_s"].iloc[-1],
+                           -180, 180))  # fmt: skip
+    axes[1].set_yticks([-180, -90, 0, 90, 180], ["left", "up", "right", "down", "left"])
+    axes[1].set_ylabel("directogram")
+    for when in impacts["time_s"][impacts["impact"] == 1]:
+        axes[2].axvline(when, color="#c0392b", linewidth=0.5, linestyle="--")
+    axes[2].plot(impacts["time_s"], impacts["envelope"], linewidth=0.7, color="#1f4e79")
+    axes[2].set_ylabel("impact\nenvelope")
+    axes[2].set_xlabel("time (s)")
+    axes[2].set_xlim(t0, t1)
+    axes[0].set_title("dancer.avi: vfx motion's motiongram, vfx flow's directogram and impacts")
+    fig.tight_layout()
+    fig.savefig(DOCS / "dancer_motion_flow.png")
+    plt.close(fig)
+
+
 def main() -> None:
     dancer, pianist = mgt_example("dancer.avi"), mgt_example("pianist.avi")
+    if "--flow-only" in sys.argv:
+        motion_and_flow(dancer, fresh(WORK / "readme_pictures_flow"))
+        return
     work = fresh(WORK / "readme_pictures")
+    motion_and_flow(dancer, work)
     keys = work / "dancer_keyframes"
     _vfx("keyframes", dancer, "-o", keys)
     _vfx("composite", keys, "--mode", "darken", "-o", work / "before.png")
