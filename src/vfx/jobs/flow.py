@@ -48,6 +48,7 @@ from vfx.io.sources import open_source
 from vfx.io.table import CsvStream, format_seconds, read_frame_table
 from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import open_video
+from vfx.io.video.prefetch import prefetch
 from vfx.io.video.reader import VideoReader
 from vfx.io.video.writer import VideoWriter
 from vfx.jobs.recording import note_files
@@ -373,8 +374,9 @@ def _codec(reader: VideoReader, ranks: np.ndarray) -> Iterator[tuple[FlowPair, b
     wanted = set(ranks.tolist())
     previous: np.ndarray | None = None
     previous_hist = np.zeros(DIRECTIONS)
-    # Every frame's vectors are read (the anchors' places are needed), the wanted ones kept.
-    for record, past, future in _anchored(reader.motion_vectors()):
+    # Every frame's vectors are read (the anchors' places are needed), the wanted ones kept;
+    # the decoder runs ahead on its own thread while this one turns vectors into fields.
+    for record, past, future in _anchored(prefetch(reader.motion_vectors(), depth=8)):
         if record.index not in wanted:
             continue
         carried = len(record.vectors) > 0

@@ -1,22 +1,24 @@
-"""Run a frame generator ahead of its consumer on a background thread."""
+"""Run a frame generator (or any decoding generator) ahead of its consumer on a background
+thread."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import Any
-
-from vfx.types import Frame
+from typing import Any, TypeVar
 
 __all__ = ["prefetch"]
 
+T = TypeVar("T")
 
-def prefetch(items: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
+
+def prefetch(items: Iterator[T], depth: int = 4) -> Iterator[T]:
     """Run a frame generator on a background thread, ``depth`` frames ahead.
 
     Decoding and colour conversion release the GIL, so the caller's work on one frame overlaps
-    the decoding of the next ones. Exceptions from the generator are raised in the caller; if
-    the caller stops early (or is interrupted), the thread is stopped and the generator closed.
+    the decoding of the next ones (frames, or a decoder's motion vectors). Exceptions from
+    the generator are raised in the caller; if the caller stops early (or is interrupted),
+    the thread is stopped and the generator closed.
     """
     import queue
 

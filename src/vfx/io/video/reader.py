@@ -415,6 +415,9 @@ class VideoReader:
         self.index  # noqa: B018 - the demux pass must run before decoding starts
         cc = self.stream.codec_context
         cc.options = {**cc.options, "flags2": "+export_mvs"}
+        # Frame threads hand the vectors of one picture to another now and then (two runs
+        # differ); slice threads split each picture and export what it was decoded with.
+        cc.thread_type = "SLICE"
         empty = np.zeros(0, dtype=_MV_DTYPE)
         for rank, avf in self._decoded_from(None):
             side = avf.side_data.get("MOTION_VECTORS")
