@@ -309,9 +309,9 @@ def _open_input(
     method: str,
 ) -> Iterator[_Input]:
     """A video, or a folder of images (in ``frames.csv`` order, with its times when it has
-    them, else at 25 per second). The codec method's decoding is all its work and gets
-    FFmpeg's own threads; Farnebäck's pool keeps the cores busy, so its decoder gets one
-    thread per megapixel."""
+    them, else at 25 per second). The codec method's decoding is all its work and gets as
+    many threads as FFmpeg chooses (slice threads: see ``VideoReader.motion_vectors``);
+    Farnebäck's pool keeps the cores busy, so its decoder gets one thread per megapixel."""
     if path.is_dir():
         yield _folder_input(path, start_s=start_s, end_s=end_s, stride=stride,
                             max_pixels=max_pixels)  # fmt: skip
