@@ -149,7 +149,7 @@ PARAMS: dict[str, Param] = {
         Param("max_sequence", 1000, 1, None, "most images in one sequence"),
         Param("max_dop", 5.0, 0, None, "GPS fixes with a larger dilution of precision are unused"),
         Param("max_speed", 100.0, 0, None, "GPS fixes implying a faster speed (m/s) are unused"),
-        Param("face_score", 0.65, 0.05, 0.99, "faces: the least score for a face (0-1)"),
+        Param("face_score", 0.5, 0.05, 0.99, "faces: the least score for a face (0-1)"),
         Param("blur_strength", 1.0, 0, 10, "faces: how strongly a face is hidden", low_open=True),
         Param("face_margin", 0.25, 0, 2, "faces: margin around a face, as a part of its size"),
     )

