@@ -39,6 +39,7 @@ from vfx.ops.detection import (
 from vfx.ops.dtypes import to_uint8
 from vfx.ops.faces import (
     BLUR_MODES,
+    CENTERFACE_STRIDE,
     Tile,
     blur_regions,
     centerface_boxes,
@@ -108,6 +109,16 @@ CHECK_CONTEXT = 2.5
 CENTERFACE_OUTPUTS = ("537", "538", "539")
 #: The side CenterFace sees a candidate's square at (its face about 51 pixels).
 CENTERFACE_CHECK_SIDE = 128
+
+
+#: How far a judge's face size may be from the candidate's, as a factor either way.
+SIZE_AGREEMENT = 1.8
+
+
+def _near(ratio: np.ndarray | float) -> np.ndarray:
+    """Whether a size ratio lies within :data:`SIZE_AGREEMENT` of 1."""
+    ratio = np.asarray(ratio, dtype=np.float64)
+    return (ratio >= 1.0 / SIZE_AGREEMENT) & (ratio <= SIZE_AGREEMENT)
 
 
 class FaceDetector:
@@ -203,17 +214,31 @@ class FaceDetector:
             *decode(out["regressors"], out["classificators"], self._check_anchors, FACE_CHECKER),
             FACE_CHECKER.min_suppression,
         )
+        # a judge confirms a face at the centre of about the candidate's size: a box inside a
+        # larger face (an eye and a brow) or around a smaller one is not that face's box
+        expected = 1.0 / CHECK_CONTEXT
         centre = 0.5
         short_range = max(
-            (s for b, _, s in found if b[0] <= centre <= b[2] and b[1] <= centre <= b[3]),
+            (
+                s
+                for b, _, s in found
+                if b[0] <= centre <= b[2]
+                and b[1] <= centre <= b[3]
+                and _near(max(b[2] - b[0], b[3] - b[1]) / expected)
+            ),
             default=0.0,
         )
-        # CenterFace's heat at the centre: the cells within an eighth of the square of it
+        # CenterFace's heat at the centre (the cells within an eighth of the square of it),
+        # where the face it sizes there is about the candidate's size
         square = self._square(image, box, CENTERFACE_CHECK_SIDE)
-        heat = self._centerface_heat(square)["heat"]
+        out = self._centerface_heat(square)
+        heat = out["heat"]
         n = heat.shape[0]
         r = max(1, round(n / 8))
-        centred = float(heat[n // 2 - r : n // 2 + r + 1, n // 2 - r : n // 2 + r + 1].max())
+        near = slice(n // 2 - r, n // 2 + r + 1)
+        sizes = np.exp(out["scale"][:, near, near]).max(axis=0) * CENTERFACE_STRIDE
+        fits = _near(sizes / (CENTERFACE_CHECK_SIDE * expected))
+        centred = float(np.where(fits, heat[near, near], 0.0).max())
         return (short_range + centred) / 2
 
     def _look(self, image: np.ndarray, tile: Tile) -> tuple[np.ndarray, np.ndarray]:
