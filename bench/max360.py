@@ -11,9 +11,12 @@
    decoding both streams (``ffmpeg -i X.360 -map 0:0 -map 0:1 -f null -``). Target: vfx time /
    ffmpeg time <= 1.0.
 
+3. ``--memory 10,60``: ``vfx frames X.360 --every 1`` on generated clips of those lengths, its
+   peak memory on each (issue 37: flat in clip length), one run each.
+
 Medians of ``--repeat`` alternating runs. Skips a part with a note when its tool is missing.
 
-Run: .venv/bin/python bench/max360.py [--repeat N] [--seconds S]
+Run: .venv/bin/python bench/max360.py [--repeat N] [--seconds S] [--memory 10,60]
 """
 
 from __future__ import annotations
@@ -133,12 +136,29 @@ def make_360(path: Path, seconds: int) -> Path:
     return path
 
 
+def memory(lengths: list[int]) -> None:
+    """Peak memory of ``vfx frames --every 1`` on .360 clips of each length."""
+    for seconds in lengths:
+        clip = make_360(WORK / f"max_5k6_{seconds}s.360", seconds)
+        out = fresh(WORK / "max360_memory")
+        r = run([VFX, "frames", str(clip), "--every", "1", "-f", "jpg", "-o", str(out), "--quiet"])
+        count = len(list(out.glob("*.jpg")))
+        print(
+            f"vfx frames --every 1 on a {seconds} s 5.6K .360: {count} panoramas, "
+            f"{r.seconds:.1f} s, peak {r.peak_rss_mb:.0f} MB"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--memory", default="", help="clip lengths in seconds, e.g. 10,60")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
+    if args.memory:
+        memory([int(s) for s in args.memory.split(",")])
+        return
     if MEDIA.is_dir():
         conv, whole, built = time_vfx(args.repeat)
         print(f"vfx 5.6K pair: conversion {conv:.3f} s, whole {whole:.3f} s (maps {built:.2f} s)")
