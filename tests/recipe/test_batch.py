@@ -46,21 +46,27 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _children(pid: int) -> list[int]:
     out: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        text = (task / "children").read_text().split()
+        try:
+            text = (task / "children").read_text().split()
+        except FileNotFoundError:  # the thread ended between the listing and the read
+            continue
         out += [int(x) for x in text]
     return out
+
+
+def _cmdline(pid: int) -> str:
+    """A process's command line ("" once it has ended)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
 
 
 def _workers(pid: int, count: int, deadline_s: float = 60) -> list[int]:
     """The run's worker processes (the resource tracker is a child too: skip it)."""
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
-        found = [
-            c
-            for c in _children(pid)
-            if "resource_tracker"
-            not in Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace")
-        ]
+        found = [c for c in _children(pid) if "resource_tracker" not in _cmdline(c)]
         if len(found) >= count:
             return found
         time.sleep(0.05)
