@@ -121,6 +121,14 @@ def _near(ratio: np.ndarray | float) -> np.ndarray:
     return (ratio >= 1.0 / SIZE_AGREEMENT) & (ratio <= SIZE_AGREEMENT)
 
 
+def _resize_square(square: np.ndarray, size: int) -> np.ndarray:
+    """A square image at ``size`` pixels (averaged down, or interpolated up)."""
+    side = square.shape[0]
+    return cv2.resize(
+        square, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
+    )
+
+
 class FaceDetector:
     """Faces in an image: boxes ``(N, 4)`` in its pixels and scores ``(N,)``, best first.
 
@@ -185,11 +193,11 @@ class FaceDetector:
             shift = np.array([x, y, x, y], np.float64)
             boxes.append((b + shift) * np.array([w / bw, h / bh, w / bw, h / bh]))
             scores.append(s)
-        return merge_boxes(np.concatenate(boxes), np.concatenate(scores), inside=1.01)
+        return merge_boxes(np.concatenate(boxes), np.concatenate(scores), inside=None)
 
-    def _square(self, image: np.ndarray, box: np.ndarray, size: int) -> np.ndarray | None:
-        """The square of :data:`CHECK_CONTEXT` times the box around its centre, at ``size``
-        pixels (black past the image), or None when it lies wholly off the image."""
+    def _square(self, image: np.ndarray, box: np.ndarray) -> np.ndarray | None:
+        """The square of :data:`CHECK_CONTEXT` times the box around its centre (black past the
+        image), or None when it lies wholly off the image."""
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
         side = max(16, round(max(box[2] - box[0], box[3] - box[1]) * CHECK_CONTEXT))
         x0, y0 = round(cx - side / 2), round(cy - side / 2)
@@ -199,16 +207,14 @@ class FaceDetector:
         if sx1 <= sx0 or sy1 <= sy0:
             return None  # found in a square's padding, wholly off the image
         crop[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = image[sy0:sy1, sx0:sx1]
-        return cv2.resize(
-            crop, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
-        )
+        return crop
 
     def _check(self, image: np.ndarray, box: np.ndarray) -> float:
         """The judges' mean score for a face at the centre of ``box``."""
-        size = FACE_CHECKER.input_size
-        small = self._square(image, box, size)
-        if small is None:
+        crop = self._square(image, box)
+        if crop is None:
             return 0.0
+        small = _resize_square(crop, FACE_CHECKER.input_size)
         out = self._checker.run((small * np.float32(2.0 / 255.0) - 1.0)[None])
         found = weighted_nms(
             *decode(out["regressors"], out["classificators"], self._check_anchors, FACE_CHECKER),
@@ -230,8 +236,7 @@ class FaceDetector:
         )
         # CenterFace's heat at the centre (the cells within an eighth of the square of it),
         # where the face it sizes there is about the candidate's size
-        square = self._square(image, box, CENTERFACE_CHECK_SIDE)
-        out = self._centerface_heat(square)
+        out = self._centerface_heat(_resize_square(crop, CENTERFACE_CHECK_SIDE))
         heat = out["heat"]
         n = heat.shape[0]
         r = max(1, round(n / 8))
@@ -273,7 +278,7 @@ class FaceDetector:
         # larger one: that may be a false candidate around a small true face).
         proposed, _ = merge_boxes(
             np.concatenate([b for b, _ in found]), np.concatenate([s for _, s in found]),
-            inside=1.01,
+            inside=None,
         )  # fmt: skip
         boxes = np.concatenate([proposed, self._centerface_look(rgb)[0]])
         # Boxes under twelve pixels are dropped unchecked: at that size window panes and

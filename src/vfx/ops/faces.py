@@ -145,7 +145,7 @@ def centerface_boxes(
 
 
 def merge_boxes(
-    boxes: np.ndarray, scores: np.ndarray, *, threshold: float = 0.3, inside: float = 0.6
+    boxes: np.ndarray, scores: np.ndarray, *, threshold: float = 0.3, inside: float | None = 0.6
 ) -> tuple[np.ndarray, np.ndarray]:
     """Detections of overlapping squares as one list: boxes ``(N, 4)`` and scores ``(N,)``,
     best first.
@@ -153,7 +153,7 @@ def merge_boxes(
     A box overlapping a better one by more than ``threshold`` (intersection over union) is
     averaged into it, weighted by score (MediaPipe's weighted suppression); a box lying
     ``inside`` or more within a better one (a face cut by a square's edge, seen again whole)
-    is dropped.
+    is dropped (``inside=None``: none is).
     """
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
@@ -179,7 +179,7 @@ def merge_boxes(
         weights = scores[order[group]][:, None]
         kept.append((rest[group] * weights).sum(axis=0) / weights.sum())
         kept_scores.append(float(scores[order[0]]))
-        order = order[~(group | (within >= inside))]
+        order = order[~(group | (within >= inside))] if inside is not None else order[~group]
     if not kept:
         return np.zeros((0, 4)), np.zeros(0)
     return np.asarray(kept), np.asarray(kept_scores)
