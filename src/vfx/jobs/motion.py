@@ -271,8 +271,10 @@ def analyse_motion(
         # Grey motion reads the luma the decoder gives (no colour conversion at all) and
         # converts to RGB only when the average image needs colour.
         # Videograms are in colour too.
+        # Videograms and the average alone read no luma.
         in_colour = "average" in wanted or "videograms" in wanted
-        pixels = "rgb" if color else ("both" if in_colour else "grey")
+        colour_only = color or not job.measures_motion
+        pixels = "rgb" if colour_only else ("both" if in_colour else "grey")
         # This thread decodes and computes; the writer's thread converts and encodes. Two busy
         # threads for two cores: a third decoding ahead (prefetch) made the pass 15-20 %
         # slower, through oversubscribed cores and GIL hand-offs.
@@ -403,7 +405,7 @@ class _MotionJob:
         self.qom = _QomTable() if wanted & {"qom", "audio"} else None
         self.previous: np.ndarray | None = None
         # Videograms and the average alone need no motion images.
-        self._measures_motion = bool(
+        self.measures_motion = bool(
             wanted & {"video", "motiongrams", "history", "qom", "ssm", "audio"}
         )
         self._motiongram_x: np.ndarray | None = None
@@ -439,18 +441,19 @@ class _MotionJob:
             grey = to_uint8(grey)
         if self.average is not None and rgb is not None:
             self.average.update(rgb)
-        current = rgb if self.color else grey
-        assert current is not None
         if self.videogram is not None:
-            picture = rgb if rgb is not None else current
+            picture = rgb if rgb is not None else grey
+            assert picture is not None
             if self.slit is None:
                 self.videogram.update(picture)
             else:
                 x, y = self.slit
                 self.videogram.add_lines(picture[y], picture[:, x])
         self.frames += 1
-        if not self._measures_motion:
+        if not self.measures_motion:
             return
+        current = rgb if self.color else grey
+        assert current is not None
         previous, self.previous = self.previous, current
         if previous is None:
             return

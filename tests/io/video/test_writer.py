@@ -70,3 +70,22 @@ def test_a_motion_video_with_extents_is_the_same_video(tmp_path: Path) -> None:
     plain, cropped = _decoded(paths["plain"]), _decoded(paths["extent"])
     assert len(plain) == len(cropped) == 5
     assert all(np.array_equal(a, b) for a, b in zip(plain, cropped, strict=True))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_x264_runs_on_the_threads_asked_for(tmp_path: Path, threads: int) -> None:
+    """x264 records its settings in the stream (its SEI message): one thread by default
+    (the encoder runs beside a busy decoding thread), more only when asked."""
+    path = tmp_path / "out.mp4"
+    options = {} if threads == 1 else {"threads": threads}
+    with VideoWriter(path, fps=Fraction(25), **options) as out:
+        for value in range(0, 250, 50):
+            out.write(np.full((480, 640), value, np.uint8))
+    data = path.read_bytes()
+    assert b"x264 - core" in data
+    assert f" threads={threads} ".encode() in data
+
+
+def test_asking_for_no_encoder_thread_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="threads must be at least 1"):
+        VideoWriter(tmp_path / "out.mp4", fps=Fraction(25), threads=0)
