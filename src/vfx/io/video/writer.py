@@ -90,9 +90,8 @@ class VideoWriter:
 
     x264 runs on ``threads`` threads (one by default). Every caller in vfx encodes beside a
     decoding thread that keeps the other core busy, and there x264's frame threads only cost:
-    on the 1080p 60 s bench clip, ``vfx motion`` took 14.7-15.4 s with one against 15.1-18.5
-    s with two, and ``vfx trails`` 18.0 against 19.4 s; with two, the process's peak memory
-    also varied from 0.6 to 1.8 GB between runs of the same command.
+    on the 1080p 60 s bench clip, ``vfx motion`` took a median 15.66 s with one against 17.84 s
+    with two (5 alternating runs), and ``vfx trails`` 18.0 against 19.4 s.
 
     Examples
     --------
