@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import signal
 import sys
 import threading
@@ -165,6 +166,15 @@ def _draw(job: Job, *, opencv: bool) -> None:
     save_figure(FIGURES[name](*args, **kwargs), path, opencv=opencv)
 
 
+def _receive(conn: Connection, jobs: queue.SimpleQueue[Job | None]) -> None:
+    """The helper's receiving thread: every job sent, then None once the caller's end closes."""
+    try:
+        while True:
+            jobs.put(conn.recv())
+    except (EOFError, OSError):
+        jobs.put(None)
+
+
 def _serve(conn: Connection, callers_end: Connection) -> None:
     """The helper: import matplotlib, then draw each figure it is sent, answering each with
     None or the error, until the caller closes the pipe."""
@@ -173,12 +183,18 @@ def _serve(conn: Connection, callers_end: Connection) -> None:
     callers_end.close()
     # Ctrl-C is the caller's to handle: it closes the pipe, and the helper then ends quietly.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Jobs are taken off the pipe as they come, on a thread of their own, so the caller's
+    # send never waits for the figure before to be drawn (a figure's data, a spectrogram or a
+    # motiongram, is far larger than the pipe's buffer): it goes on with its own work.
+    jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+    threading.Thread(
+        target=_receive, args=(conn, jobs), name="vfx-plot-receive", daemon=True
+    ).start()
     try:
         import_matplotlib()
         while True:
-            try:
-                job = conn.recv()
-            except EOFError:  # all drawn, or the pass failed or was interrupted
+            job = jobs.get()
+            if job is None:  # all drawn, or the pass failed or was interrupted
                 return
             try:
                 _draw(job, opencv=False)

@@ -14,6 +14,7 @@ import csv
 import io
 import logging
 import math
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ from vfx.params import PARAMS, check, check_outputs
 from vfx.tagging.rows import span_tags
 from vfx.tagging.settings import MetadataOptions
 from vfx.tagging.tagger import FrameTagger
-from vfx.workers import OrderedWorker
+from vfx.workers import OrderedWorker, available_cores
 
 __all__ = ["MOTION_OUTPUTS", "MotionResult", "analyse_motion"]
 
@@ -238,10 +239,12 @@ def analyse_motion(
             "a slit position takes effect with the slit videogram only (--videogram slit)"
         )
     video = Path(video)
-    # FFmpeg's own decoding threads, one per megapixel: one below 1080p, where more would only
-    # add synchronisation beside the encoder's thread; two at 1080p, where they decode the 60 s
-    # bench clip for --only motiongrams,qom in 5.2 s against 6.9 s with one.
-    with open_video(video, max_pixels=max_pixels, threads=None, panorama=panorama) as reader:
+    # FFmpeg's own decoding threads. Beside the output thread (the videos, the history), one
+    # per megapixel: one below 1080p, where more would only add synchronisation beside the
+    # encoder's thread; two at 1080p, where they decode the 60 s bench clip for --only
+    # motiongrams,qom in 5.2 s against 6.9 s with one. Without it, one per core.
+    threads = None if wanted & {"video", "history"} else available_cores()
+    with open_video(video, max_pixels=max_pixels, threads=threads, panorama=panorama) as reader:
         times = reader.index.times_s()
         ranks = ranks_between(times, start_s, end_s)[::stride]
         if ranks.size < 2:
@@ -403,6 +406,21 @@ class _MotionJob:
         )
         # The table's frames are also the sound table's rows.
         self.qom = _QomTable() if wanted & {"qom", "audio"} else None
+        # The sound is decoded and measured on a thread of its own during the pass, on the core
+        # time the pass leaves (mostly outside the GIL: FFmpeg, the FFTs, the matrix products).
+        self._stopped = threading.Event()
+        self._sound_thread = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="vfx-sound")
+            if "audio" in wanted
+            else None
+        )
+        self._sound = (
+            self._sound_thread.submit(
+                analyse_sound, video, origin_s=origin_s, stop=self._stopped.is_set
+            )
+            if self._sound_thread is not None
+            else None
+        )
         self.previous: np.ndarray | None = None
         # Videograms and the average alone need no motion images.
         self.measures_motion = bool(
@@ -482,7 +500,19 @@ class _MotionJob:
         if self.writer is not None:
             self.writer.write(motion, copy=False, extent=extent)
 
+    def _sound_result(self) -> Sound | None:
+        """The sound's analysis (waiting for its thread), None without sound."""
+        if self._sound is None or self._sound_thread is None:
+            return None
+        try:
+            return self._sound.result()
+        finally:
+            self._sound_thread.shutdown()
+
     def abort(self) -> None:
+        if self._sound_thread is not None:
+            self._stopped.set()
+            self._sound_thread.shutdown(cancel_futures=True)
         if self._output is not None:
             self._output.cancel()
         for writer in (self.writer, self.history_writer):
@@ -545,16 +575,17 @@ class _MotionJob:
         if self.qom and stats is not None and "qom" in self.wanted:
             self._write_qom(self.qom, stats, plotter)
             self.result.mean_qom = float(np.mean(stats["qom"]))
-        sound = (
-            analyse_sound(self.video, origin_s=self.origin_s) if "audio" in self.wanted else None
-        )
-        # The stills are compressed on two threads (zlib runs without the GIL) while the plot
-        # is drawn, by the plotting helper or on this thread.
+        sound = self._sound_result()
+        # The sound's figures go to the plotting helper first, so it draws them while this
+        # thread makes the stills; the stills are compressed on two threads (zlib runs without
+        # the GIL) while the plotting helper (or this thread) draws.
+        if sound is not None and self.qom is not None:
+            self._write_sound(sound, self.qom, plotter)
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vfx-still") as stills:
             pending = self._stills(stills, tagger, normalize=normalize, stretch=stretch, raw=raw)
             try:
                 if sound is not None and self.qom is not None:
-                    self._write_sound(sound, self.qom, stats, plotter)
+                    self._write_motion_sound(sound, self.qom, stats, plotter)
                 if self._ssm_features:
                     self._write_ssm(sound, plotter)
                 plotter.wait()
@@ -567,21 +598,32 @@ class _MotionJob:
         self.result.frames = self.frames
         return self.result
 
-    def _write_sound(
+    def _write_sound(self, sound: Sound, qom: _QomTable, plotter: Plotter) -> None:
+        """The sound table and figures."""
+        assert self.first_time is not None
+        self.result.files.update(
+            write_sound(
+                self.out,
+                self.stem,
+                self.video.name,
+                sound,
+                qom.index,
+                qom.time,
+                self.first_time,
+                plotter,
+            )
+        )
+
+    def _write_motion_sound(
         self,
         sound: Sound,
         qom: _QomTable,
         stats: dict[str, np.ndarray] | None,
         plotter: Plotter,
     ) -> None:
-        """The sound table and figures, and the motion-and-sound figure."""
+        """The motion-and-sound figure (after the stills, which make its motiongram)."""
         assert self.first_time is not None
         name = self.video.name
-        self.result.files.update(
-            write_sound(
-                self.out, self.stem, name, sound, qom.index, qom.time, self.first_time, plotter
-            )
-        )
         if self._motiongram_x is None or stats is None:
             return
         path = self.out / f"{self.stem}_motion_sound.png"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -84,17 +84,24 @@ class Sound:
 
 
 def analyse_sound(
-    video: str | Path, *, origin_s: float = 0.0, sample_rate: int | None = ANALYSIS_RATE
+    video: str | Path,
+    *,
+    origin_s: float = 0.0,
+    sample_rate: int | None = ANALYSIS_RATE,
+    stop: Callable[[], bool] | None = None,
 ) -> Sound | None:
     """Decode and measure the first audio track of ``video``; None when it has no audio (or
     no samples). ``origin_s`` is the container time of the video's time zero; the samples are
-    resampled to ``sample_rate`` (None: the track's own rate)."""
+    resampled to ``sample_rate`` (None: the track's own rate). ``stop``, asked before each
+    chunk of samples, ends the work early (None is returned) when it says True."""
     track = open_audio(video, origin_s=origin_s, sample_rate=sample_rate)
     if track is None:
         return None
     with track:
         spectrum = Spectrum(track.sample_rate)
         for chunk in track.chunks():
+            if stop is not None and stop():
+                return None
             spectrum.update(chunk)
         offset = track.offset_s or 0.0
     result = spectrum.result()
