@@ -6,17 +6,20 @@
   the caller at its next hand-over or at :meth:`OrderedWorker.drain`.
 - :func:`ordered_map`: a call on each item on a few threads, a few items ahead of the
   consumer, the results in order (reading a folder of images, reducing contact-sheet tiles).
+- :func:`in_background`: one call on a thread of its own, its result a future (work a pass
+  needs only at its end, such as reading the telemetry or analysing the sound).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["OrderedWorker", "available_cores", "ordered_map"]
+__all__ = ["OrderedWorker", "available_cores", "in_background", "ordered_map"]
 
 
 def available_cores() -> int:
@@ -104,3 +107,29 @@ def ordered_map(
             for _, future in pending:
                 if not future.cancel() and discard is not None and future.exception() is None:
                     discard(future.result())
+
+
+def in_background(call: Callable[..., R], *args: Any, name: str, **kwargs: Any) -> Future[R]:
+    """Start ``call(*args, **kwargs)`` on a new thread named ``name``; its result (or what it
+    raised) comes from the returned future's ``result()``.
+
+    The thread is not a daemon: a process that ends waits for it, so give long calls a way to
+    stop (a flag they check) and set it when the result is no longer wanted.
+
+    >>> in_background(sum, [1, 2, 3], name="example").result()
+    6
+    """
+    future: Future[R] = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            result = call(*args, **kwargs)
+        except BaseException as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+
+    threading.Thread(target=run, name=name).start()
+    return future

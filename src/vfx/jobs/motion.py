@@ -52,7 +52,7 @@ from vfx.params import PARAMS, check, check_outputs
 from vfx.tagging.rows import span_tags
 from vfx.tagging.settings import MetadataOptions
 from vfx.tagging.tagger import FrameTagger
-from vfx.workers import OrderedWorker, available_cores
+from vfx.workers import OrderedWorker, available_cores, in_background
 
 __all__ = ["MOTION_OUTPUTS", "MotionResult", "analyse_motion"]
 
@@ -256,7 +256,12 @@ def analyse_motion(
             slit = _slit(reader.width, reader.height, slit_x, slit_y, video)
         out = prepare_output_dir(out_dir or Path.cwd() / f"{video.stem}_motion")
         fps = reader.stream.average_rate or reader.stream.guessed_rate or Fraction(25)
-        tagger = FrameTagger.for_reader(reader, metadata)
+        # The telemetry is read on a thread while the frames decode (for a file vfx does not
+        # parse itself, exiftool's start alone takes a tenth of a second); a track file named
+        # in the options is read before the pass, so that a bad one stops the run at once.
+        tagger = in_background(FrameTagger.for_reader, reader, metadata, name="vfx-tags")
+        if metadata is not None and metadata.track is not None:
+            tagger.result()
         job = _MotionJob(
             video,
             out,
@@ -286,21 +291,23 @@ def analyse_motion(
             # no frame is decoded.
             for rank in ranks.tolist():
                 job.add_time(rank, reader.index.time_of(rank))
-            result = job.finish(tagger, plotter, normalize=normalize, stretch=stretch, raw=raw)
+            result = job.finish(
+                tagger.result(), plotter, normalize=normalize, stretch=stretch, raw=raw
+            )
             _note(result, options={"outputs": ["audio"]}, start_s=start_s, end_s=end_s)
             return result
-        frames = reader.frames(ranks=ranks.tolist(), pixels=pixels)
         # OpenCV's thread pool is the process's, so the library leaves it as the caller set
         # it; the vfx command runs this pass with one OpenCV thread (vfx.cli.process: its pool
         # on top of these two threads cost 25 % in contention).
         try:
-            for frame in frames:
+            for frame in reader.frames(ranks=ranks.tolist(), pixels=pixels):
                 if pixels == "grey":
                     job.add(None, frame.image, frame.index, frame.time)
                 else:
                     job.add(frame.image, frame.grey, frame.index, frame.time)
                 if progress:
                     progress(job.frames, int(ranks.size))
+            tags = tagger.result()
         except BaseException:
             job.abort()
             raise
@@ -308,7 +315,7 @@ def analyse_motion(
             job.abort()
             raise DecodeError(f"only {job.frames} frame(s) could be decoded", path=video)
         result = job.finish(
-            tagger, plotter, normalize=normalize and not raw, stretch=stretch and not raw, raw=raw
+            tags, plotter, normalize=normalize and not raw, stretch=stretch and not raw, raw=raw
         )
     options = {"threshold": threshold, "color": color, "stride": stride, "raw": raw,
                "videogram": videogram}  # fmt: skip
@@ -409,16 +416,11 @@ class _MotionJob:
         # The sound is decoded and measured on a thread of its own during the pass, on the core
         # time the pass leaves (mostly outside the GIL: FFmpeg, the FFTs, the matrix products).
         self._stopped = threading.Event()
-        self._sound_thread = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="vfx-sound")
-            if "audio" in wanted
-            else None
-        )
         self._sound = (
-            self._sound_thread.submit(
-                analyse_sound, video, origin_s=origin_s, stop=self._stopped.is_set
+            in_background(
+                analyse_sound, video, origin_s=origin_s, stop=self._stopped.is_set, name="vfx-sound"
             )
-            if self._sound_thread is not None
+            if "audio" in wanted
             else None
         )
         self.previous: np.ndarray | None = None
@@ -502,17 +504,10 @@ class _MotionJob:
 
     def _sound_result(self) -> Sound | None:
         """The sound's analysis (waiting for its thread), None without sound."""
-        if self._sound is None or self._sound_thread is None:
-            return None
-        try:
-            return self._sound.result()
-        finally:
-            self._sound_thread.shutdown()
+        return self._sound.result() if self._sound is not None else None
 
     def abort(self) -> None:
-        if self._sound_thread is not None:
-            self._stopped.set()
-            self._sound_thread.shutdown(cancel_futures=True)
+        self._stopped.set()  # the sound's thread stops at its next chunk
         if self._output is not None:
             self._output.cancel()
         for writer in (self.writer, self.history_writer):
