@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 from pathlib import Path
 
 import av
@@ -248,3 +249,33 @@ def test_slit_outside_the_frame_is_refused(square_clip: Path, tmp_path: Path) ->
     with pytest.raises(ParameterError, match="outside the 64x48 frame"):
         analyse_motion(square_clip, tmp_path / "o", videogram="slit", slit_x=64)
     assert not (tmp_path / "o").exists()
+
+
+def _aligned(ours: np.ndarray, theirs: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray]:
+    n = min(ours.shape[0], theirs.shape[0] - shift)
+    return ours[:n, :n], theirs[shift : shift + n, shift : shift + n]
+
+
+def test_self_similarity_agrees_with_the_toolbox(tmp_path: Path) -> None:
+    """The motiongram SSM of coloured squares against MGT 1.32's own matrix of the same
+    pixels (recorded by bench/ssm_oracle.py). MGT's rows start two frames earlier: a row of
+    zeros it puts first, and FFmpeg's ``tblend``, whose first output compares the first
+    frame with itself. The toolbox's grey gives blue BT.601's red weight (its frames are BGR,
+    converted as if RGB); with the weights the other way round r is 0.87."""
+    from squares import FPS, frames
+    from vfx.ops.similarity import motion_features, self_similarity
+
+    record = json.loads((Path(__file__).parents[1] / "data" / "mgt_ssm_squares.json").read_text())
+    theirs = np.asarray(record["ssm"])
+    clip = write_lossless(tmp_path / "squares.mp4", frames(), fps=FPS)
+    result = analyse_motion(clip, tmp_path / "out", outputs=["motiongrams"], raw=True, color=True)
+    # The raw motiongram: each frame's mean of every row, on 16 bits (0-65535 for 0-255).
+    picture = read_image(result.files["motiongram_time-x"]).astype(np.float64) / 257
+    ours, _ = self_similarity(motion_features(picture))
+    assert ours.shape == (len(frames()) - 1,) * 2
+    a, b = _aligned(ours, theirs, 2)
+    assert np.corrcoef(a.ravel(), b.ravel())[0, 1] >= 0.98
+    # the moving squares' own cells agree closely (MGT's floor of FFmpeg's converted black
+    # only lifts the cells of frames without motion)
+    moving = slice(4, 40)
+    assert np.abs(a[moving, moving] - b[moving, moving]).mean() < 0.6

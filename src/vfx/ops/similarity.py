@@ -19,12 +19,19 @@ __all__ = ["motion_features", "pool_columns", "self_similarity"]
 
 def motion_features(profile: np.ndarray) -> np.ndarray:
     """The features the toolbox compares, from a motiongram's mean values (0-255 scale, grey
-    ``(D, N)`` or colour ``(D, N, 3)``): rounded to whole levels (it keeps its motiongram as
-    8-bit), stretched so its smallest value is 0 and its largest 255, histogram-equalised
-    (colour: its HSV value), made grey with BT.601 weights, and scaled to 0-1 (``float32``).
+    ``(D, N)`` or colour ``(D, N, 3)``, RGB): rounded to whole levels (it keeps its motiongram
+    as 8-bit), stretched so its smallest value is 0 and its largest 255, histogram-equalised
+    (colour: its HSV value), made grey, and scaled to 0-1 (``float32``).
+
+    The grey takes BT.601's weights the way the toolbox applies them in effect: its frames
+    come from FFmpeg as BGR and are converted as if RGB, so blue weighs 0.299 and red 0.114.
+    On a clip whose motion is mostly blue or red it matters: dancer.avi's self-similarity
+    correlates with the toolbox's at r 0.993 so, at 0.939 with the weights the other way.
 
     >>> motion_features(np.array([[0.2, 1.6], [3.0, 3.4]])).tolist()
     [[0.0, 0.3333333432674408], [1.0, 1.0]]
+    >>> float(motion_features(np.array([[[0.0, 0, 0]], [[255, 0, 0]], [[0, 0, 255]]]))[1, 0])
+    0.11372549086809158
     """
     levels = np.rint(np.asarray(profile, dtype=np.float64))
     low, high = float(levels.min()), float(levels.max())
@@ -33,7 +40,8 @@ def motion_features(profile: np.ndarray) -> np.ndarray:
     if img.ndim == 3:
         hsv = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2HSV)
         hsv[..., 2] = cv2.equalizeHist(np.ascontiguousarray(hsv[..., 2]))
-        img = cv2.cvtColor(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB), cv2.COLOR_RGB2GRAY)
+        # BGR2GRAY on RGB: the toolbox's RGB2GRAY on its BGR.
+        img = cv2.cvtColor(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB), cv2.COLOR_BGR2GRAY)
     else:
         img = cv2.equalizeHist(np.ascontiguousarray(img))
     return img.astype(np.float32) / np.float32(255.0)
