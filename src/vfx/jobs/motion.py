@@ -382,7 +382,7 @@ class _MotionJob:
         origin_s: float = 0.0,
     ):
         self.video, self.out, self.wanted, self.color = video, out, wanted, color
-        self.slit, self.origin_s = slit, origin_s
+        self.slit = slit
         self.motion_options = {"threshold": threshold, "binary": binary, "median": median}
         self.stem = video.stem
         self.result = MotionResult(video=video, out_dir=out)
@@ -502,10 +502,6 @@ class _MotionJob:
         if self.writer is not None:
             self.writer.write(motion, copy=False, extent=extent)
 
-    def _sound_result(self) -> Sound | None:
-        """The sound's analysis (waiting for its thread), None without sound."""
-        return self._sound.result() if self._sound is not None else None
-
     def abort(self) -> None:
         self._stopped.set()  # the sound's thread stops at its next chunk
         if self._output is not None:
@@ -570,7 +566,7 @@ class _MotionJob:
         if self.qom and stats is not None and "qom" in self.wanted:
             self._write_qom(self.qom, stats, plotter)
             self.result.mean_qom = float(np.mean(stats["qom"]))
-        sound = self._sound_result()
+        sound = self._sound.result() if self._sound is not None else None  # waits for it
         # The sound's figures go to the plotting helper first, so it draws them while this
         # thread makes the stills; the stills are compressed on two threads (zlib runs without
         # the GIL) while the plotting helper (or this thread) draws.
