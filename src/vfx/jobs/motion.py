@@ -30,11 +30,12 @@ from vfx.io.files import prepare_output_dir, write_text
 from vfx.io.images import write_image
 from vfx.io.plot import Plotter
 from vfx.io.table import format_seconds
+from vfx.io.video.audio import open_audio
 from vfx.io.video.containers import DEFAULT_MAX_PIXELS
 from vfx.io.video.panorama import PanoramaOptions, open_video
 from vfx.io.video.writer import VideoWriter
 from vfx.jobs.recording import note_files
-from vfx.jobs.sound import Sound, analyse_sound, write_sound
+from vfx.jobs.sound import ANALYSIS_RATE, Sound, measure_sound, write_sound
 from vfx.ops.dtypes import to_uint8
 from vfx.ops.motiongram import (
     MotionHistory,
@@ -415,12 +416,16 @@ class _MotionJob:
         self.qom = _QomTable() if wanted & {"qom", "audio"} else None
         # The sound is decoded and measured on a thread of its own during the pass, on the core
         # time the pass leaves (mostly outside the GIL: FFmpeg, the FFTs, the matrix products).
+        # The track is opened here, on the pass's thread (see measure_sound).
         self._stopped = threading.Event()
-        self._sound = (
-            in_background(
-                analyse_sound, video, origin_s=origin_s, stop=self._stopped.is_set, name="vfx-sound"
-            )
+        track = (
+            open_audio(video, origin_s=origin_s, sample_rate=ANALYSIS_RATE)
             if "audio" in wanted
+            else None
+        )
+        self._sound = (
+            in_background(measure_sound, track, stop=self._stopped.is_set, name="vfx-sound")
+            if track is not None
             else None
         )
         self.previous: np.ndarray | None = None

@@ -31,10 +31,17 @@ from vfx.io.figures import MAX_COLUMNS
 from vfx.io.files import write_text
 from vfx.io.plot import Plotter
 from vfx.io.table import format_seconds
-from vfx.io.video.audio import open_audio
+from vfx.io.video.audio import AudioTrack, open_audio
 from vfx.ops.spectral import Spectrum, SpectrumResult, per_interval, power_to_db, tempogram
 
-__all__ = ["ANALYSIS_RATE", "AUDIO_COLUMNS", "Sound", "analyse_sound", "write_sound"]
+__all__ = [
+    "ANALYSIS_RATE",
+    "AUDIO_COLUMNS",
+    "Sound",
+    "analyse_sound",
+    "measure_sound",
+    "write_sound",
+]
 
 AUDIO_COLUMNS = ("frame_index", "time_s", "onset_strength", "rms", "spectral_centroid_hz")
 #: The rate the sound is analysed at: librosa's default, the one the Musical Gestures Toolbox
@@ -84,19 +91,23 @@ class Sound:
 
 
 def analyse_sound(
-    video: str | Path,
-    *,
-    origin_s: float = 0.0,
-    sample_rate: int | None = ANALYSIS_RATE,
-    stop: Callable[[], bool] | None = None,
+    video: str | Path, *, origin_s: float = 0.0, sample_rate: int | None = ANALYSIS_RATE
 ) -> Sound | None:
     """Decode and measure the first audio track of ``video``; None when it has no audio (or
     no samples). ``origin_s`` is the container time of the video's time zero; the samples are
-    resampled to ``sample_rate`` (None: the track's own rate). ``stop``, asked before each
-    chunk of samples, ends the work early (None is returned) when it says True."""
+    resampled to ``sample_rate`` (None: the track's own rate)."""
     track = open_audio(video, origin_s=origin_s, sample_rate=sample_rate)
-    if track is None:
-        return None
+    return None if track is None else measure_sound(track)
+
+
+def measure_sound(track: AudioTrack, *, stop: Callable[[], bool] | None = None) -> Sound | None:
+    """Decode and measure an open audio track (closing it); None when it has no samples.
+
+    It may run on a thread of its own; ``stop``, asked before each chunk of samples, ends the
+    work early (None is returned) when it says True. Open the track on the calling thread:
+    opening raises FFmpeg's process-wide log level for a moment, which would let another
+    thread's decoding errors through to the log.
+    """
     with track:
         spectrum = Spectrum(track.sample_rate)
         for chunk in track.chunks():
